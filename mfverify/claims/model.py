@@ -1,0 +1,175 @@
+"""Claims, hypotheses, verdicts and evidence: the data model of ``mfverify check``.
+
+A :class:`Claim` is a paper's statement made executable: an id (``li2019.stationary-points``), a
+source (paper, theorem/equation, the papers.md prediction id), a statement in text and LaTeX,
+hypotheses that can be checked (and dropped, to show they are needed), and a ``run`` function
+that computes evidence and returns an :class:`Outcome`.
+
+Verdicts (the product; never inflate them):
+
+* ``PROVED``: exact algebra or interval-certified computation.
+* ``SUPPORTED``: numerical evidence; the evidence states tolerance and instance count.
+* ``REFUTED``: a counterexample that re-checks exactly or with certified bounds.
+* ``INCONCLUSIVE``: budget exhausted, ill-conditioned, unsupported, or the run errored.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Verdict", "Outcome", "Hypothesis", "Claim", "RunContext", "ClaimResult"]
+
+
+class Verdict(str, enum.Enum):
+    """The four verdicts a claim can get."""
+
+    PROVED = "PROVED"
+    SUPPORTED = "SUPPORTED"
+    REFUTED = "REFUTED"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class Outcome:
+    """What a claim's run function returns: the verdict, the evidence and a one-line summary.
+
+    ``evidence`` is JSON-serializable: what was computed and how (method, sizes, tolerances,
+    instance counts, seeds). Run time is added by the runner.
+    """
+
+    verdict: Verdict
+    evidence: dict[str, Any]
+    summary: str = ""
+
+    def __post_init__(self) -> None:
+        self.verdict = Verdict(self.verdict)
+        if self.verdict is Verdict.SUPPORTED:
+            missing = [k for k in ("tolerance", "instances") if k not in self.evidence]
+            if missing:
+                raise ValueError(f"a SUPPORTED outcome must state {missing} in its evidence")
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A hypothesis of a theorem: a name, its statement, and what dropping it means.
+
+    ``check`` (optional) evaluates the hypothesis on an instance (used by ``mfverify
+    conditions``) and returns ``(holds, margin_text)``.
+    """
+
+    name: str
+    statement: str
+    when_dropped: str = ""
+    check: Callable[..., tuple[bool, str]] | None = None
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """How a claim is run: the profile, the hypotheses dropped, the seed."""
+
+    profile: str = "quick"
+    dropped: frozenset[str] = frozenset()
+    seed: int = 20211227
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def quick(self) -> bool:
+        return self.profile == "quick"
+
+    def dropping(self, name: str) -> bool:
+        return name in self.dropped
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An executable claim.
+
+    Attributes
+    ----------
+    id
+        Dotted id, ``paper.short-name``.
+    paper
+        Paper key: ``foundations``, ``li2019``, ``yedu2021``, ``eftekhari2021``,
+        ``mohammadi2024``, ``related``, ``cross`` or a user key.
+    source
+        Where the statement comes from (theorem / equation / papers.md id and tag).
+    statement, latex
+        The statement in words and in LaTeX.
+    run
+        ``run(ctx: RunContext) -> Outcome``.
+    expected
+        The verdict the catalog expects (e.g. ``REFUTED`` for a misprinted equation). A result
+        equal to it is shown "as expected"; an unexpected ``REFUTED`` fails ``mfverify check``.
+    predictions
+        papers.md prediction ids covered (``L-P1``, ``Y-P4``, ...).
+    """
+
+    id: str
+    paper: str
+    source: str
+    statement: str
+    run: Callable[[RunContext], Outcome]
+    latex: str = ""
+    hypotheses: tuple[Hypothesis, ...] = ()
+    conclusion: str = ""
+    expected: Verdict = Verdict.PROVED
+    predictions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def hypothesis(self, name: str) -> Hypothesis:
+        for h in self.hypotheses:
+            if h.name == name:
+                return h
+        raise KeyError(name)
+
+
+@dataclass
+class ClaimResult:
+    """The result of running one claim (what ``--json`` and reports show)."""
+
+    claim: Claim
+    verdict: Verdict
+    evidence: dict[str, Any]
+    summary: str
+    seconds: float
+    dropped: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def as_expected(self) -> bool:
+        return self.verdict == self.claim.expected and not self.dropped
+
+    @property
+    def failed(self) -> bool:
+        """An unexpected REFUTED, or a run that raised: what makes ``mfverify check`` exit 1."""
+        if self.error is not None:
+            return True
+        if self.dropped:
+            return False
+        return self.verdict is Verdict.REFUTED and self.claim.expected is not Verdict.REFUTED
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.claim
+        return {
+            "id": c.id,
+            "paper": c.paper,
+            "source": c.source,
+            "statement": c.statement,
+            "latex": c.latex,
+            "predictions": list(c.predictions),
+            "hypotheses": [{"name": h.name, "statement": h.statement} for h in c.hypotheses],
+            "dropped": list(self.dropped),
+            "expected": str(c.expected),
+            "verdict": str(self.verdict),
+            "as_expected": self.as_expected,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+        }

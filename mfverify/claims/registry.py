@@ -1,0 +1,113 @@
+"""The claim registry: ``@claim(...)`` registers a run function; the catalog is discovered by
+importing the modules of :mod:`proofs_checks` (and any user module named on the command line)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .model import Claim, Hypothesis, Outcome, RunContext, Verdict
+
+__all__ = ["claim", "register", "all_claims", "get_claim", "select", "load_catalog",
+           "load_user_module"]
+
+_REGISTRY: dict[str, Claim] = {}
+
+
+def register(c: Claim) -> Claim:
+    """Add a claim to the registry (ids are unique; re-registering the same id replaces it)."""
+    _REGISTRY[c.id] = c
+    return c
+
+
+def claim(
+    id: str,
+    *,
+    paper: str,
+    source: str,
+    statement: str,
+    latex: str = "",
+    hypotheses: Iterable[Hypothesis] = (),
+    conclusion: str = "",
+    expected: Verdict | str = Verdict.PROVED,
+    predictions: Iterable[str] = (),
+    tags: Iterable[str] = (),
+) -> Callable[[Callable[[RunContext], Outcome]], Callable[[RunContext], Outcome]]:
+    """Decorator registering ``run(ctx) -> Outcome`` as claim ``id``."""
+
+    def deco(fn: Callable[[RunContext], Outcome]) -> Callable[[RunContext], Outcome]:
+        register(
+            Claim(
+                id=id, paper=paper, source=source, statement=statement, run=fn, latex=latex,
+                hypotheses=tuple(hypotheses), conclusion=conclusion, expected=Verdict(expected),
+                predictions=tuple(predictions), tags=tuple(tags),
+            )
+        )
+        return fn
+
+    return deco
+
+
+def load_catalog() -> None:
+    """Import every module of the built-in catalog (idempotent)."""
+    import proofs_checks
+
+    for name in proofs_checks.MODULES:
+        importlib.import_module(f"proofs_checks.{name}")
+
+
+def load_user_module(path_or_module: str) -> None:
+    """Import a user's claim module, given as a file path or a dotted module name."""
+    p = Path(path_or_module)
+    if p.suffix == ".py":
+        if not p.is_file():
+            raise InputError(f"claims module {path_or_module!r} does not exist")
+        spec = importlib.util.spec_from_file_location(f"mfverify_user_{p.stem}", p)
+        if spec is None or spec.loader is None:
+            raise InputError(f"cannot import claims module {path_or_module!r}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return
+    try:
+        importlib.import_module(path_or_module)
+    except ImportError as exc:
+        raise InputError(f"cannot import claims module {path_or_module!r}: {exc}") from exc
+
+
+def all_claims() -> list[Claim]:
+    load_catalog()
+    return sorted(_REGISTRY.values(), key=lambda c: c.id)
+
+
+def get_claim(claim_id: str) -> Claim:
+    load_catalog()
+    try:
+        return _REGISTRY[claim_id]
+    except KeyError:
+        raise InputError(f"unknown claim id {claim_id!r}; see `mfverify list`") from None
+
+
+def select(selectors: Iterable[str] = ()) -> list[Claim]:
+    """Claims matching ids, id prefixes or paper keys (all claims when no selector)."""
+    claims = all_claims()
+    sel = list(selectors)
+    if not sel:
+        return claims
+    out: list[Claim] = []
+    for s in sel:
+        matched = [c for c in claims if c.id == s or c.paper == s or c.id.startswith(s + ".")
+                   or s in c.predictions]
+        if not matched:
+            raise InputError(f"no claim matches {s!r}; see `mfverify list`")
+        out.extend(c for c in matched if c not in out)
+    return out
+
+
+def _reset_for_tests() -> dict[str, Any]:  # pragma: no cover - test helper
+    return dict(_REGISTRY)

@@ -1,0 +1,71 @@
+"""Run claims: time them, catch what they raise, and check the verdicts they return."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import InputError
+from .model import Claim, ClaimResult, Outcome, RunContext, Verdict
+
+__all__ = ["run_claim", "run_claims", "summarize"]
+
+
+def run_claim(c: Claim, ctx: RunContext | None = None) -> ClaimResult:
+    """Run one claim. An exception becomes INCONCLUSIVE with ``error`` set (and fails
+    ``mfverify check``); it is never turned into a pass."""
+    ctx = ctx or RunContext()
+    unknown = set(ctx.dropped) - {h.name for h in c.hypotheses}
+    if unknown:
+        raise InputError(
+            f"claim {c.id} has no hypothesis {sorted(unknown)}; it has "
+            f"{[h.name for h in c.hypotheses]}"
+        )
+    t0 = time.perf_counter()
+    try:
+        out = c.run(ctx)
+        if not isinstance(out, Outcome):
+            raise TypeError(f"claim {c.id} returned {type(out).__name__}, not Outcome")
+        seconds = time.perf_counter() - t0
+        evidence = dict(out.evidence)
+        evidence.setdefault("profile", ctx.profile)
+        evidence["seconds"] = round(seconds, 3)
+        return ClaimResult(c, out.verdict, evidence, out.summary, seconds,
+                           tuple(sorted(ctx.dropped)))
+    except Exception as exc:  # noqa: BLE001 - a claim that errors is reported, not hidden
+        seconds = time.perf_counter() - t0
+        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return ClaimResult(c, Verdict.INCONCLUSIVE, {"profile": ctx.profile}, f"error: {tb}",
+                           seconds, tuple(sorted(ctx.dropped)), error=tb)
+
+
+def run_claims(
+    claims: Iterable[Claim],
+    ctx: RunContext | None = None,
+    progress: Callable[[Claim, ClaimResult | None], None] | None = None,
+) -> list[ClaimResult]:
+    results = []
+    for c in claims:
+        if progress:
+            progress(c, None)
+        res = run_claim(c, ctx)
+        if progress:
+            progress(c, res)
+        results.append(res)
+    return results
+
+
+def summarize(results: Iterable[ClaimResult]) -> dict[str, Any]:
+    results = list(results)
+    counts = {v.value: 0 for v in Verdict}
+    for r in results:
+        counts[r.verdict.value] += 1
+    return {
+        "total": len(results),
+        "counts": counts,
+        "errors": sum(1 for r in results if r.error),
+        "unexpected_refuted": [r.claim.id for r in results if r.failed and not r.error],
+        "failed": any(r.failed for r in results),
+    }

@@ -1,0 +1,77 @@
+"""The ``mfverify`` command line.
+
+Each subcommand lives in its own module ``mfverify/cli/cmd_<name>.py`` defining ``NAME``,
+``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``; modules are discovered
+automatically, so adding a command touches no shared file.
+
+Exit codes: 0 success; 1 a verdict that fails (REFUTED unexpectedly, INCONCLUSIVE where a
+decision was asked for, an errored claim); 2 bad input (one-line message on stderr, no
+traceback); 3 internal error (one line; set ``MFVERIFY_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import MfverifyError
+
+__all__ = ["main", "build_parser"]
+
+
+def _command_modules() -> list[object]:
+    mods = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("cmd_"):
+            mods.append(importlib.import_module(f"{__name__}.{info.name}"))
+    return mods
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mfverify",
+        description="Verify theorem conditions, generate counterexamples and check hand "
+        "derivations for low-rank matrix factorization landscapes.",
+    )
+    parser.add_argument("--version", action="version", version=f"mfverify {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for mod in _command_modules():
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION",
+                                                                          mod.HELP))
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args._run(args))
+    except MfverifyError as exc:
+        print(f"mfverify: error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mfverify: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # pragma: no cover
+        return 0
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
+        if os.environ.get("MFVERIFY_DEBUG"):
+            raise
+        text = " ".join(str(exc).split())
+        print(f"mfverify: internal error: {type(exc).__name__}: {text} "
+              "(set MFVERIFY_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

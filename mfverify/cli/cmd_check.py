@@ -1,0 +1,71 @@
+"""``mfverify check``: run the claims catalog and print a verdict table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..claims import RunContext, run_claim, select, summarize
+from ..claims.registry import load_user_module
+from .common import print_json, table
+
+NAME = "check"
+HELP = "run the registered claims (the main job) and print their verdicts"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("selectors", nargs="*", metavar="ID|PAPER",
+                   help="claim ids, id prefixes, paper keys or prediction ids (default: all)")
+    p.add_argument("--profile", choices=("quick", "full"), default="quick",
+                   help="quick (default, < 2 minutes) or full (larger sizes, more instances)")
+    p.add_argument("--json", action="store_true", help="print results as JSON")
+    p.add_argument("--report", metavar="FILE", help="write a report (.md or .html)")
+    p.add_argument("--drop", action="append", default=[], metavar="HYPOTHESIS",
+                   help="run with this hypothesis dropped (repeatable)")
+    p.add_argument("--claims", action="append", default=[], metavar="MODULE_OR_FILE",
+                   help="also load user claims from a Python module or file (repeatable)")
+    p.add_argument("--seed", type=int, default=20211227, help="base random seed")
+
+
+def run(args: argparse.Namespace) -> int:
+    for mod in args.claims:
+        load_user_module(mod)
+    claims = select(args.selectors)
+    ctx = RunContext(profile=args.profile, dropped=frozenset(args.drop), seed=args.seed)
+    results = []
+    show_progress = not args.json and sys.stderr.isatty()
+    for i, c in enumerate(claims, 1):
+        if show_progress:
+            print(f"[{i}/{len(claims)}] {c.id} ...", file=sys.stderr, end="\r")
+        dropped = frozenset(h for h in ctx.dropped if h in {x.name for x in c.hypotheses})
+        if args.drop and not dropped:
+            continue
+        results.append(run_claim(c, RunContext(ctx.profile, dropped, ctx.seed)))
+    if args.drop and not results:
+        from ..errors import InputError
+
+        raise InputError(f"no selected claim has hypothesis {args.drop}")
+    summary = summarize(results)
+    if args.report:
+        from ..claims.report import write_report
+
+        write_report(results, args.report)
+    if args.json:
+        print_json({"profile": args.profile, "summary": summary,
+                    "claims": [r.to_json() for r in results]})
+    else:
+        rows = []
+        for r in results:
+            note = "" if r.as_expected else f"(expected {r.claim.expected})"
+            if r.dropped:
+                note = f"dropped: {', '.join(r.dropped)}"
+            if r.error:
+                note = "ERROR"
+            rows.append([r.claim.id, str(r.verdict), f"{r.seconds:.1f}s", note,
+                         r.summary[:90]])
+        print(table(rows, ["claim", "verdict", "time", "note", "summary"]))
+        c = summary["counts"]
+        print(f"\n{summary['total']} claims: {c['PROVED']} PROVED, {c['SUPPORTED']} SUPPORTED, "
+              f"{c['REFUTED']} REFUTED, {c['INCONCLUSIVE']} INCONCLUSIVE; "
+              f"{summary['errors']} errored")
+    return 1 if summary["failed"] else 0

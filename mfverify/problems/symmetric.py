@@ -1,0 +1,128 @@
+"""Symmetric matrix factorization, f(X) = scale·‖XXᵀ − M‖²_F (papers.md §0.3, §2).
+
+Closed forms, for R = XXᵀ − M (symmetric because M is):
+
+* ∇f(X) = 4·scale·R X
+* ∇²f(X)[D] = 4·scale·((X Dᵀ + D Xᵀ) X + R D)
+* ∇²f(X)[D, D] = 4·scale·(½‖X Dᵀ + D Xᵀ‖²_F + ⟨R, D Dᵀ⟩)
+
+With scale = ¼ (the default, as in Mohammadi et al.), ∇f = (XXᵀ − M)X and the gradient flow is
+Ẋ = (M − XXᵀ)X. The objective is invariant under X ↦ XQ, Q ∈ O(r); the orbit tangent at X is
+{XΩ : Ωᵀ = −Ω}, of dimension C(s,2) + s(r−s) at a point of rank s (papers.md G3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..arith import Arith, get_arith
+from ..numbers import parse_number
+from .base import Point, Problem, SymmetryGroup, check_rank, exact_matrix
+
+__all__ = ["SymmetricMF"]
+
+
+def _skew_basis(r: int) -> list[np.ndarray]:
+    out = []
+    for i in range(r):
+        for j in range(i + 1, r):
+            om = np.zeros((r, r), dtype=object)
+            om[:] = sp.Integer(0)
+            om[i, j] = sp.Integer(1)
+            om[j, i] = sp.Integer(-1)
+            out.append(om)
+    return out
+
+
+def _positive_scale(scale: Any) -> sp.Expr:
+    from ..errors import InputError
+
+    value = parse_number(scale)
+    if not value.is_positive:
+        raise InputError(f"scale must be a positive number, got {scale!r}")
+    return value
+
+
+class SymmetricMF(Problem):
+    """f(X) = scale·‖XXᵀ − M‖²_F with X ∈ ℝ^{n×r} and M = Mᵀ of any signature.
+
+    Parameters
+    ----------
+    M
+        Symmetric n×n matrix (nested lists, NumPy or SymPy; entries may be exact strings).
+    rank
+        Factor width r, 1 <= r <= n (below, at or above rank(M)).
+    scale
+        The normalization constant c > 0 (default ¼).
+
+    Examples
+    --------
+    >>> from mfverify.problems import SymmetricMF
+    >>> p = SymmetricMF([[3, 0], [0, 1]], rank=1)
+    >>> p.value({"X": [["sqrt(3)"], [0]]}, "exact")
+    1/4
+    """
+
+    kind = "symmetric"
+    spec_keys = ("M", "rank", "scale")
+    required_keys = ("M", "rank")
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> SymmetricMF:
+        return cls(spec["M"], spec["rank"], scale=spec.get("scale", sp.Rational(1, 4)))
+
+    def __init__(self, M: Any, rank: int, *, scale: Any = sp.Rational(1, 4)) -> None:
+        super().__init__()
+        Mx = exact_matrix(M, "M", symmetric=True)
+        n = Mx.shape[0]
+        self.n = n
+        self.r = check_rank(rank, "rank", low=1, high=n, what="factor width of X ∈ R^{n×r}")
+        self.scale = _positive_scale(scale)
+        self.variables = {"X": (n, self.r)}
+        self.data = {"M": Mx, "scale": self.scale}
+
+    def objective(self, A: Arith, x: Point, d: Mapping[str, Any]) -> Any:
+        X = x["X"]
+        R = X @ A.T(X) - d["M"]
+        return d["scale"] * A.sumsq(R)
+
+    def gradient(self, A: Arith, x: Point, d: Mapping[str, Any]) -> Point:
+        X = x["X"]
+        R = X @ A.T(X) - d["M"]
+        return {"X": (4 * d["scale"]) * (R @ X)}
+
+    def hvp(self, A: Arith, x: Point, v: Point, d: Mapping[str, Any]) -> Point:
+        X, D = x["X"], v["X"]
+        R = X @ A.T(X) - d["M"]
+        dR = X @ A.T(D) + D @ A.T(X)
+        return {"X": (4 * d["scale"]) * (dR @ X + R @ D)}
+
+    def symmetry(self) -> SymmetryGroup:
+        r = self.r
+        return SymmetryGroup(f"O({r})", r * (r - 1) // 2, "X -> X Q, Q in O(r)")
+
+    def orbit_tangent(self, x: Point, arith: str | Arith = "exact") -> list[Point]:
+        A = get_arith(arith)
+        X = self.point(x, A, batch=False)["X"]
+        return [{"X": A.finish_array(X @ A.asarray(om))} for om in _skew_basis(self.r)]
+
+    def act(self, x: Point, g: Any, arith: str | Arith = "exact") -> Point:
+        A = get_arith(arith)
+        X = self.point(x, A)["X"]
+        return {"X": X @ A.asarray(g)}
+
+    def describe(self) -> str:
+        return (f"f(X) = {self.scale}·‖XXᵀ − M‖²_F, X ∈ R^{{{self.n}×{self.r}}}, "
+                f"M = {sp.Matrix(self.data['M'].tolist()).tolist()}")
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"problem": self.kind, "M": _strings(self.data["M"]), "rank": self.r,
+                "scale": str(self.scale)}
+
+
+def _strings(arr: np.ndarray) -> Any:
+    return np.vectorize(lambda v: str(v), otypes=[object])(arr).tolist()
