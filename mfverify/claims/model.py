@@ -108,6 +108,8 @@ class Claim:
         equal to it is shown "as expected"; an unexpected ``REFUTED`` fails ``mfverify check``.
     predictions
         papers.md prediction ids covered (``L-P1``, ``Y-P4``, ...).
+    instance_run
+        ``instance_run(problem, ctx) -> Outcome``: the conclusion on a user's instance.
     """
 
     id: str
@@ -121,6 +123,9 @@ class Claim:
     expected: Verdict = Verdict.PROVED
     predictions: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    #: Optional ``instance_run(problem, ctx) -> Outcome``: the theorem's conclusion checked on a
+    #: user's instance (used by ``mfverify conditions`` once every hypothesis holds there).
+    instance_run: Callable[..., Outcome] | None = None
 
     def hypothesis(self, name: str) -> Hypothesis:
         for h in self.hypotheses:

@@ -37,6 +37,7 @@ def claim(
     expected: Verdict | str = Verdict.PROVED,
     predictions: Iterable[str] = (),
     tags: Iterable[str] = (),
+    instance_run: Callable[..., Outcome] | None = None,
 ) -> Callable[[Callable[[RunContext], Outcome]], Callable[[RunContext], Outcome]]:
     """Decorator registering ``run(ctx) -> Outcome`` as claim ``id``."""
 
@@ -46,6 +47,7 @@ def claim(
                 id=id, paper=paper, source=source, statement=statement, run=fn, latex=latex,
                 hypotheses=tuple(hypotheses), conclusion=conclusion, expected=Verdict(expected),
                 predictions=tuple(predictions), tags=tuple(tags),
+                instance_run=instance_run,
             )
         )
         return fn
@@ -57,8 +59,8 @@ def load_catalog() -> None:
     """Import every module of the built-in catalog (idempotent)."""
     import proofs_checks
 
-    for name in proofs_checks.MODULES:
-        importlib.import_module(f"proofs_checks.{name}")
+    for name in proofs_checks.module_names():
+        importlib.import_module(name)
 
 
 def load_user_module(path_or_module: str) -> None:
