@@ -17,7 +17,7 @@ Hierarchy::
     │   ├── SpecError              a spec file that is malformed (unknown keys, missing keys, ...)
     │   └── OperatorError          a sensing operator that is malformed
     ├── UnsupportedError           a request the engine cannot serve for this problem
-    └── BudgetExceeded             a time / degree budget ran out (engines turn it into INCONCLUSIVE)
+    └── BudgetExceeded             a time or degree budget ran out (-> INCONCLUSIVE)
 """
 
 from __future__ import annotations

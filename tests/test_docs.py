@@ -54,6 +54,9 @@ def test_docs_page_examples(page: Path, tmp_path: Path, monkeypatch: pytest.Monk
                     expected = int(m.group(1))
                     command = command[: m.start()]
                 argv = shlex.split(command)[1:]
-                rc = main(argv)
+                try:
+                    rc = main(argv)
+                except SystemExit as exc:  # argparse exits for --help / --version
+                    rc = int(exc.code or 0)
                 out = capsys.readouterr()
                 assert rc == expected, f"{page.name}: `{command}` exited {rc}:\n{out.err[-2000:]}"

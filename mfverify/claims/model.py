@@ -23,7 +23,7 @@ from typing import Any
 __all__ = ["Verdict", "Outcome", "Hypothesis", "Claim", "RunContext", "ClaimResult"]
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     """The four verdicts a claim can get."""
 
     PROVED = "PROVED"

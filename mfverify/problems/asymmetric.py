@@ -54,10 +54,10 @@ class AsymmetricMF(Problem):
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> AsymmetricMF:
-        return cls(spec["Sigma"], spec["rank"], scale=spec.get("scale", sp.Rational(1, 2)),
+        return cls(spec["Sigma"], spec["rank"], scale=spec.get("scale", "1/2"),
                    balance=spec.get("balance", 0))
 
-    def __init__(self, Sigma: Any, rank: int, *, scale: Any = sp.Rational(1, 2),
+    def __init__(self, Sigma: Any, rank: int, *, scale: Any = "1/2",
                  balance: Any = 0) -> None:
         super().__init__()
         S = exact_matrix(Sigma, "Sigma")

@@ -73,9 +73,9 @@ class SymmetricMF(Problem):
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> SymmetricMF:
-        return cls(spec["M"], spec["rank"], scale=spec.get("scale", sp.Rational(1, 4)))
+        return cls(spec["M"], spec["rank"], scale=spec.get("scale", "1/4"))
 
-    def __init__(self, M: Any, rank: int, *, scale: Any = sp.Rational(1, 4)) -> None:
+    def __init__(self, M: Any, rank: int, *, scale: Any = "1/4") -> None:
         super().__init__()
         Mx = exact_matrix(M, "M", symmetric=True)
         n = Mx.shape[0]

@@ -1,0 +1,733 @@
+"""Batched first-order solvers: B instances × K initializations in one array program.
+
+Every solver evaluates the problem's own closed forms (:meth:`Problem.objective`,
+:meth:`Problem.gradient`) in :class:`~mfverify.arith.NumpyArith` on points of shape
+``(B, K, *shape)`` and data of shape ``(B, 1, *shape)`` (broadcast over the K initializations),
+so the mathematics comes from :mod:`mfverify.problems` and is never rewritten here.
+
+Runs are independent: each has its own step size (fixed or Armijo backtracking), its own stopping
+test and its own status. A run whose gradient overflows or becomes NaN is frozen at its last finite
+point and reported ``diverged``; the others go on (all arithmetic runs under ``np.errstate(all=
+"ignore")``, so the batch never raises on overflow).
+
+Blocking
+--------
+The instances are processed in blocks of ``chunk`` instances (each block is one array program over
+``chunk × K`` runs; there is no Python loop over single instances). The default block size keeps a
+block's data and temporaries within a few MiB so that they stay in cache across iterations, which
+is what makes small instances fast and keeps peak memory near the size of the data. Results do not
+depend on the block size (each run's arithmetic is the same).
+
+Status codes (:data:`STATUS`)
+-----------------------------
+``1 converged`` (‖∇f‖_F <= gtol or f <= ftol), ``2 max_iter`` (budget reached),
+``3 diverged`` (non-finite or > ``blowup`` gradient/objective), ``4 stalled`` (Armijo found no
+decrease / the ODE step size underflowed).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..arith import NumpyArith
+from ..errors import InputError, ShapeError, UnsupportedError
+from ..problems.base import Point, Problem
+
+__all__ = [
+    "STATUS",
+    "Armijo",
+    "BatchRun",
+    "gd",
+    "alternating_gd",
+    "scaled_gd",
+    "gradient_flow",
+    "primal_dual",
+    "solve",
+    "METHODS",
+]
+
+RUNNING, CONVERGED, MAX_ITER, DIVERGED, STALLED = 0, 1, 2, 3, 4
+#: Status code -> name.
+STATUS: dict[int, str] = {RUNNING: "running", CONVERGED: "converged", MAX_ITER: "max_iter",
+                          DIVERGED: "diverged", STALLED: "stalled"}
+
+Metric = Callable[[Point, Mapping[str, Any]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Armijo:
+    """Per-run backtracking line search (Armijo sufficient decrease).
+
+    A trial step ``t`` is accepted for a run when ``f(x + t·d) <= f(x) + c·t·⟨∇f(x), d⟩`` with
+    ``d`` the search direction (``−∇f`` for GD, ``−∇f·P`` for scaled GD). Rejected runs shrink
+    ``t ← shrink·t`` (all runs are tested together, at most ``max_backtracks`` rounds). The next
+    iteration starts from ``min(grow·t, initial)``.
+    """
+
+    initial: float = 1.0
+    shrink: float = 0.5
+    c: float = 1e-4
+    grow: float = 2.0
+    max_backtracks: int = 40
+
+    def __post_init__(self) -> None:
+        if not (self.initial > 0 and 0 < self.shrink < 1 and 0 < self.c < 1 and self.grow >= 1
+                and self.max_backtracks >= 1):
+            raise InputError("Armijo needs initial > 0, 0 < shrink < 1, 0 < c < 1, grow >= 1 "
+                             f"and max_backtracks >= 1; got {self}")
+
+
+@dataclass
+class BatchRun:
+    """Result of a batched solve; every per-run array has shape ``(B, K)``.
+
+    Attributes
+    ----------
+    method
+        Solver name (``"gd"``, ``"alternating_gd"``, ``"scaled_gd"``, ``"gradient_flow"``,
+        ``"primal_dual"``).
+    x
+        Final points, ``name -> (B, K, *shape)`` (for diverged runs: the last finite point).
+    f, grad_norm
+        f and ‖∇f‖_F (all variables together) at the final points.
+    status
+        :data:`STATUS` code per run.
+    iterations
+        Iterations taken (for the flow: accepted steps).
+    step
+        Final step size per run (η for fixed steps; the last accepted Armijo step; the last ODE
+        step for the flow).
+    times
+        The iteration index (or flow time) of each history column, shape ``(T,)``.
+    history
+        ``name -> (B, K, T)``: ``"f"``, ``"grad_norm"`` and every user metric, at ``times``.
+        A run that has stopped keeps its final value.
+    hits
+        ``δ -> (B, K)`` integer array: the first iteration (flow: first recorded time index) at
+        which f <= δ was observed, or −1 (checked every ``check_every`` iterations).
+    """
+
+    method: str
+    x: Point
+    f: np.ndarray
+    grad_norm: np.ndarray
+    status: np.ndarray
+    iterations: np.ndarray
+    step: np.ndarray
+    times: np.ndarray
+    history: dict[str, np.ndarray] = field(default_factory=dict)
+    hits: dict[float, np.ndarray] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.status.shape)  # type: ignore[return-value]
+
+    def counts(self) -> dict[str, int]:
+        """Number of runs per status name."""
+        return {STATUS[k]: int(np.sum(self.status == k)) for k in STATUS if k != RUNNING}
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.status == DIVERGED
+
+    @property
+    def converged(self) -> np.ndarray:
+        return self.status == CONVERGED
+
+
+# ---------------------------------------------------------------------------------------------
+# preparation: points, data, blocks
+# ---------------------------------------------------------------------------------------------
+
+
+class _Eval:
+    """f and ∇f of ``problem`` on one block, through the problem's closed forms."""
+
+    def __init__(self, problem: Problem, A: NumpyArith, d: Mapping[str, Any]) -> None:
+        self.p = problem
+        self.A = A
+        self.d = d
+
+    def f(self, x: Point) -> np.ndarray:
+        return np.asarray(self.p.objective(self.A, x, self.d))
+
+    def g(self, x: Point) -> Point:
+        return self.p.gradient(self.A, x, self.d)
+
+    def norm(self, g: Point) -> np.ndarray:
+        return np.sqrt(sum(self.A.sumsq(v) for v in g.values()))
+
+
+def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
+             data: Mapping[str, Any] | None, dtype: Any) -> tuple[
+                 NumpyArith, Point, dict[str, Any], set[str], int, int]:
+    if not problem.has_closed_forms:
+        raise UnsupportedError(f"{type(problem).__name__} has no closed-form gradient; the batch "
+                               "solvers need one")
+    A = NumpyArith(dtype)
+    if not isinstance(x0, Mapping):
+        if len(problem.variables) != 1:
+            raise InputError(f"pass x0 as a dict by variable name {list(problem.variables)}")
+        x0 = {next(iter(problem.variables)): x0}
+    x: Point = {}
+    bk: tuple[int, ...] | None = None
+    for name, shape in problem.variables.items():
+        if name not in x0:
+            raise InputError(f"x0 is missing variable {name!r}; expected {list(problem.variables)}")
+        arr = np.array(x0[name], dtype=A.dtype, copy=True)
+        if arr.ndim != len(shape) + 2 or arr.shape[2:] != shape:
+            raise ShapeError(f"x0[{name!r}] must have shape (B, K, *{shape}), got {arr.shape}")
+        if bk is None:
+            bk = arr.shape[:2]
+        elif arr.shape[:2] != bk:
+            raise ShapeError(f"x0 variables have different (B, K): {bk} vs {arr.shape[:2]}")
+        if not np.all(np.isfinite(arr)):
+            raise InputError(f"x0[{name!r}] contains NaN or infinity")
+        x[name] = np.ascontiguousarray(arr)
+    assert bk is not None
+    B, K = int(bk[0]), int(bk[1])
+    d = dict(problem.data_in(A, data))
+    batched: set[str] = set()
+    for name in (data or {}):
+        arr = d[name]
+        dshape = np.shape(problem.data[name])
+        lead = arr.shape[: arr.ndim - len(dshape)]
+        if lead == ():
+            continue
+        if lead != (B,):
+            raise ShapeError(f"batched data {name!r} must have shape (B={B}, *{dshape}), got "
+                             f"{arr.shape}")
+        d[name] = np.ascontiguousarray(arr.reshape(B, 1, *dshape))
+        batched.add(name)
+    return A, x, d, batched, B, K
+
+
+def _blocks(B: int, K: int, x: Point, d: Mapping[str, Any], batched: set[str],
+            chunk: int | None) -> list[tuple[int, int]]:
+    if chunk is None or chunk == 0:
+        per_inst = sum(d[k][0].nbytes for k in batched)
+        per_run = sum(v[0, 0].nbytes for v in x.values())
+        # data + temporaries of about four data-sized arrays per run (residuals) in ~2 MiB
+        size = per_inst + K * 4 * max(per_run, per_inst if batched else per_run)
+        chunk = max(1, min(B, (2 << 20) // max(size, 1)))
+    if chunk < 0:
+        raise InputError(f"chunk must be >= 1 (or None for automatic), got {chunk}")
+    return [(i, min(B, i + chunk)) for i in range(0, B, chunk)]
+
+
+def _slice(d: Mapping[str, Any], batched: set[str], i: int, j: int) -> dict[str, Any]:
+    return {k: (v[i:j] if k in batched else v) for k, v in d.items()}
+
+
+def _per_run(value: Any, B: int, K: int, name: str, dtype: Any) -> np.ndarray:
+    arr = np.asarray(value, dtype=dtype)
+    if arr.ndim == 1 and arr.shape[0] == B:
+        arr = arr[:, None]
+    try:
+        return np.ascontiguousarray(np.broadcast_to(arr, (B, K)))
+    except ValueError:
+        raise ShapeError(f"{name} must be a scalar or broadcast to (B, K) = ({B}, {K}), got "
+                         f"shape {arr.shape}") from None
+
+
+def _bmask(active: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return active.reshape(active.shape + (1,) * (v.ndim - 2))
+
+
+def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in parts[0]:
+        vals = [p[key] for p in parts]
+        if isinstance(vals[0], dict):
+            out[key] = {k: np.concatenate([v[k] for v in vals], axis=0) for k in vals[0]}
+        else:
+            out[key] = np.concatenate(vals, axis=0)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the iteration driver (GD, alternating GD, scaled GD)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Opts:
+    max_iter: int
+    gtol: float
+    ftol: float
+    blowup: float
+    record_every: int
+    check_every: int
+    thresholds: tuple[float, ...]
+    metrics: Mapping[str, Metric]
+
+
+def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts,
+             update: Callable[[_Eval, Point, Point, np.ndarray, np.ndarray], Point],
+             direction: Callable[[_Eval, Point, Point], Point]) -> dict[str, Any]:
+    b, K = eta.shape
+    dt = eta.dtype
+    active = np.ones((b, K), dtype=bool)
+    status = np.zeros((b, K), dtype=np.int8)
+    iters = np.zeros((b, K), dtype=np.int64)
+    step = eta.copy()
+    n_rec = (o.max_iter // o.record_every + 1) if o.record_every > 0 else 0
+    hist = {name: np.full((b, K, n_rec), np.nan, dtype=dt)
+            for name in ("f", "grad_norm", *o.metrics)}
+    hits = {delta: np.full((b, K), -1, dtype=np.int64) for delta in o.thresholds}
+    f_now = np.full((b, K), np.nan, dtype=dt)
+    for it in range(o.max_iter + 1):
+        g = ev.g(x)
+        gn = ev.norm(g)
+        rec = o.record_every > 0 and it % o.record_every == 0
+        need_f = rec or (it % o.check_every == 0 and (o.thresholds or o.ftol > 0)) or (
+            rule is not None)
+        if need_f:
+            f_now = np.where(active, ev.f(x), f_now)
+        bad = active & ~(np.isfinite(gn) & (gn <= o.blowup))
+        if need_f:
+            bad |= active & ~np.isfinite(f_now)
+        if bad.any():
+            status[bad] = DIVERGED
+            active &= ~bad
+        conv = active & (gn <= o.gtol)
+        if need_f and o.ftol > 0:
+            conv |= active & (f_now <= o.ftol)
+        if need_f:
+            for delta, h in hits.items():
+                new = (h < 0) & (f_now <= delta) & (active | conv)
+                h[new] = it
+        if conv.any():
+            status[conv] = CONVERGED
+            active &= ~conv
+        if rec:
+            col = it // o.record_every
+            hist["f"][..., col] = f_now
+            hist["grad_norm"][..., col] = gn
+            for name, fn in o.metrics.items():
+                hist[name][..., col] = fn(x, ev.d)
+        if it == o.max_iter or not active.any():
+            break
+        all_active = bool(active.all())
+        if not all_active:
+            g = {k: np.where(_bmask(active, v), v, 0) for k, v in g.items()}
+        if rule is None:
+            x = update(ev, x, g, np.where(active, eta, 0).astype(dt), active)
+        else:
+            d = direction(ev, x, g)
+            slope = sum(ev.A.inner(g[k], d[k]) for k in g)  # <∇f, d> (< 0)
+            t = np.where(active, np.minimum(step * rule.grow, rule.initial), 0).astype(dt)
+            pending = active.copy()
+            x_new = x
+            for _ in range(rule.max_backtracks):
+                trial = {k: x[k] + _bmask(t, x[k]) * d[k] for k in x}
+                ft = ev.f(trial)
+                ok = pending & np.isfinite(ft) & (ft <= f_now + rule.c * t * slope)
+                if ok.any():
+                    x_new = {k: np.where(_bmask(ok, x_new[k]), trial[k], x_new[k]) for k in x}
+                    step = np.where(ok, t, step)
+                    pending &= ~ok
+                if not pending.any():
+                    break
+                t = np.where(pending, t * rule.shrink, t).astype(dt)
+            if pending.any():
+                status[pending] = STALLED
+                active &= ~pending
+            x = x_new
+        iters += active
+    status[active] = MAX_ITER
+    f_fin = ev.f(x)
+    gn_fin = ev.norm(ev.g(x))
+    if n_rec:
+        # a run that stopped keeps its final value in later columns
+        for name, h in hist.items():
+            mask = np.isnan(h)
+            if mask.any():
+                idx = np.where(~mask, np.arange(h.shape[-1]), 0)
+                np.maximum.accumulate(idx, axis=-1, out=idx)
+                hist[name] = np.take_along_axis(h, idx, axis=-1)
+    return {"x": x, "f": f_fin, "grad_norm": gn_fin, "status": status, "iterations": iters,
+            "step": step, "history": hist, "hits": hits}
+
+
+def _gd_update(ev: _Eval, x: Point, g: Point, eta: np.ndarray, active: np.ndarray) -> Point:
+    return {k: x[k] - _bmask(eta, x[k]) * g[k] for k in x}
+
+
+def _neg(ev: _Eval, x: Point, g: Point) -> Point:
+    return {k: -v for k, v in g.items()}
+
+
+def _precondition(ev: _Eval, x: Point, g: Point, damping: float) -> Point:
+    """ScaledGD direction: one variable X: ∇f·(XᵀX + λI)⁻¹; two variables (U, V):
+    (∇_U f·(VᵀV + λI)⁻¹, ∇_V f·(UᵀU + λI)⁻¹) (Tong, Ma & Chi 2021)."""
+    names = list(x)
+    A = ev.A
+    if len(names) == 1:
+        pairs = {names[0]: names[0]}
+    elif len(names) == 2:
+        pairs = {names[0]: names[1], names[1]: names[0]}
+    else:  # pragma: no cover - guarded in scaled_gd
+        raise UnsupportedError("scaled GD needs one or two factor variables")
+    out: Point = {}
+    for k, other in pairs.items():
+        Y = x[other]
+        r = Y.shape[-1]
+        gram = A.T(Y) @ Y + damping * np.eye(r, dtype=Y.dtype)
+        # G·P with P = gram⁻¹ (symmetric): solve gram·Z = Gᵀ, then Zᵀ
+        out[k] = A.T(np.linalg.solve(gram, A.T(g[k])))
+    return out
+
+
+def _common(problem: Problem, x0: Any, data: Any, dtype: Any, step: Any, max_iter: int,
+            gtol: float, ftol: float, blowup: float, record_every: int, check_every: int,
+            thresholds: Sequence[float], metrics: Mapping[str, Metric] | None,
+            chunk: int | None) -> tuple[Any, ...]:
+    A, x, d, batched, B, K = _prepare(problem, x0, data, dtype)
+    if not isinstance(max_iter, int) or max_iter < 0:
+        raise InputError(f"max_iter must be a non-negative integer, got {max_iter!r}")
+    if record_every < 0 or check_every < 1:
+        raise InputError("record_every must be >= 0 and check_every >= 1")
+    rule = step if isinstance(step, Armijo) else None
+    if rule is None:
+        eta = _per_run(step, B, K, "step", A.dtype)
+        if not np.all(np.isfinite(eta)) or np.any(eta < 0):
+            raise InputError("step sizes must be finite and >= 0")
+    else:
+        eta = _per_run(rule.initial, B, K, "step", A.dtype)
+    o = _Opts(max_iter, float(gtol), float(ftol), float(blowup), int(record_every),
+              int(check_every), tuple(float(t) for t in thresholds), dict(metrics or {}))
+    return A, x, d, batched, B, K, rule, eta, o
+
+
+def _drive(method: str, problem: Problem, A: NumpyArith, x: Point, d: dict[str, Any],
+           batched: set[str], B: int, K: int, eta: np.ndarray, rule: Armijo | None, o: _Opts,
+           chunk: int | None, update: Any, direction: Any, options: dict[str, Any]) -> BatchRun:
+    t0 = time.perf_counter()
+    parts = []
+    with np.errstate(all="ignore"):
+        for i, j in _blocks(B, K, x, d, batched, chunk):
+            ev = _Eval(problem, A, _slice(d, batched, i, j))
+            xb = {k: v[i:j] for k, v in x.items()}
+            parts.append(_iterate(ev, xb, eta[i:j], rule, o, update, direction))
+    res = _merge(parts)
+    times = np.arange(0, o.max_iter + 1, o.record_every) if o.record_every > 0 else np.zeros(0)
+    options = {"max_iter": o.max_iter, "gtol": o.gtol, "ftol": o.ftol, "blowup": o.blowup,
+               "record_every": o.record_every, "check_every": o.check_every,
+               "dtype": A.dtype.name, "step": "armijo" if rule else "fixed", **options}
+    return BatchRun(method, res["x"], res["f"], res["grad_norm"], res["status"],
+                    res["iterations"], res["step"], times, res["history"], res["hits"], options,
+                    time.perf_counter() - t0)
+
+
+def gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
+       data: Mapping[str, Any] | None = None, step: float | np.ndarray | Armijo = 0.1,
+       max_iter: int = 1000, gtol: float = 1e-10, ftol: float = 0.0, blowup: float = 1e150,
+       record_every: int = 0, check_every: int = 1, thresholds: Sequence[float] = (),
+       metrics: Mapping[str, Metric] | None = None, dtype: Any = np.float64,
+       chunk: int | None = None) -> BatchRun:
+    """Gradient descent x ← x − η·∇f(x) on B instances × K initializations at once.
+
+    Parameters
+    ----------
+    problem
+        Any problem with closed forms (``SymmetricMF`` with scale c gives ∇f = 4c(XXᵀ − M)X;
+        ``AsymmetricMF`` with scale ½ gives Ye & Du's update (2)-(3)).
+    x0
+        ``name -> (B, K, *shape)`` (see :mod:`mfverify.batch.inits`).
+    data
+        Batched data overrides, ``name -> (B, *shape)`` (e.g. ``{"M": Ms}``); omitted: the
+        problem's own data for every instance (then B is usually 1).
+    step
+        Fixed η (scalar, ``(B,)`` or ``(B, K)``: per-instance step sizes) or :class:`Armijo`.
+    max_iter, gtol, ftol
+        Budget, and convergence when ‖∇f‖_F <= gtol or f <= ftol.
+    blowup
+        A gradient norm above it (or non-finite) marks the run diverged.
+    record_every
+        Record f, ‖∇f‖_F and ``metrics`` every this many iterations (0: never).
+    check_every
+        Check ``ftol`` and ``thresholds`` (T(δ)) every this many iterations.
+    thresholds
+        δ values: ``result.hits[δ]`` is the first checked iteration with f <= δ.
+    metrics
+        ``name -> fn(x, d) -> (b, K)`` extra quantities to record (``d`` is the block's data).
+    dtype
+        ``np.float64`` (default) or ``np.float32``.
+    chunk
+        Instances per block (None: automatic, cache-sized).
+
+    Returns
+    -------
+    BatchRun
+    """
+    A, x, d, batched, B, K, rule, eta, o = _common(
+        problem, x0, data, dtype, step, max_iter, gtol, ftol, blowup, record_every,
+        check_every, thresholds, metrics, chunk)
+    return _drive("gd", problem, A, x, d, batched, B, K, eta, rule, o, chunk, _gd_update, _neg,
+                  {})
+
+
+def scaled_gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
+              data: Mapping[str, Any] | None = None, step: float | np.ndarray | Armijo = 0.5,
+              damping: float = 0.0, max_iter: int = 1000, gtol: float = 1e-10,
+              ftol: float = 0.0, blowup: float = 1e150, record_every: int = 0,
+              check_every: int = 1, thresholds: Sequence[float] = (),
+              metrics: Mapping[str, Metric] | None = None, dtype: Any = np.float64,
+              chunk: int | None = None) -> BatchRun:
+    """Scaled (preconditioned) GD (ScaledGD, Tong, Ma & Chi 2021).
+
+    One factor: X ← X − η·∇f(X)·(XᵀX + λI)⁻¹. Two factors: U ← U − η·∇_U f·(VᵀV + λI)⁻¹ and
+    V ← V − η·∇_V f·(UᵀU + λI)⁻¹ (simultaneous). ``damping`` is λ >= 0 (use λ > 0 when a factor
+    can be rank deficient, e.g. over-parametrized or small initializations). Other parameters
+    as in :func:`gd`.
+    """
+    if len(problem.variables) not in (1, 2):
+        raise UnsupportedError("scaled GD needs a problem with one or two factor variables")
+    if damping < 0:
+        raise InputError(f"damping must be >= 0, got {damping}")
+    A, x, d, batched, B, K, rule, eta, o = _common(
+        problem, x0, data, dtype, step, max_iter, gtol, ftol, blowup, record_every,
+        check_every, thresholds, metrics, chunk)
+
+    def direction(ev: _Eval, xx: Point, g: Point) -> Point:
+        return {k: -v for k, v in _precondition(ev, xx, g, damping).items()}
+
+    def update(ev: _Eval, xx: Point, g: Point, e: np.ndarray, active: np.ndarray) -> Point:
+        pg = _precondition(ev, xx, g, damping)
+        return {k: xx[k] - _bmask(e, xx[k]) * pg[k] for k in xx}
+
+    return _drive("scaled_gd", problem, A, x, d, batched, B, K, eta, rule, o, chunk, update,
+                  direction, {"damping": damping})
+
+
+def alternating_gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
+                   data: Mapping[str, Any] | None = None, step: float | np.ndarray = 0.1,
+                   max_iter: int = 1000, gtol: float = 1e-10, ftol: float = 0.0,
+                   blowup: float = 1e150, record_every: int = 0, check_every: int = 1,
+                   thresholds: Sequence[float] = (), metrics: Mapping[str, Metric] | None = None,
+                   dtype: Any = np.float64, chunk: int | None = None) -> BatchRun:
+    """Alternating GD (Ward & Kolda 2023): update the variables one after another, each with the
+    gradient at the latest values: U ← U − η∇_U f(U, V), then V ← V − η∇_V f(U⁺, V).
+
+    Fixed step sizes only (scalar or per instance). Needs at least two variables.
+    """
+    if len(problem.variables) < 2:
+        raise UnsupportedError("alternating GD needs a problem with at least two variables "
+                               f"(this one has {list(problem.variables)}); use gd")
+    if isinstance(step, Armijo):
+        raise UnsupportedError("alternating GD supports fixed step sizes only")
+    A, x, d, batched, B, K, rule, eta, o = _common(
+        problem, x0, data, dtype, step, max_iter, gtol, ftol, blowup, record_every,
+        check_every, thresholds, metrics, chunk)
+
+    def update(ev: _Eval, xx: Point, g: Point, e: np.ndarray, active: np.ndarray) -> Point:
+        cur = dict(xx)
+        first = True
+        for k in xx:
+            gk = g[k] if first else ev.g(cur)[k]
+            first = False
+            gk = np.where(_bmask(active, gk), gk, 0)
+            cur[k] = cur[k] - _bmask(e, cur[k]) * gk
+        return cur
+
+    return _drive("alternating_gd", problem, A, x, d, batched, B, K, eta, None, o, chunk,
+                  update, _neg, {})
+
+
+# ---------------------------------------------------------------------------------------------
+# gradient flow: Dormand–Prince 5(4) with per-run error control
+# ---------------------------------------------------------------------------------------------
+
+_DP_C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0)
+_DP_A = (
+    (),
+    (1 / 5,),
+    (3 / 40, 9 / 40),
+    (44 / 45, -56 / 15, 32 / 9),
+    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
+    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
+    (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
+)
+#: 5th-order weights minus 4th-order (embedded) weights: the local error estimate.
+_DP_E = (71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40)
+
+
+def _flow_block(ev: _Eval, x: Point, t_eval: np.ndarray, rtol: float, atol: float,
+                h0: float, max_steps: int, blowup: float, metrics: Mapping[str, Metric],
+                thresholds: tuple[float, ...]) -> dict[str, Any]:
+    first = next(iter(x.values()))
+    b, K = first.shape[:2]
+    dt = first.dtype
+    T = len(t_eval)
+    t_end = float(t_eval[-1])
+    t = np.zeros((b, K), dtype=np.float64)
+    h = np.full((b, K), h0, dtype=np.float64)
+    idx = np.zeros((b, K), dtype=np.int64)  # next t_eval index to hit
+    status = np.zeros((b, K), dtype=np.int8)
+    steps = np.zeros((b, K), dtype=np.int64)
+    active = np.ones((b, K), dtype=bool)
+    hist = {name: np.full((b, K, T), np.nan, dtype=dt) for name in ("f", "grad_norm", *metrics)}
+    hits = {delta: np.full((b, K), -1, dtype=np.int64) for delta in thresholds}
+
+    def rhs(z: Point) -> Point:
+        return {k: -v for k, v in ev.g(z).items()}
+
+    def record(z: Point, k1: Point, mask: np.ndarray) -> None:
+        if not mask.any():
+            return
+        fz = ev.f(z)
+        gn = ev.norm(k1)
+        cols = np.minimum(idx, T - 1)
+        bi, ki = np.nonzero(mask)
+        ci = cols[bi, ki]
+        hist["f"][bi, ki, ci] = fz[bi, ki]
+        hist["grad_norm"][bi, ki, ci] = gn[bi, ki]
+        for name, fn in metrics.items():
+            hist[name][bi, ki, ci] = np.asarray(fn(z, ev.d))[bi, ki]
+        for delta, hh in hits.items():
+            new = mask & (hh < 0) & (fz <= delta)
+            hh[new] = cols[new]
+
+    k1 = rhs(x)
+    at0 = t_eval[0] <= 0.0
+    if at0:
+        record(x, k1, active)
+        idx += 1
+    for _ in range(max_steps):
+        if not active.any():
+            break
+        target = t_eval[np.minimum(idx, T - 1)]
+        h = np.minimum(h, target - t)
+        land = h >= target - t
+        hb = {k: _bmask(h.astype(dt), v) for k, v in x.items()}
+        ks = [k1]
+        for s in range(1, 7):
+            zs = {k: x[k] + hb[k] * sum(a * kk[k] for a, kk in zip(_DP_A[s], ks, strict=False)
+                                        if a != 0.0) for k in x}
+            ks.append(rhs(zs))
+        x_new = zs  # stage 7 point is the 5th-order solution (FSAL)
+        k7 = ks[6]
+        err2 = np.zeros((b, K), dtype=np.float64)
+        size = 0
+        for k in x:
+            e = hb[k] * sum(c * kk[k] for c, kk in zip(_DP_E, ks, strict=True) if c != 0.0)
+            sc = atol + rtol * np.maximum(np.abs(x[k]), np.abs(x_new[k]))
+            axes = tuple(range(2, e.ndim))
+            err2 += np.sum((e / sc) ** 2, axis=axes)
+            size += int(np.prod(e.shape[2:]))
+        err = np.sqrt(err2 / size)
+        finite = np.isfinite(err)
+        for k in x:
+            finite &= np.all(np.isfinite(x_new[k]), axis=tuple(range(2, x_new[k].ndim)))
+        acc = active & finite & (err <= 1.0)
+        if acc.any():
+            x = {k: np.where(_bmask(acc, v), x_new[k], v) for k, v in x.items()}
+            k1 = {k: np.where(_bmask(acc, v), k7[k], v) for k, v in k1.items()}
+            t = np.where(acc, np.where(land, target, t + h), t)
+            steps += acc
+            hit = acc & land
+            record(x, k1, hit)
+            idx += hit
+            done = hit & (idx >= T)
+            status[done] = CONVERGED
+            active &= ~done
+        gn = ev.norm(k1)
+        bad = active & ~(np.isfinite(gn) & (gn <= blowup))
+        status[bad] = DIVERGED
+        active &= ~bad
+        fac = np.where(err > 0, 0.9 * np.where(finite, err, np.inf) ** -0.2, 5.0)
+        h = np.where(active, h * np.clip(fac, 0.2, 5.0), h)
+        tiny = active & (h < 1e-14 * np.maximum(1.0, np.abs(t)))
+        status[tiny] = STALLED
+        active &= ~tiny
+    status[active] = MAX_ITER
+    for name, hh in hist.items():
+        mask = np.isnan(hh)
+        if mask.any():
+            j = np.where(~mask, np.arange(T), 0)
+            np.maximum.accumulate(j, axis=-1, out=j)
+            hist[name] = np.take_along_axis(hh, j, axis=-1)
+    return {"x": x, "f": ev.f(x), "grad_norm": ev.norm(k1), "status": status,
+            "iterations": steps, "step": h, "history": hist, "hits": hits,
+            "t": t, "reached": np.broadcast_to(t >= t_end, (b, K)).copy()}
+
+
+def gradient_flow(problem: Problem, x0: Mapping[str, Any] | np.ndarray, t_eval: Sequence[float],
+                  *, data: Mapping[str, Any] | None = None, rtol: float = 1e-8,
+                  atol: float = 1e-12, h0: float = 1e-3, max_steps: int = 100_000,
+                  blowup: float = 1e150, thresholds: Sequence[float] = (),
+                  metrics: Mapping[str, Metric] | None = None, dtype: Any = np.float64,
+                  chunk: int | None = None) -> BatchRun:
+    """Gradient flow ẋ = −∇f(x) by Dormand–Prince 5(4) with per-run error control.
+
+    Each run has its own time t and step h; a step is accepted for a run when the RMS of its
+    embedded error estimate, scaled by ``atol + rtol·max(|x|, |x_new|)`` entrywise, is <= 1, and
+    h is updated by ``h·clip(0.9·err^(−1/5), 0.2, 5)``. Steps are shortened to land exactly on
+    every ``t_eval`` (increasing, >= 0), where f, ‖∇f‖_F and ``metrics`` are recorded.
+
+    ``status`` is ``converged`` when a run reached ``t_eval[-1]`` (the flow has no other
+    stopping rule), ``max_iter`` when ``max_steps`` steps were not enough, ``stalled`` when the
+    step size underflowed, ``diverged`` on overflow. ``hits[δ]`` holds the first *index* into
+    ``t_eval`` with f <= δ. With the default ``scale = 1/4`` of :class:`SymmetricMF` the flow is
+    Ẋ = (M − XXᵀ)X.
+    """
+    te = np.asarray(t_eval, dtype=np.float64)
+    if te.ndim != 1 or te.size == 0 or np.any(np.diff(te) <= 0) or te[0] < 0:
+        raise InputError("t_eval must be a non-empty increasing sequence of times >= 0")
+    if not (rtol > 0 and atol >= 0 and h0 > 0 and max_steps >= 1):
+        raise InputError("need rtol > 0, atol >= 0, h0 > 0 and max_steps >= 1")
+    A, x, d, batched, B, K = _prepare(problem, x0, data, dtype)
+    t0 = time.perf_counter()
+    parts = []
+    with np.errstate(all="ignore"):
+        for i, j in _blocks(B, K, x, d, batched, chunk):
+            ev = _Eval(problem, A, _slice(d, batched, i, j))
+            parts.append(_flow_block(ev, {k: v[i:j] for k, v in x.items()}, te, rtol, atol,
+                                     h0, max_steps, blowup, dict(metrics or {}),
+                                     tuple(float(v) for v in thresholds)))
+    res = _merge(parts)
+    return BatchRun("gradient_flow", res["x"], res["f"], res["grad_norm"], res["status"],
+                    res["iterations"], res["step"], te, res["history"], res["hits"],
+                    {"rtol": rtol, "atol": atol, "h0": h0, "max_steps": max_steps,
+                     "dtype": A.dtype.name, "method": "dopri5"},
+                    time.perf_counter() - t0, {"t": res["t"]})
+
+
+# ---------------------------------------------------------------------------------------------
+# dispatcher
+# ---------------------------------------------------------------------------------------------
+
+#: Method name -> solver (``primal_dual`` is added below when available).
+METHODS: dict[str, Callable[..., BatchRun]] = {
+    "gd": gd,
+    "alternating_gd": alternating_gd,
+    "scaled_gd": scaled_gd,
+}
+
+
+def solve(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *, method: str = "gd",
+          **options: Any) -> BatchRun:
+    """Run the named method (``"gd"``, ``"alternating_gd"``, ``"scaled_gd"``,
+    ``"gradient_flow"`` (needs ``t_eval=``), ``"primal_dual"``)."""
+    if method == "gradient_flow":
+        if "t_eval" not in options:
+            raise InputError("gradient_flow needs t_eval=[...] (the times to record)")
+        return gradient_flow(problem, x0, **options)
+    if method == "primal_dual":
+        return primal_dual(problem, x0, **options)
+    try:
+        fn = METHODS[method]
+    except KeyError:
+        raise InputError(f"unknown method {method!r}; expected one of "
+                         f"{sorted([*METHODS, 'gradient_flow', 'primal_dual'])}") from None
+    return fn(problem, x0, **options)
