@@ -731,3 +731,7 @@ def solve(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *, method: str =
         raise InputError(f"unknown method {method!r}; expected one of "
                          f"{sorted([*METHODS, 'gradient_flow', 'primal_dual'])}") from None
     return fn(problem, x0, **options)
+
+
+def primal_dual(problem: Problem, x0: Mapping[str, Any] | np.ndarray, **options: Any) -> BatchRun:
+    raise UnsupportedError("primal_dual: not yet available")

@@ -55,12 +55,34 @@ def claim(
     return deco
 
 
+_IMPORT_FAILURES: dict[str, str] = {}
+
+
 def load_catalog() -> None:
-    """Import every module of the built-in catalog (idempotent)."""
+    """Import every module of the built-in catalog (idempotent).
+
+    A module that fails to import does not hide the rest of the catalog: it is registered as
+    an errored claim ``catalog-import.<module>`` (so ``mfverify check`` reports it and exits 1).
+    """
     import proofs_checks
 
     for name in proofs_checks.module_names():
-        importlib.import_module(name)
+        if name in sys.modules or name in _IMPORT_FAILURES:
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - reported as an errored claim
+            message = f"{type(exc).__name__}: {exc}"
+            _IMPORT_FAILURES[name] = message
+            register(_import_failure_claim(name, message))
+
+
+def _import_failure_claim(module: str, message: str) -> Claim:
+    def run(ctx: RunContext) -> Outcome:
+        raise ImportError(f"claims module {module} failed to import: {message}")
+
+    return Claim(id=f"catalog-import.{module.rsplit('.', 1)[-1]}", paper="catalog",
+                 source=module, statement=f"the claims module {module} imports", run=run)
 
 
 def load_user_module(path_or_module: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import InputError
@@ -41,20 +41,66 @@ def run_claim(c: Claim, ctx: RunContext | None = None) -> ClaimResult:
                            seconds, tuple(sorted(ctx.dropped)), error=tb)
 
 
+def _run_in_worker(claim_id: str, ctx: RunContext) -> tuple[Any, ...]:
+    from .registry import get_claim
+
+    res = run_claim(get_claim(claim_id), ctx)
+    return (res.verdict.value, res.evidence, res.summary, res.seconds, res.dropped, res.error)
+
+
 def run_claims(
     claims: Iterable[Claim],
     ctx: RunContext | None = None,
     progress: Callable[[Claim, ClaimResult | None], None] | None = None,
+    *,
+    jobs: int = 1,
+    contexts: Mapping[str, RunContext] | None = None,
 ) -> list[ClaimResult]:
-    results = []
-    for c in claims:
-        if progress:
-            progress(c, None)
-        res = run_claim(c, ctx)
-        if progress:
-            progress(c, res)
-        results.append(res)
-    return results
+    """Run claims, in order, optionally on ``jobs`` worker processes (results keep the order).
+
+    ``contexts`` maps a claim id to its own context (e.g. with only that claim's hypotheses
+    dropped); other claims use ``ctx``.
+    """
+    claims = list(claims)
+    ctx = ctx or RunContext()
+    contexts = contexts or {}
+
+    def ctx_for(c: Claim) -> RunContext:
+        return contexts.get(c.id, ctx)
+
+    if jobs <= 1 or len(claims) <= 1:
+        results = []
+        for c in claims:
+            if progress:
+                progress(c, None)
+            res = run_claim(c, ctx_for(c))
+            if progress:
+                progress(c, res)
+            results.append(res)
+        return results
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    out: dict[str, ClaimResult] = {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method)) as pool:
+        futures = {pool.submit(_run_in_worker, c.id, ctx_for(c)): c for c in claims}
+        from concurrent.futures import as_completed
+
+        for fut in as_completed(futures):
+            c = futures[fut]
+            try:
+                verdict, evidence, summary, seconds, dropped, error = fut.result()
+                res = ClaimResult(c, Verdict(verdict), evidence, summary, seconds,
+                                  tuple(dropped), error)
+            except Exception as exc:  # noqa: BLE001 - a crashed worker is an errored claim
+                text = f"{type(exc).__name__}: {exc}"
+                res = ClaimResult(c, Verdict.INCONCLUSIVE, {}, f"error: {text}", 0.0,
+                                  error=text)
+            out[c.id] = res
+            if progress:
+                progress(c, res)
+    return [out[c.id] for c in claims]
 
 
 def summarize(results: Iterable[ClaimResult]) -> dict[str, Any]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from ..claims import RunContext, run_claim, select, summarize
+from ..claims import RunContext, run_claims, select, summarize
 from ..claims.registry import load_user_module
+from ..errors import InputError
 from .common import print_json, table
 
 NAME = "check"
@@ -25,26 +27,40 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--claims", action="append", default=[], metavar="MODULE_OR_FILE",
                    help="also load user claims from a Python module or file (repeatable)")
     p.add_argument("--seed", type=int, default=20211227, help="base random seed")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="worker processes (default: number of cores, at most 2)")
 
 
 def run(args: argparse.Namespace) -> int:
     for mod in args.claims:
         load_user_module(mod)
     claims = select(args.selectors)
-    ctx = RunContext(profile=args.profile, dropped=frozenset(args.drop), seed=args.seed)
-    results = []
+    ctx = RunContext(profile=args.profile, seed=args.seed)
+    contexts = {}
+    if args.drop:
+        kept = []
+        for c in claims:
+            dropped = frozenset(h for h in args.drop if h in {x.name for x in c.hypotheses})
+            if dropped:
+                kept.append(c)
+                contexts[c.id] = RunContext(args.profile, dropped, args.seed)
+        if not kept:
+            raise InputError(f"no selected claim has hypothesis {args.drop}")
+        claims = kept
+    jobs = args.jobs if args.jobs is not None else min(2, os.cpu_count() or 1)
+    if jobs < 1:
+        raise InputError(f"--jobs must be >= 1, got {jobs}")
     show_progress = not args.json and sys.stderr.isatty()
-    for i, c in enumerate(claims, 1):
-        if show_progress:
-            print(f"[{i}/{len(claims)}] {c.id} ...", file=sys.stderr, end="\r")
-        dropped = frozenset(h for h in ctx.dropped if h in {x.name for x in c.hypotheses})
-        if args.drop and not dropped:
-            continue
-        results.append(run_claim(c, RunContext(ctx.profile, dropped, ctx.seed)))
-    if args.drop and not results:
-        from ..errors import InputError
+    done = [0]
 
-        raise InputError(f"no selected claim has hypothesis {args.drop}")
+    def progress(c, res) -> None:  # type: ignore[no-untyped-def]
+        if res is None or not show_progress:
+            return
+        done[0] += 1
+        print(f"[{done[0]}/{len(claims)}] {c.id}: {res.verdict}".ljust(78), file=sys.stderr,
+              end="\r" if done[0] < len(claims) else "\n")
+
+    results = run_claims(claims, ctx, progress, jobs=jobs, contexts=contexts)
     summary = summarize(results)
     if args.report:
         from ..claims.report import write_report

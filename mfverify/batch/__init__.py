@@ -1,0 +1,21 @@
+"""The batch engine: vectorized solvers over many instances and initializations at once.
+
+Modules: :mod:`.solvers` (GD, alternating GD, scaled GD, gradient flow, primal-dual),
+:mod:`.inits` (initializations), :mod:`.generators` (seeded random instances),
+:mod:`.outcomes` (per-run outcome classes, T(δ)), :mod:`.rates` (rate fits).
+"""
+
+from __future__ import annotations
+
+from .solvers import STATUS as STATUS
+from .solvers import Armijo as Armijo
+from .solvers import BatchRun as BatchRun
+from .solvers import alternating_gd as alternating_gd
+from .solvers import gd as gd
+from .solvers import gradient_flow as gradient_flow
+from .solvers import primal_dual as primal_dual
+from .solvers import scaled_gd as scaled_gd
+from .solvers import solve as solve
+
+__all__ = ["STATUS", "Armijo", "BatchRun", "alternating_gd", "gd", "gradient_flow",
+           "primal_dual", "scaled_gd", "solve"]

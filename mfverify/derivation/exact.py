@@ -1,0 +1,589 @@
+"""Exact equality of matrix expressions whose entries are independent symbols.
+
+A hand derivation ("the gradient of ¼‖XXᵀ − M‖² is (XXᵀ − M)X") is a statement about matrices of
+*every* size. This module decides it exactly for every size in a stated range: each matrix
+becomes an array of fresh real SymPy symbols (one per free entry, respecting a declared
+:class:`Structure`: general, symmetric, diagonal or skew), both sides are evaluated exactly, and
+each entry of the difference is reduced to a canonical rational function. A zero difference at
+every size is a proof *for those sizes* (never "for all n"). A non-zero difference is a
+non-zero polynomial (or rational function), so it is non-zero at some small rational point: the
+module finds a simple one (entries in {0, ±1, ±2, ...}), re-evaluates both sides there exactly,
+and reports the smallest size, the point, the first differing entry and both values.
+
+The building blocks are
+
+* :func:`structured_matrix`: an object array of symbols with a structure;
+* :func:`parse_sizes` / :func:`size_grid`: ranges of named dimensions (``"1..3"``,
+  ``"n=1..4,r=1..2"``) and their grid, smallest sizes first;
+* :func:`is_zero`: exact zero test of one entry (``True``, ``False`` or ``None`` = undecided);
+* :func:`find_nonzero_point`: a simple rational point where an entry is provably non-zero;
+* :func:`decide`: the loop over sizes that turns :class:`ExactCase` objects into an
+  :class:`ExactResult`.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..errors import BudgetExceeded, ExpressionError, InputError, ShapeError, UnsupportedError
+
+__all__ = [
+    "Structure",
+    "structured_matrix",
+    "parse_structure",
+    "parse_sizes",
+    "size_grid",
+    "size_label",
+    "is_zero",
+    "find_nonzero_point",
+    "ExactCase",
+    "Mismatch",
+    "ExactResult",
+    "decide",
+    "first_mismatch",
+    "substitute",
+    "as_object_array",
+    "exact_strings",
+    "MAX_SIZE",
+]
+
+#: Largest dimension accepted in a size range (exact expansion cost grows fast).
+MAX_SIZE = 8
+
+
+class Structure(str, enum.Enum):
+    """Declared structure of a symbolic matrix.
+
+    * ``general``: every entry is its own symbol;
+    * ``symmetric``: ``A[i,j] = A[j,i]`` (n(n+1)/2 symbols);
+    * ``diagonal``: off-diagonal entries are 0 (n symbols);
+    * ``skew``: ``A[i,j] = -A[j,i]``, zero diagonal (n(n-1)/2 symbols).
+    """
+
+    GENERAL = "general"
+    SYMMETRIC = "symmetric"
+    DIAGONAL = "diagonal"
+    SKEW = "skew"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def parse_structure(value: Any) -> Structure:
+    """A :class:`Structure` from its name (``"symmetric"``, ...) with a typed error."""
+    if isinstance(value, Structure):
+        return value
+    try:
+        return Structure(str(value).lower())
+    except ValueError:
+        raise InputError(f"unknown matrix structure {value!r}; expected one of "
+                         f"{[s.value for s in Structure]}") from None
+
+
+def structured_matrix(name: str, rows: int, cols: int,
+                      structure: Structure | str = Structure.GENERAL) -> np.ndarray:
+    """An object array of real symbols ``name_i_j`` with the declared structure.
+
+    Symmetric matrices share ``name_min_max``; skew matrices use ``name_i_j`` (i < j) above the
+    diagonal, its negative below and 0 on the diagonal; diagonal matrices have ``name_i_i`` on
+    the diagonal and 0 elsewhere. Structured matrices must be square (:class:`ShapeError`).
+    """
+    st = parse_structure(structure)
+    if st is not Structure.GENERAL and rows != cols:
+        raise ShapeError(f"{name} is declared {st} but has shape ({rows}, {cols}); a {st} "
+                         "matrix must be square")
+    out = np.empty((rows, cols), dtype=object)
+    for i in range(rows):
+        for j in range(cols):
+            if st is Structure.GENERAL:
+                out[i, j] = sp.Symbol(f"{name}_{i}_{j}", real=True)
+            elif st is Structure.SYMMETRIC:
+                a, b = min(i, j), max(i, j)
+                out[i, j] = sp.Symbol(f"{name}_{a}_{b}", real=True)
+            elif st is Structure.DIAGONAL:
+                out[i, j] = sp.Symbol(f"{name}_{i}_{i}", real=True) if i == j else sp.Integer(0)
+            else:  # skew
+                if i == j:
+                    out[i, j] = sp.Integer(0)
+                elif i < j:
+                    out[i, j] = sp.Symbol(f"{name}_{i}_{j}", real=True)
+                else:
+                    out[i, j] = -sp.Symbol(f"{name}_{j}_{i}", real=True)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# sizes
+# ---------------------------------------------------------------------------------------------
+
+_RANGE_RE = re.compile(r"^\s*(\d+)\s*(?:\.\.|-|:)\s*(\d+)\s*$")
+
+
+def _parse_values(text: str, what: str) -> tuple[int, ...]:
+    text = text.strip()
+    m = _RANGE_RE.match(text)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if lo > hi:
+            raise InputError(f"size range {what}: {lo}..{hi} is empty; expected lo <= hi")
+        values = tuple(range(lo, hi + 1))
+    else:
+        try:
+            values = tuple(int(v) for v in text.split("|") if v.strip())
+        except ValueError:
+            raise InputError(f"cannot read size range {what!r}: {text!r}; expected e.g. "
+                             "'1..3', '2' or 'n=1..3,r=1..2'") from None
+    if not values:
+        raise InputError(f"size range {what!r} is empty")
+    if min(values) < 1 or max(values) > MAX_SIZE:
+        raise InputError(f"sizes must lie in 1..{MAX_SIZE} (exact expansion grows fast), got "
+                         f"{text!r}")
+    return values
+
+
+def parse_sizes(spec: str | int | Mapping[str, Any] | Sequence[int] | None,
+                dims: Sequence[str], *, default: str = "1..3") -> dict[str, tuple[int, ...]]:
+    """Ranges of the named dimensions ``dims``.
+
+    ``spec`` may be ``"1..3"`` (the same range for every dimension), ``"n=1..3,r=1..2"``
+    (per dimension; the others get ``default``), an int, a list of ints, or a mapping
+    name -> range. Raises :class:`InputError` for unknown dimension names or sizes outside
+    1..:data:`MAX_SIZE`.
+    """
+    out = {d: _parse_values(default, d) for d in dims}
+    if spec is None:
+        return out
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        return {d: _parse_values(str(spec), d) for d in dims}
+    if isinstance(spec, Mapping):
+        items = list(spec.items())
+    elif isinstance(spec, str):
+        text = spec.strip()
+        if "=" not in text:
+            vals = _parse_values(text.replace(",", "|"), "sizes")
+            return {d: vals for d in dims}
+        items = []
+        for part in text.split(","):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise InputError(f"cannot read size range {part!r}; expected NAME=LO..HI")
+            k, v = part.split("=", 1)
+            items.append((k.strip(), v.strip()))
+    elif isinstance(spec, Sequence):
+        vals = tuple(int(v) for v in spec)
+        return {d: _parse_values("|".join(str(v) for v in vals), d) for d in dims}
+    else:
+        raise InputError(f"cannot read sizes {spec!r}")
+    for k, v in items:
+        if k not in out:
+            raise InputError(f"unknown dimension {k!r} in sizes; this check has dimensions "
+                             f"{list(dims)}")
+        if isinstance(v, int):
+            out[k] = _parse_values(str(v), k)
+        elif isinstance(v, str):
+            out[k] = _parse_values(v.replace(",", "|"), k)
+        else:
+            out[k] = _parse_values("|".join(str(int(x)) for x in v), k)
+    return out
+
+
+def size_grid(ranges: Mapping[str, Sequence[int]]) -> list[dict[str, int]]:
+    """Every combination of the ranges, smallest total size first (then lexicographic)."""
+    names = list(ranges)
+    combos = [dict(zip(names, vals, strict=True)) for vals in product(*(ranges[n] for n in names))]
+    combos.sort(key=lambda s: (sum(s.values()), tuple(s.values())))
+    return combos
+
+
+def size_label(size: Mapping[str, int]) -> str:
+    """``"n=2, r=1"``."""
+    return ", ".join(f"{k}={v}" for k, v in size.items()) or "(fixed size)"
+
+
+# ---------------------------------------------------------------------------------------------
+# exact zero tests and counterexample points
+# ---------------------------------------------------------------------------------------------
+
+
+def as_object_array(value: Any) -> np.ndarray:
+    """A result (scalar, list, SymPy matrix, array) as an object array (0-d for scalars)."""
+    if isinstance(value, sp.MatrixBase):
+        value = np.array(value.tolist(), dtype=object)
+    if isinstance(value, np.ndarray):
+        return value.astype(object) if value.dtype != object else value
+    if isinstance(value, (list, tuple)):
+        return np.array(value, dtype=object)
+    out = np.empty((), dtype=object)
+    out[()] = value if isinstance(value, sp.Basic) else sp.sympify(value)
+    return out
+
+
+def _is_rational_function(expr: sp.Expr) -> bool:
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow):
+            if not node.exp.is_Integer:
+                return False
+        elif isinstance(node, sp.Function) or isinstance(node, sp.Float):
+            return False
+    return True
+
+
+def is_zero(expr: Any) -> bool | None:
+    """Decide exactly whether ``expr`` is identically zero.
+
+    Rational functions of the symbols are put over a common denominator and the numerator is
+    expanded: ``True`` when it vanishes, ``False`` otherwise (a non-zero polynomial). For
+    expressions with radicals or functions, ``True`` if SymPy's simplification proves zero,
+    ``None`` (undecided) otherwise: the caller then looks for a rational point where the value
+    is provably non-zero.
+    """
+    expr = sp.sympify(expr)
+    if expr == 0:
+        return True
+    if expr.is_number:
+        z = expr.is_zero
+        if z is None:
+            z = sp.nsimplify(expr) == 0 if not expr.has(sp.Float) else None
+        return None if z is None else bool(z)
+    if _is_rational_function(expr):
+        num, _den = sp.fraction(sp.together(expr))
+        return sp.expand(num) == 0
+    if sp.expand(expr) == 0 or sp.simplify(expr) == 0:
+        return True
+    return None
+
+
+def _value_nonzero(value: sp.Expr) -> bool | None:
+    """Exact value at a rational point: True non-zero, False zero, None undefined."""
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return None
+    if value == 0:
+        return False
+    z = value.is_zero
+    if z is None:
+        value = sp.nsimplify(sp.radsimp(value))
+        z = value.is_zero
+        if z is None:
+            return None
+    return not z
+
+
+def substitute(expr: Any, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """``expr`` with the symbols replaced by exact values, simplified to a number."""
+    try:
+        value = sp.sympify(expr).xreplace(dict(point))
+        if isinstance(value, sp.Expr) and not _is_rational_function(value):
+            value = sp.radsimp(value)
+        return sp.nsimplify(value) if value.has(sp.Float) else sp.simplify(value) \
+            if not value.is_Rational else value
+    except ZeroDivisionError:
+        return sp.zoo
+
+
+_SIMPLE_VALUES = (sp.Integer(0), sp.Integer(1), sp.Integer(-1), sp.Integer(2), sp.Integer(-2))
+
+
+def find_nonzero_point(expr: Any, symbols: Iterable[sp.Symbol], *,
+                       also_defined: Iterable[Any] = (), seed: int = 0,
+                       attempts: int = 200) -> dict[sp.Symbol, sp.Expr] | None:
+    """A simple rational point where ``expr`` is defined and provably non-zero.
+
+    Random integers (first in [-2, 2], then wider, then halves) give a starting point; each
+    symbol is then set greedily to 0, 1 or -1 if the value stays non-zero, so the point is
+    as simple as possible. ``also_defined`` lists expressions whose denominators must not
+    vanish there (e.g. both sides of the comparison). Returns None if no point was found
+    within ``attempts`` tries (the caller reports INCONCLUSIVE).
+    """
+    expr = sp.sympify(expr)
+    syms = sorted(set(symbols) | expr.free_symbols, key=lambda s: s.name)
+    others = [sp.sympify(e) for e in also_defined]
+
+    def ok(point: Mapping[sp.Symbol, sp.Expr]) -> bool:
+        v = _value_nonzero(substitute(expr, point))
+        if not v:
+            return False
+        for e in others:
+            if substitute(e, point).has(sp.zoo, sp.nan):
+                return False
+        return True
+
+    rng = random.Random(seed)
+    start: dict[sp.Symbol, sp.Expr] | None = None
+    first = {s: sp.Integer(1) for s in syms}
+    if ok(first):
+        start = first
+    for k in range(attempts):
+        if start is not None:
+            break
+        width = 2 if k < 50 else (5 if k < 120 else 20)
+        cand: dict[sp.Symbol, sp.Expr] = {}
+        for s in syms:
+            v = sp.Integer(rng.randint(-width, width))
+            if k >= 150:
+                v = v / 2 + sp.Rational(1, 3)
+            cand[s] = v
+        if ok(cand):
+            start = cand
+    if start is None:
+        return None
+    point = dict(start)
+    for s in syms:
+        keep = point[s]
+        for v in _SIMPLE_VALUES[:3]:
+            if v == keep:
+                break
+            point[s] = v
+            if ok(point):
+                break
+            point[s] = keep
+    return point
+
+
+def exact_strings(arr: Any) -> Any:
+    """Nested lists of strings (``sympify`` reads them back) for JSON."""
+    a = as_object_array(arr)
+    if a.ndim == 0:
+        return str(a[()])
+    return np.vectorize(lambda v: str(v), otypes=[object])(a).tolist()
+
+
+# ---------------------------------------------------------------------------------------------
+# one size: a case; many sizes: decide
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExactCase:
+    """One size of an exact check.
+
+    Attributes
+    ----------
+    size
+        The dimension values, e.g. ``{"n": 2, "r": 1}``.
+    inputs
+        The symbolic inputs by name (variables, data, directions), reported in counterexamples.
+    claimed, true
+        The two sides, object arrays (0-d for scalars) of expressions in the input symbols.
+    label
+        What an entry of the sides is called (``"gradient wrt X"``, ``"identity"``).
+    notes
+        Anything the reader of the evidence should know about this size.
+    """
+
+    size: dict[str, int]
+    inputs: dict[str, Any]
+    claimed: np.ndarray
+    true: np.ndarray
+    label: str = "value"
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Mismatch:
+    """The first entry where two exact arrays differ, at a point where it is re-checked."""
+
+    index: tuple[int, ...]
+    entry: str
+    point: dict[sp.Symbol, sp.Expr]
+    claimed_value: sp.Expr
+    true_value: sp.Expr
+    difference: sp.Expr
+
+
+def _entry_label(label: str, idx: tuple[int, ...]) -> str:
+    return f"{label}[{', '.join(str(i) for i in idx)}]" if idx else label
+
+
+def _input_symbols(inputs: Mapping[str, Any]) -> set[sp.Symbol]:
+    out: set[sp.Symbol] = set()
+    for v in inputs.values():
+        a = as_object_array(v)
+        for e in a.reshape(-1):
+            out |= sp.sympify(e).free_symbols
+    return out
+
+
+def first_mismatch(claimed: np.ndarray, true: np.ndarray, *, label: str = "value",
+                   symbols: Iterable[sp.Symbol] = (), seed: int = 0
+                   ) -> tuple[Mismatch | None, bool]:
+    """Compare two exact arrays entry by entry.
+
+    Returns ``(mismatch, decided)``: ``(None, True)`` when every entry is provably equal;
+    a :class:`Mismatch` at the first differing entry (row-major), re-checked at a rational
+    point; ``(None, False)`` when some entry could be neither proved zero nor shown non-zero.
+    """
+    c = as_object_array(claimed)
+    t = as_object_array(true)
+    if c.shape != t.shape:
+        raise ShapeError(f"the claimed {label} has shape {c.shape} but the true {label} has "
+                         f"shape {t.shape}")
+    undecided = False
+    syms = list(symbols)
+    for idx in np.ndindex(*c.shape) if c.shape else [()]:
+        diff = sp.sympify(c[idx]) - sp.sympify(t[idx])
+        z = is_zero(diff)
+        if z is True:
+            continue
+        point = find_nonzero_point(diff, [s for s in syms if s in diff.free_symbols],
+                                   also_defined=(c[idx], t[idx]), seed=seed)
+        if point is None:
+            if z is False:
+                raise BudgetExceeded(f"{_entry_label(label, idx)} differs symbolically but no "
+                                     "rational point with a non-zero, defined value was found")
+            undecided = True
+            continue
+        full = {s: sp.Integer(0) for s in syms}
+        full.update(point)
+        cv = substitute(c[idx], full)
+        tv = substitute(t[idx], full)
+        if _value_nonzero(sp.sympify(cv - tv)) is not True:  # pragma: no cover - defensive
+            undecided = True
+            continue
+        return Mismatch(tuple(int(i) for i in idx), _entry_label(label, idx), full, cv, tv,
+                        substitute(diff, full)), True
+    return None, not undecided
+
+
+@dataclass
+class ExactResult:
+    """Result of an exact check over a range of sizes.
+
+    ``verdict`` is ``"PROVED"`` (every size checked, each difference provably zero),
+    ``"REFUTED"`` (a re-checked counterexample at the smallest failing size) or
+    ``"INCONCLUSIVE"`` (some size undecided or over budget). ``sizes_checked`` lists the sizes
+    that were decided equal (and, for REFUTED, the refuting size last).
+    """
+
+    verdict: str
+    what: str
+    sizes_checked: list[dict[str, int]]
+    sizes_skipped: list[dict[str, Any]] = field(default_factory=list)
+    counterexample: dict[str, Any] | None = None
+    diagnosis: str | None = None
+    structure: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    method: str = ("entries as independent real symbols; each entry of the difference put over "
+                   "a common denominator and its numerator expanded (SymPy)")
+
+    @property
+    def status(self) -> int:
+        """0 PROVED, 1 REFUTED, 2 INCONCLUSIVE."""
+        return {"PROVED": 0, "REFUTED": 1}.get(self.verdict, 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "mode": "exact",
+            "what": self.what,
+            "sizes_checked": [dict(s) for s in self.sizes_checked],
+            "sizes_skipped": list(self.sizes_skipped),
+            "counterexample": self.counterexample,
+            "diagnosis": self.diagnosis,
+            "structure": dict(self.structure),
+            "method": self.method,
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 3),
+        }
+
+    def summary(self) -> str:
+        sizes = "; ".join(size_label(s) for s in self.sizes_checked)
+        if self.verdict == "PROVED":
+            return f"{self.what}: PROVED exactly for these sizes: {sizes}"
+        if self.verdict == "REFUTED" and self.counterexample:
+            ce = self.counterexample
+            text = (f"{self.what}: REFUTED at {size_label(ce['size'])}: {ce['entry']} is "
+                    f"{ce['claimed']} (claimed) but {ce['true']} (true)")
+            return text + (f"; diagnosis: {self.diagnosis}" if self.diagnosis else "")
+        return f"{self.what}: INCONCLUSIVE ({'; '.join(self.notes) or 'undecided'})"
+
+
+def counterexample_json(case: ExactCase, mm: Mismatch) -> dict[str, Any]:
+    """The JSON form of a mismatch: size, the inputs at the point, the entry, both values."""
+    point = {}
+    for name, value in case.inputs.items():
+        arr = as_object_array(value)
+        vals = np.empty(arr.shape, dtype=object)
+        for idx in np.ndindex(*arr.shape) if arr.shape else [()]:
+            vals[idx] = substitute(arr[idx], mm.point)
+        point[name] = exact_strings(vals)
+    return {
+        "size": dict(case.size),
+        "point": point,
+        "entry": mm.entry,
+        "claimed": str(mm.claimed_value),
+        "true": str(mm.true_value),
+        "difference": str(mm.difference),
+        "rechecked": "both sides re-evaluated exactly at this rational point",
+    }
+
+
+def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]], ExactCase], *,
+           what: str, structure: Mapping[str, str] | None = None,
+           diagnose: Callable[[ExactCase, Mismatch], str | None] | None = None,
+           seed: int = 0, time_budget: float | None = None) -> ExactResult:
+    """Check ``build(size)`` at every size, smallest first, and stop at the first refutation.
+
+    ``build`` may raise :class:`ShapeError` or :class:`UnsupportedError` for a size where the
+    statement does not apply (e.g. a square block needed but m != n): that size is skipped
+    and listed with the reason. If no size applies, :class:`InputError` is raised.
+    """
+    t0 = time.perf_counter()
+    checked: list[dict[str, int]] = []
+    skipped: list[dict[str, Any]] = []
+    notes: list[str] = []
+    undecided: list[dict[str, int]] = []
+    for size in sizes:
+        size = dict(size)
+        if time_budget is not None and time.perf_counter() - t0 > time_budget:
+            notes.append(f"time budget {time_budget}s ran out before {size_label(size)}")
+            undecided.append(size)
+            break
+        try:
+            case = build(size)
+        except (ShapeError, UnsupportedError) as exc:
+            skipped.append({"size": size, "reason": str(exc)})
+            continue
+        try:
+            mm, decided = first_mismatch(case.claimed, case.true, label=case.label,
+                                         symbols=_input_symbols(case.inputs), seed=seed)
+        except BudgetExceeded as exc:
+            notes.append(f"{size_label(size)}: {exc}")
+            undecided.append(size)
+            continue
+        for n in case.notes:
+            if n not in notes:
+                notes.append(n)
+        if mm is not None:
+            checked.append(size)
+            diag = diagnose(case, mm) if diagnose else None
+            return ExactResult("REFUTED", what, checked, skipped, counterexample_json(case, mm),
+                               diag, dict(structure or {}), notes,
+                               time.perf_counter() - t0)
+        if not decided:
+            notes.append(f"{size_label(size)}: equality could not be decided exactly "
+                         "(radicals or functions that did not simplify)")
+            undecided.append(size)
+            continue
+        checked.append(size)
+    if not checked and not undecided:
+        reasons = "; ".join(f"{size_label(s['size'])}: {s['reason']}" for s in skipped[:3])
+        raise InputError(f"the {what} does not apply at any size in the range ({reasons})")
+    verdict = "INCONCLUSIVE" if undecided else "PROVED"
+    return ExactResult(verdict, what, checked, skipped, None, None, dict(structure or {}), notes,
+                       time.perf_counter() - t0)
+
+
+def _unused() -> None:  # pragma: no cover - keep imports used by type checkers only
+    _ = ExpressionError
