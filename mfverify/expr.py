@@ -39,7 +39,8 @@ Grammar (see ``docs/expressions.md`` for the full page)
   n×1 (column) or 1×n (row) matrix ``x[i]`` is its i-th entry.
 
 Limits (module constants): :data:`MAX_TEXT_LENGTH` characters, :data:`MAX_DEPTH` levels of
-nesting (chains of binary operators count), :data:`MAX_POWER` for an exponent,
+nesting (chains of binary operators count), :data:`MAX_POWER` for an exponent (a constant
+base such as ``2**100`` may go up to :data:`mfverify.numbers.MAX_EXPONENT`),
 :data:`MAX_DEGREE` for the estimated polynomial degree of the whole expression,
 :data:`MAX_NUMBER_BITS` for the size of a folded exact constant, :data:`MAX_EYE` for ``eye(n)``.
 
@@ -67,6 +68,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import ExpressionError, InputError, NumberError, ShapeError
+from .numbers import MAX_EXPONENT as _NUMBER_MAX_EXPONENT
 from .numbers import parse_number
 
 __all__ = [
@@ -104,11 +106,11 @@ MAX_DEPTH = 200
 #: Largest absolute value of an exponent in ``a ** k``.
 MAX_POWER = 64
 #: Largest estimated polynomial degree of an expression (guards ``((x**64)**64)**64``).
-MAX_DEGREE = 1024
+MAX_DEGREE = 256
 #: Largest size, in bits of numerator plus denominator, of a folded exact rational constant.
 MAX_NUMBER_BITS = 20_000
 #: Largest n in ``eye(n)``.
-MAX_EYE = 10_000
+MAX_EYE = 1000
 
 #: Function name -> number of arguments.
 FUNCTIONS: dict[str, int] = {
@@ -411,8 +413,10 @@ class _Builder:
             k = right.value
             if not k.is_Rational:
                 raise self.fail(f"the exponent {k} is not a rational number")
-            if abs(k) > MAX_POWER:
-                raise self.fail(f"the exponent {k} is too large (|exponent| <= {MAX_POWER})")
+            limit = _NUMBER_MAX_EXPONENT if isinstance(left, Num) else MAX_POWER
+            if abs(k) > limit:
+                raise self.fail(f"the exponent {k} is too large (|exponent| <= {limit}"
+                                + (")" if limit == MAX_POWER else " for a constant base)"))
         if isinstance(left, Num) and isinstance(right, Num):
             return Num(self.fold(op, left.value, right.value))
         return BinOp(op, left, right)
@@ -428,7 +432,8 @@ class _Builder:
             if a.is_Rational:
                 bits = int(a.p).bit_length() + int(a.q).bit_length()
                 if bits * abs(b) > MAX_NUMBER_BITS:
-                    raise self.fail(f"the constant {a}**{b} is too large (more than "
+                    raise self.fail(f"the constant ({_short(str(a), 30)})**{b} is too large "
+                                    "(more than "
                                     f"{MAX_NUMBER_BITS} bits)")
         if op == "+":
             result = a + b
@@ -548,7 +553,7 @@ def _finish_parse(node: Node, text: str, table: dict[str, Shape | None]) -> Node
         raise ExpressionError(f"{_short(text)}: estimated polynomial degree {deg} is above the "
                               f"limit {MAX_DEGREE}")
     if table and all(table.get(n) is not None for n in free_names(node)):
-        infer_shape(node, {k: v for k, v in table.items() if v is not None})
+        _infer(node, {k: v for k, v in table.items() if v is not None})
     return node
 
 
@@ -643,13 +648,13 @@ _ATOM = 5
 
 
 def _num_prec(value: sp.Expr) -> int:
+    """A lower bound of the precedence of ``str(value)`` (lower means more parentheses)."""
     if value.is_Integer:
         return _ATOM if value >= 0 else 3
-    if value.is_Rational:
+    if value.is_Rational or isinstance(value, sp.Mul):
         return 2
-    if value.is_Atom or isinstance(value, sp.Pow) and value.base.is_Integer and value.base > 0 \
-            and value.exp == sp.Rational(1, 2):
-        return _ATOM  # e.g. sqrt(2)
+    if isinstance(value, sp.Pow):
+        return _ATOM if value.exp == sp.Rational(1, 2) else 2
     return 0
 
 
@@ -1040,7 +1045,9 @@ class _Evaluator:
         if la == 1 and lb == 2:
             return np.matmul(x[..., None, :], y)[..., 0, :]
         out = (np.asarray(x) * np.asarray(y)).sum(axis=-1)
-        return self.A.finish(out if isinstance(out, np.ndarray) and out.ndim else out[()])
+        if isinstance(out, np.ndarray) and out.ndim == 0:
+            out = out[()]
+        return self.A.finish(out)
 
     def _scalar_pow(self, base: Any, k: sp.Expr) -> Any:
         A = self.A

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import SpecError
+from .errors import MfverifyError, SpecError
 from .problems import PROBLEM_KINDS, Problem
 
 __all__ = ["load_spec", "problem_from_spec", "read_spec_text", "MAX_SPEC_BYTES"]
@@ -38,7 +38,7 @@ def read_spec_text(text: str, *, fmt: str = "json") -> dict[str, Any]:
             data = tomllib.loads(text)
         else:
             data = json.loads(text, parse_float=str, parse_constant=_reject_constant)
-    except SpecError:
+    except MfverifyError:
         raise
     except (ValueError, RecursionError) as exc:
         raise SpecError(f"spec is not valid {fmt.upper()}: {exc}") from exc

@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import InputError
 from .solvers import CONVERGED, DIVERGED, BatchRun
 
-__all__ = ["StationaryClass", "Outcomes", "classify_runs", "classes_from_points",
+__all__ = ["StationaryClass", "Outcomes", "classify_runs", "classes_from_points", "global_values",
            "product_invariant", "hitting_times"]
 
 Invariant = Callable[[Mapping[str, np.ndarray]], np.ndarray]
@@ -179,3 +179,31 @@ def hitting_times(values: np.ndarray, deltas: Sequence[float],
         else:
             out[float(d)] = np.where(ok, np.asarray(times)[first], np.nan)
     return out
+
+
+def global_values(problem: Any, data: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    """Optimal values per instance by Eckart–Young (float64, shape ``(B,)``).
+
+    * ``SymmetricMF`` (scale c): c·(Σ of λ_i² over the eigenvalues of M except the r largest
+      positive ones), since the best XXᵀ is the best PSD rank-r approximation of M.
+    * ``AsymmetricMF`` (scale c, any balance >= 0): c·Σ_{i>r} σ_i(Σ)² (a balanced factorization
+      of the truncated SVD makes the regularizer vanish).
+    """
+    kind = getattr(problem, "kind", "")
+    scale = float(problem.scale)
+    if kind == "symmetric":
+        M = np.asarray(data["M"] if data and "M" in data else
+                       np.asarray(problem.data["M"], dtype=np.float64), dtype=np.float64)
+        M = M.reshape(-1, *M.shape[-2:])
+        lam = np.linalg.eigvalsh(M)[:, ::-1]
+        r = problem.r
+        keep = np.zeros_like(lam, dtype=bool)
+        keep[:, :r] = lam[:, :r] > 0
+        return scale * np.sum(np.where(keep, 0.0, lam ** 2), axis=1)
+    if kind == "asymmetric":
+        S = np.asarray(data["Sigma"] if data and "Sigma" in data else
+                       np.asarray(problem.data["Sigma"], dtype=np.float64), dtype=np.float64)
+        S = S.reshape(-1, *S.shape[-2:])
+        s = np.linalg.svd(S, compute_uv=False)
+        return scale * np.sum(s[:, problem.r:] ** 2, axis=1)
+    raise InputError(f"no closed-form optimal value for problem kind {kind!r}; pass f_global")

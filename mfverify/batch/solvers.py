@@ -58,6 +58,8 @@ STATUS: dict[int, str] = {RUNNING: "running", CONVERGED: "converged", MAX_ITER: 
                           DIVERGED: "diverged", STALLED: "stalled"}
 
 Metric = Callable[[Point, Mapping[str, Any]], np.ndarray]
+#: ``progress(instances_done, B)``, called after each block.
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -411,7 +413,8 @@ def _common(problem: Problem, x0: Any, data: Any, dtype: Any, step: Any, max_ite
 
 def _drive(method: str, problem: Problem, A: NumpyArith, x: Point, d: dict[str, Any],
            batched: set[str], B: int, K: int, eta: np.ndarray, rule: Armijo | None, o: _Opts,
-           chunk: int | None, update: Any, direction: Any, options: dict[str, Any]) -> BatchRun:
+           chunk: int | None, update: Any, direction: Any, options: dict[str, Any],
+           progress: Progress | None = None) -> BatchRun:
     t0 = time.perf_counter()
     parts = []
     with np.errstate(all="ignore"):
@@ -419,6 +422,8 @@ def _drive(method: str, problem: Problem, A: NumpyArith, x: Point, d: dict[str, 
             ev = _Eval(problem, A, _slice(d, batched, i, j))
             xb = {k: v[i:j] for k, v in x.items()}
             parts.append(_iterate(ev, xb, eta[i:j], rule, o, update, direction))
+            if progress is not None:
+                progress(j, B)
     res = _merge(parts)
     times = np.arange(0, o.max_iter + 1, o.record_every) if o.record_every > 0 else np.zeros(0)
     options = {"max_iter": o.max_iter, "gtol": o.gtol, "ftol": o.ftol, "blowup": o.blowup,
@@ -434,7 +439,7 @@ def gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
        max_iter: int = 1000, gtol: float = 1e-10, ftol: float = 0.0, blowup: float = 1e150,
        record_every: int = 0, check_every: int = 1, thresholds: Sequence[float] = (),
        metrics: Mapping[str, Metric] | None = None, dtype: Any = np.float64,
-       chunk: int | None = None) -> BatchRun:
+       chunk: int | None = None, progress: Progress | None = None) -> BatchRun:
     """Gradient descent x ← x − η·∇f(x) on B instances × K initializations at once.
 
     Parameters
@@ -474,7 +479,7 @@ def gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
         problem, x0, data, dtype, step, max_iter, gtol, ftol, blowup, record_every,
         check_every, thresholds, metrics, chunk)
     return _drive("gd", problem, A, x, d, batched, B, K, eta, rule, o, chunk, _gd_update, _neg,
-                  {})
+                  {}, progress)
 
 
 def scaled_gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
@@ -483,7 +488,7 @@ def scaled_gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
               ftol: float = 0.0, blowup: float = 1e150, record_every: int = 0,
               check_every: int = 1, thresholds: Sequence[float] = (),
               metrics: Mapping[str, Metric] | None = None, dtype: Any = np.float64,
-              chunk: int | None = None) -> BatchRun:
+              chunk: int | None = None, progress: Progress | None = None) -> BatchRun:
     """Scaled (preconditioned) GD (ScaledGD, Tong, Ma & Chi 2021).
 
     One factor: X ← X − η·∇f(X)·(XᵀX + λI)⁻¹. Two factors: U ← U − η·∇_U f·(VᵀV + λI)⁻¹ and
@@ -507,7 +512,7 @@ def scaled_gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
         return {k: xx[k] - _bmask(e, xx[k]) * pg[k] for k in xx}
 
     return _drive("scaled_gd", problem, A, x, d, batched, B, K, eta, rule, o, chunk, update,
-                  direction, {"damping": damping})
+                  direction, {"damping": damping}, progress)
 
 
 def alternating_gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
@@ -515,7 +520,8 @@ def alternating_gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
                    max_iter: int = 1000, gtol: float = 1e-10, ftol: float = 0.0,
                    blowup: float = 1e150, record_every: int = 0, check_every: int = 1,
                    thresholds: Sequence[float] = (), metrics: Mapping[str, Metric] | None = None,
-                   dtype: Any = np.float64, chunk: int | None = None) -> BatchRun:
+                   dtype: Any = np.float64, chunk: int | None = None,
+                   progress: Progress | None = None) -> BatchRun:
     """Alternating GD (Ward & Kolda 2023): update the variables one after another, each with the
     gradient at the latest values: U ← U − η∇_U f(U, V), then V ← V − η∇_V f(U⁺, V).
 
@@ -541,7 +547,7 @@ def alternating_gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
         return cur
 
     return _drive("alternating_gd", problem, A, x, d, batched, B, K, eta, None, o, chunk,
-                  update, _neg, {})
+                  update, _neg, {}, progress)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -563,8 +569,8 @@ _DP_E = (71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 
 
 
 def _flow_block(ev: _Eval, x: Point, t_eval: np.ndarray, rtol: float, atol: float,
-                h0: float, max_steps: int, blowup: float, metrics: Mapping[str, Metric],
-                thresholds: tuple[float, ...]) -> dict[str, Any]:
+                h0: float, max_steps: int, blowup: float, gtol: float,
+                metrics: Mapping[str, Metric], thresholds: tuple[float, ...]) -> dict[str, Any]:
     first = next(iter(x.values()))
     b, K = first.shape[:2]
     dt = first.dtype
@@ -639,24 +645,31 @@ def _flow_block(ev: _Eval, x: Point, t_eval: np.ndarray, rtol: float, atol: floa
             record(x, k1, hit)
             idx += hit
             done = hit & (idx >= T)
-            status[done] = CONVERGED
+            status[done] = MAX_ITER
             active &= ~done
         gn = ev.norm(k1)
         bad = active & ~(np.isfinite(gn) & (gn <= blowup))
         status[bad] = DIVERGED
         active &= ~bad
+        conv = active & (gn <= gtol)
+        if conv.any():
+            # stationary: the flow stays here; fill the remaining records with this state
+            record(x, k1, conv)
+            status[conv] = CONVERGED
+            active &= ~conv
         fac = np.where(err > 0, 0.9 * np.where(finite, err, np.inf) ** -0.2, 5.0)
         h = np.where(active, h * np.clip(fac, 0.2, 5.0), h)
         tiny = active & (h < 1e-14 * np.maximum(1.0, np.abs(t)))
         status[tiny] = STALLED
         active &= ~tiny
-    status[active] = MAX_ITER
+    budget = active.copy()
     for name, hh in hist.items():
         mask = np.isnan(hh)
         if mask.any():
             j = np.where(~mask, np.arange(T), 0)
             np.maximum.accumulate(j, axis=-1, out=j)
             hist[name] = np.take_along_axis(hh, j, axis=-1)
+    status[budget] = MAX_ITER
     return {"x": x, "f": ev.f(x), "grad_norm": ev.norm(k1), "status": status,
             "iterations": steps, "step": h, "history": hist, "hits": hits,
             "t": t, "reached": np.broadcast_to(t >= t_end, (b, K)).copy()}
@@ -665,9 +678,9 @@ def _flow_block(ev: _Eval, x: Point, t_eval: np.ndarray, rtol: float, atol: floa
 def gradient_flow(problem: Problem, x0: Mapping[str, Any] | np.ndarray, t_eval: Sequence[float],
                   *, data: Mapping[str, Any] | None = None, rtol: float = 1e-8,
                   atol: float = 1e-12, h0: float = 1e-3, max_steps: int = 100_000,
-                  blowup: float = 1e150, thresholds: Sequence[float] = (),
+                  blowup: float = 1e150, gtol: float = 0.0, thresholds: Sequence[float] = (),
                   metrics: Mapping[str, Metric] | None = None, dtype: Any = np.float64,
-                  chunk: int | None = None) -> BatchRun:
+                  chunk: int | None = None, progress: Progress | None = None) -> BatchRun:
     """Gradient flow ẋ = −∇f(x) by Dormand–Prince 5(4) with per-run error control.
 
     Each run has its own time t and step h; a step is accepted for a run when the RMS of its
@@ -675,9 +688,10 @@ def gradient_flow(problem: Problem, x0: Mapping[str, Any] | np.ndarray, t_eval: 
     h is updated by ``h·clip(0.9·err^(−1/5), 0.2, 5)``. Steps are shortened to land exactly on
     every ``t_eval`` (increasing, >= 0), where f, ‖∇f‖_F and ``metrics`` are recorded.
 
-    ``status`` is ``converged`` when a run reached ``t_eval[-1]`` (the flow has no other
-    stopping rule), ``max_iter`` when ``max_steps`` steps were not enough, ``stalled`` when the
-    step size underflowed, ``diverged`` on overflow. ``hits[δ]`` holds the first *index* into
+    ``status`` is ``converged`` when ‖∇f‖_F <= ``gtol`` (the run stops there; later records
+    repeat that state), ``max_iter`` when the run reached ``t_eval[-1]`` or ``max_steps`` steps
+    were not enough (compare ``extra["t"]`` with ``t_eval[-1]``), ``stalled`` when the step
+    size underflowed, ``diverged`` on overflow. ``hits[δ]`` holds the first *index* into
     ``t_eval`` with f <= δ. With the default ``scale = 1/4`` of :class:`SymmetricMF` the flow is
     Ẋ = (M − XXᵀ)X.
     """
@@ -693,8 +707,10 @@ def gradient_flow(problem: Problem, x0: Mapping[str, Any] | np.ndarray, t_eval: 
         for i, j in _blocks(B, K, x, d, batched, chunk):
             ev = _Eval(problem, A, _slice(d, batched, i, j))
             parts.append(_flow_block(ev, {k: v[i:j] for k, v in x.items()}, te, rtol, atol,
-                                     h0, max_steps, blowup, dict(metrics or {}),
+                                     h0, max_steps, blowup, float(gtol), dict(metrics or {}),
                                      tuple(float(v) for v in thresholds)))
+            if progress is not None:
+                progress(j, B)
     res = _merge(parts)
     return BatchRun("gradient_flow", res["x"], res["f"], res["grad_norm"], res["status"],
                     res["iterations"], res["step"], te, res["history"], res["hits"],
@@ -707,7 +723,7 @@ def gradient_flow(problem: Problem, x0: Mapping[str, Any] | np.ndarray, t_eval: 
 # dispatcher
 # ---------------------------------------------------------------------------------------------
 
-#: Method name -> solver (``primal_dual`` is added below when available).
+#: Method name -> solver (fixed-step iterations; ``primal_dual`` is added at the end).
 METHODS: dict[str, Callable[..., BatchRun]] = {
     "gd": gd,
     "alternating_gd": alternating_gd,
@@ -733,5 +749,134 @@ def solve(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *, method: str =
     return fn(problem, x0, **options)
 
 
-def primal_dual(problem: Problem, x0: Mapping[str, Any] | np.ndarray, **options: Any) -> BatchRun:
-    raise UnsupportedError("primal_dual: not yet available")
+# ---------------------------------------------------------------------------------------------
+# primal-dual (gradient descent-ascent on the augmented Lagrangian) for ConstrainedMF
+# ---------------------------------------------------------------------------------------------
+
+
+def primal_dual(problem: Problem, x0: Mapping[str, Any], *,
+                data: Mapping[str, Any] | None = None, alpha: float | np.ndarray = 0.01,
+                beta: float | np.ndarray | None = None, max_iter: int = 5000,
+                tol: float = 1e-9, blowup: float = 1e150, record_every: int = 0,
+                metrics: Mapping[str, Metric] | None = None, dtype: Any = np.float64,
+                chunk: int | None = None, progress: Progress | None = None) -> BatchRun:
+    """Gradient descent–ascent on the augmented Lagrangian of a
+    :class:`~mfverify.problems.ConstrainedMF` (papers.md §1.2 template, a **[HYP]**
+    reconstruction of Eftekhari 2021), one step being the problem's own
+    :meth:`~mfverify.problems.ConstrainedMF.gda_step_in`:
+
+        U⁺ = U − α(I − 2A*(λ − ρ(A(UUᵀ) − b)))U,   λ⁺ = λ − β(A(U⁺U⁺ᵀ) − b).
+
+    ``x0`` holds ``"U"`` of shape ``(B, K, n, p)`` and optionally ``"lam"`` of shape
+    ``(B, K, m)`` (default 0). α and β (default β = α) are scalars or per-run arrays; ρ is the
+    problem's. A run has converged when the KKT residual
+    ‖S(λ)U‖_F + ‖A(UUᵀ) − b‖ <= ``tol``. Reported: ``f`` = ½‖U‖²_F (the primal objective),
+    ``grad_norm`` = the KKT residual, histories ``"f"``, ``"grad_norm"``, ``"feasibility"``
+    (‖A(UUᵀ) − b‖) and ``"stationarity"`` (‖S(λ)U‖_F), plus ``extra["lam"]``.
+    """
+    if not hasattr(problem, "gda_step_in") or not hasattr(problem, "kkt_in"):
+        raise UnsupportedError(f"primal_dual needs a constrained problem (ConstrainedMF), got "
+                               f"{type(problem).__name__}")
+    if not isinstance(x0, Mapping) or "U" not in x0:
+        raise InputError("x0 must be a dict with 'U' of shape (B, K, n, p) (and optional 'lam')")
+    n, p = problem.variables["U"]
+    m = int(problem.m)  # type: ignore[attr-defined]
+    A = NumpyArith(dtype)
+    U0 = np.array(x0["U"], dtype=A.dtype, copy=True)
+    if U0.ndim != 4 or U0.shape[2:] != (n, p):
+        raise ShapeError(f"x0['U'] must have shape (B, K, {n}, {p}), got {U0.shape}")
+    B, K = U0.shape[:2]
+    lam0 = np.zeros((B, K, m), dtype=A.dtype) if x0.get("lam") is None else np.array(
+        x0["lam"], dtype=A.dtype, copy=True)
+    if lam0.shape != (B, K, m):
+        raise ShapeError(f"x0['lam'] must have shape ({B}, {K}, {m}), got {lam0.shape}")
+    if not (np.all(np.isfinite(U0)) and np.all(np.isfinite(lam0))):
+        raise InputError("x0 contains NaN or infinity")
+    al = _per_run(alpha, B, K, "alpha", A.dtype)
+    be = _per_run(alpha if beta is None else beta, B, K, "beta", A.dtype)
+    if not (np.all(al >= 0) and np.all(be >= 0) and np.all(np.isfinite(al))
+            and np.all(np.isfinite(be))):
+        raise InputError("alpha and beta must be finite and >= 0")
+    d = dict(problem.data_in(A, data))
+    batched: set[str] = set()
+    for name in (data or {}):
+        dshape = np.shape(problem.data[name])
+        arr = d[name]
+        if arr.ndim > len(dshape):
+            if arr.shape[0] != B or arr.ndim != len(dshape) + 1:
+                raise ShapeError(f"batched data {name!r} must have shape (B={B}, *{dshape})")
+            d[name] = arr.reshape(B, 1, *dshape)
+            batched.add(name)
+    mets = dict(metrics or {})
+    t0 = time.perf_counter()
+    parts = []
+    x_all: Point = {"U": U0, "lam": lam0}
+    with np.errstate(all="ignore"):
+        for i, j in _blocks(B, K, {"U": U0}, d, batched, chunk):
+            db = _slice(d, batched, i, j)
+            parts.append(_pd_block(problem, A, db, {k: v[i:j] for k, v in x_all.items()},
+                                   al[i:j], be[i:j], max_iter, tol, blowup, record_every, mets))
+            if progress is not None:
+                progress(j, B)
+    res = _merge(parts)
+    times = np.arange(0, max_iter + 1, record_every) if record_every > 0 else np.zeros(0)
+    return BatchRun("primal_dual", {"U": res["x"]["U"], "lam": res["x"]["lam"]}, res["f"],
+                    res["grad_norm"], res["status"], res["iterations"], al, times,
+                    res["history"], {}, {"max_iter": max_iter, "tol": tol,
+                                         "dtype": A.dtype.name, "merit": "augmented Lagrangian "
+                                         "GDA [HYP template]"},
+                    time.perf_counter() - t0, {"lam": res["x"]["lam"]})
+
+
+def _pd_block(problem: Any, A: NumpyArith, d: Mapping[str, Any], x: Point, al: np.ndarray,
+              be: np.ndarray, max_iter: int, tol: float, blowup: float, record_every: int,
+              metrics: Mapping[str, Metric]) -> dict[str, Any]:
+    b, K = al.shape
+    active = np.ones((b, K), dtype=bool)
+    status = np.zeros((b, K), dtype=np.int8)
+    iters = np.zeros((b, K), dtype=np.int64)
+    n_rec = (max_iter // record_every + 1) if record_every > 0 else 0
+    names = ("f", "grad_norm", "feasibility", "stationarity", *metrics)
+    hist = {k: np.full((b, K, n_rec), np.nan, dtype=A.dtype) for k in names}
+
+    def measures(z: Point) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        kkt = problem.kkt_in(A, z["U"], z["lam"], d)
+        st = np.sqrt(A.sumsq(kkt["stationarity"]))
+        fe = np.sqrt(np.sum(kkt["feasibility"] ** 2, axis=-1))
+        return 0.5 * A.sumsq(z["U"]), st + fe, fe, st
+
+    for it in range(max_iter + 1):
+        f, res, fe, st = measures(x)
+        bad = active & ~(np.isfinite(res) & (res <= blowup) & np.isfinite(f))
+        status[bad] = DIVERGED
+        active &= ~bad
+        conv = active & (res <= tol)
+        status[conv] = CONVERGED
+        active &= ~conv
+        if record_every > 0 and it % record_every == 0:
+            c = it // record_every
+            for k, v in (("f", f), ("grad_norm", res), ("feasibility", fe), ("stationarity", st)):
+                hist[k][..., c] = v
+            for k, fn in metrics.items():
+                hist[k][..., c] = fn(x, d)
+        if it == max_iter or not active.any():
+            break
+        a_eff = np.where(active, al, 0).astype(A.dtype)
+        b_eff = np.where(active, be, 0).astype(A.dtype)
+        new = problem.gda_step_in(A, x, d, a_eff, b_eff)
+        x = {k: np.where(_bmask(active, x[k]), new[k], x[k]) for k in x}
+        iters += active
+    status[active] = MAX_ITER
+    if n_rec:
+        for k, h in hist.items():
+            mask = np.isnan(h)
+            if mask.any():
+                idx = np.where(~mask, np.arange(h.shape[-1]), 0)
+                np.maximum.accumulate(idx, axis=-1, out=idx)
+                hist[k] = np.take_along_axis(h, idx, axis=-1)
+    f, res, _, _ = measures(x)
+    return {"x": x, "f": f, "grad_norm": res, "status": status, "iterations": iters,
+            "history": hist}
+
+
+METHODS["primal_dual"] = primal_dual

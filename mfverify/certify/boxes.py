@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
-import numpy as np
 import sympy as sp
 from flint import arb, arb_mat
 
@@ -190,8 +190,15 @@ def refine_stationary(poly: PolySystem, x0: Sequence[float], *, fixed: Mapping[i
             x = [(x[i] - step[i, 0]).mid() for i in range(len(free))]
             if max(abs(float(step[i, 0])) for i in range(len(free))) < 10.0 ** (-digits + 5):
                 break
-        return [parse_number(v.mid().str(digits, radius=False).replace(" ", ""))
-                if not v.mid().is_zero() else sp.Integer(0) for v in x]
+        return [_round_decimal(v, digits) for v in x]
+
+
+def _round_decimal(v: arb, digits: int) -> sp.Rational:
+    """The midpoint of ``v`` rounded to ``digits`` decimals (an exact rational)."""
+    man, exp = v.mid().man_exp()
+    frac = Fraction(int(man)) * (Fraction(2) ** int(exp))
+    scaled = round(frac * 10**digits)
+    return sp.Rational(scaled, 10**digits)
 
 
 def prove_stationary_box(poly: PolySystem, x0: Sequence[float], *,
@@ -207,7 +214,3 @@ def prove_stationary_box(poly: PolySystem, x0: Sequence[float], *,
             return last
     assert last is not None
     return last
-
-
-def _as_float_vector(x: Any) -> np.ndarray:  # pragma: no cover - small helper
-    return np.asarray([float(v) for v in x], dtype=float)

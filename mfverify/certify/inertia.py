@@ -105,7 +105,8 @@ def ball_inertia(H: arb_mat) -> Inertia:
     intervals = []
     for i, (d, R) in enumerate(discs):
         lo, hi = d - R, d + R
-        intervals.append(f"[{lo.lower().str(12, radius=False)}, {hi.upper().str(12, radius=False)}]")
+        lo_s, hi_s = lo.lower().str(12, radius=False), hi.upper().str(12, radius=False)
+        intervals.append(f"[{lo_s}, {hi_s}]")
         if bool(lo > 0):
             pos += 1
         elif bool(hi < 0):

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..errors import BudgetExceeded, ExpressionError, InputError, ShapeError, UnsupportedError
+from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
 
 __all__ = [
     "Structure",
@@ -555,6 +555,17 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
         except (ShapeError, UnsupportedError) as exc:
             skipped.append({"size": size, "reason": str(exc)})
             continue
+        c_shape = as_object_array(case.claimed).shape
+        t_shape = as_object_array(case.true).shape
+        if c_shape != t_shape:
+            checked.append(size)
+            ce = {"size": size, "point": None, "entry": case.label,
+                  "claimed": f"an array of shape {c_shape}", "true": f"an array of shape {t_shape}",
+                  "difference": "shapes differ", "rechecked": "shapes compared exactly"}
+            return ExactResult("REFUTED", what, checked, skipped, ce,
+                               f"claimed has shape {c_shape} but the {case.label} has shape "
+                               f"{t_shape}", dict(structure or {}), notes,
+                               time.perf_counter() - t0)
         try:
             mm, decided = first_mismatch(case.claimed, case.true, label=case.label,
                                          symbols=_input_symbols(case.inputs), seed=seed)
@@ -583,7 +594,3 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
     verdict = "INCONCLUSIVE" if undecided else "PROVED"
     return ExactResult(verdict, what, checked, skipped, None, None, dict(structure or {}), notes,
                        time.perf_counter() - t0)
-
-
-def _unused() -> None:  # pragma: no cover - keep imports used by type checkers only
-    _ = ExpressionError

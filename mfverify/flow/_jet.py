@@ -348,9 +348,87 @@ class Jet:
     def sum(self, axis: Any = None) -> Jet:
         return self._linear(lambda v: np.asarray(v.sum(axis=axis), dtype=object))
 
+    # -- NumPy functions on traced values (einsum, swapaxes, ...) ------------------------------
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        handler = _ARRAY_FUNCTIONS.get(func)
+        if handler is None:
+            raise UnsupportedError(f"numpy.{func.__name__} is not supported on traced flow "
+                                   "values (supported: einsum, swapaxes, transpose, sum, "
+                                   "trace, shape, ndim, reshape)")
+        return handler(*args, **kwargs)
+
     def __repr__(self) -> str:
         kind = "const" if self.is_const else "series"
         return f"<Jet {kind} shape={self.shape}>"
+
+
+def _einsum(subscripts: str, *operands: Any, **kwargs: Any) -> Any:
+    if kwargs.get("out") is not None:
+        raise UnsupportedError("einsum(out=...) is not supported on traced flow values")
+    tape = next(o.tape for o in operands if isinstance(o, Jet))
+    ops = [tape.const(o) for o in operands]
+    P = tape.P
+    if "->" not in subscripts:
+        raise UnsupportedError("einsum on traced values needs an explicit '->' output")
+    ins, out = subscripts.replace(" ", "").split("->")
+    subs = ins.split(",")
+    if len(subs) != len(ops) or len(ops) not in (1, 2):
+        raise UnsupportedError("einsum on traced values supports one or two operands")
+    shape = np.shape(np.einsum(subscripts, *[_zeros(o.shape) for o in ops]))
+    if len(ops) == 1:
+        a = ops[0]
+        return a._linear(lambda v: np.asarray(np.einsum(subscripts, v), dtype=object))
+    a, b = ops
+    if a.is_const and b.is_const:
+        v = np.asarray(np.einsum(subscripts, a.value, b.value) >> P, dtype=object)
+        return Jet(tape, v.shape, None, (), const=v)
+    if a.is_const or b.is_const:
+        def rule_c(k: int) -> np.ndarray:
+            return np.asarray(np.einsum(subscripts, a.coef(0 if a.is_const else k),
+                                        b.coef(0 if b.is_const else k)) >> P, dtype=object)
+        return Jet(tape, shape, rule_c, (b,) if a.is_const else (a,))
+    z = next(ch for ch in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQ" if ch not in subscripts)
+    stacked = f"{z}{subs[0]},{z}{subs[1]}->{out}"
+
+    def rule_v(k: int) -> np.ndarray:
+        sa = np.stack(a.c[: k + 1])
+        sb = np.stack(b.c[k::-1])
+        return np.asarray(np.einsum(stacked, sa, sb) >> P, dtype=object)
+
+    return Jet(tape, shape, rule_v, (a, b))
+
+
+def _af_swapaxes(a: Any, axis1: int, axis2: int) -> Any:
+    return a.swapaxes(axis1, axis2)
+
+
+def _af_transpose(a: Any, axes: Any = None) -> Any:
+    return a.transpose(*axes) if axes is not None else a.transpose()
+
+
+def _af_sum(a: Any, axis: Any = None, **kwargs: Any) -> Any:
+    return a.sum(axis=axis)
+
+
+def _af_trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, **kwargs: Any) -> Any:
+    return a._linear(lambda v: np.asarray(np.trace(v, offset, axis1, axis2), dtype=object))
+
+
+def _af_reshape(a: Any, *args: Any, **kwargs: Any) -> Any:
+    shape = kwargs.get("newshape", kwargs.get("shape", args[0] if args else None))
+    return a.reshape(shape)
+
+
+_ARRAY_FUNCTIONS: dict[Any, Callable[..., Any]] = {
+    np.einsum: _einsum,
+    np.swapaxes: _af_swapaxes,
+    np.transpose: _af_transpose,
+    np.sum: _af_sum,
+    np.trace: _af_trace,
+    np.shape: lambda a: a.shape,
+    np.ndim: lambda a: a.ndim,
+    np.reshape: _af_reshape,
+}
 
 
 def _is_jet(x: Any) -> bool:

@@ -339,7 +339,7 @@ class Problem(ABC):
         for name, shape in self.variables.items():
             arr = np.asarray(x[name])
             lead = arr.shape[: arr.ndim - len(shape)]
-            parts.append(arr.reshape(*lead, int(np.prod(shape))))
+            parts.append(arr.reshape(lead + (int(np.prod(shape)),)))
         return np.concatenate(parts, axis=-1)
 
     def unflatten(self, vec: np.ndarray) -> Point:
@@ -351,7 +351,7 @@ class Problem(ABC):
         k = 0
         for name, shape in self.variables.items():
             size = int(np.prod(shape))
-            out[name] = vec[..., k:k + size].reshape(*vec.shape[:-1], *shape)
+            out[name] = vec[..., k:k + size].reshape(vec.shape[:-1] + tuple(shape))
             k += size
         return out
 

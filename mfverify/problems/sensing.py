@@ -639,7 +639,7 @@ def _scal(c: Any, arr: np.ndarray) -> np.ndarray:
     """c·arr where c may be batched (shape ``(...,)``) and arr has shape ``(..., p, q)``."""
     c_arr = np.asarray(c)
     if c_arr.ndim == 0:
-        return c * arr
+        return arr * c
     return c_arr[..., None, None] * arr
 
 

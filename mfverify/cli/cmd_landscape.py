@@ -1,0 +1,59 @@
+"""``mfverify landscape SPEC``: the complete real stationary set of a small instance, classified
+exactly (see :func:`mfverify.symbolic.landscape`).
+
+Exit codes: 0 complete result, 1 INCONCLUSIVE (budget exceeded or a piece not described),
+2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..spec import load_spec
+from .common import print_json, table
+
+NAME = "landscape"
+HELP = "every stationary point / orbit of a small instance, classified exactly"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", help="spec file (JSON/TOML) or inline JSON")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--budget", type=float, default=120.0,
+                   help="time budget in seconds (default 120); INCONCLUSIVE when exceeded")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random choices")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..symbolic import landscape
+
+    if args.budget is not None and args.budget <= 0:
+        raise InputError(f"--budget must be positive, got {args.budget}")
+    problem = load_spec(args.spec)
+    res = landscape(problem, budget=args.budget, seed=args.seed)
+    if args.json:
+        print_json(res.to_json())
+        return 0 if res.complete else 1
+    print(res.problem)
+    print(f"status: {res.status}" + (f" ({res.reason})" if res.reason else ""))
+    print(f"global minimum value: {res.global_min_value}")
+    print(f"real connected components: {res.real_component_count}  (field: {res.field})")
+    rows = []
+    for c in res.components:
+        pos, zero, neg = c.inertia
+        rows.append([c.type, c.value, c.dimension, c.count, f"({pos},{zero},{neg})",
+                     c.orbit_dimension, c.excess_zero_directions,
+                     "-" if c.hessian_eigenvalues is None else
+                     ", ".join(str(e) for e in c.hessian_eigenvalues),
+                     {k: v.tolist() for k, v in c.representative.items()}])
+    print(table(rows, ["type", "value", "dim", "count", "inertia(+,0,-)", "orbit", "excess",
+                       "eigenvalues", "representative"]))
+    for c in res.components:
+        if c.descent_curve is not None:
+            dc = c.descent_curve.to_json()
+            print(f"descent curve at {c.description}: {dc['curve']}, f − f₀ = "
+                  f"{dc['f(curve) - f(point)']}")
+    print(f"completeness: {res.evidence.get('completeness', '')}")
+    print(f"time: {res.seconds:.2f} s")
+    return 0 if res.complete else 1

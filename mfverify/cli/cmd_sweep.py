@@ -1,0 +1,257 @@
+"""``mfverify sweep``: run a batched solver over many instances × initializations and summarize
+the outcomes (global minimum / stationary / stalled / diverged, iterations, T(δ)).
+
+SOURCE is a spec (file or inline JSON: one instance) or a generator::
+
+    gen:KIND?key=value&key=value...
+
+Generator kinds and keys (defaults in brackets):
+
+* ``gen:symmetric``: n [10], r [n], spectrum (psd | indefinite | singular) [psd], rank
+  [n for psd, n/2 otherwise], cond [10], top [1], B [10], seed [0]. M = Q·diag(λ)·Qᵀ, f = ¼‖XXᵀ − M‖².
+* ``gen:asymmetric``: m [10], n [m], r [rank], rank [3], cond [10], top [1], B [10], seed [0].
+  Σ = U·diag(σ)·Vᵀ, f = ½‖UVᵀ − Σ‖².
+
+Example: ``mfverify sweep "gen:symmetric?n=20&r=5&spectrum=psd&rank=3&B=100&seed=1" --inits 10``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+from urllib.parse import parse_qsl
+
+import numpy as np
+
+from ..errors import InputError
+from .common import print_json, table
+
+NAME = "sweep"
+HELP = "run a batched solver over many instances and initializations; summarize the outcomes"
+DESCRIPTION = __doc__
+
+_GEN_KEYS = {
+    "symmetric": {"n": int, "r": int, "spectrum": str, "rank": int, "cond": float, "top": float,
+                  "B": int, "seed": int},
+    "asymmetric": {"m": int, "n": int, "r": int, "rank": int, "cond": float, "top": float,
+                   "B": int, "seed": int},
+}
+_MAX_B = 1_000_000
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", metavar="SPEC_OR_GENERATOR",
+                   help="spec file, inline JSON, or gen:KIND?key=value&... (see description)")
+    p.add_argument("--method", default="gd",
+                   choices=("gd", "alternating_gd", "scaled_gd", "gradient_flow"))
+    p.add_argument("--inits", type=int, default=10, metavar="K",
+                   help="initializations per instance (default 10)")
+    p.add_argument("--init", default="small", choices=("small", "imbalanced", "spectral",
+                                                       "rank_deficient"),
+                   help="initialization (default small random)")
+    p.add_argument("--alpha", type=float, default=1e-2, help="initialization scale α")
+    p.add_argument("--step", default="0.1", help="fixed step size η, or 'armijo'")
+    p.add_argument("--max-iter", type=int, default=2000)
+    p.add_argument("--t-final", type=float, default=50.0, help="flow: final time")
+    p.add_argument("--gtol", type=float, default=1e-10)
+    p.add_argument("--ftol", type=float, default=1e-8,
+                   help="a run with f <= f* + ftol counts as a global minimum")
+    p.add_argument("--delta", type=float, action="append", default=[], metavar="δ",
+                   help="report T(δ) = first iteration with f <= δ (repeatable)")
+    p.add_argument("--float32", action="store_true", help="run in float32")
+    p.add_argument("--seed", type=int, default=0, help="seed of the initializations")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--plot", metavar="FILE", help="write a plot (needs matplotlib)")
+
+
+def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, Any]]:
+    """``gen:KIND?k=v&...`` -> (problem, batched data, parameters)."""
+    from ..batch import generators as g
+    from ..problems import AsymmetricMF, SymmetricMF
+
+    body = text[4:]
+    kind, _, query = body.partition("?")
+    if kind not in _GEN_KEYS:
+        raise InputError(f"unknown generator {kind!r}; expected one of {sorted(_GEN_KEYS)}")
+    params: dict[str, Any] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
+        if key not in _GEN_KEYS[kind]:
+            raise InputError(f"generator {kind}: unknown key {key!r}; expected "
+                             f"{sorted(_GEN_KEYS[kind])}")
+        try:
+            params[key] = _GEN_KEYS[kind][key](value)
+        except ValueError:
+            raise InputError(f"generator {kind}: {key}={value!r} is not a valid "
+                             f"{_GEN_KEYS[kind][key].__name__}") from None
+    B = params.get("B", 10)
+    seed = params.get("seed", 0)
+    if not 1 <= B <= _MAX_B:
+        raise InputError(f"B must be in [1, {_MAX_B}], got {B}")
+    if kind == "symmetric":
+        n = params.get("n", 10)
+        if n < 1 or n > 2000:
+            raise InputError(f"n must be in [1, 2000], got {n}")
+        inst = g.symmetric_instances(B, n, spectrum_kind=params.get("spectrum", "psd"),
+                                     rank=params.get("rank"), cond=params.get("cond", 10.0),
+                                     top=params.get("top", 1.0), seed=seed)
+        problem = SymmetricMF(np.eye(n, dtype=int).tolist(), params.get("r", n))
+        return problem, inst.data, {"kind": kind, **params}
+    m = params.get("m", 10)
+    n = params.get("n", m)
+    rank = params.get("rank", 3)
+    if not (1 <= m <= 2000 and 1 <= n <= 2000):
+        raise InputError(f"m and n must be in [1, 2000], got {m}, {n}")
+    inst2 = g.rectangular_instances(B, m, n, rank=rank, cond=params.get("cond", 10.0),
+                                    top=params.get("top", 1.0), seed=seed)
+    problem = AsymmetricMF(np.zeros((m, n), dtype=int).tolist(), params.get("r", rank))
+    return problem, inst2.data, {"kind": kind, **params}
+
+
+def _load(source: str) -> tuple[Any, dict[str, np.ndarray] | None, dict[str, Any]]:
+    if source.startswith("gen:"):
+        return parse_generator(source)
+    from ..spec import load_spec
+
+    problem = load_spec(source)
+    return problem, None, {"kind": problem.kind, "B": 1}
+
+
+def _progress(enabled: bool) -> Any:
+    if not enabled:
+        return None, None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        return None, None
+    bar = tqdm(total=None, file=sys.stderr, unit="inst", leave=False)
+
+    def cb(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return cb, bar
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..batch import inits, solvers
+    from ..batch.outcomes import classify_runs, global_values
+
+    if args.inits < 1 or args.inits > 100_000:
+        raise InputError(f"--inits must be in [1, 100000], got {args.inits}")
+    if args.max_iter < 0:
+        raise InputError(f"--max-iter must be >= 0, got {args.max_iter}")
+    if not args.alpha > 0:
+        raise InputError(f"--alpha must be > 0, got {args.alpha}")
+    problem, data, params = _load(args.source)
+    B = int(params.get("B", 1))
+    K = args.inits
+    if B * K > 10_000_000:
+        raise InputError(f"B × K = {B * K} runs is too many (limit 10,000,000)")
+    if args.init == "small":
+        x0 = inits.small_random(problem, B, K, args.alpha, seed=args.seed)
+    elif args.init == "imbalanced":
+        x0 = inits.imbalanced(problem, B, K, args.alpha, seed=args.seed)
+    elif args.init == "spectral":
+        d = data if data is not None else {k: np.asarray(v, dtype=np.float64)[None] for k, v in
+                                           problem.data.items() if k in ("M", "Sigma")}
+        x0 = inits.spectral(problem, d, K, noise=args.alpha, seed=args.seed)
+    else:
+        widths = [s[-1] for s in problem.variables.values()]
+        x0 = inits.rank_deficient(problem, B, K, max(1, min(widths) - 1), alpha=args.alpha,
+                                  seed=args.seed)
+    if args.step == "armijo":
+        step: Any = solvers.Armijo()
+    else:
+        try:
+            step = float(args.step)
+        except ValueError:
+            raise InputError(f"--step must be a number or 'armijo', got {args.step!r}") from None
+    dtype = np.float32 if args.float32 else np.float64
+    cb, bar = _progress(sys.stderr.isatty() and not args.json)
+    common: dict[str, Any] = {"data": data, "dtype": dtype, "chunk": None, "progress": cb,
+                              "thresholds": args.delta}
+    try:
+        if args.method == "gradient_flow":
+            t_eval = np.linspace(0.0, args.t_final, 101)
+            res = solvers.gradient_flow(problem, x0, t_eval, **common)
+        else:
+            every = max(1, args.max_iter // 100) if args.plot else 0
+            res = solvers.solve(problem, x0, method=args.method, step=step,
+                                max_iter=args.max_iter, gtol=args.gtol, record_every=every,
+                                **common)
+    finally:
+        if bar is not None:
+            bar.close()
+    fg = global_values(problem, data)
+    out = classify_runs(res, f_global=fg[:, None] if fg.size > 1 else float(fg[0]),
+                        ftol=args.ftol, gtol=max(args.gtol, 1e-8))
+    summary = _summary(args, params, res, out, B, K)
+    if args.plot:
+        _plot(res, args.plot)
+        summary["plot"] = args.plot
+    if args.json:
+        print_json(summary)
+    else:
+        rows = [[label, c, f"{c / (B * K):.3f}"] for label, c in sorted(out.counts.items())]
+        print(f"{args.method} on {params.get('kind')} (B={B} instances × K={K} inits, "
+              f"{res.options.get('dtype')}) in {res.seconds:.2f}s")
+        print(table(rows, ["outcome", "runs", "fraction"]))
+        it = summary["iterations"]
+        print(f"iterations: median {it['median']}, max {it['max']}; "
+              f"final f: median {summary['final_f']['median']:.3e}")
+        for d, v in summary["T"].items():
+            print(f"T({d}): {v}")
+    return 0
+
+
+def _summary(args: argparse.Namespace, params: dict[str, Any], res: Any, out: Any, B: int,
+             K: int) -> dict[str, Any]:
+    f = res.f[np.isfinite(res.f)]
+    return {
+        "source": args.source, "generator": params, "method": args.method, "init": args.init,
+        "alpha": args.alpha, "step": args.step, "B": B, "K": K, "runs": B * K,
+        "dtype": res.options.get("dtype"), "seconds": round(res.seconds, 3),
+        "counts": out.counts, "solver_status": res.counts(),
+        "iterations": {"median": float(np.median(res.iterations)),
+                       "max": int(res.iterations.max())},
+        "final_f": {"median": float(np.median(f)) if f.size else float("nan"),
+                    "max": float(f.max()) if f.size else float("nan")},
+        "T": out.to_json()["T"],
+    }
+
+
+def _plot(res: Any, path: str) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        from ..errors import UnsupportedError
+
+        raise UnsupportedError("--plot needs matplotlib (pip install mfverify[plot])") from None
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    f = res.f[np.isfinite(res.f) & (res.f > 0)]
+    if f.size:
+        axes[0].hist(np.log10(f), bins=40)
+    axes[0].set_xlabel("log10 final f")
+    axes[0].set_ylabel("runs")
+    h = res.history.get("f")
+    if h is not None and h.shape[-1] > 1:
+        flat = h.reshape(-1, h.shape[-1])
+        with np.errstate(all="ignore"):
+            q = np.nanpercentile(np.where(flat > 0, flat, np.nan), [10, 50, 90], axis=0)
+        for row, lab in zip(q, ("10%", "median", "90%"), strict=True):
+            axes[1].semilogy(res.times, row, label=lab)
+        axes[1].legend()
+    axes[1].set_xlabel("iteration" if res.method != "gradient_flow" else "t")
+    axes[1].set_ylabel("f")
+    fig.tight_layout()
+    try:
+        fig.savefig(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot write plot {path!r}: {exc}") from exc
+    finally:
+        plt.close(fig)

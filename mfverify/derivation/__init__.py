@@ -1,0 +1,31 @@
+"""Check hand derivations: gradients, Hessians, Hessian-vector products and identities.
+
+Exact mode (entries as independent symbols, every size in a range: PROVED for those sizes or
+REFUTED with a minimal counterexample and a diagnosis) and numeric mode (Taylor-remainder
+tests at any size). See ``docs/derivations.md``.
+
+>>> from mfverify import SymmetricMF
+>>> from mfverify.derivation import check_gradient
+>>> check_gradient(SymmetricMF([[1, 0], [0, 0]], rank=1), "(X*X.T - M)*X").verdict
+'PROVED'
+"""
+
+from __future__ import annotations
+
+from .api import NumericResult as NumericResult
+from .api import check_gradient as check_gradient
+from .api import check_hessian as check_hessian
+from .api import check_hvp as check_hvp
+from .diagnose import diagnose as diagnose
+from .exact import ExactResult as ExactResult
+from .exact import Structure as Structure
+from .exact import structured_matrix as structured_matrix
+from .identities import check_identity as check_identity
+from .taylor import TaylorCheck as TaylorCheck
+from .taylor import TaylorStatus as TaylorStatus
+from .taylor import checkgradient as checkgradient
+from .taylor import checkhessian as checkhessian
+
+__all__ = ["check_gradient", "check_hessian", "check_hvp", "check_identity", "diagnose",
+           "ExactResult", "NumericResult", "Structure", "structured_matrix", "TaylorCheck",
+           "TaylorStatus", "checkgradient", "checkhessian"]

@@ -1,0 +1,215 @@
+"""Problems at other sizes, with symbolic data, and the exact derivatives of their objectives.
+
+A spec fixes one instance (say M is 2×2 and r = 1). A hand derivation is about every size, so
+the exact mode rebuilds the problem at each size of a range (a *family*: the symmetric problem
+has dimensions (n, r), the asymmetric one (m, n, r)), replaces every data matrix by symbols of
+the declared structure (M symmetric for the symmetric problem, as the problem requires), keeps
+the scalar constants (scale, balance) unless they are declared symbolic, and differentiates
+the objective with SymPy. Problem kinds without a registered family are checked at their own
+size only (with their data matrices replaced by symbols).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..arith import ExactArith, get_arith
+from ..errors import InputError, RankError, ShapeError, UnsupportedError
+from ..problems import AsymmetricMF, Problem, SymmetricMF
+from .exact import Structure, structured_matrix
+
+__all__ = ["Family", "family_of", "SymbolicInstance", "symbolic_instance", "directional",
+           "gradient_of", "random_instance"]
+
+
+def _zeros(rows: int, cols: int) -> list[list[int]]:
+    return [[0] * cols for _ in range(rows)]
+
+
+@dataclass(frozen=True)
+class Family:
+    """How to rebuild a problem kind at other sizes.
+
+    ``dims`` names the dimensions; ``build(problem, size)`` returns the problem at that size
+    (data values do not matter: the exact mode replaces them by symbols); ``structure`` is the
+    structure the kind *requires* of its data (the default declaration).
+    """
+
+    kind: str
+    dims: tuple[str, ...]
+    sizes_of: Callable[[Problem], dict[str, int]]
+    build: Callable[[Problem, dict[str, int]], Problem]
+    structure: dict[str, Structure] = field(default_factory=dict)
+
+
+def _build_symmetric(p: Problem, s: dict[str, int]) -> Problem:
+    assert isinstance(p, SymmetricMF)
+    try:
+        return SymmetricMF(_zeros(s["n"], s["n"]), s["r"], scale=p.scale)
+    except RankError as exc:
+        raise UnsupportedError(f"the problem needs 1 <= r <= n ({exc})") from None
+
+
+def _build_asymmetric(p: Problem, s: dict[str, int]) -> Problem:
+    assert isinstance(p, AsymmetricMF)
+    try:
+        return AsymmetricMF(_zeros(s["m"], s["n"]), s["r"], scale=p.scale, balance=p.balance)
+    except RankError as exc:
+        raise UnsupportedError(f"the problem needs 1 <= r <= max(m, n) ({exc})") from None
+
+
+FAMILIES: dict[str, Family] = {
+    "symmetric": Family("symmetric", ("n", "r"),
+                        lambda p: {"n": p.n, "r": p.r},  # type: ignore[attr-defined]
+                        _build_symmetric, {"M": Structure.SYMMETRIC}),
+    "asymmetric": Family("asymmetric", ("m", "n", "r"),
+                         lambda p: {"m": p.m, "n": p.n, "r": p.r},  # type: ignore[attr-defined]
+                         _build_asymmetric, {}),
+}
+
+
+def family_of(problem: Problem) -> Family:
+    """The family of ``problem``'s kind, or a fixed-size family (no dimensions) otherwise.
+
+    A problem class may declare the structure its data must have with a class attribute
+    ``data_structure = {"M": "symmetric"}``; it becomes the default declaration.
+    """
+    fam = FAMILIES.get(problem.kind)
+    if fam is not None and isinstance(problem, (SymmetricMF, AsymmetricMF)):
+        return fam
+    declared = {k: Structure(v) for k, v in getattr(problem, "data_structure", {}).items()}
+    return Family(problem.kind, (), lambda p: {}, lambda p, s: problem, declared)
+
+
+@dataclass
+class SymbolicInstance:
+    """A problem at one size with symbolic variables and data.
+
+    ``inputs`` maps every name an expression may use (variables, data) to its exact value.
+    """
+
+    problem: Problem
+    A: ExactArith
+    x: dict[str, np.ndarray]
+    data: dict[str, Any]
+    inputs: dict[str, Any]
+    _f: sp.Expr | None = None
+
+    @property
+    def objective(self) -> sp.Expr:
+        """The expanded objective f(x) (cached)."""
+        if self._f is None:
+            self._f = sp.expand(self.problem.objective(self.A, self.x, self.data))
+        return self._f
+
+
+def symbolic_instance(problem: Problem, structure: Mapping[str, Structure],
+                      symbolic: Iterable[str] = ()) -> SymbolicInstance:
+    """Symbols for every variable entry and every data matrix entry (with ``structure``).
+
+    Scalars named in ``symbolic`` (e.g. ``"scale"``) become real symbols of the same name
+    (``scale`` is declared positive); other scalars keep their exact values. Data that are
+    lists (e.g. sensing matrices) keep their values.
+    """
+    A = ExactArith()
+    base = problem.data_in(A)
+    symbolic = set(symbolic)
+    unknown = symbolic - set(problem.data)
+    if unknown:
+        raise InputError(f"cannot make {sorted(unknown)} symbolic: the problem's data are "
+                         f"{sorted(problem.data)}")
+    data: dict[str, Any] = {}
+    for name, value in base.items():
+        if isinstance(value, np.ndarray) and value.ndim == 2:
+            st = structure.get(name, Structure.GENERAL)
+            data[name] = structured_matrix(name, value.shape[0], value.shape[1], st)
+        elif isinstance(value, np.ndarray) and value.ndim == 1:
+            arr = np.empty(value.shape, dtype=object)
+            for i in range(value.shape[0]):
+                arr[i] = sp.Symbol(f"{name}_{i}", real=True)
+            data[name] = arr
+        elif name in symbolic:
+            data[name] = sp.Symbol(name, positive=True) if name == "scale" else \
+                sp.Symbol(name, real=True)
+        else:
+            data[name] = value
+    for name in structure:
+        if name not in problem.data:
+            raise InputError(f"cannot declare the structure of {name!r}: the problem's data "
+                             f"are {sorted(problem.data)}")
+    x = problem.symbolic_point()
+    inputs: dict[str, Any] = dict(x)
+    for name, value in data.items():
+        if isinstance(value, (np.ndarray, sp.Basic)):
+            inputs[name] = value
+    return SymbolicInstance(problem, A, x, data, inputs)
+
+
+def directional(expr: sp.Expr, x: Mapping[str, np.ndarray],
+                direction: Mapping[str, np.ndarray]) -> sp.Expr:
+    """Σ_V Σ_ij ∂expr/∂V_ij · dir_V[ij]: the derivative of ``expr`` along ``direction``
+    (variables missing from ``direction`` are held fixed)."""
+    total = sp.Integer(0)
+    for name, d in direction.items():
+        xv = x[name]
+        for idx in np.ndindex(*xv.shape):
+            dv = d[idx]
+            if dv == 0:
+                continue
+            total += sp.diff(expr, xv[idx]) * dv
+    return sp.expand(total)
+
+
+def gradient_of(f: sp.Expr, xv: np.ndarray) -> np.ndarray:
+    """∂f/∂V entry by entry (V a matrix of independent symbols)."""
+    out = np.empty(xv.shape, dtype=object)
+    for idx in np.ndindex(*xv.shape):
+        out[idx] = sp.expand(sp.diff(f, xv[idx]))
+    return out
+
+
+def random_instance(problem: Problem, size: Mapping[str, int] | None, rng: np.random.Generator
+                    ) -> tuple[Problem, dict[str, np.ndarray]]:
+    """A float64 instance of the problem's family at ``size`` with random data of the required
+    structure (or the problem itself when ``size`` is None); returns (problem, data override).
+
+    Random data are Gaussian (symmetrized where the structure requires it), so the numeric
+    checks are generic.
+    """
+    fam = family_of(problem)
+    if size:
+        if not fam.dims:
+            raise UnsupportedError(f"problem kind {problem.kind!r} cannot be rebuilt at another "
+                                   "size; run the numeric check at its own size")
+        missing = [d for d in fam.dims if d not in size]
+        if missing:
+            raise InputError(f"numeric size needs {list(fam.dims)}; missing {missing}")
+        p = fam.build(problem, {d: int(size[d]) for d in fam.dims})
+        A = get_arith("numpy")
+        data: dict[str, np.ndarray] = {}
+        for name, value in p.data_in(A).items():
+            if isinstance(value, np.ndarray) and value.ndim == 2:
+                M = rng.standard_normal(value.shape)
+                st = fam.structure.get(name, Structure.GENERAL)
+                if st is Structure.SYMMETRIC:
+                    M = (M + M.T) / 2
+                data[name] = M
+        return p, data
+    return problem, {}
+
+
+def check_structure_names(structure: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    allowed = set(allowed)
+    bad = sorted(set(structure) - allowed)
+    if bad:
+        raise InputError(f"cannot declare the structure of {bad}; declarable names are "
+                         f"{sorted(allowed)}")
+
+
+def _unused() -> None:  # pragma: no cover
+    _ = ShapeError

@@ -1,0 +1,410 @@
+"""Identities between matrix expressions, under definitions and along flows.
+
+An identity ``LHS == RHS`` is checked exactly for every size of a range, like a gradient
+(:mod:`mfverify.derivation.exact`). Its inputs are
+
+* declared matrices and scalars (``declare={"A": "d x d", "Sigma": "d x d diagonal",
+  "eta": "scalar"}``; dimensions are names, integers or sums such as ``"d+m"``), and/or the
+  variables and data of a problem (``problem=``, sized by the problem's family);
+* definitions evaluated in order (``where=["P = Sigma - A*A.T + B*B.T", "Q = A*B.T - B*A.T"]``);
+* for time-derivative identities, a flow: the rate of each base input
+  (``flow={"A": "P*A - Q*B", "B": "-P*B + Q*A"}``); a side written ``d/dt EXPR`` is the
+  derivative of EXPR along the flow, computed by the chain rule on the entries:
+  d/dt E = Σ_s ∂E/∂s · ṡ over the free symbols s of the base inputs.
+
+Example: Ye & Du's continuous-time identity (papers.md §3.2, corrected form)::
+
+    check_identity("d/dt norm(B)^2 == -2*trace(B.T*P*B) - norm(Q)^2",
+                   declare={"A": "d x d", "B": "d x d", "Sigma": "d x d symmetric"},
+                   where=["P = Sigma - A*A.T + B*B.T", "Q = A*B.T - B*A.T"],
+                   flow={"A": "P*A - Q*B", "B": "-P*B + Q*A"})
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..arith import ExactArith, NumpyArith
+from ..errors import InputError, MfverifyError, ShapeError, UnsupportedError
+from ..problems import Problem
+from ._claimed import Claimed, as_claimed, parse_definitions
+from ._instances import family_of, symbolic_instance
+from .diagnose import DiagnosisCase, diagnose
+from .exact import (
+    ExactCase,
+    ExactResult,
+    Structure,
+    as_object_array,
+    decide,
+    is_zero,
+    parse_sizes,
+    parse_structure,
+    size_grid,
+    structured_matrix,
+)
+
+__all__ = ["check_identity", "parse_declaration", "time_derivative", "Declaration"]
+
+_DDT_RE = re.compile(r"^\s*d\s*/\s*dt\s*(?P<rest>.+)$", re.S)
+_DIM_RE = re.compile(r"^[A-Za-z]\w*$|^\d+$")
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A declared input: ``shape`` is () for a scalar, else (rows, cols) dimension terms."""
+
+    name: str
+    shape: tuple[tuple[str, ...], ...]
+    structure: Structure = Structure.GENERAL
+
+    def dims(self) -> set[str]:
+        return {t for dim in self.shape for t in dim if not t.isdigit()}
+
+    def concrete(self, size: Mapping[str, int]) -> tuple[int, ...]:
+        return tuple(sum(int(t) if t.isdigit() else size[t] for t in dim) for dim in self.shape)
+
+
+def _dim_terms(text: str, name: str) -> tuple[str, ...]:
+    terms = tuple(t.strip() for t in text.split("+"))
+    if not terms or not all(_DIM_RE.match(t) for t in terms):
+        raise InputError(f"cannot read dimension {text!r} of {name}; expected a name, an "
+                         "integer or a sum such as 'd+m'")
+    return terms
+
+
+def parse_declaration(name: str, spec: Any) -> Declaration:
+    """``"n x r"``, ``"n×n symmetric"``, ``("n", "r")``, ``"scalar"`` or ``()``."""
+    if not isinstance(name, str) or not re.match(r"^[A-Za-z]\w*$", name):
+        raise InputError(f"cannot declare {name!r}: expected a plain name")
+    if spec in ((), "scalar", None):
+        return Declaration(name, ())
+    structure = Structure.GENERAL
+    if isinstance(spec, str):
+        words = spec.replace("×", " x ").split()
+        if words and words[-1].lower() in {s.value for s in Structure}:
+            structure = parse_structure(words.pop())
+        text = " ".join(words)
+        if text.lower() == "scalar":
+            return Declaration(name, ())
+        parts = [p for p in re.split(r"\s*\bx\b\s*|\s*,\s*", text) if p]
+    elif isinstance(spec, (tuple, list)):
+        parts = [str(p) for p in spec]
+    else:
+        raise InputError(f"cannot read the declaration of {name}: {spec!r}")
+    if len(parts) != 2:
+        raise InputError(f"{name}: expected 'ROWS x COLS' (e.g. 'n x r'), got {spec!r}")
+    shape = (_dim_terms(parts[0], name), _dim_terms(parts[1], name))
+    if structure is not Structure.GENERAL and shape[0] != shape[1]:
+        raise InputError(f"{name} is declared {structure} but its shape {parts} is not square")
+    return Declaration(name, shape, structure)
+
+
+def _split_identity(identity: Any) -> tuple[Any, Any]:
+    if isinstance(identity, str):
+        parts = identity.split("==")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise InputError(f"an identity must read 'LHS == RHS' (one '=='), got "
+                             f"{identity[:60]!r}")
+        return parts[0], parts[1]
+    if isinstance(identity, (tuple, list)) and len(identity) == 2:
+        return identity[0], identity[1]
+    raise InputError("an identity is 'LHS == RHS' text or a pair (lhs, rhs)")
+
+
+def _side(side: Any, names: Iterable[str]) -> tuple[Claimed, bool]:
+    if isinstance(side, str):
+        m = _DDT_RE.match(side)
+        if m:
+            return as_claimed(m.group("rest"), names), True
+        return as_claimed(side, names), False
+    return as_claimed(side, names), False
+
+
+def time_derivative(value: Any, rates: Mapping[sp.Symbol, sp.Expr]) -> np.ndarray:
+    """d/dt of every entry of ``value``: Σ_s ∂value/∂s · rates[s] (chain rule)."""
+    arr = as_object_array(value)
+    out = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(*arr.shape) if arr.shape else [()]:
+        e = sp.sympify(arr[idx])
+        total = sp.Integer(0)
+        for s in e.free_symbols:
+            r = rates.get(s)
+            if r is not None and r != 0:
+                total += sp.diff(e, s) * r
+        out[idx] = total
+    return out
+
+
+def _rates(base: Mapping[str, Any], flows: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
+    rates: dict[sp.Symbol, sp.Expr] = {}
+    for name, fval in flows.items():
+        bv = as_object_array(base[name])
+        fv = as_object_array(fval)
+        if bv.shape != fv.shape:
+            raise InputError(f"the flow of {name} has shape {fv.shape}, but {name} has shape "
+                             f"{bv.shape}")
+        for idx in np.ndindex(*bv.shape) if bv.shape else [()]:
+            entry = sp.sympify(bv[idx])
+            if isinstance(entry, sp.Symbol):
+                if entry in rates:
+                    if is_zero(rates[entry] - fv[idx]) is not True:
+                        raise InputError(f"the flow of {name} does not preserve its declared "
+                                         f"structure (entry {idx})")
+                else:
+                    rates[entry] = sp.sympify(fv[idx])
+            elif entry == 0:
+                if is_zero(fv[idx]) is not True:
+                    raise InputError(f"the flow of {name} does not preserve its declared "
+                                     f"structure (entry {idx} must stay 0)")
+            elif (-entry).is_Symbol:
+                pass  # skew: checked through the mirrored entry
+    return rates
+
+
+def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
+                   problem: Problem | None = None, where: Any = None,
+                   flow: Mapping[str, Any] | None = None, sizes: Any = None,
+                   structure: Mapping[str, Any] | None = None, symmetric: Iterable[str] = (),
+                   diagonal: Iterable[str] = (), skew: Iterable[str] = (),
+                   general: Iterable[str] = (), symbolic: Iterable[str] = (),
+                   numeric: bool = False, size: Mapping[str, int] | None = None,
+                   points: int = 3, rtol: float = 1e-9, seed: int = 0,
+                   what: str | None = None) -> Any:
+    """Check ``LHS == RHS`` exactly for every size in a range (or numerically at one size).
+
+    Parameters
+    ----------
+    identity
+        ``"LHS == RHS"`` in the safe grammar (a side may start with ``d/dt``), or a pair
+        ``(lhs, rhs)`` of text, SymPy expressions or callables (inputs by keyword).
+    declare
+        Inputs: name -> ``"ROWS x COLS [structure]"``, ``"scalar"`` or ``(rows, cols)``.
+    problem
+        Optional: its variables and data (e.g. U, V, Sigma) are inputs too, sized by the
+        problem's family (dimensions m, n, r or n, r).
+    where
+        Definitions evaluated in order (``"NAME = expression"``).
+    flow
+        Rates of base inputs, for ``d/dt`` sides.
+    sizes
+        The range of every dimension (default 1..3), e.g. ``"d=1..2,m=1..2"``.
+    structure, symmetric, diagonal, skew, general
+        Structure declarations for inputs (also possible inline in ``declare``).
+    symbolic
+        Scalar data of the problem made symbolic (e.g. ``"scale"``).
+    numeric, size, points, rtol
+        Numeric mode: random float inputs at ``size``, both sides compared with relative
+        tolerance ``rtol`` (SUPPORTED), a violation re-checked exactly (REFUTED).
+
+    Returns
+    -------
+    ExactResult (or NumericResult in the numeric mode).
+
+    Examples
+    --------
+    >>> check_identity("A*B - B*A == -(B*A - A*B)", declare={"A": "n x n", "B": "n x n"}).verdict
+    'PROVED'
+    """
+    decls: dict[str, Declaration] = {}
+    for name, spec in (declare or {}).items():
+        decls[name] = parse_declaration(name, spec)
+    extra_structure: dict[str, Structure] = {k: parse_structure(v)
+                                             for k, v in (structure or {}).items()}
+    for names, st in ((symmetric, Structure.SYMMETRIC), (diagonal, Structure.DIAGONAL),
+                      (skew, Structure.SKEW), (general, Structure.GENERAL)):
+        for n in ([names] if isinstance(names, str) else names):
+            extra_structure[n] = st
+    fam = family_of(problem) if problem is not None else None
+    prob_structure: dict[str, Structure] = {}
+    if problem is not None:
+        assert fam is not None
+        prob_structure = dict(fam.structure)
+        clash = set(decls) & (set(problem.variables) | set(problem.data))
+        if clash:
+            raise InputError(f"{sorted(clash)} are already inputs of the problem")
+    for name, st in extra_structure.items():
+        if name in decls:
+            d = decls[name]
+            if d.shape and d.shape[0] != d.shape[1] and st is not Structure.GENERAL:
+                raise InputError(f"{name} is declared {st} but is not square")
+            decls[name] = Declaration(name, d.shape, st)
+        elif problem is not None and name in problem.data:
+            prob_structure[name] = st
+        else:
+            raise InputError(f"cannot declare the structure of {name!r}: not an input")
+    dims: list[str] = list(fam.dims) if fam is not None else []
+    for d in decls.values():
+        for t in sorted(d.dims()):
+            if t not in dims:
+                dims.append(t)
+    input_names = list(decls)
+    if problem is not None:
+        input_names = list(problem.variables) + list(problem.data) + input_names
+    defs = parse_definitions(where, input_names)
+    all_names = input_names + defs.names
+    lhs_raw, rhs_raw = _split_identity(identity)
+    lhs, lhs_ddt = _side(lhs_raw, all_names)
+    rhs, rhs_ddt = _side(rhs_raw, all_names)
+    flows: dict[str, Claimed] = {}
+    for name, fexpr in (flow or {}).items():
+        if name in defs.names:
+            raise InputError(f"{name} is defined by a 'where' definition; a flow gives the rate "
+                             "of a base input only")
+        if name not in input_names:
+            raise InputError(f"flow for unknown input {name!r}; the inputs are {input_names}")
+        flows[name] = as_claimed(fexpr, all_names)
+    if (lhs_ddt or rhs_ddt) and not flows:
+        raise InputError("a d/dt side needs a flow (flow={'A': 'P*A - Q*B', ...}, --flow)")
+    title = what or f"identity {lhs.text}{' (d/dt)' if lhs_ddt else ''} == {rhs.text}" \
+        f"{' (d/dt)' if rhs_ddt else ''}"
+    if numeric:
+        if flows:
+            raise UnsupportedError("the numeric identity mode does not take flows; use the "
+                                   "exact mode")
+        return _numeric_identity(lhs, rhs, decls, problem, defs, size, points, rtol, seed,
+                                 title, dims)
+    grid = size_grid(parse_sizes(sizes, dims)) if dims else [{}]
+    A = ExactArith()
+    symbolic = (symbolic,) if isinstance(symbolic, str) else tuple(symbolic)
+    cache: dict[tuple[tuple[str, int], ...], tuple[ExactCase, DiagnosisCase]] = {}
+
+    def build_both(sz: dict[str, int]) -> tuple[ExactCase, DiagnosisCase]:
+        key = tuple(sorted(sz.items()))
+        if key in cache:
+            return cache[key]
+        base: dict[str, Any] = {}
+        data_mats: dict[str, Any] = {}
+        st_all: dict[str, Structure] = {}
+        if problem is not None:
+            assert fam is not None
+            p = fam.build(problem, {k: sz[k] for k in fam.dims}) if fam.dims else problem
+            inst = symbolic_instance(p, prob_structure, symbolic)
+            base.update(inst.inputs)
+            data_mats.update({k: v for k, v in inst.data.items()
+                              if isinstance(v, np.ndarray) and v.ndim == 2})
+            st_all.update(prob_structure)
+        for name, d in decls.items():
+            if not d.shape:
+                base[name] = sp.Symbol(name, real=True)
+                continue
+            rows, cols = d.concrete(sz)
+            if rows < 1 or cols < 1:
+                raise ShapeError(f"{name} would be {rows}×{cols}")
+            base[name] = structured_matrix(name, rows, cols, d.structure)
+            data_mats[name] = base[name]
+            st_all[name] = d.structure
+
+        def side_with(c: Claimed, ddt: bool, override: Mapping[str, Any]) -> np.ndarray:
+            env = defs.extend({**base, **override}, A, sz)
+            val = as_object_array(c(env, A, sz))
+            if ddt:
+                rates = _rates({**base, **override},
+                               {k: f(env, A, sz) for k, f in flows.items()})
+                val = time_derivative(val, rates)
+            return val
+
+        L = side_with(lhs, lhs_ddt, {})
+        R = side_with(rhs, rhs_ddt, {})
+        case = ExactCase(sz, base, L, R, "LHS - RHS" if L.shape == () else "LHS")
+        dcase = DiagnosisCase(L, R, data_mats, st_all,
+                              lambda ov: side_with(lhs, lhs_ddt, ov),
+                              lambda ov: side_with(rhs, rhs_ddt, ov))
+        cache[key] = (case, dcase)
+        return case, dcase
+
+    def diag(case: ExactCase, mm: Any) -> str | None:
+        cases = [build_both(case.size)[1]]
+        if len(grid) > 1 and grid[-1] != case.size:
+            try:
+                cases.append(build_both(grid[-1])[1])
+            except (ShapeError, UnsupportedError):
+                pass
+        return diagnose(cases, what="right-hand side", claimed_name="LHS", true_name="RHS")
+
+    st_report = {k: str(v) for k, v in prob_structure.items()}
+    st_report.update({k: str(d.structure) for k, d in decls.items() if d.shape})
+    res = decide(grid, lambda s: build_both(s)[0], what=title, structure=st_report,
+                 diagnose=diag, seed=seed)
+    if res.counterexample is not None:
+        res.counterexample["lhs"] = res.counterexample.pop("claimed")
+        res.counterexample["rhs"] = res.counterexample.pop("true")
+    return res
+
+
+def _numeric_identity(lhs: Claimed, rhs: Claimed, decls: Mapping[str, Declaration],
+                      problem: Problem | None, defs: Any, size: Mapping[str, int] | None,
+                      points: int, rtol: float, seed: int, title: str,
+                      dims: Sequence[str]) -> Any:
+    from ._rational import LineArith, to_fraction
+    from .api import NumericResult
+
+    t0 = time.perf_counter()
+    if problem is not None:
+        raise UnsupportedError("the numeric identity mode takes declared inputs only")
+    size = dict(size or {})
+    missing = [d for d in dims if d not in size]
+    if missing:
+        raise InputError(f"numeric identity needs a size for {missing}")
+    rng = np.random.default_rng(seed)
+    A = NumpyArith()
+    worst = 0.0
+    notes: list[str] = []
+    for k in range(points):
+        env: dict[str, Any] = {}
+        for name, d in decls.items():
+            if not d.shape:
+                env[name] = float(rng.standard_normal())
+                continue
+            r, c = d.concrete(size)
+            a = rng.standard_normal((r, c))
+            if d.structure is Structure.SYMMETRIC:
+                a = (a + a.T) / 2
+            elif d.structure is Structure.SKEW:
+                a = (a - a.T) / 2
+            elif d.structure is Structure.DIAGONAL:
+                a = np.diag(np.diag(a))
+            env[name] = a
+        full = defs.extend(env, A)
+        L = np.asarray(lhs(full, A), float)
+        R = np.asarray(rhs(full, A), float)
+        if L.shape != R.shape:
+            raise InputError(f"the sides have shapes {L.shape} and {R.shape}")
+        scale = max(float(np.max(np.abs(L), initial=0)), float(np.max(np.abs(R), initial=0)),
+                    1e-300)
+        rel = float(np.max(np.abs(L - R), initial=0)) / scale
+        worst = max(worst, rel)
+        if rel > rtol:
+            try:
+                LA = LineArith()
+                envx = {k2: (LA.const(v) if np.ndim(v) == 0 else LA.asarray(v))
+                        for k2, v in env.items()}
+                fx = defs.extend(envx, LA)
+                Lx = np.asarray(lhs(fx, LA), dtype=object)
+                Rx = np.asarray(rhs(fx, LA), dtype=object)
+                differ = [idx for idx in np.ndindex(*Lx.shape) if
+                          to_fraction(Lx[idx]) != to_fraction(Rx[idx])] if Lx.shape else (
+                    [()] if to_fraction(Lx) != to_fraction(Rx) else [])
+            except (MfverifyError, TypeError, ValueError, ArithmeticError) as exc:
+                notes.append(f"exact re-check not possible: {exc}")
+                differ = []
+            if differ:
+                idx = differ[0]
+                ce = {"size": size, "point": f"random float64 inputs (seed {seed}), point #{k}",
+                      "entry": f"LHS{list(idx)}", "lhs": f"{float(to_fraction(Lx[idx])):.17g}",
+                      "rhs": f"{float(to_fraction(Rx[idx])):.17g}",
+                      "rechecked": "both sides evaluated exactly in rational arithmetic"}
+                return NumericResult("REFUTED", title, size, [], {"rtol": rtol}, k + 1, ce,
+                                     None, notes, time.perf_counter() - t0, seed)
+            return NumericResult("INCONCLUSIVE", title, size, [], {"rtol": rtol}, k + 1, None,
+                                 f"relative difference {rel:.3g} > rtol {rtol} (not certified)",
+                                 notes, time.perf_counter() - t0, seed)
+    notes.append(f"largest relative difference {worst:.3g}")
+    return NumericResult("SUPPORTED", title, size, [], {"rtol": rtol}, points, None, None, notes,
+                         time.perf_counter() - t0, seed)

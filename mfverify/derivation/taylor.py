@@ -1,0 +1,285 @@
+"""Taylor-remainder tests in the style of Manopt's ``checkgradient`` / ``checkhessian``.
+
+Along a line x + h·d, a correct gradient g makes the first-order model error
+
+    e₁(h) = |f(x + h d) − f(x) − h⟨g, d⟩| = O(h²),
+
+and a correct Hessian H makes the second-order model error
+
+    e₂(h) = |f(x + h d) − f(x) − h⟨g, d⟩ − ½h²⟨d, H[d]⟩| = O(h³).
+
+On a log-log plot the error is a straight line of slope 2 (resp. 3) for small h, until
+rounding takes over; a wrong gradient gives slope 1 (a wrong Hessian slope 2). Where a term of
+the expansion vanishes the slope is *larger*: at X = 0 of ¼‖XXᵀ − M‖² the cubic term is zero and a
+correct Hessian shows slope 4. The test therefore accepts ``slope >= expected − tolerance``.
+
+How the window is chosen (this is what makes the verdict independent of the problem's scale):
+
+* the steps h cover 16 decades around the natural length of the point (``‖x‖/‖d‖``, or 1/‖d‖
+  at x = 0), 6 per decade, so the asymptotic regime is inside the sweep whatever the units;
+* each error is compared with a rounding-noise estimate made of (a) the magnitudes of the
+  terms of the model times ``4·eps·√N`` and (b) an empirical estimate of the rounding error of f
+  itself (the float32 evaluation's deviation from float64, scaled by eps64/eps32);
+* the window is the first (smallest h) run of at least 1.5 decades where the error exceeds 30×
+  the noise and the log-log points are straight (max deviation from the fitted line
+  <= 0.15 decades); the slope is fitted there by least squares.
+
+Results are :class:`TaylorCheck` data objects with an integer :class:`TaylorStatus`; plotting
+(:func:`plot_taylor`) is separate and imports matplotlib lazily.
+
+References
+----------
+N. Boumal, B. Mishra, P.-A. Absil, R. Sepulchre, "Manopt, a Matlab toolbox for optimization on
+manifolds", JMLR 15 (2014): ``checkgradient``, ``checkhessian``, ``identify_linear_piece``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "TaylorStatus",
+    "TaylorCheck",
+    "taylor_steps",
+    "fit_taylor",
+    "checkgradient",
+    "checkhessian",
+    "plot_taylor",
+    "EPS",
+]
+
+EPS = float(np.finfo(np.float64).eps)
+#: Steps per decade of the sweep, and its span in decades.
+PER_DECADE = 6
+DECADES = (-12.0, 4.0)
+#: Minimum window length in decades, noise margin, and straightness tolerance (decades).
+WINDOW_DECADES = 1.5
+NOISE_MARGIN = 30.0
+STRAIGHTNESS = 0.15
+
+
+class TaylorStatus(enum.IntEnum):
+    """Status codes of a Taylor test (0 and 1 pass)."""
+
+    #: The fitted slope is at least the expected order (minus the tolerance).
+    OK = 0
+    #: The model error stays at the rounding level for every h: the model is exact on this line.
+    EXACT_MODEL = 1
+    #: The fitted slope is below the expected order: the claimed derivative is wrong here.
+    WRONG_ORDER = 2
+    #: No straight piece above the rounding noise was found (inconclusive).
+    NO_WINDOW = 3
+    #: The objective or the model was not finite on the whole sweep.
+    NONFINITE = 4
+
+    @property
+    def passed(self) -> bool:
+        return self in (TaylorStatus.OK, TaylorStatus.EXACT_MODEL)
+
+
+@dataclass
+class TaylorCheck:
+    """One Taylor test along one line.
+
+    Attributes
+    ----------
+    what
+        ``"gradient"`` (first-order model), ``"hessian"`` (second-order model) or
+        ``"hvp-consistency"`` (‖∇f(x + hd) − ∇f(x) − h·H[d]‖).
+    expected
+        The expected order of the error (2 for a gradient, 3 for a Hessian).
+    h, error, noise
+        The steps, the model errors and the rounding-noise estimates.
+    window
+        ``(i, j)``: the fit used ``h[i:j]``; None when no window was found.
+    slope
+        The fitted slope on the window (None without a window).
+    status
+        A :class:`TaylorStatus`.
+    """
+
+    what: str
+    expected: int
+    h: np.ndarray
+    error: np.ndarray
+    noise: np.ndarray
+    window: tuple[int, int] | None
+    slope: float | None
+    status: TaylorStatus
+    tolerance: float
+    message: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.status.passed
+
+    def to_json(self) -> dict[str, Any]:
+        w = self.window
+        return {
+            "what": self.what,
+            "expected_slope": self.expected,
+            "slope": None if self.slope is None else round(float(self.slope), 4),
+            "slope_tolerance": self.tolerance,
+            "window_h": None if w is None else [float(self.h[w[0]]), float(self.h[w[1] - 1])],
+            "status": int(self.status),
+            "status_name": self.status.name,
+            "message": self.message,
+            **self.extra,
+        }
+
+
+def taylor_steps(x_norm: float, d_norm: float) -> np.ndarray:
+    """The steps h of the sweep: 16 decades around ‖x‖/‖d‖ (1/‖d‖ at x = 0)."""
+    base = (x_norm / d_norm) if x_norm > 0 and d_norm > 0 else (1.0 / d_norm if d_norm > 0
+                                                                  else 1.0)
+    lo, hi = DECADES
+    count = int(round((hi - lo) * PER_DECADE)) + 1
+    return base * np.logspace(lo, hi, count)
+
+
+def fit_taylor(h: np.ndarray, error: np.ndarray, noise: np.ndarray, *, expected: int,
+               what: str = "gradient", tolerance: float = 0.2) -> TaylorCheck:
+    """Find the asymptotic window of a log-log error curve and fit its slope.
+
+    ``error`` and ``noise`` are arrays over ``h`` (non-finite entries are ignored). See the
+    module docstring for the window rule.
+    """
+    h = np.asarray(h, dtype=float)
+    err = np.asarray(error, dtype=float)
+    noi = np.asarray(noise, dtype=float)
+    finite = np.isfinite(err) & np.isfinite(noi) & (h > 0)
+    if not finite.any():
+        return TaylorCheck(what, expected, h, err, noi, None, None, TaylorStatus.NONFINITE,
+                           tolerance, "the objective or the model is not finite on the sweep")
+    signal = finite & (err > NOISE_MARGIN * noi) & (err > 0)
+    if not signal.any():
+        return TaylorCheck(what, expected, h, err, noi, None, None, TaylorStatus.EXACT_MODEL,
+                           tolerance, "the model error stays at the rounding level for every "
+                           "step: the model is exact along this line")
+    per_decade = max(2, int(round(1 / np.median(np.diff(np.log10(h))))))
+    width = max(4, int(np.ceil(WINDOW_DECADES * per_decade)) + 1)
+    lh = np.log10(np.where(h > 0, h, 1.0))
+    le = np.log10(np.where(err > 0, err, 1.0))
+    n = len(h)
+    i = 0
+    while i + width <= n:
+        if not signal[i:i + width].all():
+            i += 1
+            continue
+        xs, ys = lh[i:i + width], le[i:i + width]
+        slope, icpt = np.polyfit(xs, ys, 1)
+        dev = np.max(np.abs(ys - (slope * xs + icpt)))
+        if dev <= STRAIGHTNESS:
+            window = (i, i + width)
+            if slope >= expected - tolerance:
+                status = TaylorStatus.OK
+                msg = (f"slope {slope:.3f} >= {expected} - {tolerance} on h in "
+                       f"[{h[i]:.3g}, {h[i + width - 1]:.3g}]")
+            else:
+                status = TaylorStatus.WRONG_ORDER
+                msg = (f"slope {slope:.3f} < {expected} - {tolerance} on h in "
+                       f"[{h[i]:.3g}, {h[i + width - 1]:.3g}]: the claimed "
+                       f"{'gradient' if what == 'gradient' else 'second-order term'} does not "
+                       "match the objective along this line")
+            return TaylorCheck(what, expected, h, err, noi, window, float(slope), status,
+                               tolerance, msg, {"max_deviation_decades": round(float(dev), 4)})
+        i += 1
+    return TaylorCheck(what, expected, h, err, noi, None, None, TaylorStatus.NO_WINDOW,
+                       tolerance, "no straight piece of at least "
+                       f"{WINDOW_DECADES} decades above the rounding noise")
+
+
+def _noise(*terms: Any, dim: int) -> np.ndarray:
+    total = np.zeros_like(np.asarray(terms[0], dtype=float))
+    for t in terms:
+        total = total + np.abs(np.asarray(t, dtype=float))
+    return 4 * EPS * np.sqrt(max(dim, 1)) * total
+
+
+def checkgradient(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
+                  x: np.ndarray, *, direction: np.ndarray | None = None,
+                  rng: np.random.Generator | None = None, tolerance: float = 0.2
+                  ) -> TaylorCheck:
+    """Manopt-style gradient check of a function of one NumPy array.
+
+    The error of the first-order model along ``x + h·d`` must decay with slope >= 2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = checkgradient(lambda x: float(x @ x), lambda x: 2 * x, np.array([1.0, 2.0]))
+    >>> res.passed
+    True
+    """
+    x = np.asarray(x, dtype=float)
+    rng = rng or np.random.default_rng(0)
+    d = rng.standard_normal(x.shape) if direction is None else np.asarray(direction, float)
+    h = taylor_steps(float(np.linalg.norm(x)), float(np.linalg.norm(d)))
+    f0 = float(cost(x))
+    d1 = float(np.sum(np.asarray(grad(x)) * d))
+    fh = np.array([float(cost(x + t * d)) for t in h])
+    err = np.abs(fh - f0 - h * d1)
+    noise = _noise(fh, np.full_like(h, f0), h * d1, dim=x.size)
+    return fit_taylor(h, err, noise, expected=2, what="gradient", tolerance=tolerance)
+
+
+def checkhessian(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
+                 hess: Callable[[np.ndarray, np.ndarray], np.ndarray], x: np.ndarray, *,
+                 direction: np.ndarray | None = None, rng: np.random.Generator | None = None,
+                 tolerance: float = 0.2) -> TaylorCheck:
+    """Manopt-style Hessian check: the second-order model error must decay with slope >= 3.
+
+    ``hess(x, d)`` is the Hessian-vector product. The result's ``extra`` also reports the
+    symmetry defect |⟨u, H[v]⟩ − ⟨H[u], v⟩| relative to its scale.
+    """
+    x = np.asarray(x, dtype=float)
+    rng = rng or np.random.default_rng(0)
+    d = rng.standard_normal(x.shape) if direction is None else np.asarray(direction, float)
+    h = taylor_steps(float(np.linalg.norm(x)), float(np.linalg.norm(d)))
+    f0 = float(cost(x))
+    d1 = float(np.sum(np.asarray(grad(x)) * d))
+    d2 = float(np.sum(np.asarray(hess(x, d)) * d))
+    fh = np.array([float(cost(x + t * d)) for t in h])
+    err = np.abs(fh - f0 - h * d1 - 0.5 * h**2 * d2)
+    noise = _noise(fh, np.full_like(h, f0), h * d1, 0.5 * h**2 * d2, dim=x.size)
+    res = fit_taylor(h, err, noise, expected=3, what="hessian", tolerance=tolerance)
+    u = rng.standard_normal(x.shape)
+    v = rng.standard_normal(x.shape)
+    a = float(np.sum(u * np.asarray(hess(x, v))))
+    b = float(np.sum(np.asarray(hess(x, u)) * v))
+    res.extra["symmetry_defect"] = abs(a - b) / max(abs(a) + abs(b), np.finfo(float).tiny)
+    return res
+
+
+def plot_taylor(check: TaylorCheck, ax: Any = None) -> Any:
+    """Log-log plot of a :class:`TaylorCheck` (error, noise, fitted window); needs matplotlib."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - optional dependency
+        from ..errors import UnsupportedError
+
+        raise UnsupportedError("plotting needs matplotlib (pip install 'mfverify[plot]')") \
+            from exc
+    if ax is None:
+        _, ax = plt.subplots()
+    ax.loglog(check.h, check.error, ".-", label="model error")
+    ax.loglog(check.h, check.noise, ":", label="rounding-noise estimate")
+    if check.window is not None and check.slope is not None:
+        i, j = check.window
+        hh = check.h[i:j]
+        c = check.error[i] / check.h[i] ** check.slope
+        ax.loglog(hh, c * hh**check.slope, "-", lw=3, alpha=0.5,
+                  label=f"fit, slope {check.slope:.2f}")
+        ref = check.error[i] * (hh / hh[0]) ** check.expected
+        ax.loglog(hh, ref, "--", label=f"slope {check.expected}")
+    ax.set_xlabel("step h")
+    ax.set_ylabel("error")
+    ax.set_title(f"Taylor test ({check.what}): {check.status.name}")
+    ax.legend()
+    return ax

