@@ -474,5 +474,6 @@ def zsl_rip_constant(ctx: RunContext) -> Outcome:
     }
     if sym["f_ok"] and sym["gram_ok"] and sym["charpoly_ok"] and engine_ok:
         return Outcome(Verdict.PROVED, evidence,
-                       "δ = c exactly for every c in (0, 1) (symbolic), and f is the stated quartic")
+                       "δ = c exactly for every c in (0, 1) (symbolic), and f is the stated "
+                       "quartic")
     return Outcome(Verdict.REFUTED, evidence, "an identity of the ZSL construction failed")

@@ -187,7 +187,17 @@ def _s1_check(M: list[list[int]], r: int) -> tuple[bool, dict[str, Any]]:
 def stationary_classes(ctx: RunContext) -> Outcome:
     M = [[3, 0, 0], [0, 2, 0], [0, 0, 1]]
     if ctx.dropping("distinct"):
-        M = [[2, 0, 0], [0, 2, 0], [0, 0, 1]]
+        Ld = landscape(SymmetricMF([[2, 0, 0], [0, 2, 0], [0, 0, 1]], rank=1), budget=60)
+        fam = [c for c in Ld.components if c.dimension > c.orbit_dimension]
+        ev = {"instance": "M = diag(2, 2, 1), r = 1", "complete": Ld.complete,
+              "components": [{"dimension": c.dimension, "orbit_dimension": c.orbit_dimension,
+                              "type": c.type, "value": str(c.value),
+                              "description": c.description} for c in Ld.components]}
+        if fam:
+            return Outcome(Verdict.REFUTED, ev, "repeated eigenvalue: a "
+                           f"{fam[0].dimension}-dimensional stationary family ({fam[0].type}) "
+                           "that is not a group orbit, so the finite class list fails")
+        return Outcome(Verdict.INCONCLUSIVE, ev, f"no family found: {Ld.reason}")
     ok, ev = _s1_check(M, 2)
     L = _land("sym", tuple(tuple(row) for row in M), 2)
     ev["orbit_dimensions"] = [c.orbit_dimension for c in L.components]
@@ -387,17 +397,21 @@ def asymmetric_caveat(ctx: RunContext) -> Outcome:
     w = c ** 2 + c ** -2
     lam = (s2 * w - sp.sqrt(s2 ** 2 * w ** 2 + 4 * (s1 ** 2 - s2 ** 2))) / 2
     root_ok = sp.simplify(chi.subs(mu, lam)) == 0
-    # λ_min is the smallest root: the other roots are λ_+ > 0 and the roots of the other factor
-    others = [sp.simplify(e) for e in H.eigenvals(multiple=True)]
-    is_min = all(sp.simplify(e - lam).is_nonnegative or sp.simplify(e - lam) == 0
-                 for e in others) if others else False
+    # λ_min is the smallest root: λ·λ₊ = −3 with λ₊ = (w + √(w² + 12))/2 > 0, so λ < 0; the
+    # other eigenvalues are 0, w > 0 and λ₊ > 0 (each checked to be a root of χ)
+    lam_plus = (s2 * w + sp.sqrt(s2 ** 2 * w ** 2 + 4 * (s1 ** 2 - s2 ** 2))) / 2
+    others = [sp.Integer(0), s2 * w, lam_plus]
+    others_ok = all(sp.simplify(chi.subs(mu, e)) == 0 for e in others) and all(
+        e.is_nonnegative for e in others)
+    neg = bool(lam_plus.is_positive) and sp.simplify(lam * lam_plus + (s1 ** 2 - s2 ** 2)) == 0
+    deg_ok = sp.Poly(sp.numer(sp.together(chi)), mu).degree() == 4
+    is_min = others_ok and neg and deg_ok
     lim = sp.limit(lam, c, sp.oo)
-    neg = sp.simplify(lam).is_negative
     samples = {str(v): str(sp.N(lam.subs(c, v), 6)) for v in (1, 10, 30)}
     ev = {"stationary": stationary, "charpoly": str(chi), "lambda_min": str(lam),
           "closed_form_is_root": root_ok, "is_smallest_eigenvalue": is_min,
           "limit_c_to_infinity": str(lim), "negative_for_all_c": neg, "samples": samples}
-    ok = stationary and root_ok and lim == 0 and neg is True and is_min
+    ok = stationary and root_ok and lim == 0 and neg and is_min
     return Outcome(Verdict.PROVED if ok else Verdict.INCONCLUSIVE, ev,
                    "λ_min(c) < 0 exactly and λ_min → 0⁻ as c → ∞" if ok else
                    "could not confirm the closed form")

@@ -68,7 +68,7 @@ def random_instance(rng: np.random.Generator, n: int, *, zero: bool = False,
     ``zero`` puts one eigenvalue at 0, ``repeated`` makes two positive eigenvalues equal."""
     while True:
         lams = rng.uniform(-3.0, 3.0, size=n)
-        if zero:
+        if zero and not (repeated and n < 4):
             lams[rng.integers(n)] = 0.0
         if repeated:
             pos = np.flatnonzero(lams > 0.1)

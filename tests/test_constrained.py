@@ -8,8 +8,14 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mfverify.errors import InputError, OperatorError, RankError, ShapeError, SpecError, \
-    UnsupportedError
+from mfverify.errors import (
+    InputError,
+    OperatorError,
+    RankError,
+    ShapeError,
+    SpecError,
+    UnsupportedError,
+)
 from mfverify.problems import PROBLEM_KINDS, ConstrainedMF, SensingOperator
 from mfverify.problems.sensing import restricted_isometry
 from mfverify.problems.verify import check_closed_forms, symbolic_matrix

@@ -1,4 +1,4 @@
-"""MatrixSensing: closed forms, three arithmetics, batching, Taylor rates, RIP, validation, specs."""
+"""MatrixSensing: closed forms, arithmetics, batching, Taylor rates, RIP, validation, specs."""
 
 from __future__ import annotations
 
@@ -266,6 +266,18 @@ def test_rip_symmetric_matches_numpy_svec() -> None:
     assert float(sp.N(res.value, 30)) == pytest.approx(max(ev[-1] - 1, 1 - ev[0]), rel=1e-12)
 
 
+def test_rip_irrational_gram_gives_certified_bounds() -> None:
+    p = MatrixSensing([[[1, "sqrt(2)"], ["sqrt(2)", 0]], [[0, 1], [1, "sqrt(3)"]],
+                       [[2, 0], [0, 1]]], 1, b=[0, 0, 0])
+    res = restricted_isometry(p)
+    assert res.kind == "bounds"
+    W = np.array([[float(v) for v in svec(Ai)] for Ai in p.operator.matrices])
+    ev = np.linalg.eigvalsh(W.T @ W)
+    delta = max(ev[-1] - 1, 1 - ev[0])
+    assert float(res.lower) - 1e-12 <= delta <= float(res.upper) + 1e-12
+    assert float(res.upper - res.lower) < 1e-6
+
+
 def test_rip_bad_order() -> None:
     with pytest.raises(RankError):
         restricted_isometry(zsl_family("1/3"), order=0)
@@ -334,7 +346,7 @@ def test_spec_errors() -> None:
         load_spec({"problem": "sensing", "rank": 1, "n": 3, "operator": SURD_OP, "b": [0, 0]})
 
 
-# -- specs -------------------------------------------------------------------------------------------
+# -- specs --------------------------------------------------------------------------------
 
 
 def test_registered() -> None:
@@ -377,7 +389,7 @@ def test_noisy_b_keeps_ground_truth() -> None:
     assert list(q.data["b"]) == [1, sp.Rational(1, 10)]
 
 
-# -- symmetry ----------------------------------------------------------------------------------------
+# -- symmetry --------------------------------------------------------------------------------
 
 
 @given(seed=st.integers(0, 10_000), r=st.integers(1, 3))

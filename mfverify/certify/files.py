@@ -115,7 +115,11 @@ def point_exact(values: Sequence[Any]) -> dict[str, Any]:
 def point_box(center: Sequence[Any], radius: Any, fixed: Mapping[int, Any] | None = None
               ) -> dict[str, Any]:
     """The ``point`` block of a Krawczyk box."""
-    return {"box": {"center": [str(v) for v in center], "radius": str(radius),
+    r = sp.sympify(radius)
+    text = str(r)
+    if r.is_Rational and r.p == 1 and r.q > 1 and str(r.q).rstrip("0") == "1":
+        text = f"1e-{len(str(r.q)) - 1}"
+    return {"box": {"center": [str(v) for v in center], "radius": text,
                     "fixed": {str(k): str(v) for k, v in (fixed or {}).items()}}}
 
 

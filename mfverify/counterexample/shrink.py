@@ -113,13 +113,14 @@ def shrink_vector(theta: np.ndarray, keeps: Callable[[np.ndarray], bool], *,
 
 
 def repair_affine(E: sp.Matrix, e: sp.Matrix, a0: Sequence[float], *,
-                  simplify: Callable[[float], sp.Rational] | None = None
+                  simplify: Callable[[float], sp.Rational] | None = None, tries: int = 40
                   ) -> tuple[list[sp.Expr], list[int]]:
     """Solve E·a = e exactly, keeping simple values for as many unknowns as possible.
 
-    The unknowns outside a pivot set (chosen by QR with column pivoting of the float matrix, so
-    the solve is well conditioned) are fixed to ``simplify(a0_j)``; the pivots are solved for in
-    exact rational arithmetic. Returns the exact solution and the pivot indices. Raises
+    The unknowns outside a pivot set are fixed to ``simplify(a0_j)``; the pivots are solved for
+    in exact rational arithmetic. Pivot sets are QR with column pivoting of the float matrix and
+    ``tries`` random well-conditioned column subsets; the solution of least total
+    :func:`complexity` wins. Returns the exact solution and the pivot indices. Raises
     ``ValueError`` when the system is inconsistent.
     """
     from scipy.linalg import qr
@@ -131,22 +132,55 @@ def repair_affine(E: sp.Matrix, e: sp.Matrix, a0: Sequence[float], *,
     if rank == 0:
         return [simplify(float(v)) for v in a0], []
     _, _, perm = qr(Ef, pivoting=True)
-    pivots = sorted(int(j) for j in perm[:rank])
+    candidates = [sorted(int(j) for j in perm[:rank])]
+    rng = np.random.default_rng(0)
+    for _ in range(tries):
+        order = rng.permutation(k)
+        sel: list[int] = []
+        for j in order:
+            trial = sel + [int(j)]
+            if np.linalg.matrix_rank(Ef[:, trial]) == len(trial):
+                sel = trial
+            if len(sel) == rank:
+                break
+        if len(sel) == rank and sorted(sel) not in candidates:
+            candidates.append(sorted(sel))
+    best: list[sp.Expr] | None = None
+    best_piv: list[int] = []
+    for pivots in candidates:
+        if np.linalg.cond(Ef[:, pivots]) > 1e8:
+            continue
+        try:
+            a = _solve_pivots(E, e, a0, pivots, simplify)
+        except ValueError:
+            continue
+        if best is None or sum(complexity(v) for v in a) < sum(complexity(v) for v in best):
+            best, best_piv = a, pivots
+    if best is None:
+        raise ValueError("the affine system is inconsistent after fixing the free unknowns")
+    return best, best_piv
+
+
+def _solve_pivots(E: sp.Matrix, e: sp.Matrix, a0: Sequence[float], pivots: list[int],
+                  simplify: Callable[[float], sp.Rational]) -> list[sp.Expr]:
+    k = E.shape[1]
     free = [j for j in range(k) if j not in pivots]
     a: list[sp.Expr] = [sp.Integer(0)] * k
     for j in free:
         a[j] = simplify(float(a0[j]))
     rhs = e - E[:, free] * sp.Matrix([a[j] for j in free]) if free else e
-    Ep = E[:, pivots]
-    sol, params = Ep.gauss_jordan_solve(rhs)
+    try:
+        sol, params = E[:, pivots].gauss_jordan_solve(rhs)
+    except ValueError as exc:
+        raise ValueError("inconsistent") from exc
     if params.shape[0]:
         sol = sol.subs({t: 0 for t in params})
     for idx, j in enumerate(pivots):
-        a[j] = sp.nsimplify(sol[idx]) if isinstance(sol[idx], sp.Float) else sol[idx]
+        a[j] = sol[idx]
     check = E * sp.Matrix(a) - e
     if any(sp.simplify(v) != 0 for v in check):
         raise ValueError("the affine system is inconsistent after fixing the free unknowns")
-    return a, pivots
+    return a
 
 
 def drop_components(n: int, keeps: Callable[[list[int]], bool]) -> list[int]:

@@ -44,6 +44,7 @@ from ..certify import (
 )
 from ..certify.files import FORMAT, VERSION, load_problem
 from ..errors import InputError
+from ..numbers import parse_number
 from .search import (
     Progress,
     kkt_points,
@@ -209,7 +210,10 @@ def find_zsl_spurious_min(*, budget: float = 60.0, seed: int = 0, rip_below_half
                                     summary=f"no spurious local minimum in {res.evaluations} "
                                     "operators")
     assert res.best is not None
-    theta = res.best.params / np.max(np.abs(res.best.params))
+    # scale the operator so that the Gram eigenvalues are centred at 1: then its RIP constant
+    # δ equals the best-scaled δ* = (λ_max − λ_min)/(λ_max + λ_min) (up to the rounding below)
+    ev0 = np.linalg.eigvalsh(svec_gram(theta_to_mats(res.best.params)))
+    theta = res.best.params / math.sqrt((ev0[0] + ev0[-1]) / 2)
     margin0 = res.best.violation
     _say(progress, f"[{target}] found margin {margin0:.4g}; shrinking to simple rationals")
 
@@ -220,7 +224,7 @@ def find_zsl_spurious_min(*, budget: float = 60.0, seed: int = 0, rip_below_half
 
     deadline = t0 + budget * 0.85
     try:
-        exact, log = shrink_vector(theta * 4, keeps, deadline=deadline)
+        exact, log = shrink_vector(theta, keeps, deadline=deadline)
     except ValueError as exc:
         return CounterexampleResult(target, "INCONCLUSIVE", best=best, evidence=evidence,
                                     reason=f"shrinking failed: {exc}")
@@ -244,9 +248,14 @@ def find_zsl_spurious_min(*, budget: float = 60.0, seed: int = 0, rip_below_half
                                     reason=f"Krawczyk failed: {box.reason}")
     G = svec_gram(mats_f)
     ev = np.linalg.eigvalsh(G)
+    point = point_box(box.center, box.radius)
+    exact_pt = _exact_point_from_box(derive(problem), box.center)
+    if exact_pt is not None:
+        point = point_exact(exact_pt)
+        _say(progress, f"[{target}] the stationary point is exactly {[str(v) for v in exact_pt]}")
     claims = [
         {"type": "strict_spurious_local_min",
-         "point": point_box(box.center, box.radius),
+         "point": point,
          "witness": ["1", "0"],
          "certified": {"hessian_inertia": [2, 0, 0], "witness_value": "0"}},
         {"type": "rip_constant", "order": 2,
@@ -268,8 +277,19 @@ def find_zsl_spurious_min(*, budget: float = 60.0, seed: int = 0, rip_below_half
     return CounterexampleResult(
         target, "CERTIFIED", doc, check.to_json(), best, evidence,
         summary=(f"strict spurious local minimum at x ≈ {np.round(x, 4).tolist()} of a rank-1 "
-                 f"sensing operator with δ = {rip['delta'][:12]}…, best-scaled δ* = "
-                 f"{rip['scaled_delta'][:12]}… > 1/2 (certified)"))
+                 f"sensing operator with RIP constant δ ∈ {rip['delta']}, best-scaled δ* ∈ "
+                 f"{rip['scaled_delta']}, both > 1/2 (certified)"))
+
+
+def _exact_point_from_box(poly: Any, center: list[Any]) -> list[sp.Expr] | None:
+    """Simple rationals / surds near a Krawczyk center at which ∇f vanishes exactly, if any."""
+    from .shrink import simplify_surd
+
+    cand = [simplify_surd(float(c), 1e-25, max_den=64) for c in center]
+    if any(abs(float(a) - float(c)) > 1e-25 for a, c in zip(cand, center, strict=True)):
+        return None
+    g = poly.grad_exact(cand)
+    return cand if all(sp.simplify(v) == 0 for v in g) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,12 +313,13 @@ def find_lifting_saddle(*, budget: float = 60.0, seed: int = 0, progress: Progre
                                     reason=f"no certified rank-1 spurious minimum to lift: "
                                     f"{base.reason}")
     spec1 = base.certificate["problem"]
-    box1 = base.certificate["claims"][0]["point"]["box"]
+    pt1 = base.certificate["claims"][0]["point"]
+    box1 = pt1["box"] if "box" in pt1 else {"center": pt1["exact"], "radius": None}
     spec2 = dict(spec1, rank=2)
     problem2 = load_problem(spec2)
     # flat order of X (2×2, row-major): X00, X01, X10, X11; the lift is [[x0, 0], [x1, 0]]
     fixed = {1: "0", 3: "0"}
-    xf = [float(sp.Rational(sp.sympify(c))) for c in box1["center"]]
+    xf = [float(parse_number(c)) for c in box1["center"]]
     lifted = np.array([xf[0], 0.0, xf[1], 0.0])
     H = np.asarray(problem2.hessian_matrix(problem2.unflatten(lifted), "numpy"), dtype=float)
     w, V = np.linalg.eigh(0.5 * (H + H.T))
@@ -317,7 +338,12 @@ def find_lifting_saddle(*, budget: float = 60.0, seed: int = 0, progress: Progre
     d = np.array([float(t) for t in d_exact])
     curv = float(d @ H @ d)
     bound = -simplify_number(0.5 * abs(curv), 0.25 * abs(curv), max_den=100)
-    claims = [{"type": "strict_saddle", "point": point_box(box1["center"], box1["radius"], fixed),
+    if box1["radius"] is None:  # exact rank-1 point: the lift is exact too
+        lift_exact = [box1["center"][0], "0", box1["center"][1], "0"]
+        point = point_exact(lift_exact)
+    else:
+        point = point_box(box1["center"], box1["radius"], fixed)
+    claims = [{"type": "strict_saddle", "point": point,
                "direction": _strs(d_exact),
                "certified": {"curvature_upper_bound": str(bound)}}]
     prov = {"found_by": f"mfverify counterexample target {target}", "seed": seed,
@@ -557,10 +583,13 @@ def find_constrained_ssp(*, budget: float = 120.0, seed: int = 0,
     # ---- shrink: snap points/multipliers to rationals and repair the A_i exactly ----
     ssp, glob = found["ssp"], found["global"]
     U0 = ssp["U"]
-    # rotate U so that its Gram matrix is diagonal (a canonical representative of the orbit)
-    _, _, Vt = np.linalg.svd(U0, full_matrices=False)
-    U0 = U0 @ Vt.T
-    Wg = glob["U"]
+    # change coordinates (an isometry of the problem class: A_i -> QᵀA_iQ, U -> QᵀUV) so that
+    # U = [diag(σ₁, σ₂); 0]: the KKT equations become sparse and the repaired data simpler
+    Qf, sv, Vt = np.linalg.svd(U0, full_matrices=True)
+    U0 = np.zeros((n, p))
+    U0[:p, :p] = np.diag(sv[:p])
+    A_rot = np.einsum("ji,mjk,kl->mil", Qf, found["A"], Qf)
+    Wg = Qf.T @ glob["U"]
     ew, evec = np.linalg.eigh(Wg @ Wg.T)
     w0 = evec[:, -1] * math.sqrt(max(ew[-1], 0.0))
     pairs = [(i, j) for i in range(n) for j in range(i, n)]
@@ -572,7 +601,7 @@ def find_constrained_ssp(*, budget: float = 120.0, seed: int = 0,
             M[i, j] = M[j, i] = vals[k * len(pairs) + t]
         return M
 
-    a0 = [float(found["A"][k][i, j]) for k in range(m) for i, j in pairs]
+    a0 = [float(A_rot[k][i, j]) for k in range(m) for i, j in pairs]
     cert_doc = None
     log: list[dict[str, Any]] = []
     for den in (4, 8, 10, 16, 20, 32, 50, 64, 100):
@@ -621,7 +650,7 @@ def find_constrained_ssp(*, budget: float = 120.0, seed: int = 0,
                                     best={"U": U0.tolist(), "W": w0.tolist()},
                                     reason="snapping to rationals did not keep a certifiable SSP")
     doc, check, U, W, lam, mats, bvec = cert_doc
-    evidence["trap"] = _trap_numerics(doc["problem"], U, W, rng, progress, target)
+    evidence["trap"] = _trap_numerics(doc["problem"], U, W, lam, rng, progress, target)
     evidence["seconds"] = round(time.perf_counter() - t0, 3)
     det = check.details
     out = CounterexampleResult(target, "CERTIFIED", doc, check.to_json(), None, evidence)
@@ -633,7 +662,7 @@ def find_constrained_ssp(*, budget: float = 120.0, seed: int = 0,
     return out
 
 
-def _trap_numerics(spec: dict[str, Any], U: sp.Matrix, W: sp.Matrix,
+def _trap_numerics(spec: dict[str, Any], U: sp.Matrix, W: sp.Matrix, lam: list[sp.Expr],
                    rng: np.random.Generator, progress: Progress | None, target: str
                    ) -> dict[str, Any]:
     """Primal–dual flow (U̇ = −∇_U L_ρ, λ̇ = ∇_λ L_ρ) from the SSP and from rank-1 starts."""
@@ -673,7 +702,7 @@ def _trap_numerics(spec: dict[str, Any], U: sp.Matrix, W: sp.Matrix,
     _say(progress, f"[{target}] primal–dual flow from rank-1 starts: {reached}/{instances} "
                    "reached the global value")
     Uf_ = np.array([[float(v) for v in row] for row in U.tolist()])
-    stay = rhs(0.0, np.concatenate([Uf_.ravel(), np.zeros(m)]))
+    stay = rhs(0.0, np.concatenate([Uf_.ravel(), [float(v) for v in lam]]))
     return {"verdict": "SUPPORTED (numerical)", "instances": instances,
             "reached_global": reached, "rank_stayed_1": ranks_ok, "tolerance": 1e-6,
             "global_value": gval, "finals": finals, "method": "scipy LSODA, rtol 1e-9, t = 400, "

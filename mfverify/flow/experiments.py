@@ -103,8 +103,8 @@ def unstable_mode(system: Problem | VectorField, x_star: Any, *, dps: int = 30
         k = max(range(len(E)), key=lambda i: E[i])
         vec = np.array([Q[i, k] for i in range(len(E))], dtype=object)
         return E[k], vec
-    from .integrate import _Engine
     from ._jet import to_fixed
+    from .integrate import _Engine
 
     P = A.prec + 48
     eng = _Engine(vf, P, ())

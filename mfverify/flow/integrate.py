@@ -23,8 +23,9 @@ Norms are Euclidean norms of the flattened state (all variables, in order). Erro
 (normwise); components much smaller than the state are accurate only to ``error_estimate``.
 
 Vector fields are polynomial functions ``fn(A, x) -> {name: ẋ}`` written against
-:class:`~mfverify.arith.Arith` (every built-in problem's closed-form gradient is one). Non-polynomial
-fields (``sqrt``, ``inv`` of the state) raise :class:`~mfverify.errors.UnsupportedError`.
+:class:`~mfverify.arith.Arith` (every built-in problem's closed-form gradient is one).
+Non-polynomial fields (``sqrt``, ``inv`` of the state) raise
+:class:`~mfverify.errors.UnsupportedError`.
 """
 
 from __future__ import annotations
@@ -323,7 +324,8 @@ class FlowResult:
         for p in self.points:
             if p.t == tt:
                 return p.state
-        raise InputError(f"time {t} was not requested; requested {[_s(p.t, 10) for p in self.points]}")
+        got = [_s(p.t, 10) for p in self.points]
+        raise InputError(f"time {t} was not requested; requested {got}")
 
     def to_json(self) -> dict[str, Any]:
         return {"dps": self.dps, "tol": _s(self.tol, 5), "order": self.order,
@@ -585,6 +587,7 @@ def integrate(
         points.append(FlowPoint(ctx.zero, to_mp(x), out_err(x, E)))
         next_out += 1
 
+    x0_log2 = max(0.0, norm_log2(x))
     J0, _ = eng.jacobian(x)
     mu0, jn = _lognorm(J0)
     h_guess = ctx.mpf(1) / jn if jn > 0 else t_end - t if t_end > t else ctx.one
@@ -631,6 +634,13 @@ def integrate(
                 notes.append(f"step size collapsed at t = {_s(t, 10)}: finite-time "
                              "singularity or a non-analytic field")
                 break
+        if not zero_series and (h_guess * s_acc <= abs(t) * two ** (-A.prec) or
+                                xn > A.prec + x0_log2):
+            status = "blow-up"
+            notes.append(f"blow-up near t = {_s(t, 10)}: the step fell below the resolution of "
+                         "t or |x| exceeded 2^prec times its initial size (finite-time "
+                         "singularity)")
+            break
         hit_out = s_target <= s_acc
         s = s_target if hit_out else s_acc
         sf = to_fixed(s, P, ctx)
@@ -772,19 +782,53 @@ def _find_crossing(coefs: list[Any], s_max: Any, direction: int, ctx: Any) -> An
 def _make_hit(eng: _Engine, ev: Event, i: int, ser: Mapping[str, list[np.ndarray]], s: Any,
               t: Any, h_guess: Any, P: int, ctx: Any, E: Any, mu: float,
               to_mp: Callable[..., Any], out_err: Callable[..., Any]) -> EventHit:
-    sf = to_fixed(s, P, ctx)
-    xs = {n: _horner(ser[n], sf, P) for n in eng.names}
+    """Refine the root of the event's Taylor polynomial on g(x(s)) itself (x(s) the state's
+    Taylor polynomial, g evaluated at the fixed-point precision), so that the event time is as
+    accurate as the state, then estimate its error ‖∇g‖·E/|ġ| + |g residual|/|ġ|."""
+    A_hi = MpArith(max(ctx.dps, int(P / 3.33)))
+    hctx = A_hi.ctx
+
+    def state_at(sv: Any) -> dict[str, np.ndarray]:
+        sf = to_fixed(sv, P, ctx)
+        return {n: _horner(ser[n], sf, P) for n in eng.names}
+
+    def g_at(sv: Any) -> Any:
+        st = state_at(sv)
+        pt = {n: np.vectorize(lambda v: from_fixed(v, P, hctx), otypes=[object])(a)
+              if a.size else a for n, a in st.items()}
+        pt = {n: (a if a.shape else np.asarray(a[()], dtype=object)) for n, a in pt.items()}
+        val = ev.function(A_hi, pt)
+        val = np.asarray(val, dtype=object)
+        return hctx.mpf(val.reshape(-1)[0]) if val.size else hctx.zero
+
+    # secant refinement on the true composite g(x(s)) (s scaled to the step)
+    s0 = hctx.mpf(s)
+    ds = max(abs(s0), hctx.mpf(1)) * hctx.mpf(2) ** (-P // 2)
+    s1 = s0 + ds
+    g0, g1 = g_at(s0), g_at(s1)
+    for _ in range(60):
+        if g1 == g0:
+            break
+        s2 = s1 - g1 * (s1 - s0) / (g1 - g0)
+        s0, g0 = s1, g1
+        s1, g1 = s2, g_at(s2)
+        if abs(s1 - s0) <= hctx.mpf(2) ** (-P + 8) * max(abs(s1), hctx.one):
+            break
+    if not (0 <= s1 <= 2 * hctx.mpf(s) + 1):  # the secant wandered off: keep the polynomial root
+        s1 = hctx.mpf(s)
+        g1 = g_at(s1)
+    s = ctx.mpf(s1)
+    xs = state_at(s1)
     th = t + h_guess * s
     Eh = E * ctx.exp(ctx.mpf(max(mu, 0.0)) * h_guess * s)
     J, G = eng.jacobian(xs, with_extras=True)
-    # dg/dt = ∇g · F(x); F from the series' first coefficient at s
     F = _velocity(eng, xs, P)
     g = G[i]
     gdot = float(np.dot(g, F))
     gnorm = float(np.linalg.norm(g))
     dtr = ctx.eps * (abs(th) + 1) * 4
     if gdot != 0:
-        terr = ctx.mpf(gnorm) * (Eh + ctx.eps) / abs(ctx.mpf(gdot)) + dtr
+        terr = (ctx.mpf(gnorm) * Eh + abs(ctx.mpf(g1))) / abs(ctx.mpf(gdot)) + dtr
     else:
         terr = ctx.inf
     sign = 1 if gdot > 0 else -1

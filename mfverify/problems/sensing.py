@@ -66,6 +66,8 @@ __all__ = [
     "MAX_OPERATOR_ENTRIES",
 ]
 
+HALF = sp.Rational(1, 2)
+
 #: Largest number of sensing-matrix entries (m·rows·cols) accepted.
 MAX_OPERATOR_ENTRIES = 4_000_000
 
@@ -413,7 +415,7 @@ class MatrixSensing(Problem):
     required_keys = ("rank", "operator")
 
     def __init__(self, operator: Any, rank: int, *, b: Any = None, ground_truth: Any = None,
-                 symmetric: bool = True, scale: Any = sp.Rational(1, 2)) -> None:
+                 symmetric: bool = True, scale: Any = HALF) -> None:
         super().__init__()
         if not isinstance(symmetric, bool):
             raise InputError(f"symmetric must be true or false, got {symmetric!r}")
@@ -457,7 +459,7 @@ class MatrixSensing(Problem):
     def gaussian(cls, n: int | tuple[int, int], m: int, rank: int, *, seed: int = 0,
                  symmetric: bool = True, ground_truth: Any = None, truth_rank: int | None = None,
                  truth_seed: int | None = None, b: Any = None,
-                 scale: Any = sp.Rational(1, 2)) -> MatrixSensing:
+                 scale: Any = HALF) -> MatrixSensing:
         """A problem with the seeded Gaussian operator of :meth:`SensingOperator.gaussian`.
 
         ``n`` is the size (an integer, or ``(p, q)`` for the asymmetric case). Without ``b`` and
@@ -481,7 +483,7 @@ class MatrixSensing(Problem):
 
     @classmethod
     def from_quadratic_form(cls, H: Any, *, rank: int = 1, ground_truth: Any = None,
-                            b: Any = None, scale: Any = sp.Rational(1, 2),
+                            b: Any = None, scale: Any = HALF,
                             coordinates: str = "svec") -> MatrixSensing:
         """A symmetric problem whose operator realizes a given quadratic form exactly.
 
@@ -783,7 +785,7 @@ class RestrictedIsometry:
             "kind": self.kind, "order": self.order, "symmetric": self.symmetric,
             "value": None if self.value is None else str(self.value),
             "lower": str(self.lower), "upper": str(self.upper),
-            "lower_float": float(sp.N(self.lower, 20)), "upper_float": float(sp.N(self.upper, 20)),
+            "lower_decimal": str(sp.N(self.lower, 30)), "upper_decimal": str(sp.N(self.upper, 30)),
             "eig_min": None if self.eig_min is None else str(self.eig_min),
             "eig_max": None if self.eig_max is None else str(self.eig_max),
             "method": list(self.method), "gram_dimension": self.gram_dimension,
@@ -873,6 +875,21 @@ def _decide_max(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     return sp.Max(a, b)  # pragma: no cover - exact but unsimplified
 
 
+def _algebraic_equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """Exact equality of two real algebraic numbers (rationals, surds, CRootOf)."""
+    diff = a - b
+    if diff.is_Rational:
+        return diff == 0
+    v = sp.N(diff, 40)
+    if v != 0 and abs(v) > sp.Float(10) ** -30:
+        return False
+    try:
+        x = sp.Symbol("x")
+        return sp.minimal_polynomial(diff, x) == x
+    except (NotImplementedError, ValueError):  # pragma: no cover - exotic
+        return False
+
+
 def _rational_upper(x: Fraction) -> Fraction:
     """A rational upper bound of sqrt(x) (x >= 0)."""
     if x == 0:
@@ -883,24 +900,52 @@ def _rational_upper(x: Fraction) -> Fraction:
     return r
 
 
-def _certified_extreme_eigs(W: np.ndarray, weights: np.ndarray) -> tuple[tuple[sp.Rational, sp.Rational],
+def _gram_enclosure(W: np.ndarray, *, digits: int = 40) -> tuple[Any, Fraction]:
+    """G = WᵀW as a rational flint matrix G_mid and a radius ρ with |G − G_mid| <= ρ entrywise.
+
+    Exact (ρ = 0) when W is rational. Otherwise each irrational entry of the exact Gram matrix
+    (a SymPy algebraic number) is evaluated with ``sympy.N(..., digits, strict=True)``, which
+    raises rather than return fewer correct digits; ρ = 10^(5 − digits)·max(1, |entry|).
+    """
+    import flint
+
+    if _is_rational_array(W):
+        Wf = flint.fmpq_mat([[_fmpq(v) for v in row] for row in W])
+        return Wf.transpose() * Wf, Fraction(0)
+    G = _gram_exact(W)
+    N = G.shape[0]
+    Gq = flint.fmpq_mat(N, N)
+    radius = Fraction(0)
+    for i in range(N):
+        for j in range(N):
+            e = G[i, j]
+            if e.is_Rational:
+                Gq[i, j] = _fmpq(e)
+                continue
+            v = sp.Rational(sp.N(e, digits, strict=True))
+            Gq[i, j] = _fmpq(v)
+            rad = Fraction(1, 10 ** (digits - 5)) * max(1, abs(Fraction(int(v.p), int(v.q))))
+            radius = max(radius, rad)
+    return Gq, radius
+
+
+def _certified_extreme_eigs(W: np.ndarray, weights: np.ndarray,
+                            ) -> tuple[tuple[sp.Rational, sp.Rational],
                                        tuple[sp.Rational, sp.Rational]]:
     """Certified rational enclosures of the extreme eigenvalues of diag(w)^{-1}WᵀW.
 
     For a trial t just above the numerical λ_max, t·D − G = CCᵀ + E with C a floating Cholesky
     factor (exact dyadic numbers) and E computed exactly; since D ⪰ I, (t + ‖E‖_F)·D − G ⪰ 0,
     so λ_max <= t + ‖E‖_F (and symmetrically for λ_min). Lower bounds on λ_max and upper bounds on
-    λ_min come from exact Rayleigh quotients of the rationalized numerical eigenvectors.
+    λ_min come from exact Rayleigh quotients of the rationalized numerical eigenvectors. When G
+    has irrational entries it is replaced by a rational G_mid with |G − G_mid| <= ρ entrywise
+    (:func:`_gram_enclosure`), and every bound is widened by N·ρ >= ‖G − G_mid‖₂.
     """
     import flint
 
-    rational = _is_rational_array(W)
-    if not rational:
-        raise UnsupportedError("certified bounds for operators with irrational entries are only "
-                               "computed exactly for small sizes")
-    Wf = flint.fmpq_mat([[_fmpq(v) for v in row] for row in W])
-    G = Wf.transpose() * Wf
+    G, radius = _gram_enclosure(W)
     N = G.nrows()
+    widen = Fraction(N) * radius
     wts = [Fraction(int(w.p), int(w.q)) for w in weights]
     Dh = np.array([float(w) for w in wts])
     Gf = np.array([[float(G[i, j].p) / float(G[i, j].q) for j in range(N)] for i in range(N)])
@@ -942,10 +987,10 @@ def _certified_extreme_eigs(W: np.ndarray, weights: np.ndarray) -> tuple[tuple[s
             return t + sign * enorm
         raise UnsupportedError("could not certify the extreme eigenvalues (Cholesky failed)")
 
-    hi_max = shift_bound(+1, float(evals[-1]))
-    lo_min = shift_bound(-1, float(evals[0]))
-    lo_max = exact_rayleigh(evecs[:, -1])
-    hi_min = exact_rayleigh(evecs[:, 0])
+    hi_max = shift_bound(+1, float(evals[-1])) + widen
+    lo_min = shift_bound(-1, float(evals[0])) - widen
+    lo_max = exact_rayleigh(evecs[:, -1]) - widen
+    hi_min = exact_rayleigh(evecs[:, 0]) + widen
     R = sp.Rational
     return ((R(lo_min.numerator, lo_min.denominator), R(hi_min.numerator, hi_min.denominator)),
             (R(lo_max.numerator, lo_max.denominator), R(hi_max.numerator, hi_max.denominator)))
@@ -1092,8 +1137,10 @@ def restricted_isometry(target: Any, order: int | None = None, *, restarts: int 
     Notes
     -----
     Exact eigenvalues need a rational Gram matrix (operators with surd entries such as the ZSL
-    family usually have one: the Gram matrix involves only products of entries). Otherwise the
-    eigenvalues are enclosed (if rational) or :class:`UnsupportedError` is raised.
+    family often have one: the Gram matrix involves only products of entries). Otherwise (or
+    when N > ``exact_max_dim``) the extreme eigenvalues are enclosed in certified rational
+    intervals of width about 1e-9 and the result is of kind ``"bounds"`` even when k >= n; an
+    irrational Gram matrix is first enclosed entrywise from 40-digit strict SymPy evaluations.
     """
     if isinstance(target, SensingOperator):
         op = target
@@ -1113,7 +1160,7 @@ def restricted_isometry(target: Any, order: int | None = None, *, restarts: int 
     W, weights = op.gram_rows()
     N = W.shape[1]
     method: list[str] = []
-    rational = _is_rational_array(W) or _gram_is_rational(W, weights)
+    rational = _is_rational_array(W) or (N <= exact_max_dim and _gram_is_rational(W, weights))
     eig_min = eig_max = None
     if rational and N <= exact_max_dim:
         Wq = _rational_gram_rows(W)
@@ -1124,10 +1171,10 @@ def restricted_isometry(target: Any, order: int | None = None, *, restarts: int 
                       "characteristic polynomial (flint, factored over Q; CRootOf)")
         eig_interval = encl
     else:
-        if not _is_rational_array(W):
+        if not _is_rational_array(W) and N > 4 * exact_max_dim:
             raise UnsupportedError(
-                f"RIP of an operator with irrational entries needs N <= exact_max_dim "
-                f"({exact_max_dim}) and a rational Gram matrix; here N = {N}")
+                f"RIP of an operator with irrational entries is limited to N <= "
+                f"{4 * exact_max_dim} (exact Gram matrix in SymPy); here N = {N}")
         eig_interval = _certified_extreme_eigs(W, weights)
         (lo_min, hi_min), (lo_max, hi_max) = eig_interval
         upper = max(hi_max - 1, 1 - lo_min)
@@ -1157,7 +1204,7 @@ def restricted_isometry(target: Any, order: int | None = None, *, restarts: int 
             lower, best_ratio, best_Z = gap, ratio, Z
     method.append(f"lower bound: exact ratio ‖A(Z)‖²/‖Z‖² at a rational rank-<={k} witness Z "
                   f"(L-BFGS over factorized Z, {restarts} random restarts, seed {seed})")
-    kind = "exact" if sp.simplify(upper - lower) == 0 else "bounds"
+    kind = "exact" if _algebraic_equal(upper, lower) else "bounds"
     return RestrictedIsometry(kind, k, op.symmetric, lower, upper,
                               upper if kind == "exact" else None, eig_min, eig_max, eig_interval,
                               method, best_Z, best_ratio, N)

@@ -242,6 +242,7 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                        "GL(r) quotient is implemented; the stationary set was not enumerated")
     else:
         attempts = [None] if proof.kind != "O" else [None, 1, 2]
+        first: tuple[Any, ...] | None = None
         for attempt in attempts:
             P = None if attempt is None else cayley_rotation(
                 sum(s[0] for s in problem.variables.values()), seed + attempt)
@@ -274,8 +275,13 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                     if any(pc.reduce(Z[i, j]).free_symbols for i in range(Z.rows)
                            for j in range(Z.cols)):
                         ok = False
-                if not ok and attempt != attempts[-1]:
-                    continue
+                if not ok:
+                    if first is None:
+                        first = (points, pieces, method, why)
+                    if attempt != attempts[-1]:
+                        continue
+                    # no rotation helped: keep the (sparser) identity-gauge result
+                    points, pieces, method, why = first
             break
     # ---- group points into orbits ----------------------------------------------------------
     groups: list[_Group] = []

@@ -424,6 +424,12 @@ def _finish(sol: ChartSolution) -> ChartSolution:
         if not contained:
             keep.append(pc)
     sol.pieces = keep
+
+    def on_piece(p: AlgebraicPoint, pc: Piece) -> bool:
+        sub = {g: c.as_expr() for g, c in zip(pc.gens, p.coords, strict=True)}
+        return all(p.field.elem(sp.expand(b.xreplace(sub))).is_zero for b in pc.basis)
+
+    sol.points = [p for p in sol.points if not any(on_piece(p, pc) for pc in sol.pieces)]
     return sol
 
 

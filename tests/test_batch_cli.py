@@ -1,0 +1,78 @@
+"""``mfverify sweep``: generators, JSON, plots, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mfverify.cli import main
+from mfverify.cli.cmd_sweep import parse_generator
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_sweep_symmetric_generator_json(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _json(capsys, ["sweep", "gen:symmetric?n=6&r=2&spectrum=psd&rank=2&B=5&seed=1",
+                         "--inits", "4", "--max-iter", "3000", "--step", "0.2", "--json",
+                         "--delta", "1e-6"])
+    assert out["runs"] == 20 and out["B"] == 5 and out["K"] == 4
+    assert out["counts"] == {"global_min": 20}
+    assert out["T"]["1e-06"]["reached"] == 20
+
+
+def test_sweep_is_reproducible(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["sweep", "gen:asymmetric?m=5&n=4&rank=2&B=3&seed=2", "--inits", "3",
+            "--max-iter", "200", "--json", "--method", "alternating_gd"]
+    a = _json(capsys, argv)
+    b = _json(capsys, argv)
+    a.pop("seconds")
+    b.pop("seconds")
+    assert a == b
+
+
+def test_sweep_table_flow_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plot = tmp_path / "sweep.png"
+    rc = main(["sweep", "gen:symmetric?n=4&spectrum=indefinite&rank=2&B=2", "--method",
+               "gradient_flow", "--inits", "2", "--t-final", "5", "--plot", str(plot)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "outcome" in text and "gradient_flow" in text
+    assert plot.stat().st_size > 1000
+
+
+def test_sweep_spec_and_armijo(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _json(capsys, ["sweep", '{"problem": "symmetric", "M": [[2, 0], [0, 1]], "rank": 1}',
+                         "--step", "armijo", "--inits", "6", "--init", "spectral", "--json"])
+    assert out["counts"] == {"global_min": 6}
+
+
+def test_sweep_divergent_step_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _json(capsys, ["sweep", "gen:symmetric?n=5&r=2&rank=2&top=3&B=2", "--step", "5",
+                         "--inits", "3", "--json"])
+    assert out["counts"] == {"diverged": 6}
+
+
+@pytest.mark.parametrize("source", [
+    "gen:nope?n=3", "gen:symmetric?n=x", "gen:symmetric?bogus=1", "gen:symmetric?B=0",
+    "gen:symmetric?spectrum=weird", "gen:asymmetric?m=3&n=3&rank=5",
+])
+def test_sweep_bad_generators_exit_2(source: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", source]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mfverify: error:") and "Traceback" not in err
+
+
+def test_sweep_bad_options_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "gen:symmetric?n=3", "--inits", "0"]) == 2
+    assert main(["sweep", "gen:symmetric?n=3", "--step", "fast"]) == 2
+    assert main(["sweep", "gen:symmetric?n=3", "--alpha", "-1"]) == 2
+
+
+def test_parse_generator_defaults() -> None:
+    prob, data, params = parse_generator("gen:symmetric?n=7&B=3")
+    assert data["M"].shape == (3, 7, 7) and prob.r == 7 and params["kind"] == "symmetric"
