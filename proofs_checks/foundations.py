@@ -24,6 +24,7 @@ from mfverify.arith import ExactArith
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
 from mfverify.problems import AsymmetricMF, SymmetricMF
 from mfverify.problems.base import Problem
+from mfverify.problems.groups import elementary_basis, skew_basis
 from mfverify.problems.verify import check_closed_forms, symbolic_matrix
 
 C = sp.Symbol("c", positive=True)
@@ -158,18 +159,7 @@ def _infinitesimal_and_reflection(problem: Problem, data: dict[str, Any], lie_ba
 
 
 def _elementary(r: int, skew: bool) -> list[np.ndarray]:
-    out = []
-    for i in range(r):
-        for j in range(r):
-            if skew and j <= i:
-                continue
-            om = np.empty((r, r), dtype=object)
-            om[:] = sp.Integer(0)
-            om[i, j] = sp.Integer(1)
-            if skew:
-                om[j, i] = sp.Integer(-1)
-            out.append(om)
-    return out
+    return skew_basis(r) if skew else elementary_basis(r)
 
 
 @claim(

@@ -52,14 +52,15 @@ def simplify_number(x: float, tol: float, *, max_den: int = 1000) -> sp.Rational
 def simplify_surd(x: float, tol: float, *, max_den: int = 64) -> sp.Expr:
     """The simplest of a rational and ±√(p/q) within ``tol`` of ``x``."""
     r = simplify_number(x, tol, max_den=max_den)
-    best: sp.Expr = r if abs(float(r) - x) <= tol else sp.Rational(Fraction(x).limit_denominator(
-        max_den))
+    within: list[sp.Expr] = [r] if abs(float(r) - x) <= tol else []
     if x != 0:
         s = simplify_number(x * x, 2 * abs(x) * tol, max_den=max_den)
         cand = sp.sign(x) * sp.sqrt(s)
-        if abs(float(cand) - x) <= tol and complexity(cand) < complexity(best):
-            best = cand
-    return best
+        if abs(float(cand) - x) <= tol:
+            within.append(cand)
+    if within:
+        return min(within, key=complexity)
+    return r
 
 
 def round_to(theta: np.ndarray, den: int) -> list[sp.Rational]:

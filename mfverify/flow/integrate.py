@@ -308,6 +308,8 @@ class FlowResult:
     seconds: float
     arith: MpArith
     fixed_bits: int
+    #: True when every step's series was constant AND the field vanishes exactly (SymPy, exact
+    #: data) at the computed state: then x(t) is exactly constant (a proof, not a measurement).
     exactly_stationary: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -703,7 +705,7 @@ def integrate(
         h_guess = h_guess * ctx.mpf(min(s_opt, 8.0))
         if progress is not None:
             progress(t, t_end)
-    exactly_stationary = stationary_all and steps > 0 and status == "done"
+    exactly_stationary = bool(stationary_all and steps > 0 and status == "done" and exact_zero)
     return FlowResult(vf, dps, tol_v, K, points, trajectory, hits, status, steps,
                       time.perf_counter() - t_start, A, P, exactly_stationary, notes)
 

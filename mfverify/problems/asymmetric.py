@@ -20,14 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from ..arith import Arith, get_arith
 from ..errors import InputError
 from ..numbers import parse_number
 from .base import Point, Problem, SymmetryGroup, check_rank, exact_matrix
-from .symmetric import _positive_scale, _skew_basis, _strings
+from .groups import gl_orbit_tangent, orthogonal_orbit_tangent
+from .symmetric import _positive_scale, _strings
 
 __all__ = ["AsymmetricMF"]
 
@@ -124,20 +124,9 @@ class AsymmetricMF(Problem):
         A = get_arith(arith)
         pt = self.point(x, A, batch=False)
         U, V = pt["U"], pt["V"]
-        out: list[Point] = []
         if self.balanced:
-            for om in _skew_basis(self.r):
-                Om = A.asarray(om)
-                out.append({"U": A.finish_array(U @ Om), "V": A.finish_array(V @ Om)})
-            return out
-        for i in range(self.r):
-            for j in range(self.r):
-                om = np.empty((self.r, self.r), dtype=object)
-                om[:] = sp.Integer(0)
-                om[i, j] = sp.Integer(1)
-                Om = A.asarray(om)
-                out.append({"U": A.finish_array(U @ Om), "V": A.finish_array(-(V @ A.T(Om)))})
-        return out
+            return orthogonal_orbit_tangent(A, {"U": U, "V": V}, self.r)
+        return gl_orbit_tangent(A, U, V, self.r)
 
     def act(self, x: Point, g: Any, arith: str | Arith = "exact") -> Point:
         A = get_arith(arith)

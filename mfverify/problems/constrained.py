@@ -46,6 +46,7 @@ from ..arith import Arith, get_arith
 from ..errors import InputError, ShapeError, SpecError, UnsupportedError
 from ..numbers import parse_number
 from .base import Point, Problem, SymmetryGroup, check_rank, exact_matrix, exact_vector
+from .groups import skew_basis
 from .sensing import (
     SensingOperator,
     _int_param,
@@ -56,7 +57,7 @@ from .sensing import (
     apply_adjoint,
     apply_operator,
 )
-from .symmetric import _skew_basis, _strings
+from .symmetric import _strings
 
 __all__ = ["ConstrainedMF", "MERITS"]
 
@@ -363,7 +364,7 @@ class ConstrainedMF(Problem):
         A = get_arith(arith)
         pt = self.point(x, A, batch=False)
         out: list[Point] = []
-        for om in _skew_basis(self.p):
+        for om in skew_basis(self.p):
             t: Point = {"U": A.finish_array(pt["U"] @ A.asarray(om))}
             if "lam" in pt:
                 t["lam"] = A.zeros((self.m,))

@@ -60,7 +60,8 @@ from ..errors import (
 )
 from ..expr import FUNCTIONS, Node, evaluate, infer_shape, parse_expression, to_text
 from .base import Point, Problem, SymmetryGroup, _to_exact_array
-from .symmetric import _positive_scale, _skew_basis
+from .groups import elementary_basis, skew_basis
+from .symmetric import _positive_scale
 
 __all__ = ["CustomProblem", "MAX_CUSTOM_DIM"]
 
@@ -415,19 +416,6 @@ class CustomProblem(Problem):
         self._gradient_exprs()
         return list(self._grad_exprs_sym)
 
-    def unflatten(self, vec: np.ndarray) -> Point:
-        """Inverse of :meth:`flatten` (also for scalar variables, of shape ``()``)."""
-        vec = np.asarray(vec)
-        if vec.shape[-1] != self.dim:
-            raise ShapeError(f"flat vector must have length {self.dim}, got {vec.shape[-1]}")
-        out: Point = {}
-        k = 0
-        for name, shape in self.variables.items():
-            size = int(np.prod(shape))
-            out[name] = vec[..., k:k + size].reshape(vec.shape[:-1] + tuple(shape))
-            k += size
-        return out
-
     def _assemble(self, A: Arith, entries: list[Any], x: Point) -> Point:
         flat = self.flatten(x)
         batch = flat.shape[:-1]
@@ -496,16 +484,7 @@ class CustomProblem(Problem):
         return decl_out
 
     def _generators(self, r: int, group: str) -> list[np.ndarray]:
-        if group == "O":
-            return _skew_basis(r)
-        out = []
-        for i in range(r):
-            for j in range(r):
-                om = np.empty((r, r), dtype=object)
-                om[:] = sp.Integer(0)
-                om[i, j] = sp.Integer(1)
-                out.append(om)
-        return out
+        return skew_basis(r) if group == "O" else elementary_basis(r)
 
     def _tangent(self, x: Point, om: np.ndarray, decl: Mapping[str, Any]) -> Point:
         out: Point = {}

@@ -51,7 +51,8 @@ from ..errors import (
 )
 from ..numbers import parse_number
 from .base import Point, Problem, SymmetryGroup, check_rank, exact_matrix, exact_vector
-from .symmetric import _positive_scale, _skew_basis, _strings
+from .groups import gl_orbit_tangent, orthogonal_orbit_tangent
+from .symmetric import _positive_scale, _strings
 
 __all__ = [
     "SensingOperator",
@@ -576,18 +577,8 @@ class MatrixSensing(Problem):
         A = get_arith(arith)
         pt = self.point(x, A, batch=False)
         if self.symmetric:
-            X = pt["X"]
-            return [{"X": A.finish_array(X @ A.asarray(om))} for om in _skew_basis(self.r)]
-        U, V = pt["U"], pt["V"]
-        out: list[Point] = []
-        for i in range(self.r):
-            for j in range(self.r):
-                om = np.empty((self.r, self.r), dtype=object)
-                om[:] = sp.Integer(0)
-                om[i, j] = sp.Integer(1)
-                Om = A.asarray(om)
-                out.append({"U": A.finish_array(U @ Om), "V": A.finish_array(-(V @ A.T(Om)))})
-        return out
+            return orthogonal_orbit_tangent(A, {"X": pt["X"]}, self.r)
+        return gl_orbit_tangent(A, pt["U"], pt["V"], self.r)
 
     def act(self, x: Point, g: Any, arith: str | Arith = "exact") -> Point:
         A = get_arith(arith)

@@ -22,20 +22,9 @@ import sympy as sp
 from ..arith import Arith, get_arith
 from ..numbers import parse_number
 from .base import Point, Problem, SymmetryGroup, check_rank, exact_matrix
+from .groups import orthogonal_orbit_tangent
 
 __all__ = ["SymmetricMF"]
-
-
-def _skew_basis(r: int) -> list[np.ndarray]:
-    out = []
-    for i in range(r):
-        for j in range(i + 1, r):
-            om = np.zeros((r, r), dtype=object)
-            om[:] = sp.Integer(0)
-            om[i, j] = sp.Integer(1)
-            om[j, i] = sp.Integer(-1)
-            out.append(om)
-    return out
 
 
 def _positive_scale(scale: Any) -> sp.Expr:
@@ -108,7 +97,7 @@ class SymmetricMF(Problem):
     def orbit_tangent(self, x: Point, arith: str | Arith = "exact") -> list[Point]:
         A = get_arith(arith)
         X = self.point(x, A, batch=False)["X"]
-        return [{"X": A.finish_array(X @ A.asarray(om))} for om in _skew_basis(self.r)]
+        return orthogonal_orbit_tangent(A, {"X": X}, self.r)
 
     def act(self, x: Point, g: Any, arith: str | Arith = "exact") -> Point:
         A = get_arith(arith)
