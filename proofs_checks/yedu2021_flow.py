@@ -92,18 +92,23 @@ def scalar_tightness(ctx: RunContext) -> Outcome:
     hits = []
     worst_t = c.zero
     for dtext in deltas:
-        delta = sp.Rational(sp.Integer(1), sp.Integer(10) ** int(dtext.split("e-")[1]))
-        # f = ½(σ − a²)² <= δ²/2  iff  σ − s <= δ (s < σ along the flow)
+        k = int(dtext.split("e-")[1])
+        delta = sp.Rational(1, 10**k)
+        # f = ½(σ − a²)² <= δ²/2  iff  σ − s <= δ (s < σ along the flow). Errors are absolute,
+        # so resolving σ − s = δ to 30 more digits needs DPS + k digits.
         ev = objective_below(p, delta**2 / 2)
-        tstar = hitting_time(sg, a0m, A.const(delta), c)
-        r2 = integrate(p, x0, [tstar + 5], dps=DPS, events=[ev])
+        r2 = integrate(p, x0, [int(hitting_time(sg, a0m, A.const(delta), c)) + 5],
+                       dps=DPS + k, events=[ev])
+        c2 = r2.arith.ctx
+        tstar = hitting_time(c2.mpf(2), c2.mpf(a0.p) / a0.q, c2.mpf(1) / 10**k, c2)
         if not r2.events:
             hits.append({"delta": dtext, "hit": None})
             worst_t = c.inf
             continue
         th = r2.events[0].t
-        worst_t = max(worst_t, abs(th - tstar))
-        hits.append({"delta": dtext, "t_hit": mp_str(th, 35), "t_star": mp_str(tstar, 35),
+        worst_t = max(worst_t, c.mpf(abs(th - tstar)))
+        hits.append({"delta": dtext, "dps": DPS + k, "t_hit": mp_str(th, 35),
+                     "t_star": mp_str(tstar, 35),
                      "abs_error": mp_str(abs(th - tstar)),
                      "time_error_estimate": mp_str(r2.events[0].time_error_estimate)})
     # slope of t* in ln(1/δ): 1/(2σ)

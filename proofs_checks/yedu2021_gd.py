@@ -313,7 +313,6 @@ def _jk_dropped(rng: np.random.Generator, m: int, n: int, d: int) -> Outcome:
     J⁺ = J(I − η𝐕ᵀ𝐕) (eq. (8)); ‖J⁺‖ > ‖J‖ iff λ_max(J⁺ᵀJ⁺) > λ_max(JᵀJ)."""
     V = rng.standard_normal((n, d)) * 0.3
     J = rng.standard_normal((m - d, d)) * 0.1
-    eta = 2.5
     Vq, Jq = qmat(V), qmat(J)
     e = flint.fmpq(5, 2)
     gram = Vq.transpose() * Vq

@@ -209,3 +209,12 @@ def test_cli_flow_bad_input_exits_2(argv: list[str], capsys: pytest.CaptureFixtu
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "error" in err and "Traceback" not in err
+
+
+def test_progress_callback_reaches_the_end() -> None:
+    seen: list[Any] = []
+    p = SymmetricMF([[3, 0], [0, 1]], 1)
+    integrate(p, {"X": [["1/2"], ["1/2"]]}, [3], dps=20,
+              progress=lambda t, end: seen.append((t, end)))
+    assert seen and seen[-1][0] == seen[-1][1] == 3
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))

@@ -13,6 +13,7 @@ All are seeded (``numpy.random.default_rng(seed)``), so equal arguments give equ
 from __future__ import annotations
 
 from collections.abc import Mapping
+
 import numpy as np
 
 from ..errors import InputError, RankError, ShapeError, UnsupportedError

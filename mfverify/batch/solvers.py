@@ -14,7 +14,7 @@ Blocking
 --------
 The instances are processed in blocks of ``chunk`` instances (each block is one array program over
 ``chunk × K`` runs; there is no Python loop over single instances). The default block size keeps a
-block's data and temporaries within a few MiB so that they stay in cache across iterations, which
+block's data and temporaries within about 8 MiB so that they stay in cache across iterations, which
 is what makes small instances fast and keeps peak memory near the size of the data. Results do not
 depend on the block size (each run's arithmetic is the same).
 
@@ -27,7 +27,6 @@ decrease / the ODE step size underflowed).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -151,6 +150,28 @@ class BatchRun:
 # ---------------------------------------------------------------------------------------------
 
 
+class BatchArith(NumpyArith):
+    """:class:`~mfverify.arith.NumpyArith` with a transpose tuned for stacks of small matrices.
+
+    NumPy's ``matmul`` hands a stack of matrices to BLAS only when each matrix is contiguous in
+    its last axis; a transposed *view* of a stack falls back to a slow generic loop. For small
+    matrices (<= ``SMALL`` entries each) :meth:`T` therefore returns a contiguous copy (cheap at
+    that size); larger matrices keep the view. The values are identical either way.
+    """
+
+    SMALL = 4096
+
+    @staticmethod
+    def T(a: np.ndarray) -> np.ndarray:
+        a = np.asarray(a)
+        if a.ndim < 2:
+            raise ShapeError(f"transpose needs a matrix, got an array of shape {a.shape}")
+        t = np.swapaxes(a, -1, -2)
+        if a.ndim > 2 and a.shape[-1] * a.shape[-2] <= BatchArith.SMALL and a.dtype != object:
+            return np.ascontiguousarray(t)
+        return t
+
+
 class _Eval:
     """f and ∇f of ``problem`` on one block, through the problem's closed forms."""
 
@@ -175,7 +196,7 @@ def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
     if not problem.has_closed_forms:
         raise UnsupportedError(f"{type(problem).__name__} has no closed-form gradient; the batch "
                                "solvers need one")
-    A = NumpyArith(dtype)
+    A = BatchArith(dtype)
     if not isinstance(x0, Mapping):
         if len(problem.variables) != 1:
             raise InputError(f"pass x0 as a dict by variable name {list(problem.variables)}")
@@ -218,9 +239,9 @@ def _blocks(B: int, K: int, x: Point, d: Mapping[str, Any], batched: set[str],
     if chunk is None or chunk == 0:
         per_inst = sum(d[k][0].nbytes for k in batched)
         per_run = sum(v[0, 0].nbytes for v in x.values())
-        # data + temporaries of about four data-sized arrays per run (residuals) in ~2 MiB
+        # data + temporaries of about four data-sized arrays per run (residuals) in ~8 MiB
         size = per_inst + K * 4 * max(per_run, per_inst if batched else per_run)
-        chunk = max(1, min(B, (2 << 20) // max(size, 1)))
+        chunk = max(1, min(B, (8 << 20) // max(size, 1)))
     if chunk < 0:
         raise InputError(f"chunk must be >= 1 (or None for automatic), got {chunk}")
     return [(i, min(B, i + chunk)) for i in range(0, B, chunk)]
@@ -347,16 +368,16 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
             x = x_new
         iters += active
     status[active] = MAX_ITER
+    # x has not moved since the last gradient evaluation (the loop exits right after it), so
+    # ``gn`` is the final gradient norm of every run; only f may be stale
     f_fin = ev.f(x)
-    gn_fin = ev.norm(ev.g(x))
+    gn_fin = gn
     if n_rec:
-        # a run that stopped keeps its final value in later columns
-        for name, h in hist.items():
-            mask = np.isnan(h)
-            if mask.any():
-                idx = np.where(~mask, np.arange(h.shape[-1]), 0)
-                np.maximum.accumulate(idx, axis=-1, out=idx)
-                hist[name] = np.take_along_axis(h, idx, axis=-1)
+        # the loop stopped early when every run had stopped: later columns repeat the last
+        # recorded one (a NaN recorded at a divergence stays visible)
+        last = min(it // o.record_every, n_rec - 1)
+        for h in hist.values():
+            h[..., last + 1:] = h[..., last:last + 1]
     return {"x": x, "f": f_fin, "grad_norm": gn_fin, "status": status, "iterations": iters,
             "step": step, "history": hist, "hits": hits}
 
@@ -781,7 +802,7 @@ def primal_dual(problem: Problem, x0: Mapping[str, Any], *,
         raise InputError("x0 must be a dict with 'U' of shape (B, K, n, p) (and optional 'lam')")
     n, p = problem.variables["U"]
     m = int(problem.m)  # type: ignore[attr-defined]
-    A = NumpyArith(dtype)
+    A = BatchArith(dtype)
     U0 = np.array(x0["U"], dtype=A.dtype, copy=True)
     if U0.ndim != 4 or U0.shape[2:] != (n, p):
         raise ShapeError(f"x0['U'] must have shape (B, K, {n}, {p}), got {U0.shape}")

@@ -59,15 +59,17 @@ def parse_param(text: str) -> tuple[str, Any]:
     name, value = (s.strip() for s in text.split("=", 1))
     if not _NAME_RE.match(name):
         raise InputError(f"--set: {name!r} is not a valid parameter name (letters, digits, _)")
-    if value[:1] in "[{":
+    if value == "":
+        raise InputError(f"--set {name}: empty value")
+    if value[0] in "[{":
         def reject(c: str) -> Any:
             raise NonFiniteError(f"--set {name}: {c} is not allowed; expected finite numbers")
         try:
             return name, json.loads(value, parse_float=str, parse_constant=reject)
+        except NonFiniteError:
+            raise
         except ValueError as exc:
             raise InputError(f"--set {name}: not valid JSON: {exc}") from exc
-    if value == "":
-        raise InputError(f"--set {name}: empty value")
     return name, parse_number(value)
 
 

@@ -8,7 +8,8 @@ SOURCE is a spec (file or inline JSON: one instance) or a generator::
 Generator kinds and keys (defaults in brackets):
 
 * ``gen:symmetric``: n [10], r [n], spectrum (psd | indefinite | singular) [psd], rank
-  [n for psd, n/2 otherwise], cond [10], top [1], B [10], seed [0]. M = Q·diag(λ)·Qᵀ, f = ¼‖XXᵀ − M‖².
+  [n for psd, n/2 otherwise], cond [10], top [1], B [10], seed [0].
+  M = Q·diag(λ)·Qᵀ, f = ¼‖XXᵀ − M‖².
 * ``gen:asymmetric``: m [10], n [m], r [rank], rank [3], cond [10], top [1], B [10], seed [0].
   Σ = U·diag(σ)·Vᵀ, f = ½‖UVᵀ − Σ‖².
 

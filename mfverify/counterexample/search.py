@@ -94,6 +94,7 @@ def maximize_violation(
     polish_evals: int = 400,
     stop_when_found: bool = True,
     progress: Progress | None = None,
+    progress_every: int = 1,
 ) -> SearchResult:
     """Maximize ``violation`` by random restarts from ``sample`` plus Nelder–Mead.
 
@@ -117,7 +118,7 @@ def maximize_violation(
     stop_when_found
         Return as soon as a violating candidate has been polished.
     progress
-        Called with one line of text per restart.
+        Called with one line of text every ``progress_every`` restarts.
     """
     rng = np.random.default_rng(seed)
     clock = _Clock(budget)
@@ -148,7 +149,7 @@ def maximize_violation(
                          options={"maxfev": local_evals, "xatol": 1e-10, "fatol": 1e-12})
             assert best is not None
             history.append(best.violation)
-            if progress:
+            if progress and (restarts % progress_every == 0 or best.violation > 0):
                 progress(f"restart {restarts}: best violation {best.violation:.4g} "
                          f"({evals} evaluations, {clock.elapsed:.1f}s)")
             if best.violation > 0 and stop_when_found:

@@ -150,26 +150,33 @@ def symbolic_instance(problem: Problem, structure: Mapping[str, Structure],
     return SymbolicInstance(problem, A, x, data, inputs)
 
 
-def directional(expr: sp.Expr, x: Mapping[str, np.ndarray],
-                direction: Mapping[str, np.ndarray]) -> sp.Expr:
+def directional(expr: Any, x: Mapping[str, np.ndarray], direction: Mapping[str, np.ndarray],
+                backend: Any = None) -> Any:
     """Σ_V Σ_ij ∂expr/∂V_ij · dir_V[ij]: the derivative of ``expr`` along ``direction``
-    (variables missing from ``direction`` are held fixed)."""
-    total = sp.Integer(0)
+    (variables missing from ``direction`` are held fixed). ``x`` holds the SymPy symbols;
+    ``expr`` and ``direction`` are in the backend's arithmetic (SymPy by default)."""
+    if backend is None:
+        total: Any = sp.Integer(0)
+        for name, d in direction.items():
+            xv = x[name]
+            for idx in np.ndindex(*xv.shape):
+                if d[idx] != 0:
+                    total += sp.diff(expr, xv[idx]) * d[idx]
+        return sp.expand(total)
+    total = backend.zero()
     for name, d in direction.items():
         xv = x[name]
         for idx in np.ndindex(*xv.shape):
-            dv = d[idx]
-            if dv == 0:
-                continue
-            total += sp.diff(expr, xv[idx]) * dv
-    return sp.expand(total)
+            total = total + backend.diff(expr, xv[idx]) * d[idx]
+    return backend.finish(total)
 
 
-def gradient_of(f: sp.Expr, xv: np.ndarray) -> np.ndarray:
-    """∂f/∂V entry by entry (V a matrix of independent symbols)."""
+def gradient_of(f: Any, xv: np.ndarray, backend: Any = None) -> np.ndarray:
+    """∂f/∂V entry by entry (V a matrix of independent SymPy symbols)."""
     out = np.empty(xv.shape, dtype=object)
     for idx in np.ndindex(*xv.shape):
-        out[idx] = sp.expand(sp.diff(f, xv[idx]))
+        out[idx] = sp.expand(sp.diff(f, xv[idx])) if backend is None else \
+            backend.diff(f, xv[idx])
     return out
 
 

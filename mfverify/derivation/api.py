@@ -47,9 +47,11 @@ from ..errors import InputError, MfverifyError, ShapeError, UnsupportedError
 from ..problems import Problem
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
 from ._instances import Family, family_of, gradient_of, random_instance, symbolic_instance
+from ._poly import Backend, with_backends
 from ._instances import directional as _directional
 from .diagnose import DiagnosisCase, diagnose
 from .exact import (
+    ClaimUndefined,
     ExactCase,
     ExactResult,
     Structure,
@@ -197,13 +199,22 @@ def _sizes(problem: Problem, fam: Family, sizes: Any) -> list[dict[str, int]]:
     return size_grid(parse_sizes(sizes, fam.dims))
 
 
+def _symbols_of(env: Mapping[str, Any]) -> set[sp.Symbol]:
+    out: set[sp.Symbol] = set()
+    for v in env.values():
+        for e in as_object_array(v).reshape(-1):
+            if isinstance(e, sp.Basic):
+                out |= e.free_symbols
+    return out
+
+
 def _eval_claim(claimed: Claimed, env: Mapping[str, Any], A: Any, size: Mapping[str, int],
                 what: str) -> Any:
     try:
         return claimed(env, A, size)
     except ShapeError as exc:
         where = f" at {size_label(size)}" if size else ""
-        raise InputError(f"the claimed {what} cannot be evaluated{where}: {exc}") from None
+        raise ClaimUndefined(f"the claimed {what} cannot be evaluated{where}: {exc}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,8 +231,8 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
     what_word = {"gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
     names = _input_names(problem) + list(dirmap.values())
     defs = parse_definitions(defs_spec, names)
-    A = ExactArith()
     cache: dict[tuple[tuple[str, int], ...], tuple[ExactCase, DiagnosisCase]] = {}
+    backends: list[str] = []
 
     def build_both(size: dict[str, int]) -> tuple[ExactCase, DiagnosisCase]:
         key = tuple(sorted(size.items()))
@@ -230,37 +241,50 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
         p = fam.build(problem, size)
         inst = symbolic_instance(p, structure, symbolic)
         dirs = {dirmap[v]: structured_matrix(dirmap[v], *p.variables[v]) for v in dirmap}
-        direction = {v: dirs[dirmap[v]] for v in dirmap}
         base_env = {**inst.inputs, **dirs}
 
-        def claimed_with(override: Mapping[str, Any]) -> Any:
-            env = defs.extend({**base_env, **override}, A, size)
-            return as_object_array(_eval_claim(claimed, env, A, size, what_word[kind]))
+        def build(B: Backend) -> tuple[ExactCase, DiagnosisCase]:
+            A = B.A
+            env0 = B.convert_env(base_env)
+            data0 = B.convert_env(inst.data)
+            x0 = {v: B.convert(a) for v, a in inst.x.items()}
+            direction = {v: env0[dirmap[v]] for v in dirmap}
 
-        def true_with(override: Mapping[str, Any]) -> Any:
-            data = {**inst.data, **override}
-            f = sp.expand(p.objective(A, inst.x, data)) if override else inst.objective
-            if kind == "gradient":
+            def claimed_with(override: Mapping[str, Any]) -> Any:
+                env = defs.extend({**env0, **override}, A, size)
+                return as_object_array(_eval_claim(claimed, env, A, size, what_word[kind]))
+
+            def true_with(override: Mapping[str, Any]) -> Any:
+                f = B.finish(p.objective(A, x0, {**data0, **override}))
+                if isinstance(f, np.ndarray):
+                    f = f[()]
+                if kind == "gradient":
+                    assert wrt is not None
+                    return gradient_of(f, inst.x[wrt], B)
+                if kind == "hessian":
+                    return as_object_array(_directional(_directional(f, inst.x, direction, B),
+                                                        inst.x, direction, B))
                 assert wrt is not None
-                return gradient_of(f, inst.x[wrt])
-            if kind == "hessian":
-                return as_object_array(_directional(_directional(f, inst.x, direction),
-                                                    inst.x, direction))
-            assert wrt is not None
-            g = gradient_of(f, inst.x[wrt])
-            out = np.empty(g.shape, dtype=object)
-            for idx in np.ndindex(*g.shape):
-                out[idx] = _directional(g[idx], inst.x, direction)
-            return out
+                g = gradient_of(f, inst.x[wrt], B)
+                out = np.empty(g.shape, dtype=object)
+                for idx in np.ndindex(*g.shape):
+                    out[idx] = _directional(g[idx], inst.x, direction, B)
+                return out
 
-        C = claimed_with({})
-        T = true_with({})
-        case = ExactCase(size, base_env, C, T, label)
-        data_mats = {k: v for k, v in inst.data.items()
-                     if isinstance(v, np.ndarray) and v.ndim == 2}
-        dcase = DiagnosisCase(C, T, data_mats, dict(structure), claimed_with, true_with)
-        cache[key] = (case, dcase)
-        return case, dcase
+            C = claimed_with({})
+            T = true_with({})
+            case = ExactCase(size, base_env, C, T, label, to_sympy=B.to_sympy)
+            data_mats = {k: v for k, v in data0.items()
+                         if isinstance(v, np.ndarray) and v.ndim == 2}
+            dcase = DiagnosisCase(C, T, data_mats, dict(structure), claimed_with, true_with,
+                                  to_sympy=B.to_sympy, const=B.const)
+            if B.name not in backends:
+                backends.append(B.name)
+            return case, dcase
+
+        out = with_backends(build, _symbols_of(base_env))
+        cache[key] = out
+        return out
 
     def diag(case: ExactCase, mm: Any) -> str | None:
         cases = [build_both(case.size)[1]]
@@ -273,6 +297,7 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
 
     res = decide(grid, lambda s: build_both(s)[0], what=f"claimed {label}: {claimed.text}",
                  structure={k: str(v) for k, v in structure.items()}, diagnose=diag, seed=seed)
+    res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
     if symbolic:
         res.notes.append(f"symbolic constants: {', '.join(symbolic)}")
     if not fam.dims:

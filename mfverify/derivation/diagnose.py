@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .exact import Structure, as_object_array, is_zero
+from .exact import Structure, as_object_array, find_nonzero_point, is_zero, substitute
 
 __all__ = ["DiagnosisCase", "diagnose", "format_factor"]
 
@@ -57,6 +57,17 @@ class DiagnosisCase:
     structure: dict[str, Structure] = field(default_factory=dict)
     claimed_with: Callable[[Mapping[str, Any]], Any] | None = None
     true_with: Callable[[Mapping[str, Any]], Any] | None = None
+    #: Entry -> SymPy, and exact rational -> the arrays' scalar type (python-flint backend).
+    to_sympy: Callable[[Any], Any] = sp.sympify
+    const: Callable[[Any], Any] = lambda k: k
+
+    def scale(self, k: Any, arr: Any) -> np.ndarray:
+        a = as_object_array(arr)
+        kk = self.const(k)
+        out = np.empty(a.shape, dtype=object)
+        for idx in np.ndindex(*a.shape) if a.shape else [()]:
+            out[idx] = kk * a[idx]
+        return out
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -64,22 +75,41 @@ def _equal(a: Any, b: Any) -> bool:
     b = as_object_array(b)
     if a.shape != b.shape:
         return False
-    return all(is_zero(sp.sympify(x) - sp.sympify(y)) is True
+    return all(is_zero(_sub(x, y)) is True
                for x, y in zip(a.reshape(-1), b.reshape(-1), strict=True))
 
 
-def _factor(c: np.ndarray, t: np.ndarray) -> sp.Rational | None:
-    """The rational k with c ≡ k·t, if any (t not identically zero)."""
-    c = as_object_array(c)
-    t = as_object_array(t)
+def _sub(x: Any, y: Any) -> Any:
+    from ._poly import is_poly
+
+    if is_poly(x) and is_poly(y):
+        return x - y
+    if is_poly(x) or is_poly(y):  # one side a plain number: both are constants of the ring
+        return x - y
+    return sp.sympify(x) - sp.sympify(y)
+
+
+def _factor(case: DiagnosisCase) -> sp.Rational | None:
+    """The rational k with claimed ≡ k·true, if any (true not identically zero)."""
+    c = as_object_array(case.claimed)
+    t = as_object_array(case.true)
     if c.shape != t.shape:
         return None
-    for x, y in zip(c.reshape(-1), t.reshape(-1), strict=True):
-        if is_zero(y) is not True:
-            k = sp.cancel(sp.sympify(x) / sp.sympify(y))
-            if k.is_Rational:
-                return k
-            return None
+    for x0, y0 in zip(c.reshape(-1), t.reshape(-1), strict=True):
+        if is_zero(y0) is not True:
+            x = case.to_sympy(x0)
+            y = case.to_sympy(y0)
+            # k from the values at one point where y != 0, confirmed by exact expansion
+            point = find_nonzero_point(y, sorted(y.free_symbols, key=lambda s: s.name))
+            if point is None:
+                return None
+            yv = substitute(y, point)
+            xv = substitute(x.xreplace({s: 0 for s in x.free_symbols if s not in point}),
+                            point)
+            k = sp.nsimplify(xv / yv)
+            if not k.is_Rational:
+                return None
+            return k if is_zero(x0 - case.const(k) * y0) is True else None
     return None
 
 
@@ -126,11 +156,11 @@ def diagnose(cases: Sequence[DiagnosisCase], *, what: str = "gradient",
     cl = claimed_name
 
     # 1. a constant factor (including −1: a sign error)
-    ks = [_factor(c.claimed, c.true) for c in cases]
+    ks = [_factor(c) for c in cases]
     if all(k is not None for k in ks) and len({k for k in ks}) == 1:
         k = ks[0]
         assert k is not None
-        if k != 1 and all(_equal(c.claimed, k * as_object_array(c.true)) for c in cases):
+        if k != 1 and all(_equal(c.claimed, c.scale(k, c.true)) for c in cases):
             if k == 0:
                 return f"{cl} = 0 although the {true_name} is not identically zero"
             note = " (sign error)" if k == -1 else (" (sign error and a constant factor)"
@@ -180,7 +210,7 @@ def diagnose(cases: Sequence[DiagnosisCase], *, what: str = "gradient",
             z = as_object_array(c.data[name])
             if _equal(z, z.T):
                 return None
-            zs = np.vectorize(lambda v: sp.expand(v), otypes=[object])((z + z.T) / 2)
+            zs = c.scale(sp.Rational(1, 2), z + z.T)
             return _equal(c.claimed_with({name: zs}), c.true)
 
         if _holds(cases, symmetrized):
@@ -193,7 +223,7 @@ def diagnose(cases: Sequence[DiagnosisCase], *, what: str = "gradient",
         ct = _transpose(c.claimed)
         if ct is None or _equal(c.claimed, ct):
             return None
-        return _equal(k * (as_object_array(c.claimed) + ct), c.true)
+        return _equal(c.scale(k, as_object_array(c.claimed) + ct), c.true)
 
     for k, text in ((sp.Rational(1, 2), f"({cl} + {cl}ᵀ)/2"),
                     (sp.Integer(1), f"{cl} + {cl}ᵀ")):

@@ -47,6 +47,7 @@ __all__ = [
     "is_zero",
     "find_nonzero_point",
     "ExactCase",
+    "ClaimUndefined",
     "Mismatch",
     "ExactResult",
     "decide",
@@ -225,8 +226,14 @@ def as_object_array(value: Any) -> np.ndarray:
     if isinstance(value, (list, tuple)):
         return np.array(value, dtype=object)
     out = np.empty((), dtype=object)
-    out[()] = value if isinstance(value, sp.Basic) else sp.sympify(value)
+    out[()] = value if isinstance(value, sp.Basic) or _is_poly(value) else sp.sympify(value)
     return out
+
+
+def _is_poly(value: Any) -> bool:
+    from ._poly import is_poly
+
+    return is_poly(value)
 
 
 def _is_rational_function(expr: sp.Expr) -> bool:
@@ -248,6 +255,8 @@ def is_zero(expr: Any) -> bool | None:
     ``None`` (undecided) otherwise: the caller then looks for a rational point where the value
     is provably non-zero.
     """
+    if _is_poly(expr):
+        return bool(expr.is_zero())
     expr = sp.sympify(expr)
     if expr == 0:
         return True
@@ -257,6 +266,9 @@ def is_zero(expr: Any) -> bool | None:
             z = sp.nsimplify(expr) == 0 if not expr.has(sp.Float) else None
         return None if z is None else bool(z)
     if _is_rational_function(expr):
+        if not any(isinstance(a, sp.Pow) and a.exp.is_negative
+                   for a in sp.preorder_traversal(expr)):
+            return sp.expand(expr) == 0
         num, _den = sp.fraction(sp.together(expr))
         return sp.expand(num) == 0
     if sp.expand(expr) == 0 or sp.simplify(expr) == 0:
@@ -363,6 +375,10 @@ def exact_strings(arr: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
+class ClaimUndefined(InputError):
+    """The claimed side cannot be evaluated at a size (its shapes do not fit there)."""
+
+
 @dataclass
 class ExactCase:
     """One size of an exact check.
@@ -387,6 +403,9 @@ class ExactCase:
     true: np.ndarray
     label: str = "value"
     notes: list[str] = field(default_factory=list)
+    #: Converts an entry of ``claimed`` / ``true`` to SymPy (they may be python-flint
+    #: polynomials, see :mod:`mfverify.derivation._poly`).
+    to_sympy: Callable[[Any], sp.Expr] | None = None
 
 
 @dataclass
@@ -415,7 +434,8 @@ def _input_symbols(inputs: Mapping[str, Any]) -> set[sp.Symbol]:
 
 
 def first_mismatch(claimed: np.ndarray, true: np.ndarray, *, label: str = "value",
-                   symbols: Iterable[sp.Symbol] = (), seed: int = 0
+                   symbols: Iterable[sp.Symbol] = (), seed: int = 0,
+                   to_sympy: Callable[[Any], sp.Expr] | None = None
                    ) -> tuple[Mismatch | None, bool]:
     """Compare two exact arrays entry by entry.
 
@@ -430,13 +450,23 @@ def first_mismatch(claimed: np.ndarray, true: np.ndarray, *, label: str = "value
                          f"shape {t.shape}")
     undecided = False
     syms = list(symbols)
+    conv = to_sympy or sp.sympify
     for idx in np.ndindex(*c.shape) if c.shape else [()]:
-        diff = sp.sympify(c[idx]) - sp.sympify(t[idx])
-        z = is_zero(diff)
-        if z is True:
-            continue
+        ci, ti = c[idx], t[idx]
+        if _is_poly(ci) and _is_poly(ti):
+            if (ci - ti).is_zero():
+                continue
+            z: bool | None = False
+            ci, ti = conv(ci), conv(ti)
+            diff = ci - ti
+        else:
+            ci, ti = conv(ci), conv(ti)
+            diff = ci - ti
+            z = is_zero(diff)
+            if z is True:
+                continue
         point = find_nonzero_point(diff, [s for s in syms if s in diff.free_symbols],
-                                   also_defined=(c[idx], t[idx]), seed=seed)
+                                   also_defined=(ci, ti), seed=seed)
         if point is None:
             if z is False:
                 raise BudgetExceeded(f"{_entry_label(label, idx)} differs symbolically but no "
@@ -445,8 +475,8 @@ def first_mismatch(claimed: np.ndarray, true: np.ndarray, *, label: str = "value
             continue
         full = {s: sp.Integer(0) for s in syms}
         full.update(point)
-        cv = substitute(c[idx], full)
-        tv = substitute(t[idx], full)
+        cv = substitute(ci, full)
+        tv = substitute(ti, full)
         if _value_nonzero(sp.sympify(cv - tv)) is not True:  # pragma: no cover - defensive
             undecided = True
             continue
@@ -503,8 +533,12 @@ class ExactResult:
             return f"{self.what}: PROVED exactly for these sizes: {sizes}"
         if self.verdict == "REFUTED" and self.counterexample:
             ce = self.counterexample
-            text = (f"{self.what}: REFUTED at {size_label(ce['size'])}: {ce['entry']} is "
-                    f"{ce['claimed']} (claimed) but {ce['true']} (true)")
+            if "lhs" in ce:
+                values = f"LHS {ce['lhs']} but RHS {ce['rhs']}"
+            else:
+                values = f"{ce['claimed']} (claimed) but {ce['true']} (true)"
+            text = (f"{self.what}: REFUTED at {size_label(ce['size'])}: {ce['entry']}: "
+                    f"{values}")
             return text + (f"; diagnosis: {self.diagnosis}" if self.diagnosis else "")
         return f"{self.what}: INCONCLUSIVE ({'; '.join(self.notes) or 'undecided'})"
 
@@ -552,6 +586,19 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
             break
         try:
             case = build(size)
+        except ClaimUndefined as exc:
+            if not checked:
+                raise
+            checked.append(size)
+            ce = {"size": size, "point": None, "entry": "the whole claim",
+                  "claimed": f"undefined ({exc})", "true": "defined",
+                  "difference": "the claim is not defined at this size",
+                  "rechecked": "shapes checked exactly"}
+            return ExactResult("REFUTED", what, checked, skipped, ce,
+                               f"the claim is defined at {size_label(checked[0])} but not at "
+                               f"{size_label(size)}: it assumes a relation between the "
+                               "dimensions (restrict the sizes if that is intended)",
+                               dict(structure or {}), notes, time.perf_counter() - t0)
         except (ShapeError, UnsupportedError) as exc:
             skipped.append({"size": size, "reason": str(exc)})
             continue
@@ -568,7 +615,8 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
                                time.perf_counter() - t0)
         try:
             mm, decided = first_mismatch(case.claimed, case.true, label=case.label,
-                                         symbols=_input_symbols(case.inputs), seed=seed)
+                                         symbols=_input_symbols(case.inputs), seed=seed,
+                                         to_sympy=case.to_sympy)
         except BudgetExceeded as exc:
             notes.append(f"{size_label(size)}: {exc}")
             undecided.append(size)

@@ -31,11 +31,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..arith import ExactArith, NumpyArith
+from ..arith import NumpyArith
 from ..errors import InputError, MfverifyError, ShapeError, UnsupportedError
 from ..problems import Problem
 from ._claimed import Claimed, as_claimed, parse_definitions
 from ._instances import family_of, symbolic_instance
+from ._poly import Backend, with_backends
 from .diagnose import DiagnosisCase, diagnose
 from .exact import (
     ExactCase,
@@ -127,23 +128,36 @@ def _side(side: Any, names: Iterable[str]) -> tuple[Claimed, bool]:
     return as_claimed(side, names), False
 
 
-def time_derivative(value: Any, rates: Mapping[sp.Symbol, sp.Expr]) -> np.ndarray:
-    """d/dt of every entry of ``value``: Σ_s ∂value/∂s · rates[s] (chain rule)."""
+def time_derivative(value: Any, rates: Mapping[sp.Symbol, Any], backend: Any = None
+                    ) -> np.ndarray:
+    """d/dt of every entry of ``value``: Σ_s ∂value/∂s · rates[s] (chain rule).
+
+    ``rates`` maps the SymPy symbols of the base inputs to their rates; entries and rates are
+    in the backend's arithmetic (SymPy by default).
+    """
     arr = as_object_array(value)
     out = np.empty(arr.shape, dtype=object)
     for idx in np.ndindex(*arr.shape) if arr.shape else [()]:
-        e = sp.sympify(arr[idx])
-        total = sp.Integer(0)
-        for s in e.free_symbols:
-            r = rates.get(s)
-            if r is not None and r != 0:
-                total += sp.diff(e, s) * r
-        out[idx] = total
+        e = arr[idx]
+        if backend is None or not backend.poly:
+            e = sp.sympify(e)
+            total: Any = sp.Integer(0)
+            for s in e.free_symbols:
+                r = rates.get(s)
+                if r is not None and r != 0:
+                    total += sp.diff(e, s) * r
+            out[idx] = sp.expand(total)
+        else:
+            total = backend.zero()
+            for s, r in rates.items():
+                total = total + backend.diff(e, s) * r
+            out[idx] = total
     return out
 
 
-def _rates(base: Mapping[str, Any], flows: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
-    rates: dict[sp.Symbol, sp.Expr] = {}
+def _rates(base: Mapping[str, Any], flows: Mapping[str, Any]) -> dict[sp.Symbol, Any]:
+    """Symbol -> rate, from SymPy base arrays and the flows (in any exact arithmetic)."""
+    rates: dict[sp.Symbol, Any] = {}
     for name, fval in flows.items():
         bv = as_object_array(base[name])
         fv = as_object_array(fval)
@@ -158,14 +172,21 @@ def _rates(base: Mapping[str, Any], flows: Mapping[str, Any]) -> dict[sp.Symbol,
                         raise InputError(f"the flow of {name} does not preserve its declared "
                                          f"structure (entry {idx})")
                 else:
-                    rates[entry] = sp.sympify(fv[idx])
+                    rates[entry] = fv[idx]
             elif entry == 0:
                 if is_zero(fv[idx]) is not True:
                     raise InputError(f"the flow of {name} does not preserve its declared "
                                      f"structure (entry {idx} must stay 0)")
-            elif (-entry).is_Symbol:
-                pass  # skew: checked through the mirrored entry
     return rates
+
+
+def _symbols(env: Mapping[str, Any]) -> set[sp.Symbol]:
+    out: set[sp.Symbol] = set()
+    for v in env.values():
+        for e in as_object_array(v).reshape(-1):
+            if isinstance(e, sp.Basic):
+                out |= e.free_symbols
+    return out
 
 
 def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
@@ -271,9 +292,9 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
         return _numeric_identity(lhs, rhs, decls, problem, defs, size, points, rtol, seed,
                                  title, dims)
     grid = size_grid(parse_sizes(sizes, dims)) if dims else [{}]
-    A = ExactArith()
     symbolic = (symbolic,) if isinstance(symbolic, str) else tuple(symbolic)
     cache: dict[tuple[tuple[str, int], ...], tuple[ExactCase, DiagnosisCase]] = {}
+    backends: list[str] = []
 
     def build_both(sz: dict[str, int]) -> tuple[ExactCase, DiagnosisCase]:
         key = tuple(sorted(sz.items()))
@@ -301,23 +322,34 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
             data_mats[name] = base[name]
             st_all[name] = d.structure
 
-        def side_with(c: Claimed, ddt: bool, override: Mapping[str, Any]) -> np.ndarray:
-            env = defs.extend({**base, **override}, A, sz)
-            val = as_object_array(c(env, A, sz))
-            if ddt:
-                rates = _rates({**base, **override},
-                               {k: f(env, A, sz) for k, f in flows.items()})
-                val = time_derivative(val, rates)
-            return val
+        def build(B: Backend) -> tuple[ExactCase, DiagnosisCase]:
+            A = B.A
+            env0 = B.convert_env(base)
 
-        L = side_with(lhs, lhs_ddt, {})
-        R = side_with(rhs, rhs_ddt, {})
-        case = ExactCase(sz, base, L, R, "LHS - RHS" if L.shape == () else "LHS")
-        dcase = DiagnosisCase(L, R, data_mats, st_all,
-                              lambda ov: side_with(lhs, lhs_ddt, ov),
-                              lambda ov: side_with(rhs, rhs_ddt, ov))
-        cache[key] = (case, dcase)
-        return case, dcase
+            def side_with(c: Claimed, ddt: bool, override: Mapping[str, Any]) -> np.ndarray:
+                env = defs.extend({**env0, **override}, A, sz)
+                val = as_object_array(c(env, A, sz))
+                if ddt:
+                    rates = _rates(base, {k: f(env, A, sz) for k, f in flows.items()})
+                    val = time_derivative(val, rates, B)
+                return val
+
+            L = side_with(lhs, lhs_ddt, {})
+            R = side_with(rhs, rhs_ddt, {})
+            case = ExactCase(sz, base, L, R, "LHS - RHS" if L.shape == () else "LHS",
+                             to_sympy=B.to_sympy)
+            mats = {k: env0[k] for k in data_mats}
+            dcase = DiagnosisCase(L, R, mats, st_all,
+                                  lambda ov: side_with(lhs, lhs_ddt, ov),
+                                  lambda ov: side_with(rhs, rhs_ddt, ov),
+                                  to_sympy=B.to_sympy, const=B.const)
+            if B.name not in backends:
+                backends.append(B.name)
+            return case, dcase
+
+        out = with_backends(build, _symbols(base))
+        cache[key] = out
+        return out
 
     def diag(case: ExactCase, mm: Any) -> str | None:
         cases = [build_both(case.size)[1]]
@@ -332,6 +364,7 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
     st_report.update({k: str(d.structure) for k, d in decls.items() if d.shape})
     res = decide(grid, lambda s: build_both(s)[0], what=title, structure=st_report,
                  diagnose=diag, seed=seed)
+    res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
     if res.counterexample is not None:
         res.counterexample["lhs"] = res.counterexample.pop("claimed")
         res.counterexample["rhs"] = res.counterexample.pop("true")

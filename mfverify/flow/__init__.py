@@ -10,6 +10,13 @@
 
 from __future__ import annotations
 
+from .events import ball_entry as ball_entry
+from .events import ball_exit as ball_exit
+from .events import hitting_time as hitting_time
+from .events import objective_below as objective_below
+from .events import residual_below as residual_below
+from .experiments import escape as escape
+from .experiments import trap as trap
 from .integrate import Event as Event
 from .integrate import EventHit as EventHit
 from .integrate import FlowPoint as FlowPoint
@@ -23,9 +30,12 @@ from .integrate import gradient_field as gradient_field
 from .integrate import integrate as integrate
 from .integrate import primal_dual_field as primal_dual_field
 from .integrate import vector_field as vector_field
+from .invariants import monitor as monitor
+from .maps import iterate_map as iterate_map
 
 __all__ = [
     "Event", "EventHit", "FlowPoint", "FlowResult", "VectorField", "as_field",
     "descent_ascent_field", "exact_point", "field_value", "gradient_field", "integrate",
-    "primal_dual_field", "vector_field",
+    "primal_dual_field", "vector_field", "ball_entry", "ball_exit", "hitting_time",
+    "objective_below", "residual_below", "escape", "trap", "monitor", "iterate_map",
 ]

@@ -41,6 +41,10 @@ __all__ = ["Tape", "Jet", "TraceArith", "to_fixed", "from_fixed", "mpz_array", "
 
 _MPZ = gmpy2.mpz
 
+#: Use the symmetric Cauchy product for ``A @ A.T`` (half the multiplications; identical
+#: results — the tests compare both paths).
+SYMMETRIC_PRODUCTS = True
+
 
 def _zeros(shape: tuple[int, ...]) -> np.ndarray:
     out = np.empty(shape, dtype=object)
@@ -173,6 +177,7 @@ class Jet:
         self.value = const
         self.c: list[np.ndarray] = []
         self._zero: np.ndarray | None = None
+        self.transpose_of: Jet | None = None
         if const is None:
             tape.nodes.append(self)
 
@@ -251,6 +256,23 @@ class Jet:
                 return np.asarray(prod.sum(axis=0) >> P, dtype=object)
             return Jet(self.tape, shape, rule_m, (a, b))
         ax_b = -2 if b.ndim >= 2 else -1
+        if SYMMETRIC_PRODUCTS and a.ndim == 2 and getattr(b, "transpose_of", None) is a:
+            # C = A Aᵀ: C_k = S + Sᵀ (+ A_{k/2} A_{k/2}ᵀ), S = Σ_{j < k-j} A_j A_{k-j}ᵀ — half
+            # the products of the plain Cauchy sum, and exactly the same integers.
+            def rule_sym(k: int) -> np.ndarray:
+                m = (k - 1) // 2  # pairs j = 0..m with j < k - j
+                acc = None
+                if m >= 0:
+                    left = np.concatenate(a.c[: m + 1], axis=-1)
+                    right = np.concatenate([a.c[k - j].T for j in range(m + 1)], axis=0)
+                    S = left @ right
+                    acc = S + S.T
+                if k % 2 == 0:
+                    mid = a.c[k // 2] @ a.c[k // 2].T
+                    acc = mid if acc is None else acc + mid
+                return np.asarray(acc >> P, dtype=object)
+
+            return Jet(self.tape, shape, rule_sym, (a, b))
 
         def rule_mm(k: int) -> np.ndarray:
             if k == 0:
@@ -337,7 +359,10 @@ class Jet:
         return self.swapaxes(-1, -2)
 
     def swapaxes(self, a: int, b: int) -> Jet:
-        return self._linear(lambda v: np.swapaxes(v, a, b))
+        out = self._linear(lambda v: np.swapaxes(v, a, b))
+        if self.ndim == 2 and {a % 2, b % 2} == {0, 1}:
+            out.transpose_of = self
+        return out
 
     def transpose(self, *axes: int) -> Jet:
         return self._linear(lambda v: np.transpose(v, *axes) if axes else v.T)

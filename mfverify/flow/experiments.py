@@ -101,7 +101,7 @@ def unstable_mode(system: Problem | VectorField, x_star: Any, *, dps: int = 30
     A = MpArith(dps)
     ctx = A.ctx
     xe = exact_point(vf.variables, x_star)
-    if vf.kind == "gradient" and vf.problem is not None:
+    if vf.kind == "gradient" and vf.problem is not None and vf.problem.has_closed_forms:
         H = vf.problem.hessian_matrix(xe, A)
         E, Q = ctx.eigsy(ctx.matrix((-H).tolist()))
         k = max(range(len(E)), key=lambda i: E[i])

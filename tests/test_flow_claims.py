@@ -1,0 +1,28 @@
+"""The cheap flow claims, with and without their hypotheses (the expensive ones run in
+``mfverify check``)."""
+
+from __future__ import annotations
+
+from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+
+
+def test_ssp_trap_is_proved_exactly() -> None:
+    res = run_claim(get_claim("eftekhari2021.ssp-trap"))
+    assert res.error is None
+    assert res.verdict is Verdict.PROVED
+    assert res.evidence["trap"]["exactly_stationary"]
+    assert res.evidence["trap"]["max_deviation"] == "0"
+
+
+def test_ssp_trap_needs_the_exact_start() -> None:
+    res = run_claim(get_claim("eftekhari2021.ssp-trap"),
+                    RunContext(dropped=frozenset({"exact-start"})))
+    assert res.verdict is Verdict.REFUTED
+    assert res.evidence["escape"]["rows"]
+
+
+def test_scalar_tightness_needs_a_nonzero_start() -> None:
+    res = run_claim(get_claim("yedu2021.flow-scalar-tightness"),
+                    RunContext(dropped=frozenset({"nonzero-start"})))
+    assert res.verdict is Verdict.REFUTED
+    assert res.evidence["exactly_stationary"] and not res.evidence["event_fired"]
