@@ -62,7 +62,7 @@ def _case(problem: ConstrainedMF, U0: np.ndarray, alpha: float, T: int, opt: flo
                  "over-parametrized width p) succeeds from random and from rank-deficient "
                  "near-feasible initializations: A(UUᵀ) → b and ½‖U‖² → the optimum.",
        hypotheses=(
-           Hypothesis("small step", "α = β small (0.01 quick, relative to ‖A‖)",
+           Hypothesis("small-step", "α = β small (0.01 quick, relative to ‖A‖)",
                       "α = 0.5: the iteration diverges (overflow caught per run)"),
            Hypothesis("over-parametrized", "p − 1 >= r* (the rank-deficient start can reach M*)",
                       "p − 1 < r*: the rank-deficient start cannot reach M* (rank is "
@@ -77,7 +77,7 @@ def gda_success(ctx: RunContext) -> Outcome:
         widths = [2]
     K = 4 if ctx.quick else 8
     T = 6000 if ctx.quick else 20000
-    alpha = 0.5 if ctx.dropping("small step") else (0.01 if ctx.quick else 0.005)
+    alpha = 0.5 if ctx.dropping("small-step") else (0.01 if ctx.quick else 0.005)
     m = 3 * n * r_star
     cases = []
     total = succ = 0

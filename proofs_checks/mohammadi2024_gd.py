@@ -66,9 +66,9 @@ def sublinear_constant(n: int, r_star: int, r: int, *, eta: float = 0.1, T: int 
                  "= √2/2.",
        latex=r"\eta\,t\,\|X_tX_t^\top-M\|_F\to\tfrac{\sqrt{k}}{2},\ k=\min(r,n)-r^*",
        hypotheses=(
-           Hypothesis("small step", "η·λ₁(M) small (η = 0.1, λ₁ = 1)",
+           Hypothesis("small-step", "η·λ₁(M) small (η = 0.1, λ₁ = 1)",
                       "η = 2.5: GD diverges (overflow caught), no limit"),
-           Hypothesis("PSD M", "M ⪰ 0",
+           Hypothesis("psd-M", "M ⪰ 0",
                       "M with a negative eigenvalue: ‖XXᵀ − M‖ tends to a positive constant, "
                       "so η·t·‖·‖ grows without bound"),
        ),
@@ -76,8 +76,8 @@ def sublinear_constant(n: int, r_star: int, r: int, *, eta: float = 0.1, T: int 
 def gd_sublinear_constant(ctx: RunContext) -> Outcome:
     T = 5000 if ctx.quick else 20000
     B = 2 if ctx.quick else 4
-    eta = 2.5 if ctx.dropping("small step") else 0.1
-    kind = "indefinite" if ctx.dropping("PSD M") else "psd"
+    eta = 2.5 if ctx.dropping("small-step") else 0.1
+    kind = "indefinite" if ctx.dropping("psd-M") else "psd"
     out = sublinear_constant(50, 3, 5, eta=eta, T=T, B=B, seed=ctx.seed % 10_000,
                              spectrum_kind=kind)
     res = out["run"]
@@ -164,7 +164,7 @@ def xdd_symmetric_constant(ctx: RunContext) -> Outcome:
        statement="Asymmetric GD on ½‖UVᵀ − Σ‖² with n = 50, rank(Σ) = 3, width 5, η = 0.1, "
                  "from U₀ ~ α·N(0,1), V₀ ~ (α/3)·N(0,1): linear convergence, to f <= 1e-24 "
                  "within 2000 steps at α = 0.1; the linear rate slows as α decreases.",
-       hypotheses=(Hypothesis("imbalanced initialization", "V₀ at scale α/3 (not α)",
+       hypotheses=(Hypothesis("imbalanced-initialization", "V₀ at scale α/3 (not α)",
                               "balanced scales: the over-parametrized directions are not "
                               "damped by the imbalance; convergence is slower"),),
        expected=Verdict.SUPPORTED, predictions=("R1",), tags=("batch", "gd", "rates"))
@@ -172,7 +172,7 @@ def xdd_asymmetric_linear(ctx: RunContext) -> Outcome:
     n = 50
     alphas = [0.1, 0.05] if ctx.quick else [0.1, 0.07, 0.05, 0.035]
     T = 4000 if ctx.quick else 12000
-    ratio = 1.0 if ctx.dropping("imbalanced initialization") else 1 / 3
+    ratio = 1.0 if ctx.dropping("imbalanced-initialization") else 1 / 3
     inst = rectangular_instances(1, n, n, rank=3, cond=3.0, seed=ctx.seed % 10_000)
     prob = AsymmetricMF(np.zeros((n, n), dtype=int), 5)
     rows = []

@@ -63,6 +63,15 @@ def check_rank_one(problem: Any) -> tuple[bool, str]:
     return True, "r = 1, M* = zzᵀ of rank 1, b = A(M*) exactly"
 
 
+def _num(e: Any, digits: int = 6) -> str:
+    """An exact number as ``exact ≈ decimal`` when its text is short, else ``≈ decimal`` (the
+    exact values are in ``restricted_isometry(...).to_json()``)."""
+    text, dec = str(e), f"{float(sp.N(e, 30)):.{digits}g}"
+    if text == dec or len(text) > 40:
+        return f"≈ {dec}" if text != dec else dec
+    return f"{text} ≈ {dec}"
+
+
 def check_rip_half(problem: Any) -> tuple[bool | None, str]:
     """Hypothesis ``rip-half``: δ₂(A) < 1/2, exactly or from certified bounds."""
     if not _is_sensing(problem):
@@ -76,12 +85,14 @@ def check_rip_half(problem: Any) -> tuple[bool | None, str]:
         diff = HALF - d
         holds = bool(diff > 0)
         rel = "<" if holds else (">" if diff < 0 else "=")
-        return holds, (f"δ₂ = {d} ≈ {float(sp.N(d, 15)):.6g} (exact, order {ri.order}) {rel} "
-                       f"1/2; margin 1/2 − δ₂ = {sp.nsimplify(diff)} ≈ "
-                       f"{float(sp.N(diff, 15)):.3g}")
+        def eq(e: Any, digits: int = 6) -> str:
+            t = _num(e, digits)
+            return t if t.startswith("≈") else f"= {t}"
+
+        return holds, (f"δ₂ {eq(d)} (exact, order {ri.order}) {rel} 1/2; margin "
+                       f"1/2 − δ₂ {eq(sp.nsimplify(diff), 3)}")
     lo, hi = ri.lower, ri.upper
-    text = (f"δ₂ ∈ [{lo}, {hi}] ≈ [{float(sp.N(lo, 15)):.6g}, {float(sp.N(hi, 15)):.6g}] "
-            f"(certified bounds, order {ri.order})")
+    text = (f"δ₂ ∈ [{_num(lo)}, {_num(hi)}] (certified bounds, order {ri.order})")
     if hi < HALF:
         return True, f"{text}: upper bound < 1/2 by {float(sp.N(HALF - hi, 15)):.3g}"
     if lo >= HALF:

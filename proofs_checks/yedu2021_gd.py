@@ -43,9 +43,9 @@ R2_MIN = 0.97  # "affine" in the iteration-scaling fits
 # ---------------------------------------------------------------------------------------------
 
 _LEMMA_HYPS = (
-    Hypothesis("small step", "β ∈ (0, 1) and η <= β/(8σ₁)",
+    Hypothesis("small-step", "β ∈ (0, 1) and η <= β/(8σ₁)",
                "step sizes up to 30× the bound: the one-step lower bound fails"),
-    Hypothesis("spectral bounds",
+    Hypothesis("spectral-bounds",
                "σ₁(S) <= 2σ₁ (resp. ‖P‖ <= 2σ₁) and σ_d I ⪯ Σ ⪯ σ₁ I",
                "eigenvalues of S (resp. P) up to 20σ₁: the bound can fail"),
 )
@@ -59,7 +59,7 @@ def _samples(rng: np.random.Generator, N: int, d: int, lemma: str,
     sig[:, 0] = 1.0
     sig[:, -1] = np.where(d > 1, sd, sig[:, -1])
     sig = -np.sort(-sig, axis=1)
-    top = 20.0 if ctx.dropping("spectral bounds") else 2.0
+    top = 20.0 if ctx.dropping("spectral-bounds") else 2.0
     half = rng.uniform(0, 1, (N, d)) < 0.5
     if lemma == "3.2":
         u = np.where(half, top * 10.0 ** (-rng.uniform(0, 4, (N, d))),
@@ -68,7 +68,7 @@ def _samples(rng: np.random.Generator, N: int, d: int, lemma: str,
         mag = np.where(half, 10.0 ** (-rng.uniform(0, 4, (N, d))), rng.uniform(0, top, (N, d)))
         u = mag * np.where(rng.uniform(0, 1, (N, d)) < 0.6, -1.0, 1.0)
     beta = rng.uniform(0.01, 0.99, N)
-    if ctx.dropping("small step"):
+    if ctx.dropping("small-step"):
         w = rng.uniform(1.5, 30.0, N)
     else:
         w = np.where(rng.uniform(0, 1, N) < 0.5, 1.0, rng.uniform(0, 1, N))
@@ -269,7 +269,7 @@ def _drift_metric(eta: float) -> Any:
                  "matrix of V), ‖J_{t+1}‖_op <= ‖J_t‖_op; likewise for K with U.",
        latex=r"\|J_{t+1}\|\le\|J_t\|\ \text{ if }\ \eta\le\tfrac{1}{3\sigma_1},\ "
              r"V_t^\top V_t+K_t^\top K_t\preceq 3\sigma_1 I",
-       hypotheses=(Hypothesis("small step", "η <= 1/(3σ₁)",
+       hypotheses=(Hypothesis("small-step", "η <= 1/(3σ₁)",
                               "η up to 2.5/σ₁: ‖J‖ can grow (exact one-step counterexample)"),),
        expected=Verdict.SUPPORTED, predictions=("Y-P3",), tags=("batch", "gd"))
 def jk_monotone(ctx: RunContext) -> Outcome:
@@ -278,7 +278,7 @@ def jk_monotone(ctx: RunContext) -> Outcome:
     B, K, T = (6, 4, 300) if ctx.quick else (20, 8, 1000)
     sig = np.sort(rng.uniform(0.2, 1.0, (B, d)), axis=1)[:, ::-1]
     sig[:, 0] = 1.0
-    if ctx.dropping("small step"):
+    if ctx.dropping("small-step"):
         return _jk_dropped(rng, m, n, d)
     eta = rng.uniform(0.2, 1.0, B) / 3.0  # σ₁ = 1
     prob = AsymmetricMF(np.zeros((m, n), dtype=int), d)
@@ -362,7 +362,7 @@ def _ye_du_run(ctx: RunContext, eps_list: list[float], eta: float, T: int, m: in
        statement="GD from N(0, ε²) initialization, m = n = 20, d = 3, Σ = diag(3, 2, 1), "
                  "small η: σ_d(A_t) increases almost monotonically up to about √σ_d; "
                  "‖B_t‖_F stays O(dε) during warm-up; ‖J_t‖, ‖K_t‖ are non-increasing.",
-       hypotheses=(Hypothesis("small initialization", "ε <= 1e-3",
+       hypotheses=(Hypothesis("small-initialization", "ε <= 1e-3",
                               "ε = 0.5: ‖B‖_F/(dε) is no longer small (evidence shows it)"),),
        expected=Verdict.SUPPORTED, predictions=("Y-P5",), tags=("batch", "gd"))
 def trajectory_shape(ctx: RunContext) -> Outcome:
@@ -370,7 +370,7 @@ def trajectory_shape(ctx: RunContext) -> Outcome:
         eps_list, eta, T = [1e-3], 1e-2, 2500
     else:
         eps_list, eta, T = [1e-3, 1e-4], 1e-3, 25000
-    if ctx.dropping("small initialization"):
+    if ctx.dropping("small-initialization"):
         eps_list = [0.5]
     sig = (3.0, 2.0, 1.0)
     d = 3
@@ -421,13 +421,13 @@ def trajectory_shape(ctx: RunContext) -> Outcome:
                  "ε-slope ≈ 1/(ησ_d).",
        latex=r"T(\delta)\approx\frac{\ln(1/\delta)}{2\eta\sigma_d}+\frac{\ln(1/\epsilon)}"
              r"{\eta\sigma_d}+c",
-       hypotheses=(Hypothesis("small step", "η small (η = 0.01 with σ₁ = 3)",
+       hypotheses=(Hypothesis("small-step", "η small (η = 0.01 with σ₁ = 3)",
                               "η = 0.7 > 2/σ₁: GD diverges and T(δ) is undefined"),),
        expected=Verdict.SUPPORTED, predictions=("Y-P6",), tags=("batch", "gd", "rates"))
 def iteration_scaling(ctx: RunContext) -> Outcome:
     eps_list = [1e-2, 1e-3, 1e-4, 1e-5] if ctx.quick else [1e-2, 1e-3, 1e-4, 1e-5, 1e-6]
     reps = 2 if ctx.quick else 4
-    eta = 0.7 if ctx.dropping("small step") else 0.01
+    eta = 0.7 if ctx.dropping("small-step") else 0.01
     sig = (3.0, 2.0, 1.0)
     deltas = tuple(10.0 ** -k for k in range(3, 13))
     m = n = 10 if ctx.quick else 20
@@ -484,11 +484,11 @@ def iteration_scaling(ctx: RunContext) -> Outcome:
                  "‖U_0ᵀU_0 − V_0ᵀV_0‖_F + Σ_{s<t} η²‖V_sᵀR_sᵀR_sV_s − U_sᵀR_sR_sᵀU_s‖_F "
                  "(R = Σ − UVᵀ), so it stays O(ε²·poly(d)) + O(η²) and the limit is nearly "
                  "balanced.",
-       hypotheses=(Hypothesis("small initialization", "ε <= 1e-3",
+       hypotheses=(Hypothesis("small-initialization", "ε <= 1e-3",
                               "ε = 0.5: the limit is far from balanced (‖UᵀU − VᵀV‖ = O(1))"),),
        expected=Verdict.SUPPORTED, predictions=("Y-P7",), tags=("batch", "gd"))
 def auto_balancing(ctx: RunContext) -> Outcome:
-    eps_list = [0.5] if ctx.dropping("small initialization") else [1e-3, 1e-4]
+    eps_list = [0.5] if ctx.dropping("small-initialization") else [1e-3, 1e-4]
     eta, T = (1e-2, 3000) if ctx.quick else (1e-3, 30000)
     sig = (3.0, 2.0, 1.0)
     res, scales = _ye_du_run(ctx, eps_list, eta, T, 20, 20, 2, sig, record_every=1,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from mfverify import strategies as ms
 from mfverify.claims import RunContext, Verdict, get_claim, run_claim
 from proofs_checks._batch_common import cayley, cayley_exact, is_psd_exact, qmat, qmat_float
 from proofs_checks.related_gd import procrustes_dist2
@@ -38,7 +41,7 @@ def test_slow_claims_supported(cid: str) -> None:
 def test_lemmas_need_the_spectral_bounds(cid: str) -> None:
     """Dropping σ₁(S) <= 2σ₁ (resp. ‖P‖ <= 2σ₁) gives violations that re-check exactly."""
     c = get_claim(cid)
-    res = run_claim(c, RunContext(dropped=frozenset({"spectral bounds"})))
+    res = run_claim(c, RunContext(dropped=frozenset({"spectral-bounds"})))
     assert res.verdict is Verdict.REFUTED, res.summary
     ex = res.evidence["counterexample"]
     assert ex["violated_exactly"] and not ex["hypotheses_hold"]["spectral_bounds"]
@@ -47,14 +50,14 @@ def test_lemmas_need_the_spectral_bounds(cid: str) -> None:
 
 def test_jk_monotone_needs_small_step() -> None:
     res = run_claim(get_claim("yedu2021.jk-monotone"),
-                    RunContext(dropped=frozenset({"small step"})))
+                    RunContext(dropped=frozenset({"small-step"})))
     assert res.verdict is Verdict.REFUTED
     assert res.evidence["certified_increase"] and res.evidence["gram_condition_holds"]
 
 
 def test_mp6_needs_small_step() -> None:
     res = run_claim(get_claim("mohammadi2024.gd-sublinear-constant"),
-                    RunContext(dropped=frozenset({"small step"})))
+                    RunContext(dropped=frozenset({"small-step"})))
     assert res.verdict is Verdict.INCONCLUSIVE and res.evidence["diverged_runs"] > 0
 
 
@@ -79,3 +82,42 @@ def test_procrustes_distance_formula() -> None:
     best = min(np.sum((U - X @ Q) ** 2) for Q in (
         np.linalg.qr(rng.standard_normal((2, 2)))[0] for _ in range(2000)))
     assert procrustes_dist2(U, X) <= best + 1e-12
+
+
+# -- Y-P2 with hypothesis strategies (the claim samples in bulk; this shrinks failures) --------
+
+
+@settings(max_examples=40)
+@given(d=st.integers(1, 4), data=st.data())
+def test_lemma_3_2_hypothesis(d: int, data: st.DataObject) -> None:
+    sig = data.draw(ms.well_conditioned_spectra(d, cond=20.0, top=1.0))
+    Q1 = data.draw(ms.orthogonal_matrices(d))
+    u = data.draw(ms.well_conditioned_spectra(d, cond=1e4, top=2.0))  # σ₁(S) <= 2σ₁
+    Q2 = data.draw(ms.orthogonal_matrices(d))
+    beta = data.draw(st.floats(0.01, 0.99))
+    eta = beta / (8 * sig[0]) * data.draw(st.floats(0.01, 1.0))
+    Sig, S = (Q1 * sig) @ Q1.T, (Q2 * u) @ Q2.T
+    Mx = np.eye(d) + eta * (Sig - S)
+    s_new = np.linalg.eigvalsh(Mx @ S @ Mx.T)[0]
+    c = (8 + 6 * beta) / (1 - beta)
+    bound = (1 + eta * (sig[-1] - u[-1])) ** 2 * u[-1] - c * sig[0] ** 3 * eta ** 2
+    assert s_new >= bound - 1e-9 * (abs(u[-1]) + c * sig[0] ** 3 * eta ** 2 + abs(s_new))
+
+
+@settings(max_examples=40)
+@given(d=st.integers(1, 4), data=st.data())
+def test_lemma_3_3_hypothesis(d: int, data: st.DataObject) -> None:
+    sig = data.draw(ms.well_conditioned_spectra(d, cond=20.0, top=1.0))
+    Q1 = data.draw(ms.orthogonal_matrices(d))
+    neg = data.draw(st.integers(0, d))
+    p = data.draw(ms.well_conditioned_spectra(d, cond=1e4, top=2.0, negative=neg))
+    Q2 = data.draw(ms.orthogonal_matrices(d))
+    beta = data.draw(st.floats(0.01, 0.99))
+    eta = beta / (8 * sig[0]) * data.draw(st.floats(0.01, 1.0))
+    Sig, P = (Q1 * sig) @ Q1.T, (Q2 * p) @ Q2.T
+    Nx = np.eye(d) - eta * (Sig - P)
+    p_new = np.linalg.eigvalsh(Nx @ P @ Nx.T)[0]
+    c = (8 + 6 * beta) / (1 - beta)
+    pm = p[-1]
+    bound = (1 - eta * sig[-1]) ** 2 * pm - c * sig[0] ** 3 * eta ** 2 if pm < 0 else 0.0
+    assert p_new >= bound - 1e-9 * (abs(pm) + c * sig[0] ** 3 * eta ** 2 + abs(p_new) + 1e-300)

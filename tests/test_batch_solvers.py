@@ -205,3 +205,16 @@ def test_solve_dispatch_and_validation() -> None:
     with pytest.raises(UnsupportedError):
         primal_dual(prob, {"U": np.zeros((1, 1, 5, 2))})
     assert set(STATUS.values()) >= {"converged", "diverged", "stalled", "max_iter"}
+
+
+def test_history_keeps_divergence_visible_and_fills_after_stop() -> None:
+    """Regression: a NaN/inf recorded when a run diverges must not be overwritten by the
+    previous value; columns after the loop stopped repeat the last recorded column."""
+    prob, inst = _sym(B=2)
+    x0 = small_random(prob, 2, 1, 0.1, seed=1)
+    res = gd(prob, x0, data=inst.data, step=np.array([0.2, 50.0]), max_iter=400, gtol=1e-9,
+             record_every=1)
+    f = res.history["f"]
+    assert not np.all(np.isfinite(f[1, 0])) or np.max(f[1, 0]) > 1e6
+    stop = int(res.iterations[0, 0])
+    assert np.all(f[0, 0, stop:] == f[0, 0, stop])

@@ -29,9 +29,9 @@ def _diff(a: dict[str, np.ndarray], b: dict[str, np.ndarray], ctx: Any) -> Any:
     return ctx.sqrt(tot)
 
 
-def run_checked(system: Any, x0: Any, times: Any, dps: int, **kw: Any) -> Any:
+def run_checked(system: Any, x0: Any, times: Any, dps: int, tol: Any = None, **kw: Any) -> Any:
     """Integrate, then check the error estimate against a run at 2·dps digits with tol²."""
-    lo = integrate(system, x0, times, dps=dps, **kw)
+    lo = integrate(system, x0, times, dps=dps, tol=tol, **kw)
     hi = integrate(system, x0, times, dps=2 * dps, tol=lo.tol ** 2, **kw)
     assert len(lo.points) == len(hi.points)
     ctx = hi.arith.ctx
@@ -266,3 +266,18 @@ def test_symmetric_cauchy_product_gives_identical_integers(monkeypatch: pytest.M
     for a, b in zip(fast.points, slow.points, strict=True):
         assert all(u == v for u, v in zip(a.state["X"].reshape(-1), b.state["X"].reshape(-1),
                                            strict=True))
+
+
+def test_product_rewrites_agree_within_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """(XXᵀ − M)X is traced as X(XᵀX) − MX; the plain graph must agree within the estimates."""
+    import sys
+
+    jet = sys.modules["mfverify.flow._jet"]
+    p = SymmetricMF([[2, 1, 0], [1, 1, 0], [0, 0, -1]], 2)
+    x0 = {"X": [["1/3", "-1/5"], ["1/7", "1/2"], ["-1/4", "1/9"]]}
+    fast = integrate(p, x0, [2], dps=25)
+    monkeypatch.setattr(jet, "OPTIMIZE_PRODUCTS", False)
+    plain = integrate(p, x0, [2], dps=25)
+    ctx = fast.arith.ctx
+    d = _diff(fast.final.state, plain.final.state, ctx)
+    assert d <= fast.final.error_estimate + plain.final.error_estimate

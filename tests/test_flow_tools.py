@@ -217,4 +217,4 @@ def test_progress_callback_reaches_the_end() -> None:
     integrate(p, {"X": [["1/2"], ["1/2"]]}, [3], dps=20,
               progress=lambda t, end: seen.append((t, end)))
     assert seen and seen[-1][0] == seen[-1][1] == 3
-    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))

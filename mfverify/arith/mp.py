@@ -24,7 +24,9 @@ class MpArith(Arith):
     """mpmath arithmetic at ``dps`` decimal digits.
 
     Exact inputs (SymPy numbers, strings such as ``"sqrt(3)/2"``) are rounded once, correctly,
-    to the working precision; Python floats are taken at face value (their exact binary value).
+    to the working precision. Python floats are read as the exact decimal they print as (0.1 is
+    1/10), exactly as in the exact arithmetic and the spec format, so the three arithmetics agree
+    on what a float means.
     """
 
     name = "mp"
@@ -47,10 +49,10 @@ class MpArith(Arith):
             return value
         if isinstance(value, (mpmath.mpf,)):
             return ctx.make_mpf(value._mpf_)
-        if isinstance(value, float):
+        if isinstance(value, (float, np.floating)):
             if not np.isfinite(value):
                 raise NonFiniteError(f"non-finite value {value!r}")
-            return ctx.mpf(value)
+            value = parse_number(float(value))
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             return ctx.mpf(int(value))
         expr = value if isinstance(value, sp.Basic) else parse_number(value)

@@ -154,12 +154,11 @@ class BatchArith(NumpyArith):
     """:class:`~mfverify.arith.NumpyArith` with a transpose tuned for stacks of small matrices.
 
     NumPy's ``matmul`` hands a stack of matrices to BLAS only when each matrix is contiguous in
-    its last axis; a transposed *view* of a stack falls back to a slow generic loop. For small
-    matrices (<= ``SMALL`` entries each) :meth:`T` therefore returns a contiguous copy (cheap at
-    that size); larger matrices keep the view. The values are identical either way.
+    its last axis; a transposed *view* of a stack falls back to a slower generic loop. For
+    stacks (ndim > 2) :meth:`T` therefore returns a contiguous copy: it costs one pass over the
+    matrix, while the product that follows costs (inner dimension) passes. The values are
+    identical either way.
     """
-
-    SMALL = 4096
 
     @staticmethod
     def T(a: np.ndarray) -> np.ndarray:
@@ -167,7 +166,7 @@ class BatchArith(NumpyArith):
         if a.ndim < 2:
             raise ShapeError(f"transpose needs a matrix, got an array of shape {a.shape}")
         t = np.swapaxes(a, -1, -2)
-        if a.ndim > 2 and a.shape[-1] * a.shape[-2] <= BatchArith.SMALL and a.dtype != object:
+        if a.ndim > 2 and a.dtype != object:
             return np.ascontiguousarray(t)
         return t
 
@@ -889,12 +888,9 @@ def _pd_block(problem: Any, A: NumpyArith, d: Mapping[str, Any], x: Point, al: n
         iters += active
     status[active] = MAX_ITER
     if n_rec:
-        for k, h in hist.items():
-            mask = np.isnan(h)
-            if mask.any():
-                idx = np.where(~mask, np.arange(h.shape[-1]), 0)
-                np.maximum.accumulate(idx, axis=-1, out=idx)
-                hist[k] = np.take_along_axis(h, idx, axis=-1)
+        last = min(it // record_every, n_rec - 1)
+        for h in hist.values():
+            h[..., last + 1:] = h[..., last:last + 1]
     f, res, _, _ = measures(x)
     return {"x": x, "f": f, "grad_norm": res, "status": status, "iterations": iters,
             "history": hist}

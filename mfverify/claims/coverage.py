@@ -9,7 +9,10 @@ of at least one registered claim, and that each cross check has a registered cla
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from .model import Claim
 
 __all__ = ["Prediction", "PREDICTIONS", "CROSS_CHECKS", "checkable_predictions",
            "coverage_table"]
@@ -137,7 +140,7 @@ def checkable_predictions() -> list[str]:
     return [p.id for p in PREDICTIONS.values() if p.checkable]
 
 
-def coverage_table(claims: list) -> dict[str, list[str]]:  # type: ignore[type-arg]
+def coverage_table(claims: Iterable[Claim]) -> dict[str, list[str]]:
     """Prediction id -> ids of the registered claims that name it (empty list: a gap)."""
     table: dict[str, list[str]] = {pid: [] for pid in PREDICTIONS}
     for c in claims:

@@ -3,7 +3,8 @@
 Examples::
 
     mfverify derivation spec.json --gradient "(X*X.T - M)*X"
-    mfverify derivation spec.json --hessian "1/2*norm(X*D.T + D*X.T)^2 + inner(X*X.T - M, D*D.T) in D"
+    mfverify derivation spec.json --hessian \
+        "1/2*norm(X*D.T + D*X.T)^2 + inner(X*X.T - M, D*D.T) in D"
     mfverify derivation spec.json --hvp "(X*D.T + D*X.T)*X + (X*X.T - M)*D in D"
     mfverify derivation spec.json --gradient "(X*X.T - M)*X" --numeric --n 100 --r 10
     mfverify derivation --identity "d/dt norm(B)^2 == -2*trace(B.T*P*B) - norm(Q)^2" \\

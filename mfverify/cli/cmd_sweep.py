@@ -185,10 +185,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    fg = global_values(problem, data)
-    out = classify_runs(res, f_global=fg[:, None] if fg.size > 1 else float(fg[0]),
-                        ftol=args.ftol, gtol=max(args.gtol, 1e-8))
+    try:
+        fg = global_values(problem, data)
+        f_global: Any = fg[:, None] if fg.size > 1 else float(fg[0])
+    except InputError:  # no closed-form optimum: report stationary / stalled / diverged only
+        fg, f_global = None, -np.inf
+    out = classify_runs(res, f_global=f_global, ftol=args.ftol, gtol=max(args.gtol, 1e-8))
     summary = _summary(args, params, res, out, B, K)
+    if fg is None:
+        summary["note"] = ("no closed-form optimal value for this problem kind: runs are "
+                           "labelled stationary_unmatched / stalled / diverged only")
     if args.plot:
         _plot(res, args.plot)
         summary["plot"] = args.plot

@@ -12,6 +12,9 @@ tests at any size). See ``docs/derivations.md``.
 
 from __future__ import annotations
 
+from ._instances import directional as directional
+from ._instances import gradient_of as gradient_of
+from ._poly import Backend as ExactBackend
 from .api import NumericResult as NumericResult
 from .api import check_gradient as check_gradient
 from .api import check_hessian as check_hessian
@@ -26,6 +29,7 @@ from .taylor import TaylorStatus as TaylorStatus
 from .taylor import checkgradient as checkgradient
 from .taylor import checkhessian as checkhessian
 
-__all__ = ["check_gradient", "check_hessian", "check_hvp", "check_identity", "diagnose",
-           "ExactResult", "NumericResult", "Structure", "structured_matrix", "TaylorCheck",
-           "TaylorStatus", "checkgradient", "checkhessian"]
+__all__ = ["ExactBackend", "gradient_of", "directional", "check_gradient", "check_hessian",
+           "check_hvp", "check_identity", "diagnose", "ExactResult", "NumericResult",
+           "Structure", "structured_matrix", "TaylorCheck", "TaylorStatus", "checkgradient",
+           "checkhessian"]

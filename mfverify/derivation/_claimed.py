@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..errors import ExpressionError, InputError, UnsupportedError
+from ..errors import ExpressionError, InputError
 from ..expr import evaluate, free_names, parse_assignment, parse_expression, to_text
 
 __all__ = ["Claimed", "as_claimed", "Definitions", "parse_definitions", "split_direction"]
@@ -95,7 +95,7 @@ def _from_callable(func: Callable[..., Any]) -> Claimed:
 def _from_sympy(expr: sp.Basic) -> Claimed:
     def fn(env: Mapping[str, Any], A: Any, size: Mapping[str, int]) -> Any:
         e = expr
-        dims = {s: sp.Integer(v) for s in e.free_symbols if isinstance(s, sp.Symbol)
+        dims = {s: sp.Integer(v) for s in e.atoms(sp.Symbol)
                 for k, v in size.items() if s.name == k}
         if dims:
             e = e.subs(dims)
@@ -109,8 +109,8 @@ def _from_sympy(expr: sp.Basic) -> Claimed:
                 raise InputError(f"MatrixSymbol {atom.name} has shape {atom.shape} but the "
                                  f"input has shape {val.shape}")
             repl[atom] = sp.ImmutableMatrix(val.tolist())
-        for sym in e.free_symbols:
-            if isinstance(sym, sp.Symbol) and sym.name in env and sym.name not in size:
+        for sym in e.atoms(sp.Symbol):
+            if sym.name in env and sym.name not in size:
                 val = env[sym.name]
                 if isinstance(val, np.ndarray):
                     if val.ndim:
@@ -207,6 +207,3 @@ def _node_fn(node: Any) -> Callable[[Mapping[str, Any], Any, Mapping[str, int]],
 
     return fn
 
-
-def _unused() -> None:  # pragma: no cover
-    _ = UnsupportedError

@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from ..arith import ExactArith, get_arith
-from ..errors import InputError, RankError, ShapeError, UnsupportedError
+from ..errors import InputError, RankError, UnsupportedError
 from ..problems import AsymmetricMF, Problem, SymmetricMF
 from .exact import Structure, structured_matrix
 
@@ -217,6 +217,3 @@ def check_structure_names(structure: Mapping[str, Any], allowed: Iterable[str]) 
         raise InputError(f"cannot declare the structure of {bad}; declarable names are "
                          f"{sorted(allowed)}")
 
-
-def _unused() -> None:  # pragma: no cover
-    _ = ShapeError

@@ -42,13 +42,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..arith import ExactArith, NumpyArith
+from ..arith import NumpyArith
 from ..errors import InputError, MfverifyError, ShapeError, UnsupportedError
 from ..problems import Problem
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
 from ._instances import Family, family_of, gradient_of, random_instance, symbolic_instance
-from ._poly import Backend, with_backends
 from ._instances import directional as _directional
+from ._poly import Backend, with_backends
 from .diagnose import DiagnosisCase, diagnose
 from .exact import (
     ClaimUndefined,
@@ -56,6 +56,7 @@ from .exact import (
     ExactResult,
     Structure,
     as_object_array,
+    confirm_size,
     decide,
     parse_sizes,
     parse_structure,
@@ -226,7 +227,9 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
            dirmap: dict[str, str], structure: dict[str, Structure], symbolic: Sequence[str],
            defs_spec: Any, sizes: Any, seed: int, fam: Family) -> ExactResult:
     grid = _sizes(problem, fam, sizes)
-    label = {"gradient": f"gradient wrt {wrt}", "hessian": "Hessian quadratic form",
+    label = {"gradient": f"grad_{wrt}", "hessian": "hessian_form",
+             "hvp": f"hvp_{wrt}"}[kind]
+    title = {"gradient": f"gradient wrt {wrt}", "hessian": "Hessian quadratic form",
              "hvp": f"Hessian-vector product ({wrt} block)"}[kind]
     what_word = {"gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
     names = _input_names(problem) + list(dirmap.values())
@@ -288,14 +291,15 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
 
     def diag(case: ExactCase, mm: Any) -> str | None:
         cases = [build_both(case.size)[1]]
-        if len(grid) > 1 and grid[-1] != case.size:
+        other = confirm_size(grid, case.size)
+        if other is not None:
             try:
-                cases.append(build_both(grid[-1])[1])
+                cases.append(build_both(other)[1])
             except (ShapeError, UnsupportedError):
                 pass
         return diagnose(cases, what=what_word[kind])
 
-    res = decide(grid, lambda s: build_both(s)[0], what=f"claimed {label}: {claimed.text}",
+    res = decide(grid, lambda s: build_both(s)[0], what=f"claimed {title}: {claimed.text}",
                  structure={k: str(v) for k, v in structure.items()}, diagnose=diag, seed=seed)
     res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
     if symbolic:

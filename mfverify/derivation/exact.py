@@ -44,6 +44,7 @@ __all__ = [
     "parse_sizes",
     "size_grid",
     "size_label",
+    "confirm_size",
     "is_zero",
     "find_nonzero_point",
     "ExactCase",
@@ -62,7 +63,7 @@ __all__ = [
 MAX_SIZE = 8
 
 
-class Structure(str, enum.Enum):
+class Structure(enum.StrEnum):
     """Declared structure of a symbolic matrix.
 
     * ``general``: every entry is its own symbol;
@@ -207,6 +208,17 @@ def size_grid(ranges: Mapping[str, Sequence[int]]) -> list[dict[str, int]]:
     return combos
 
 
+def confirm_size(grid: Sequence[Mapping[str, int]], size: Mapping[str, int]
+                 ) -> dict[str, int] | None:
+    """A second size to confirm a diagnosis on: the smallest grid size with every dimension
+    >= max(2, the refuting size's), else the largest grid size (None if it is ``size``)."""
+    for s in grid:
+        if all(s[k] >= max(2, size.get(k, 1)) for k in s):
+            return None if dict(s) == dict(size) else dict(s)
+    last = dict(grid[-1]) if grid else None
+    return None if last == dict(size) else last
+
+
 def size_label(size: Mapping[str, int]) -> str:
     """``"n=2, r=1"``."""
     return ", ".join(f"{k}={v}" for k, v in size.items()) or "(fixed size)"
@@ -295,10 +307,11 @@ def substitute(expr: Any, point: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
     """``expr`` with the symbols replaced by exact values, simplified to a number."""
     try:
         value = sp.sympify(expr).xreplace(dict(point))
+        if value.is_Rational or value.free_symbols:
+            return value
         if isinstance(value, sp.Expr) and not _is_rational_function(value):
             value = sp.radsimp(value)
-        return sp.nsimplify(value) if value.has(sp.Float) else sp.simplify(value) \
-            if not value.is_Rational else value
+        return sp.nsimplify(value) if value.has(sp.Float) else sp.simplify(value)
     except ZeroDivisionError:
         return sp.zoo
 
@@ -504,8 +517,9 @@ class ExactResult:
     structure: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    method: str = ("entries as independent real symbols; each entry of the difference put over "
-                   "a common denominator and its numerator expanded (SymPy)")
+    method: str = ("entries as independent real symbols; each entry of the difference reduced "
+                   "to a canonical polynomial (python-flint) or, with inverses or radicals, put "
+                   "over a common denominator and its numerator expanded (SymPy)")
 
     @property
     def status(self) -> int:
@@ -610,8 +624,9 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
                   "claimed": f"an array of shape {c_shape}", "true": f"an array of shape {t_shape}",
                   "difference": "shapes differ", "rechecked": "shapes compared exactly"}
             return ExactResult("REFUTED", what, checked, skipped, ce,
-                               f"claimed has shape {c_shape} but the {case.label} has shape "
-                               f"{t_shape}", dict(structure or {}), notes,
+                               f"claimed has shape {c_shape} but the true value "
+                               f"({case.label}) has shape {t_shape}", dict(structure or {}),
+                               notes,
                                time.perf_counter() - t0)
         try:
             mm, decided = first_mismatch(case.claimed, case.true, label=case.label,

@@ -40,9 +40,9 @@ from ._poly import Backend, with_backends
 from .diagnose import DiagnosisCase, diagnose
 from .exact import (
     ExactCase,
-    ExactResult,
     Structure,
     as_object_array,
+    confirm_size,
     decide,
     is_zero,
     parse_sizes,
@@ -353,9 +353,10 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
 
     def diag(case: ExactCase, mm: Any) -> str | None:
         cases = [build_both(case.size)[1]]
-        if len(grid) > 1 and grid[-1] != case.size:
+        other = confirm_size(grid, case.size)
+        if other is not None:
             try:
-                cases.append(build_both(grid[-1])[1])
+                cases.append(build_both(other)[1])
             except (ShapeError, UnsupportedError):
                 pass
         return diagnose(cases, what="right-hand side", claimed_name="LHS", true_name="RHS")

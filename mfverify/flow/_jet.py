@@ -44,6 +44,46 @@ _MPZ = gmpy2.mpz
 #: Use the symmetric Cauchy product for ``A @ A.T`` (half the multiplications; identical
 #: results — the tests compare both paths).
 SYMMETRIC_PRODUCTS = True
+#: Rewrite matrix products of series before recording them: distribute ``(V ± C) @ B`` over a
+#: constant term C (a constant times a series costs one product per order, a series times a
+#: series k+1) and re-associate ``(U V) W`` as ``U (V W)`` when that needs fewer
+#: multiplications (e.g. ``(XXᵀ − M)X = X(XᵀX) − MX``: r²n instead of n²r per pair when r < n).
+#: Results differ only by rounding on the fixed-point grid.
+OPTIMIZE_PRODUCTS = True
+
+
+def _mm_cost(a: Jet, b: Jet) -> int:
+    n, m = a.shape
+    p = b.shape[1]
+    return n * m * p
+
+
+def _rewrite_matmul(a: Jet, b: Jet) -> Jet | None:
+    """A cheaper but equal expression for ``a @ b`` (both 2-D, at least one a series), or None."""
+    if a.ndim != 2 or b.ndim != 2:
+        return None
+    for x, other, left in ((a, b, True), (b, a, False)):
+        if x.op in ("add", "sub") and not other.is_const:
+            u, v = x.args
+            if u.is_const != v.is_const and u.shape == x.shape and v.shape == x.shape:
+                pu = (u @ other) if left else (other @ u)
+                pv = (v @ other) if left else (other @ v)
+                return pu + pv if x.op == "add" else pu - pv
+    if a.op == "matmul" and not b.is_const:
+        u, v = a.args
+        if u.ndim == 2 and v.ndim == 2:
+            n, m = u.shape
+            p, q = v.shape[1], b.shape[1]
+            if m * p * q + n * m * q < n * m * p + n * p * q:
+                return u @ (v @ b)
+    if b.op == "matmul" and not a.is_const:
+        v, w = b.args
+        if v.ndim == 2 and w.ndim == 2:
+            n, m = a.shape
+            p, q = v.shape[1], w.shape[1]
+            if n * m * p + n * p * q < m * p * q + n * m * q:
+                return (a @ v) @ w
+    return None
 
 
 def _zeros(shape: tuple[int, ...]) -> np.ndarray:
@@ -178,6 +218,9 @@ class Jet:
         self.c: list[np.ndarray] = []
         self._zero: np.ndarray | None = None
         self.transpose_of: Jet | None = None
+        #: the operation and operands of sums and matrix products of series (for rewrites)
+        self.op: str = ""
+        self.args: tuple[Jet, ...] = ()
         if const is None:
             tape.nodes.append(self)
 
@@ -223,8 +266,10 @@ class Jet:
             v = comb(a.value, b.value)
             return Jet(self.tape, v.shape, None, (), const=v)
         shape = np.broadcast_shapes(a.shape, b.shape)
-        return Jet(self.tape, shape, lambda k: comb(a.coef(k), b.coef(k)),
+        node = Jet(self.tape, shape, lambda k: comb(a.coef(k), b.coef(k)),
                    tuple(p for p in (a, b) if not p.is_const))
+        node.op, node.args = ("add" if sign > 0 else "sub"), (a, b)
+        return node
 
     def _product(self, other: Any, op: str, reverse: bool = False) -> Jet:
         b = self._lift(other)
@@ -243,6 +288,10 @@ class Jet:
         if a.is_const and b.is_const:
             v = np.asarray(f(a.value, b.value) >> P, dtype=object)
             return Jet(self.tape, v.shape, None, (), const=v)
+        if op == "matmul" and OPTIMIZE_PRODUCTS:
+            better = _rewrite_matmul(a, b)
+            if better is not None:
+                return better
         if a.is_const or b.is_const:
             def rule_c(k: int) -> np.ndarray:
                 return np.asarray(f(a.coef(k if not a.is_const else 0),
@@ -256,9 +305,10 @@ class Jet:
                 return np.asarray(prod.sum(axis=0) >> P, dtype=object)
             return Jet(self.tape, shape, rule_m, (a, b))
         ax_b = -2 if b.ndim >= 2 else -1
-        if SYMMETRIC_PRODUCTS and a.ndim == 2 and getattr(b, "transpose_of", None) is a:
-            # C = A Aᵀ: C_k = S + Sᵀ (+ A_{k/2} A_{k/2}ᵀ), S = Σ_{j < k-j} A_j A_{k-j}ᵀ — half
-            # the products of the plain Cauchy sum, and exactly the same integers.
+        if SYMMETRIC_PRODUCTS and a.ndim == 2 and (b.transpose_of is a or a.transpose_of is b):
+            # C = A Aᵀ (or Bᵀ B, i.e. A = Bᵀ): C_k = S + Sᵀ (+ A_{k/2} A_{k/2}ᵀ) with
+            # S = Σ_{j < k-j} A_j A_{k-j}ᵀ — half the products of the plain Cauchy sum, and
+            # exactly the same integers.
             def rule_sym(k: int) -> np.ndarray:
                 m = (k - 1) // 2  # pairs j = 0..m with j < k - j
                 acc = None
@@ -272,7 +322,9 @@ class Jet:
                     acc = mid if acc is None else acc + mid
                 return np.asarray(acc >> P, dtype=object)
 
-            return Jet(self.tape, shape, rule_sym, (a, b))
+            node = Jet(self.tape, shape, rule_sym, (a, b))
+            node.op, node.args = "matmul", (a, b)
+            return node
 
         def rule_mm(k: int) -> np.ndarray:
             if k == 0:
@@ -281,7 +333,9 @@ class Jet:
             right = np.concatenate(b.c[k::-1], axis=ax_b)
             return np.asarray((left @ right) >> P, dtype=object)
 
-        return Jet(self.tape, shape, rule_mm, (a, b))
+        node = Jet(self.tape, shape, rule_mm, (a, b))
+        node.op, node.args = "matmul", (a, b)
+        return node
 
     # -- Python operators -----------------------------------------------------------------------
     def __add__(self, o: Any) -> Jet:
@@ -559,4 +613,14 @@ def trace_field(field: Callable[[Any, Mapping[str, Any]], Mapping[str, Any]],
             raise ShapeError(f"event/monitor function {name!r} must return a scalar, got shape "
                              f"{val.shape}")
         extras[name] = val
+    # keep only the nodes the outputs depend on (rewrites can leave dead intermediate nodes)
+    live: set[int] = set()
+    stack = [j for j in (*outputs.values(), *extras.values()) if not j.is_const]
+    while stack:
+        j = stack.pop()
+        if id(j) in live:
+            continue
+        live.add(id(j))
+        stack.extend(p for p in j.parents if not p.is_const)
+    tape.nodes = [n for n in tape.nodes if id(n) in live or n in tape.leaves]
     return tape, leaves, outputs, extras

@@ -45,7 +45,7 @@ from ..arith import Arith, MpArith
 from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
 from ..numbers import parse_number
 from ..problems.base import Problem, _nested_shape
-from ._jet import Jet, Tape, from_fixed, log2_norm, to_fixed, trace_field
+from ._jet import from_fixed, log2_norm, to_fixed, trace_field
 
 __all__ = [
     "VectorField",
@@ -60,6 +60,9 @@ __all__ = [
     "FlowResult",
     "integrate",
     "exact_point",
+    "field_value",
+    "GUARD_BITS",
+    "DUAL_NAMES",
 ]
 
 FieldFn = Callable[[Arith, Mapping[str, Any]], Mapping[str, Any]]
@@ -322,7 +325,7 @@ class FlowResult:
         return max((p.error_estimate for p in self.points), default=self.arith.ctx.zero)
 
     def state_at(self, t: Any) -> dict[str, np.ndarray]:
-        tt = self.arith.const(t) if not hasattr(t, "_mpf_") else t
+        tt = self.arith.const(parse_number(t)) if not hasattr(t, "_mpf_") else t
         for p in self.points:
             if p.t == tt:
                 return p.state
@@ -462,7 +465,7 @@ def _parse_times(times: Any, A: MpArith) -> list[Any]:
         times = [times]
     out = []
     for t in times:
-        v = A.const(t) if not hasattr(t, "_mpf_") else A.ctx.mpf(t)
+        v = A.const(parse_number(t)) if not hasattr(t, "_mpf_") else A.ctx.mpf(t)
         if v < 0:
             raise InputError(f"times must be >= 0, got {t}")
         out.append(v)
@@ -535,7 +538,7 @@ def integrate(
     if tol is None:
         tol_v = ctx.mpf(10) ** (-dps)
     else:
-        tol_v = A.const(tol) if not hasattr(tol, "_mpf_") else ctx.mpf(tol)
+        tol_v = A.const(parse_number(tol)) if not hasattr(tol, "_mpf_") else ctx.mpf(tol)
         if not tol_v > 0:
             raise InputError(f"tol must be positive, got {tol}")
     log2_tol = float(ctx.log(tol_v, 2))
@@ -855,6 +858,3 @@ def field_value(system: Problem | VectorField, x: Mapping[str, Any], A: Arith) -
     vf = as_field(system)
     return dict(vf.fn(A, x))
 
-
-__all__ += ["field_value", "GUARD_BITS", "DUAL_NAMES"]
-_ = (Jet, Tape)

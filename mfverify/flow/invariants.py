@@ -27,6 +27,7 @@ import sympy as sp
 
 from ..arith import MpArith
 from ..errors import InputError, UnsupportedError
+from ..numbers import parse_number
 from ..problems.base import Problem
 from .integrate import FlowResult, _s, _sarr
 
@@ -161,7 +162,7 @@ def schur_closed_form(S0: Any, t: Any, lam2: Sequence[Any], A: MpArith) -> np.nd
     ctx = A.ctx
     S0 = np.asarray(S0, dtype=object)
     k = S0.shape[0]
-    tt = A.const(t) if not hasattr(t, "_mpf_") else t
+    tt = A.const(parse_number(t)) if not hasattr(t, "_mpf_") else t
     E = A.zeros((k, k))
     G = A.zeros((k, k))
     for i, lv in enumerate(lam2):

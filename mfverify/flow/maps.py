@@ -23,11 +23,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import mpmath
 import numpy as np
 
 from ..arith import MpArith
 from ..errors import InputError
+from ..numbers import parse_number
 from ..problems.base import Problem
 from .integrate import VectorField, _s, _sarr, as_field, exact_point, primal_dual_field
 
@@ -163,15 +163,18 @@ def iterate_map(
     x_exact = exact_point(vf.variables, x0)
     t0 = time.perf_counter()
     A = MpArith(dps)
-    eta = A.const(step) if not hasattr(step, "_mpf_") else A.ctx.mpf(step)
-    beta = eta if dual_step is None else A.const(dual_step)
+    step_x = step if hasattr(step, "_mpf_") else parse_number(step)
+    dual_x = None if dual_step is None else (
+        dual_step if hasattr(dual_step, "_mpf_") else parse_number(dual_step))
+    eta = A.const(step_x) if not hasattr(step_x, "_mpf_") else A.ctx.mpf(step_x)
+    beta = eta if dual_x is None else A.const(dual_x)
     pts, status = _run(vf, x_exact, its, method, eta, beta, A, progress)
     notes: list[str] = []
     errs: list[Any] = [None] * len(pts)
     if error_estimate:
         B = MpArith(dps + max(10, dps // 2))
-        eb, bb = B.const(step) if not hasattr(step, "_mpf_") else B.ctx.mpf(step), None
-        bb = eb if dual_step is None else B.const(dual_step)
+        eb = B.const(step_x) if not hasattr(step_x, "_mpf_") else B.ctx.mpf(step_x)
+        bb = eb if dual_x is None else B.const(dual_x)
         ref, _ = _run(vf, x_exact, [p[0] for p in pts], method, eb, bb, B, None)
         refd = dict(ref)
         for i, (it, st) in enumerate(pts):
@@ -211,5 +214,3 @@ def primal_dual(system: Problem | VectorField, x0: Any, iterations: Iterable[int
     return iterate_map(system, x0, iterations, method="primal-dual", step=step,
                        dual_step=dual_step, dps=dps, **options)
 
-
-_ = mpmath

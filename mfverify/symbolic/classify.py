@@ -162,6 +162,47 @@ def _syntactic_nonneg(e: sp.Expr) -> bool:
     return False
 
 
+def _to_flint(a: sp.Poly) -> Any:
+    import flint
+
+    if a.is_zero:
+        return flint.fmpq_poly([])
+    cs = [sp.Rational(c) for c in reversed(a.all_coeffs())]
+    return flint.fmpq_poly([flint.fmpq(int(c.p), int(c.q)) for c in cs])
+
+
+def _from_flint(F: RealField, p: Any) -> sp.Poly:
+    cs = [sp.Rational(int(c.p), int(c.q)) for c in p.coeffs()]
+    expr = sum((c * S ** k for k, c in enumerate(cs)), sp.Integer(0))
+    return F.elem(expr)
+
+
+def _charpoly_flint(F: RealField, H: list[list[sp.Poly]]) -> list[sp.Poly]:
+    """det(μI − H) over ℚ(θ) by Faddeev–LeVerrier, with python-flint polynomials mod q
+    (exact rational arithmetic; divisions only by the integers 1..N)."""
+    import flint
+
+    N = len(H)
+    q = _to_flint(F.q)
+    A = [[_to_flint(e) for e in row] for row in H]
+    zero = flint.fmpq_poly([])
+    Mk = [[zero for _ in range(N)] for _ in range(N)]
+    coeffs = [flint.fmpq_poly([1])]
+    c_prev = flint.fmpq_poly([1])
+    for k in range(1, N + 1):
+        # M_k = A M_{k-1} + c_{k-1} I
+        AM = [[sum((A[i][m] * Mk[m][j] for m in range(N)), zero) % q for j in range(N)]
+              for i in range(N)]
+        for i in range(N):
+            AM[i][i] = AM[i][i] + c_prev
+        Mk = AM
+        tr = sum((sum((A[i][m] * Mk[m][i] for m in range(N)), zero) for i in range(N)),
+                 zero) % q
+        c_prev = tr * flint.fmpq(-1, k)
+        coeffs.append(c_prev)
+    return [_from_flint(F, c) for c in coeffs]
+
+
 @dataclass
 class PointData:
     """Exact local data at one point."""
@@ -216,11 +257,7 @@ class Classifier:
                            else 0)
             cp = Mq.charpoly().all_coeffs()
             return [F.elem(c) for c in cp]
-        mu = sp.Symbol("mu_")
-        Mx = sp.Matrix(N, N, lambda i, j: H[i][j].as_expr())
-        cp = sp.Poly((mu * sp.eye(N) - Mx).det(method="berkowitz"), mu)
-        coeffs = cp.all_coeffs()
-        return [F.elem(sp.expand(c)) for c in coeffs]
+        return _charpoly_flint(F, H)
 
     def local_data(self, pt: AlgebraicPoint) -> PointData:
         F = pt.field

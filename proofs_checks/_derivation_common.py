@@ -1,0 +1,47 @@
+"""Shared helper of the derivation claims modules: combine exact results into one outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mfverify.claims import Outcome, Verdict
+from mfverify.derivation.exact import ExactResult, size_label
+
+__all__ = ["outcome", "merge"]
+
+
+def outcome(results: list[tuple[str, ExactResult]]) -> Outcome:
+    """Combine several exact results (one per identity) into one outcome."""
+    evidence: dict[str, Any] = {"method": "mfverify.derivation.check_identity (exact)",
+                                "identities": {}}
+    verdicts = []
+    for name, res in results:
+        evidence["identities"][name] = res.to_json()
+        verdicts.append(res.verdict)
+    sizes = sorted({"(" + size_label(s) + ")" for _, r in results for s in r.sizes_checked})
+    evidence["sizes"] = sizes
+    if "REFUTED" in verdicts:
+        name, res = next((n, r) for n, r in results if r.verdict == "REFUTED")
+        ce = res.counterexample or {}
+        values = (f"LHS {ce.get('lhs')} vs RHS {ce.get('rhs')}" if "lhs" in ce else
+                  f"{ce.get('claimed')} vs {ce.get('true')}")
+        summary = (f"{name}: REFUTED at {size_label(ce.get('size', {}))}, {ce.get('entry')}: "
+                   f"{values} (point {ce.get('point')})")
+        return Outcome(Verdict.REFUTED, evidence, summary)
+    if "INCONCLUSIVE" in verdicts:
+        return Outcome(Verdict.INCONCLUSIVE, evidence, "some identity could not be decided")
+    return Outcome(Verdict.PROVED, evidence,
+                   f"{len(results)} identit{'y' if len(results) == 1 else 'ies'} proved exactly "
+                   f"for these sizes: {', '.join(sizes)}")
+
+
+
+def merge(results: list[ExactResult]) -> ExactResult:
+    """One result from per-size results of the same identity: the first that is not PROVED,
+    else the first with every size appended to its ``sizes_checked``."""
+    base = results[0]
+    for r in results[1:]:
+        if r.verdict != "PROVED":
+            return r
+        base.sizes_checked.extend(r.sizes_checked)
+    return base
