@@ -13,21 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mfverify.batch import gd
-from mfverify.batch.outcomes import StationaryClass, classify_runs
+from mfverify.batch.outcomes import classes_from_landscape, classify_runs
 from mfverify.problems import AsymmetricMF, SymmetricMF
 from mfverify.symbolic import landscape
-
-
-def _classes(L: Any) -> list[StationaryClass]:
-    out = []
-    for c in L.components:
-        pts = None
-        if c.dimension == c.orbit_dimension:  # the component is (locally) one orbit
-            pts = {k: np.asarray(np.vectorize(float, otypes=[float])(np.asarray(v, dtype=object)),
-                                 dtype=np.float64) for k, v in c.representative.items()}
-        out.append(StationaryClass(f"{c.type}@{c.value}", float(c.value), pts,
-                                   c.type == "global_min", c.type))
-    return out
 
 
 def _axis_inits(problem: Any, K_random: int, seed: int) -> dict[str, np.ndarray]:
@@ -66,7 +54,7 @@ def _check(problem: Any) -> dict[str, int]:
     x0 = _axis_inits(problem, 12, seed=1)
     res = gd(problem, x0, step=0.05, max_iter=20000, gtol=1e-11)
     out = classify_runs(res, f_global=float(L.global_min_value), ftol=1e-9, gtol=1e-8,
-                        classes=_classes(L), ftol_class=1e-8, xtol=1e-5)
+                        classes=classes_from_landscape(L), ftol_class=1e-8, xtol=1e-5)
     converged = res.status == 1
     labels = out.labels[converged]
     assert not np.isin(labels, ["stationary_unmatched", "diverged"]).any(), (

@@ -283,3 +283,46 @@ def test_declaring_unknown_or_variable_structure_is_an_error() -> None:
         check_gradient(SYM, TRUE_GRAD, symmetric=["X"])
     with pytest.raises(InputError):
         check_gradient(SYM, TRUE_GRAD, symmetric=["M"], general=["M"])
+
+
+# ---------------------------------------------------------------------------------------------
+# regressions
+# ---------------------------------------------------------------------------------------------
+
+
+def test_regression_polynomial_backend_scalars_are_not_sequences() -> None:
+    """python-flint polynomials have a length; NumPy once broadcast a scalar polynomial as a
+    sequence of its terms (scalar * matrix gave the wrong shape)."""
+    res = check_hessian(SYM, "1/2*norm(X*D.T + D*X.T)^2 + inner(X*X.T - M, D*D.T) in D",
+                        sizes="1..2")
+    assert res.verdict == "PROVED"
+    assert "python-flint" in res.method
+
+
+def test_regression_diagnosis_survives_replacements_that_do_not_type_check() -> None:
+    """Transposing a square-at-this-size block (K) in a diagnosis candidate used to raise a
+    ShapeError out of the whole check."""
+    decl = {"U": "d x d", "K": "q x d", "Sigma": "d x d"}
+    res = check_identity("U*K.T*K == K.T*K*U", declare=decl, sizes="d=1..2,q=1..2")
+    assert res.verdict == "REFUTED"
+
+
+def test_flow_must_preserve_declared_structure() -> None:
+    with pytest.raises(InputError, match="structure"):
+        check_identity("d/dt trace(P) == trace(P*A)",
+                       declare={"P": "n x n symmetric", "A": "n x n"}, flow={"P": "P*A"},
+                       sizes="2")
+    with pytest.raises(InputError, match="flow"):
+        check_identity("d/dt trace(P) == 0", declare={"P": "n x n"})
+
+
+def test_plot_taylor_is_optional_and_lazy() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mfverify.derivation.taylor import plot_taylor
+
+    res = check_gradient(SYM, TRUE_GRAD, numeric=True, size={"n": 10, "r": 2}, points=1)
+    ax = plot_taylor(res.checks[0])
+    assert ax.get_xscale() == "log"

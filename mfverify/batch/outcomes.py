@@ -29,8 +29,8 @@ import numpy as np
 from ..errors import InputError
 from .solvers import CONVERGED, DIVERGED, BatchRun
 
-__all__ = ["StationaryClass", "Outcomes", "classify_runs", "classes_from_points", "global_values",
-           "product_invariant", "hitting_times"]
+__all__ = ["StationaryClass", "Outcomes", "classify_runs", "classes_from_points",
+           "classes_from_landscape", "global_values", "product_invariant", "hitting_times"]
 
 Invariant = Callable[[Mapping[str, np.ndarray]], np.ndarray]
 
@@ -78,6 +78,26 @@ def classes_from_points(points: Sequence[Mapping[str, Any]], values: Sequence[An
         else:
             out[name] = StationaryClass(name, float(val), arrs, kind == "global_min", kind)
     return list(out.values())
+
+
+def classes_from_landscape(landscape: Any) -> list[StationaryClass]:
+    """Classes from a landscape result (duck-typed: anything with ``components`` whose items
+    have ``type``, ``value``, ``representative``, ``dimension`` and ``orbit_dimension``, such as
+    :class:`mfverify.symbolic.Landscape`; the batch engine does not import the symbolic one).
+
+    A component that is (locally) a single symmetry orbit (``dimension == orbit_dimension``)
+    is matched by the orbit invariant of its representative; a larger component (e.g. from a
+    repeated eigenvalue) by its value only. Names are ``"<type>@<value>"``.
+    """
+    out = []
+    for c in landscape.components:
+        pts = None
+        if c.dimension == c.orbit_dimension:
+            pts = {k: np.asarray(np.vectorize(float, otypes=[float])(np.asarray(v, dtype=object)),
+                                 dtype=np.float64) for k, v in c.representative.items()}
+        out.append(StationaryClass(f"{c.type}@{c.value}", float(c.value), pts,
+                                   c.type == "global_min", c.type))
+    return out
 
 
 @dataclass
