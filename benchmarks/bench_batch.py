@@ -7,8 +7,8 @@
    hand-written loop ``X -= η(XXᵀ − M)X`` with no checks. Target: >= 10× over (a).
 2. FLOP rate at n = 500, r = 20, B = 100 against a large matrix product (2000×2000 @
    2000×2000) timed in the same run. FLOPs counted per instance·iteration for what the solver
-   does: per gradient XXᵀ (2n²r), R = XXᵀ − M (n²), RX (2n²r), norm (2nr); per update 2nr;
-   one final objective (2n²r + 2n²).
+   does: per gradient 4c(X(XᵀX) − MX): MX (2n²r), XᵀX and X·(XᵀX) (4nr²), difference and
+   scaling (2nr), norm (2nr); per update 2nr; one final objective (2n²r + 2n²).
    Target: >= 50%.
 3. Peak memory (tracemalloc, which sees NumPy's allocations) of the n = 500 run against the
    arrays the method needs: the data M, the initial point, the final point and one gradient.
@@ -111,9 +111,9 @@ def flops_and_memory(B: int, n: int, r: int, iters: int, repeat: int) -> dict:
         gd(prob, x0, data=data, step=0.05, max_iter=iters, gtol=0.0)
 
     t_run = _best(run, repeat)
-    # iters + 1 gradient evaluations (4n²r + n² + 2nr with the norm), iters updates (2nr),
+    # iters + 1 gradient evaluations (2n²r + 4nr² + 4nr with the norm), iters updates (2nr),
     # one final objective (2n²r + 2n²)
-    work = (iters + 1) * (4 * n * n * r + n * n + 2 * n * r) + iters * 2 * n * r + (
+    work = (iters + 1) * (2 * n * n * r + 4 * n * r * r + 4 * n * r) + iters * 2 * n * r + (
         2 * n * n * r + 2 * n * n)
     rate = B * work / t_run
     tracemalloc.start()

@@ -126,3 +126,13 @@ def test_numeric_identity() -> None:
     bad = check_identity("(A + B)*(A + B) == A*A + 2*A*B + B*B", declare=decl, numeric=True,
                          size={"n": 30})
     assert bad.verdict == "REFUTED"
+
+
+def test_gradient_hessian_consistency() -> None:
+    ok = check_hessian(SYM, HESS, numeric=True, size={"n": 20, "r": 3},
+                       gradient="(X*X.T - M)*X")
+    assert ok.verdict == "SUPPORTED"
+    bad = check_hessian(SYM, HESS, numeric=True, size={"n": 20, "r": 3},
+                        gradient="2*(X*X.T - M)*X")
+    assert bad.verdict == "REFUTED"
+    assert "inconsistent" in bad.counterexample["entry"]

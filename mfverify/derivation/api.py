@@ -371,6 +371,9 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
     what_word = {"gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
     failed: list[tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]] = []
     dim = p.dim
+    if gradient_claim is not None and len(dirmap) != 1:
+        raise InputError("gradient= takes the gradient of one variable: use it with one "
+                         "direction (and wrt= in problems with several variables)")
     for k, x in enumerate(pts):
         if kind == "gradient":
             assert wrt is not None
@@ -566,7 +569,17 @@ def _certify(p: Problem, claimed: Claimed, kind: str, wrt: str | None, dirmap: d
                                    strict=True)), Fraction(0))
             quantity = "second directional derivative Hess f(x)[d, d]"
             if gradient_claim is not None:
-                notes.append("the exact re-check compares the second-order term only")
+                c1 = to_fraction(coefficient(f_line, 1))
+                g1 = Fraction(0)
+                for v in dvec:
+                    gv = as_object_array(gradient_claim(env, LA, {}))
+                    g1 += sum((to_fraction(a) * to_fraction(b) for a, b in
+                               zip(gv.reshape(-1), LA.asarray(dvec[v]).reshape(-1),
+                                   strict=True)), Fraction(0))
+                if g1 != c1:
+                    true_q, claim_q = c1, g1
+                    quantity = ("directional derivative <grad f(x), d> of the gradient given "
+                                "with gradient= (gradient and Hessian are inconsistent)")
     except (MfverifyError, TypeError, ValueError, ArithmeticError) as exc:
         notes.append(f"exact re-check on the line not possible: {exc}")
         return None, None
@@ -590,7 +603,8 @@ def _certify(p: Problem, claimed: Claimed, kind: str, wrt: str | None, dirmap: d
     if true_q != 0:
         ratio = claim_q / true_q
         simple = ratio.limit_denominator(100)
-        word = "directional derivative" if kind == "gradient" else "second derivative"
+        word = ("directional derivative" if kind == "gradient" or "gradient=" in quantity
+                else "second derivative")
         if simple == ratio:
             diag = (f"along d, claimed = {simple} × true {word} (exact ratio; "
                     f"{float(ratio - 1):+.2%} off)")

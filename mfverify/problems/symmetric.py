@@ -2,7 +2,7 @@
 
 Closed forms, for R = XXᵀ − M (symmetric because M is):
 
-* ∇f(X) = 4·scale·R X
+* ∇f(X) = 4·scale·R X (evaluated as 4·scale·(X(XᵀX) − MX), which never forms an n×n matrix)
 * ∇²f(X)[D] = 4·scale·((X Dᵀ + D Xᵀ) X + R D)
 * ∇²f(X)[D, D] = 4·scale·(½‖X Dᵀ + D Xᵀ‖²_F + ⟨R, D Dᵀ⟩)
 
@@ -80,15 +80,16 @@ class SymmetricMF(Problem):
         return d["scale"] * A.sumsq(R)
 
     def gradient(self, A: Arith, x: Point, d: Mapping[str, Any]) -> Point:
+        # 4c (XXᵀ − M) X evaluated as 4c (X (XᵀX) − M X): the same polynomial, but no n×n
+        # temporary, O(n²r + nr²) work instead of O(n²r) with two n×n intermediates.
         X = x["X"]
-        R = X @ A.T(X) - d["M"]
-        return {"X": (4 * d["scale"]) * (R @ X)}
+        return {"X": (4 * d["scale"]) * (X @ (A.T(X) @ X) - d["M"] @ X)}
 
     def hvp(self, A: Arith, x: Point, v: Point, d: Mapping[str, Any]) -> Point:
+        # 4c ((XDᵀ + DXᵀ) X + (XXᵀ − M) D) = 4c (X (DᵀX + XᵀD) + D (XᵀX) − M D)
         X, D = x["X"], v["X"]
-        R = X @ A.T(X) - d["M"]
-        dR = X @ A.T(D) + D @ A.T(X)
-        return {"X": (4 * d["scale"]) * (dR @ X + R @ D)}
+        XtD = A.T(X) @ D
+        return {"X": (4 * d["scale"]) * (X @ (A.T(XtD) + XtD) + D @ (A.T(X) @ X) - d["M"] @ D)}
 
     def symmetry(self) -> SymmetryGroup:
         r = self.r
