@@ -102,7 +102,7 @@ def main() -> None:
         def fmt(x: float | None) -> str:
             return f"> {args.baseline_cap:.0f}" if x is None else f"{x:.2f}"
 
-        def ratio(x: float | None) -> str:
+        def ratio(x: float | None, t: float = t) -> str:
             return f">{args.baseline_cap / t:.1f}" if x is None else f"{x / t:.2f}"
 
         ok = "" if t <= target else " SLOW"

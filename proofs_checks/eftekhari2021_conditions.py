@@ -36,6 +36,9 @@ __all__ = ["check_rank_deficient", "check_near_feasible", "flow_conclusion"]
 PAPER = "eftekhari2021"
 RANK_TOL = 1e-8
 CERT_TOL = 1e-7
+#: Largest relative residual ‖A(U_TU_Tᵀ) − b‖/‖b‖ for which the certified b' counts as ≈ b
+#: (the penalty merit's limit is infeasible by O(1/ρ): raise ``rho`` in the spec to tighten).
+FEAS_TOL = 0.05
 
 
 def _constrained(problem: Any) -> bool:
@@ -144,8 +147,17 @@ def flow_conclusion(problem: Any, ctx: RunContext) -> Outcome:
             "y2": [float(s[min(k, p - 1)]) for s in svals], "label": "σ₁",
             "label2": f"σ_{min(k, p - 1) + 1}", "xlabel": "t", "ylabel": "σ", "yscale": "log"}},
     }
+    bnorm = float(np.linalg.norm(np.asarray(d["b"], dtype=float)))
+    rel = res / bnorm if bnorm > 0 else res
+    evidence["final_relative_residual"] = rel
+    evidence["feasibility_tolerance"] = FEAS_TOL
     rank_ok = lost <= RANK_TOL
     cert_ok = smin >= -CERT_TOL and stat <= CERT_TOL and grad_end <= 1e-6
+    if rank_ok and cert_ok and rel > FEAS_TOL:
+        return Outcome(Verdict.INCONCLUSIVE, evidence,
+                       f"rank preserved and the limit is certified global for b' = A(U_TU_Tᵀ), "
+                       f"but b' is far from b (relative residual {rel:.3g} > {FEAS_TOL}); the "
+                       "penalty merit is infeasible by O(1/ρ): raise rho")
     if rank_ok and cert_ok:
         kept_txt = f"rank stayed {k} (σ_{k + 1}/σ₁ <= {lost:.1e})" if k < p else \
             f"full rank {k} (nothing to preserve)"

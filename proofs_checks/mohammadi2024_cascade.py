@@ -18,8 +18,10 @@ With Y = P₁⁻¹, K = P₁⁻¹P₁₂ and the Schur complement S = P₂ − P
 
 The Riccati claim differentiates P = XXᵀ along the flow on a symbolic n×r matrix X (polynomial
 identities). The cascade claim differentiates S, K, Y along the Riccati flow on a symbolic
-symmetric P (rational identities with denominator det P₁): every P = XXᵀ is such a P, so the
-two together prove the cascade along Ẋ = (M − XXᵀ)X, for the stated sizes.
+symmetric P (identities of rational functions with denominator det P₁, decided exactly in
+python-flint): every P = XXᵀ is such a P, so the two together prove the cascade along
+Ẋ = (M − XXᵀ)X, for the stated sizes. Quick profile: (r₁, q) in {(1,1), (1,2), (2,1), (2,2)};
+the full profile adds (1,3) and (3,1).
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def _run_sizes(identity: Any, *, declare: dict[str, Any], flow: dict[str, Any],
        latex=r"\dot P = \Lambda P + P\Lambda - 2P^2",
        predictions=("M-P1",), tags=("identity", "exact", "flow"))
 def riccati(ctx: RunContext) -> Outcome:
-    r_values = (1, 2) if ctx.quick else (1, 2, 3)
+    r_values = (1, 2, 3) if ctx.quick else (1, 2, 3, 4)
     declare = {"X": "r1+q x r", "L1": "r1 x r1 diagonal", "L2": "q x q diagonal"}
     flow = {"X": _x_flow}
     sizes = _sizes(ctx, BLOCK_SIZES, r_values)
@@ -138,7 +140,7 @@ def _cascade_defs() -> list[Any]:
        hypotheses=(P1_INVERTIBLE,),
        predictions=("M-P1",), tags=("identity", "exact", "flow"))
 def cascade(ctx: RunContext) -> Outcome:
-    pairs = BLOCK_SIZES
+    pairs = BLOCK_SIZES if ctx.quick else BLOCK_SIZES + ((1, 3), (3, 1))
     declare = {"P": "r1+q x r1+q symmetric", "L1": "r1 x r1 diagonal", "L2": "q x q diagonal"}
     flow = {"P": _riccati}
     where = _cascade_defs()

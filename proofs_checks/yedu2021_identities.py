@@ -91,7 +91,7 @@ def _gd_blocks_claimed(U: Any, V: Any, J: Any, K: Any, Sigma: Any, eta: Any) -> 
        predictions=("Y-P1",), tags=("identity", "exact"))
 def block_dynamics(ctx: RunContext) -> Outcome:
     res = check_identity((_gd_blocks_true, _gd_blocks_claimed), declare=BLOCKS,
-                         sizes=_sizes(ctx, "d=1..2,mp=1..2,np=1..2", "d=1..3,mp=1..2,np=1..2"),
+                         sizes=_sizes(ctx, "d=1..3,mp=1..2,np=1..2", "d=1..4,mp=1..3,np=1..3"),
                          what="(6)-(9): GD on bold blocks == stacked block formulas")
     return _outcome([("eqs. (6)-(9)", res)])
 
@@ -119,7 +119,7 @@ def _frob_split(U: Any, V: Any, J: Any, K: Any, Sigma: Any) -> Any:
 def frobenius_split(ctx: RunContext) -> Outcome:
     decl = {k: v for k, v in BLOCKS.items() if k != "eta"}
     res = check_identity((_frob_true, _frob_split), declare=decl,
-                         sizes=_sizes(ctx, "d=1..2,mp=1..2,np=1..2", "d=1..3,mp=1..3,np=1..3"),
+                         sizes=_sizes(ctx, "d=1..3,mp=1..2,np=1..2", "d=1..4,mp=1..3,np=1..3"),
                          what="Frobenius split of the bold residual")
     return _outcome([("Frobenius split", res)])
 
@@ -164,7 +164,7 @@ UPDATE_DEFS = SYM_DEFS + [
 def symmetrized_dynamics(ctx: RunContext) -> Outcome:
     decl = dict(BLOCKS)
     decl["Sigma"] = "d x d" if ctx.dropping("sigma-symmetric") else "d x d symmetric"
-    sizes = _sizes(ctx, "d=1..2,mp=1..2,np=1..2", "d=1..3,mp=1..2,np=1..2")
+    sizes = _sizes(ctx, "d=1..3,mp=1..2,np=1..2", "d=1..4,mp=1..3,np=1..3")
     a = check_identity("(Up + Vp)/2 == A + eta*(P*A + C)", declare=decl, where=UPDATE_DEFS,
                        sizes=sizes)
     b = check_identity("(Up - Vp)/2 == B + eta*(-P*B + D)", declare=decl, where=UPDATE_DEFS,
@@ -203,7 +203,7 @@ _EQ12_STATEMENT = ("With A⁺ = A + η(PA + C), B⁺ = B + η(−PB + D) and P�
        expected=Verdict.REFUTED, predictions=("Y-P1",), tags=("identity", "exact", "erratum"))
 def eq12_printed(ctx: RunContext) -> Outcome:
     res = check_identity(f"Pnext == {eq12_rhs('+')}", declare=EQ12_DECL, where=EQ12_DEFS,
-                         sizes=_sizes(ctx, "1..2", "1..3"))
+                         sizes=_sizes(ctx, "1..3", "1..4"))
     return _outcome([("eq. (12) as printed (B + eta P B)", res)])
 
 
@@ -239,7 +239,7 @@ CT_FLOW = {"A": "P*A - Q*B", "B": "-P*B + Q*A"}
        expected=Verdict.REFUTED, predictions=("Y-P1",), tags=("identity", "exact", "erratum"))
 def ct_b_printed(ctx: RunContext) -> Outcome:
     res = check_identity("d/dt norm(B)^2 == trace(B.T*P*B) - 1/2*norm(Q)^2", declare=CT_DECL,
-                         where=CT_DEFS, flow=CT_FLOW, sizes=_sizes(ctx, "1..2", "1..3"))
+                         where=CT_DEFS, flow=CT_FLOW, sizes=_sizes(ctx, "1..3", "1..4"))
     return _outcome([("d/dt |B|^2 as printed", res)])
 
 
@@ -275,7 +275,7 @@ DRIFT_DEFS = ["R = Sigma - U*V.T", "Up = U + eta*R*V", "Vp = V + eta*R.T*U"]
        latex=r"\Delta(U^\top U - V^\top V) = \eta^2(V^\top R^\top RV - U^\top RR^\top U)",
        predictions=("Y-P1", "R7"), tags=("identity", "exact"))
 def gd_imbalance_drift(ctx: RunContext) -> Outcome:
-    sizes = _sizes(ctx, "1..2", "1..3")
+    sizes = _sizes(ctx, "1..3", "1..4")
     a = check_identity("Up.T*Up - Vp.T*Vp - (U.T*U - V.T*V) == "
                        "eta^2*(V.T*R.T*R*V - U.T*R*R.T*U)",
                        declare=DRIFT_DECL, where=DRIFT_DEFS, sizes=sizes)

@@ -113,7 +113,7 @@ def test_yedu_rank_mismatch_fails() -> None:
 
 
 def test_eftekhari_rank_and_residual(capsys: pytest.CaptureFixture[str]) -> None:
-    spec = json.dumps({"problem": "constrained", "p": 2,
+    spec = json.dumps({"problem": "constrained", "p": 2, "rho": 100,
                        "operator": [[[1, 0], [0, 0]], [[0, 0], [0, 1]]], "b": [1, 0]})
     rc = main(["conditions", "eftekhari2021.theorem-conditions", spec,
                "--set", "U0=[[1, 0], [0, 0]]", "--json"])
@@ -122,7 +122,13 @@ def test_eftekhari_rank_and_residual(capsys: pytest.CaptureFixture[str]) -> None
     assert st["rank-deficient"]["status"] == "holds"
     assert st["near-feasible"]["status"] == "holds"  # exactly feasible
     assert out["conclusion"]["verdict"] == "SUPPORTED"
+    assert out["conclusion"]["evidence"]["final_relative_residual"] <= 0.05
     assert rc == 0
+    weak = spec.replace('"rho": 100', '"rho": 1')  # limit infeasible by 1/(2ρ) = 0.5
+    rc = main(["conditions", "eftekhari2021.theorem-conditions", weak,
+               "--set", "U0=[[1, 0], [0, 0]]", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 1 and out["conclusion"]["verdict"] == "INCONCLUSIVE"
     rc = main(["conditions", "eftekhari2021.theorem-conditions", spec,
                "--set", "U0=[[1, 0], [0, 1]]", "--no-run"])
     assert rc == 1
@@ -213,3 +219,30 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     ids = {c["id"] for c in json.loads(capsys.readouterr().out)["claims"]}
     assert {"related.zsl-rip-half", "yedu2021.theorem-1.1-conditions",
             "eftekhari2021.theorem-conditions"} <= ids
+
+
+def test_spectrum_table_on_an_instance(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = '{"problem": "symmetric", "M": [[3, 1, 0], [1, 2, 0], [0, 0, -1]], "rank": 2, ' \
+        '"scale": "1/2"}'
+    assert main(["conditions", "li2019.hessian-spectrum-table", spec, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["conclusion"]["verdict"] == "SUPPORTED"
+    assert out["conclusion"]["evidence"]["points"] == 4  # S in {}, {1}, {2}, {1,2}
+    rep = '{"problem": "symmetric", "M": [[1, 0], [0, 1]], "rank": 1}'
+    assert main(["conditions", "li2019.hessian-spectrum-table", rep, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert {h["name"]: h["status"] for h in out["hypotheses"]}["distinct-eigenvalues"] == "fails"
+
+
+def test_nullspace_count_on_an_instance(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = ('{"problem": "symmetric", "M": [[2, 1, 0, 0], [1, 2, 0, 0], [0, 0, 0, 0], '
+            '[0, 0, 0, 0]], "rank": 3}')
+    assert main(["conditions", "cross.li-nullspace-mohammadi-lambda2", spec, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ev = out["conclusion"]["evidence"]
+    assert ev["hessian_nullity"] == ev["predicted"] == 5  # 1 + 2 + 2
+    ind = '{"problem": "symmetric", "M": [[2, 1], [1, -2]], "rank": 2}'
+    assert main(["conditions", "cross.li-nullspace-mohammadi-lambda2", ind, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert {h["name"]: h["status"] for h in out["hypotheses"]} == {
+        "psd": "fails", "over-parametrized": "fails"}

@@ -200,10 +200,22 @@ def test_claim_undefined_at_some_sizes_is_refuted() -> None:
     assert "not defined" in res.counterexample["difference"]
 
 
-def test_inverse_falls_back_to_sympy() -> None:
+def test_inverses_are_rational_functions() -> None:
     res = check_gradient(SYM, "(X*X.T - M)*X*inv(X.T*X)*(X.T*X)", sizes="1..2")
     assert res.verdict == "PROVED"
-    assert "SymPy" in res.method
+    assert res.method.endswith("exact arithmetic: python-flint fmpq_mpoly")
+    bad = check_gradient(SYM, "(X*X.T - M)*X*inv(X.T*X + eye(1))", sizes="n=1..2,r=1")
+    assert bad.verdict == "REFUTED"
+    ce = bad.counterexample
+    x, m = sp.Rational(ce["point"]["X"][0][0]), sp.Rational(ce["point"]["M"][0][0])
+    if ce["size"] == {"n": 1, "r": 1}:
+        assert sp.Rational(ce["claimed"]) == (x**2 - m) * x / (x**2 + 1)
+
+
+def test_radicals_fall_back_to_sympy() -> None:
+    res = check_gradient(SYM, "norm(X)*(X*X.T - M)*X/norm(X)", sizes="1..2")
+    assert res.verdict == "PROVED"
+    assert res.method.endswith("exact arithmetic: SymPy")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,3 +338,19 @@ def test_plot_taylor_is_optional_and_lazy() -> None:
     res = check_gradient(SYM, TRUE_GRAD, numeric=True, size={"n": 10, "r": 2}, points=1)
     ax = plot_taylor(res.checks[0])
     assert ax.get_xscale() == "log"
+
+
+def test_custom_problem_declares_nothing_so_the_declaration_decides() -> None:
+    """Acceptance, read literally: for ¼‖XXᵀ − M‖² written by hand (no structure required of
+    M), (XXᵀ − Mᵀ)X is PROVED with M declared symmetric and REFUTED without."""
+    from mfverify.spec import load_spec
+
+    p = load_spec({"problem": "custom", "variables": {"X": [2, 2]},
+                   "data": {"M": [[3, 1], [1, "1/2"]]}, "objective": "norm(X*X.T - M)^2",
+                   "scale": "1/4"})
+    assert check_gradient(p, "(X*X.T - M.T)*X", symmetric=["M"]).verdict == "PROVED"
+    res = check_gradient(p, "(X*X.T - M.T)*X")
+    assert res.verdict == "REFUTED"
+    M = res.counterexample["point"]["M"]
+    assert M[0][1] != M[1][0]
+    assert res.counterexample["claimed"] != res.counterexample["true"]

@@ -11,7 +11,7 @@ import sympy as sp
 from mfverify.problems import AsymmetricMF, SymmetricMF
 from mfverify.problems.custom import CustomProblem
 from mfverify.symbolic import derive, landscape
-from mfverify.symbolic.algebraic import S, RealField
+from mfverify.symbolic.algebraic import RealField, S
 from mfverify.symbolic.classify import inertia_from_charpoly
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from ..claims import RunContext, run_claims, select, summarize
 from ..claims.registry import load_user_module
@@ -32,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.report and Path(args.report).suffix.lower() not in (".md", ".markdown", ".html",
+                                                                 ".htm"):
+        raise InputError(f"report file {args.report!r} must end in .md or .html")
     for mod in args.claims:
         load_user_module(mod)
     claims = select(args.selectors)

@@ -1,11 +1,13 @@
-"""A fast exact backend: multivariate polynomials over ℚ (python-flint ``fmpq_mpoly``).
+"""A fast exact backend: rational functions over ℚ (python-flint ``fmpq_mpoly``).
 
-Most hand derivations are polynomial identities in the matrix entries. SymPy's ``expand`` is
-slow on them (degree 6 in 30 symbols takes seconds); python-flint's sparse polynomials do the
-same in milliseconds, and equality is then a structural comparison of canonical forms, so it is
-just as exact. Inputs stay SymPy symbols (for reports); :class:`PolyArith` maps each symbol to
-a generator. Anything not polynomial (``inv``, a square root other than ``norm(·)^2``) raises
-:class:`UnsupportedError`, and the caller falls back to the SymPy path.
+Most hand derivations are polynomial (or, with inverses, rational) identities in the matrix
+entries. SymPy's ``expand`` / ``together`` are slow on them (degree 6 in 30 symbols takes
+seconds); python-flint's sparse polynomials do the same in milliseconds, and equality is then a
+comparison of canonical forms (reduced fractions with a monic denominator), so it is just as
+exact. Inputs stay SymPy symbols (for reports); :class:`PolyArith` maps each symbol to a
+generator; inverses use Gauss–Jordan elimination over the field of rational functions. A
+square root other than ``norm(·)^2`` raises :class:`NotPolynomial`, and the caller falls back
+to the SymPy path.
 """
 
 from __future__ import annotations
@@ -38,85 +40,154 @@ def available() -> bool:
 
 
 class Poly:
-    """An ``fmpq_mpoly`` behind a thin wrapper.
+    """A rational function p/q over ℚ (python-flint ``fmpq_mpoly`` numerator and denominator),
+    behind a thin wrapper.
 
     NumPy treats a raw ``fmpq_mpoly`` as a sequence (it has a length: its number of terms),
-    which breaks object arrays; the wrapper is an opaque scalar with the ring operations.
+    which breaks object arrays; the wrapper is an opaque scalar with the field operations.
+    ``q`` is None for polynomials (the common, fast case); fractions are kept reduced (gcd) with
+    a monic-leading denominator, so zero is recognized by ``p == 0``.
     """
 
-    __slots__ = ("p",)
+    __slots__ = ("p", "q")
 
-    def __init__(self, p: Any) -> None:
+    def __init__(self, p: Any, q: Any = None) -> None:
         self.p = p
+        self.q = q
 
     @staticmethod
-    def _u(o: Any) -> Any:
+    def make(p: Any, q: Any) -> Poly:
+        if q is None or q.is_one():
+            return Poly(p)
+        if q.is_zero():
+            raise ZeroDivisionError
+        if p.is_zero():
+            return Poly(p)
+        g = p.gcd(q)
+        if not g.is_one():
+            p = p / g
+            q = q / g
+        c = q.leading_coefficient()
+        if c != 1:
+            p = p / c
+            q = q / c
+        if q.is_one():
+            return Poly(p)
+        return Poly(p, q)
+
+    @staticmethod
+    def _u(o: Any) -> tuple[Any, Any]:
         if isinstance(o, Poly):
-            return o.p
+            return o.p, o.q
         if isinstance(o, (int, np.integer)) and not isinstance(o, bool):
-            return int(o)
+            return int(o), None
         if flint is not None and isinstance(o, (flint.fmpq, flint.fmpz)):
-            return o
+            return o, None
         raise TypeError
 
-    def _op(self, o: Any, f: Any) -> Any:
+    def _add(self, o: Any, sign: int, reverse: bool = False) -> Any:
         try:
-            u = self._u(o)
+            p2, q2 = self._u(o)
         except TypeError:
             return NotImplemented
-        return Poly(f(self.p, u))
+        p1, q1 = self.p, self.q
+        if reverse:
+            p1, q1, p2, q2 = p2, q2, p1, q1
+        if q1 is None and q2 is None:
+            return Poly(p1 + p2 if sign > 0 else p1 - p2)
+        a = p1 * (q2 if q2 is not None else 1)
+        b = p2 * (q1 if q1 is not None else 1)
+        den = q1 * q2 if (q1 is not None and q2 is not None) else (q1 if q1 is not None
+                                                                     else q2)
+        num = a + b if sign > 0 else a - b
+        if not hasattr(num, "gcd"):  # both constants
+            return Poly(num)
+        return Poly.make(num, den)
 
     def __add__(self, o: Any) -> Any:
-        return self._op(o, lambda a, b: a + b)
+        return self._add(o, 1)
 
     def __radd__(self, o: Any) -> Any:
-        return self._op(o, lambda a, b: b + a)
+        return self._add(o, 1, reverse=True)
 
     def __sub__(self, o: Any) -> Any:
-        return self._op(o, lambda a, b: a - b)
+        return self._add(o, -1)
 
     def __rsub__(self, o: Any) -> Any:
-        return self._op(o, lambda a, b: b - a)
+        return self._add(o, -1, reverse=True)
 
     def __mul__(self, o: Any) -> Any:
-        return self._op(o, lambda a, b: a * b)
+        try:
+            p2, q2 = self._u(o)
+        except TypeError:
+            return NotImplemented
+        if self.q is None and q2 is None:
+            return Poly(self.p * p2)
+        num = self.p * p2
+        den = self.q * q2 if (self.q is not None and q2 is not None) else (
+            self.q if self.q is not None else q2)
+        return Poly.make(num, den)
 
-    def __rmul__(self, o: Any) -> Any:
-        return self._op(o, lambda a, b: b * a)
+    __rmul__ = __mul__
 
     def __truediv__(self, o: Any) -> Any:
         try:
-            u = self._u(o)
+            p2, q2 = self._u(o)
         except TypeError:
             return NotImplemented
-        if isinstance(u, int):
-            return Poly(self.p / u)
-        if flint is not None and isinstance(u, flint.fmpq_mpoly):
-            if not u.is_constant():
-                raise NotPolynomial("division by a non-constant polynomial")
-            c = u.leading_coefficient() if not u.is_zero() else 0
-            if c == 0:
+        if not isinstance(o, Poly):
+            if p2 == 0:
                 raise ZeroDivisionError
-            return Poly(self.p / c)
-        return Poly(self.p / u)
+            return Poly(self.p / p2, self.q)
+        if p2.is_zero():
+            raise ZeroDivisionError
+        if p2.is_constant() and q2 is None:
+            return Poly(self.p / p2.leading_coefficient(), self.q)
+        num = self.p * (q2 if q2 is not None else 1)
+        den = p2 * (self.q if self.q is not None else 1)
+        return Poly.make(num, den)
+
+    def __rtruediv__(self, o: Any) -> Any:
+        try:
+            p1, _ = self._u(o)
+        except TypeError:
+            return NotImplemented
+        return Poly(self.p.context().constant(p1)) / self
 
     def __neg__(self) -> Poly:
-        return Poly(-self.p)
+        return Poly(-self.p, self.q)
 
     def __pos__(self) -> Poly:
         return self
 
     def __pow__(self, k: Any) -> Poly:
         kk = sp.sympify(k) if not isinstance(k, int) else sp.Integer(k)
-        if not (kk.is_Integer and int(kk) >= 0):
-            raise NotPolynomial("only non-negative integer powers are polynomial")
-        return Poly(self.p ** int(kk))
+        if not kk.is_Integer:
+            raise NotPolynomial("only integer powers are rational")
+        e = int(kk)
+        if e >= 0:
+            return Poly(self.p ** e, None if self.q is None else self.q ** e)
+        inv = Poly(self.p.context().constant(1)) / self
+        return Poly(inv.p ** (-e), None if inv.q is None else inv.q ** (-e))
+
+    def derivative(self, i: int) -> Poly:
+        if self.q is None:
+            return Poly(self.p.derivative(i))
+        num = self.p.derivative(i) * self.q - self.p * self.q.derivative(i)
+        return Poly.make(num, self.q * self.q)
+
+    def at(self, values: list[Any]) -> Any:
+        """The value at a point (``fmpq`` values for every generator); None if undefined."""
+        den = self.q(*values) if self.q is not None else 1
+        if den == 0:
+            return None
+        return self.p(*values) / den
 
     def is_zero(self) -> bool:
         return bool(self.p.is_zero())
 
     def __repr__(self) -> str:
-        return f"Poly({self.p})"
+        return f"Poly({self.p})" if self.q is None else f"Poly(({self.p})/({self.q}))"
 
 
 def is_poly(value: Any) -> bool:
@@ -143,10 +214,14 @@ class _Root:
 
 
 class PolyArith(Arith):
-    """Exact polynomial arithmetic in the given SymPy symbols (entries are ``fmpq_mpoly``)."""
+    """Exact arithmetic of rational functions in the given SymPy symbols (entries are
+    :class:`Poly`)."""
 
     name = "exact-poly"
-    exact = True
+    # Exact, but declared False for the expression evaluator of mfverify.expr: its exact path
+    # re-checks inverses with a SymPy Matrix (which cannot hold these entries); with False it
+    # calls inv() below, which is exact too. Nothing else in the evaluator depends on it here.
+    exact = False
 
     def __init__(self, symbols: Iterable[sp.Symbol]) -> None:
         if flint is None:  # pragma: no cover
@@ -250,7 +325,32 @@ class PolyArith(Arith):
         return out
 
     def inv(self, a: np.ndarray) -> np.ndarray:
-        raise NotPolynomial("the inverse of a symbolic matrix is not polynomial")
+        """Inverse by Gauss-Jordan elimination over the field of rational functions."""
+        a = np.asarray(a, dtype=object)
+        if a.ndim != 2 or a.shape[0] != a.shape[1]:
+            from ..errors import ShapeError
+
+            raise ShapeError(f"inv needs one square matrix, got shape {a.shape}")
+        n = a.shape[0]
+        m = [[self.scalar(a[i, j]) for j in range(n)] + [self.scalar(int(i == j))
+                                                        for j in range(n)] for i in range(n)]
+        for col in range(n):
+            piv = next((r for r in range(col, n) if not m[r][col].is_zero()), None)
+            if piv is None:
+                raise UnsupportedError("the matrix is singular (identically, as a function of "
+                                       "its symbols); inverse undefined")
+            m[col], m[piv] = m[piv], m[col]
+            pv = m[col][col]
+            m[col] = [e / pv for e in m[col]]
+            for r in range(n):
+                if r != col and not m[r][col].is_zero():
+                    f = m[r][col]
+                    m[r] = [e - f * c for e, c in zip(m[r], m[col], strict=True)]
+        out = np.empty((n, n), dtype=object)
+        for i in range(n):
+            for j in range(n):
+                out[i, j] = m[i][n + j]
+        return out
 
     def convert(self, value: Any) -> Any:
         """A SymPy scalar / object array (or a nested mapping value) in this arithmetic."""
@@ -269,15 +369,22 @@ class PolyArith(Arith):
         i = self.index.get(sym)
         if i is None or not isinstance(value, Poly):
             return Poly(self.ctx.constant(0))
-        return Poly(value.p.derivative(i))
+        return value.derivative(i)
 
 
 def poly_to_sympy(value: Any, symbols: list[sp.Symbol]) -> sp.Expr:
-    """An ``fmpq_mpoly`` as a SymPy expression in ``symbols`` (exact)."""
+    """A :class:`Poly` (rational function) as a SymPy expression in ``symbols`` (exact)."""
     if not is_poly(value):
         return sp.sympify(value)
+    num = _mpoly_to_sympy(value.p, symbols)
+    if value.q is None:
+        return num
+    return num / _mpoly_to_sympy(value.q, symbols)
+
+
+def _mpoly_to_sympy(value: Any, symbols: list[sp.Symbol]) -> sp.Expr:
     terms = []
-    for monom, coeff in value.p.terms():
+    for monom, coeff in value.terms():
         t = sp.Rational(int(coeff.p), int(coeff.q))
         for s, e in zip(symbols, monom, strict=False):
             if e:
@@ -293,8 +400,8 @@ def convert_env(A: PolyArith, env: Mapping[str, Any]) -> dict[str, Any]:
 class Backend:
     """The exact arithmetic of one size: python-flint polynomials, or SymPy (fallback).
 
-    Both are exact; the polynomial backend is much faster, SymPy handles inverses and
-    radicals. Inputs are always SymPy arrays; :meth:`convert` maps them into the backend.
+    Both are exact; the python-flint backend is much faster, SymPy also handles radicals.
+    Inputs are always SymPy arrays; :meth:`convert` maps them into the backend.
     """
 
     def __init__(self, symbols: Iterable[sp.Symbol], *, poly: bool = True) -> None:

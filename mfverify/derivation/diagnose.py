@@ -135,9 +135,9 @@ def _poly_ratio(x: Any, y: Any) -> sp.Rational | None:
     rng = random.Random(0)
     for _ in range(50):
         vals = [flint.fmpq(rng.randint(-3, 3)) for _ in range(nv)]
-        yv = y.p(*vals)
-        if yv != 0:
-            xv = x.p(*vals)
+        yv = y.at(vals)
+        xv = x.at(vals)
+        if yv is not None and xv is not None and yv != 0:
             q = xv / yv
             return sp.Rational(int(q.p), int(q.q))
     return None

@@ -518,8 +518,8 @@ class ExactResult:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     method: str = ("entries as independent real symbols; each entry of the difference reduced "
-                   "to a canonical polynomial (python-flint) or, with inverses or radicals, put "
-                   "over a common denominator and its numerator expanded (SymPy)")
+                   "to a canonical rational function (python-flint) or, with radicals, put over "
+                   "a common denominator and its numerator expanded (SymPy)")
 
     @property
     def status(self) -> int:

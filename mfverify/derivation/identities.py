@@ -65,8 +65,14 @@ class Declaration:
     shape: tuple[tuple[str, ...], ...]
     structure: Structure = Structure.GENERAL
 
-    def dims(self) -> set[str]:
-        return {t for dim in self.shape for t in dim if not t.isdigit()}
+    def dims(self) -> list[str]:
+        """Dimension names in order of appearance (rows, then columns)."""
+        out: list[str] = []
+        for dim in self.shape:
+            for t in dim:
+                if not t.isdigit() and t not in out:
+                    out.append(t)
+        return out
 
     def concrete(self, size: Mapping[str, int]) -> tuple[int, ...]:
         return tuple(sum(int(t) if t.isdigit() else size[t] for t in dim) for dim in self.shape)
@@ -262,7 +268,7 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
             raise InputError(f"cannot declare the structure of {name!r}: not an input")
     dims: list[str] = list(fam.dims) if fam is not None else []
     for d in decls.values():
-        for t in sorted(d.dims()):
+        for t in d.dims():
             if t not in dims:
                 dims.append(t)
     input_names = list(decls)

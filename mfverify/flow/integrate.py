@@ -357,13 +357,17 @@ def _sarr(a: np.ndarray) -> Any:
 
 
 def _to_float(v: Any, P: int) -> float:
+    """The fixed-point number ``v·2^-P`` as a float64; ±inf beyond the float range."""
     v = int(v)
     if v == 0:
         return 0.0
     bl = abs(v).bit_length()
-    if bl > 60:
-        return math.ldexp(float(v >> (bl - 60)), bl - 60 - P)
-    return math.ldexp(float(v), -P)
+    try:
+        if bl > 60:
+            return math.ldexp(float(v >> (bl - 60)), bl - 60 - P)
+        return math.ldexp(float(v), -P)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
 
 
 class _Engine:
@@ -595,6 +599,11 @@ def integrate(
     x0_log2 = max(0.0, norm_log2(x))
     J0, _ = eng.jacobian(x)
     mu0, jn = _lognorm(J0)
+    if not math.isfinite(jn):
+        raise UnsupportedError("the Jacobian of the field at the initial state is beyond the "
+                               "float64 range (entries above ~1e308), which the step-size "
+                               "control needs; expected an initial state of moderate size "
+                               "(rescale the problem)")
     h_guess = ctx.mpf(1) / jn if jn > 0 else t_end - t if t_end > t else ctx.one
     status = "done"
     steps = 0

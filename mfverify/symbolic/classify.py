@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from ..problems.base import Problem
-from .algebraic import S, RealField, canonical_number
+from .algebraic import RealField, S, canonical_number
 from .result import DescentCurve
 from .stationary import AlgebraicPoint
 from .symmetry import SymmetryProof, nf_nullspace, nf_rank, nf_solve, orbit_tangent_exact

@@ -29,8 +29,9 @@ TYPES = (
 
 @dataclass
 class DescentCurve:
-    """An explicit curve γ(t), t ∈ (0, ε), with f(γ(t)) − f(γ(0)) = coefficient·t^order + O(t^{order+1}),
-    coefficient < 0. ``point`` maps variable names to arrays of SymPy expressions in ``t``."""
+    """An explicit curve γ(t), t ∈ (0, ε), with
+    f(γ(t)) − f(γ(0)) = coefficient·t^order + O(t^{order+1}), coefficient < 0.
+    ``point`` maps variable names to arrays of SymPy expressions in ``t``."""
 
     point: dict[str, Any]
     order: int

@@ -47,7 +47,7 @@ import sympy as sp
 from ..arith import ExactArith
 from ..errors import BudgetExceeded, UnsupportedError
 from ..problems.base import Problem
-from .algebraic import S, RealField, canonical_number
+from .algebraic import RealField, S, canonical_number
 
 __all__ = [
     "Budget",
@@ -85,7 +85,8 @@ class Budget:
     def check(self, what: str = "") -> None:
         rem = self.remaining()
         if rem is not None and rem <= 0:
-            raise BudgetExceeded(f"time budget of {self.seconds} s exceeded{': ' + what if what else ''}")
+            suffix = f": {what}" if what else ""
+            raise BudgetExceeded(f"time budget of {self.seconds} s exceeded{suffix}")
 
     @contextmanager
     def alarm(self) -> Iterator[None]:
@@ -497,8 +498,8 @@ def orthogonal_gauge(problem: Problem, gens: list[sp.Symbol], P: sp.Matrix | Non
         for j in range(r):
             sub[gens[k]] = sp.expand(W[i, j])
             k += 1
-    return Chart("O(%d) gauge W = %s·L, L lower trapezoidal" % (r, "I" if P is None else "P"),
-                 sub, Lsyms)
+    which = "I" if P is None else "P"
+    return Chart(f"O({r}) gauge W = {which}·L, L lower trapezoidal", sub, Lsyms)
 
 
 def stacked(problem: Problem, flat: list[Any]) -> sp.Matrix:

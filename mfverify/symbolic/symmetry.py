@@ -79,7 +79,7 @@ def verify_invariance(problem: Problem, f: sp.Expr, gens: list[sp.Symbol]) -> Sy
                 break
             Om = sp.zeros(r, r)
             Om[i, j], Om[j, i] = 1, -1
-            val = sp.expand(sum((Gm.multiply_elementwise(W * Om))))
+            val = sp.expand(sum(Gm.multiply_elementwise(W * Om)))
             if val != 0:
                 o_ok = False
             else:
@@ -117,7 +117,8 @@ def verify_invariance(problem: Problem, f: sp.Expr, gens: list[sp.Symbol]) -> Sy
     return SymmetryProof("trivial", 0, ["no continuous symmetry proved"])
 
 
-def orbit_tangent_exact(proof: SymmetryProof, problem: Problem, point: list[Any]) -> list[list[Any]]:
+def orbit_tangent_exact(proof: SymmetryProof, problem: Problem, point: list[Any]
+                        ) -> list[list[Any]]:
     """Orbit tangent vectors (flat) at ``point`` (entries SymPy expressions or numbers)."""
     shapes = list(problem.variables.values())
     if proof.kind == "trivial":
