@@ -81,7 +81,7 @@ def load_spec(source: str | Path | Mapping[str, Any]) -> Problem:
         return problem_from_spec(source)
     text_source = str(source)
     stripped = text_source.lstrip()
-    if stripped.startswith("{"):
+    if stripped.startswith(("{", "[")):
         return problem_from_spec(read_spec_text(text_source))
     path = Path(text_source)
     if not path.is_file():

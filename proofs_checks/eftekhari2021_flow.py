@@ -21,13 +21,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
 from mfverify.flow import integrate, primal_dual_field, vector_field
 from mfverify.flow.experiments import escape, trap
 from mfverify.flow.invariants import singular_values
-from mfverify.problems import ConstrainedMF, SymmetricMF
+from mfverify.problems import AsymmetricMF, ConstrainedMF, SymmetricMF
 
 from ._flowkit import cayley_orthogonal, mp_str, random_rational, strings
 
@@ -128,6 +129,74 @@ def rank_preservation(ctx: RunContext) -> Outcome:
     return Outcome(Verdict.SUPPORTED, evidence,
                    f"σ₃, σ₄ < 1e-45 at every step to t = {T} on {len(runs)} instance(s); "
                    "σ₂ stays positive")
+
+
+def _stack(U: Any, V: Any, A: Any) -> Any:
+    return A.asarray(np.concatenate([np.asarray(U, dtype=object), np.asarray(V, dtype=object)]))
+
+
+@claim(
+    "eftekhari2021.flow-rank-preservation-asymmetric",
+    paper="eftekhari2021",
+    source="papers.md §1.3 E2 [DER]",
+    statement="Along the gradient flow of f(U, V) = ½‖UVᵀ − Σ‖²_F (a function of UVᵀ), "
+              "d/dt [U; V] = −[[0, G], [Gᵀ, 0]][U; V] with G = UVᵀ − Σ, so rank [U; V] is "
+              "constant — but rank U and rank V separately are not: from [U; V](0) of rank 2 "
+              "(r = 3) with rank U(0) = 1, σ₃([U; V]) stays 0 while σ₂(U) becomes positive.",
+    latex=r"\tfrac{d}{dt}\begin{bmatrix}U\\V\end{bmatrix} = -\begin{bmatrix}0&G\\G^\top&0"
+          r"\end{bmatrix}\begin{bmatrix}U\\V\end{bmatrix} \Rightarrow \operatorname{rank}"
+          r"[U;V](t) = \operatorname{rank}[U;V](0)",
+    hypotheses=[
+        Hypothesis("rank-deficient-start", "rank [U; V](0) = 2 < r = 3",
+                   "a full-rank start (third column of size 1e-3): σ₃([U; V]) > 0"),
+    ],
+    conclusion="max over recorded steps of σ₃([U; V]) < 1e-45 at 50 digits and min σ₂([U; V]) "
+               "> 1e-10, while rank U(0) = 1 (exact) and σ₂(U(T)) > 1e-10",
+    expected=Verdict.SUPPORTED,
+    tags=("flow", "rank"),
+)
+def rank_preservation_asymmetric(ctx: RunContext) -> Outcome:
+    T = 2 if ctx.quick else 10
+    Sigma = random_rational(4, 3, 61, den=2, span=4)
+    q = AsymmetricMF(strings(Sigma), 3)
+    u = random_rational(4, 1, 62)
+    Wu = sp.Matrix.hstack(u, 2 * u, sp.zeros(4, 1))          # rank U(0) = 1
+    Wv = sp.Matrix.hstack(random_rational(3, 2, 63), sp.zeros(3, 1))
+    if ctx.dropping("rank-deficient-start"):
+        Wu[:, 2] = random_rational(4, 1, 64, den=1000)
+        Wv[:, 2] = random_rational(3, 1, 65, den=1000)
+    Q = cayley_orthogonal(3, 66)
+    U0, V0 = Wu * Q, Wv * Q
+    res = integrate(q, {"U": strings(U0), "V": strings(V0)}, [T], dps=DPS)
+    A = res.arith
+    worst_missing, least_kept = A.ctx.zero, A.ctx.inf
+    for _t, st, _e in res.trajectory:
+        sv = singular_values(_stack(st["U"], st["V"], A), A)
+        worst_missing = max(worst_missing, sv[2])
+        least_kept = min(least_kept, sv[1])
+    rank_u0 = U0.rank()  # exact (SymPy, rational entries)
+    sv_uT = singular_values(res.final.state["U"], A)
+    tiny, small = A.const(SIGMA_TOL), A.const(sp.Rational(1, 10**10))
+    kept_ok = worst_missing < tiny and least_kept > small
+    u_rank_changes = rank_u0 == 1 and sv_uT[1] > small
+    evidence = {"dps": DPS, "tolerance": str(SIGMA_TOL), "instances": 1, "T": T,
+                "Sigma": strings(Sigma), "rank_stack_0": 3 if ctx.dropping(
+                    "rank-deficient-start") else 2,
+                "max_sigma3_stack": mp_str(worst_missing), "min_sigma2_stack": mp_str(least_kept),
+                "rank_U0_exact": int(rank_u0), "sigma2_U_at_T": mp_str(sv_uT[1]),
+                "steps": res.steps, "error_estimate": mp_str(res.final.error_estimate),
+                "method": "adaptive Taylor flow (mfverify.flow.integrate), sigma from mpmath "
+                          "svd_r of [U; V] at every step"}
+    if not kept_ok:
+        return Outcome(Verdict.REFUTED, evidence,
+                       f"σ₃([U; V]) reached {mp_str(worst_missing)}: rank [U; V] not preserved "
+                       "(hypothesis dropped: the start has full rank)")
+    if not u_rank_changes:
+        return Outcome(Verdict.INCONCLUSIVE, evidence,
+                       "rank [U; V] preserved, but this instance does not show rank U changing")
+    return Outcome(Verdict.SUPPORTED, evidence,
+                   f"σ₃([U; V]) < 1e-45 at every step to t = {T}; rank U rose from 1 to "
+                   f"{2 if sv_uT[2] < tiny else 3} (σ₂(U) = {mp_str(sv_uT[1])})")
 
 
 @lru_cache(maxsize=4)

@@ -30,7 +30,7 @@ import sympy as sp
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
 from mfverify.errors import UnsupportedError
 
-__all__ = ["check_rank_one", "check_rip_half", "no_spurious_minimum"]
+__all__ = ["check_rank_one", "check_rip_half", "exact_sign", "no_spurious_minimum"]
 
 HALF = sp.Rational(1, 2)
 LANDSCAPE_BUDGET = 60.0
@@ -72,6 +72,32 @@ def _num(e: Any, digits: int = 6) -> str:
     return f"{text} ≈ {dec}"
 
 
+def exact_sign(e: Any) -> int | None:
+    """The sign (-1, 0, 1) of an exact real number, decided exactly; ``None`` if SymPy cannot.
+
+    Never guesses from a rounded value: zero is decided exactly (rational arithmetic, or the
+    minimal polynomial of an algebraic number), and a nonzero number's sign comes from SymPy's
+    sign determination (adaptive-precision evaluation, which for a nonzero algebraic number
+    terminates with the correct sign). ``sympy.nsimplify`` is deliberately not used: it snaps
+    numbers within 1e-15 of a simple fraction to that fraction (1/2 − √2·10⁻²⁰ becomes 1/2).
+    """
+    e = sp.sympify(e)
+    if e.is_Rational:
+        return 1 if e > 0 else (-1 if e < 0 else 0)
+    if e.is_zero:
+        return 0
+    if e.is_positive:
+        return 1
+    if e.is_negative:
+        return -1
+    try:
+        if e.is_algebraic and sp.minimal_polynomial(e, sp.Dummy("x")).is_Symbol:
+            return 0
+    except (NotImplementedError, ValueError, sp.polys.polyerrors.NotAlgebraic):
+        pass
+    return None
+
+
 def check_rip_half(problem: Any) -> tuple[bool | None, str]:
     """Hypothesis ``rip-half``: δ₂(A) < 1/2, exactly or from certified bounds."""
     if not _is_sensing(problem):
@@ -81,16 +107,21 @@ def check_rip_half(problem: Any) -> tuple[bool | None, str]:
 
     ri = restricted_isometry(problem, order=2)
     if ri.kind == "exact" and ri.value is not None:
-        d = sp.nsimplify(ri.value) if not ri.value.is_Rational else ri.value
+        d = ri.value
         diff = HALF - d
-        holds = bool(diff > 0)
-        rel = "<" if holds else (">" if diff < 0 else "=")
+        sign = exact_sign(diff)
+        if sign is None:  # pragma: no cover - SymPy could not decide the sign
+            return None, (f"δ₂ {_num(d)} (exact, order {ri.order}): the sign of 1/2 − δ₂ could "
+                          "not be decided exactly, so the hypothesis is undetermined")
+        holds = sign > 0
+        rel = "<" if sign > 0 else (">" if sign < 0 else "=")
+
         def eq(e: Any, digits: int = 6) -> str:
             t = _num(e, digits)
             return t if t.startswith("≈") else f"= {t}"
 
         return holds, (f"δ₂ {eq(d)} (exact, order {ri.order}) {rel} 1/2; margin "
-                       f"1/2 − δ₂ {eq(sp.nsimplify(diff), 3)}")
+                       f"1/2 − δ₂ {eq(diff, 3)}")
     lo, hi = ri.lower, ri.upper
     text = (f"δ₂ ∈ [{_num(lo)}, {_num(hi)}] (certified bounds, order {ri.order})")
     if hi < HALF:

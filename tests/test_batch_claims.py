@@ -92,7 +92,9 @@ def test_procrustes_distance_formula() -> None:
 def test_lemma_3_2_hypothesis(d: int, data: st.DataObject) -> None:
     sig = data.draw(ms.well_conditioned_spectra(d, cond=20.0, top=1.0))
     Q1 = data.draw(ms.orthogonal_matrices(d))
-    u = data.draw(ms.well_conditioned_spectra(d, cond=1e4, top=2.0))  # σ₁(S) <= 2σ₁
+    # σ₁ := σ₁(Σ) = sig[0]; the hypothesis σ₁(S) <= 2σ₁ bounds S's spectrum by 2·sig[0]
+    u = data.draw(ms.well_conditioned_spectra(d, cond=1e4, top=2.0 * float(sig[0])))
+    assert u[0] <= 2 * sig[0] and u[-1] > 0  # S ≻ 0 within the lemma's hypotheses
     Q2 = data.draw(ms.orthogonal_matrices(d))
     beta = data.draw(st.floats(0.01, 0.99))
     eta = beta / (8 * sig[0]) * data.draw(st.floats(0.01, 1.0))
@@ -110,7 +112,9 @@ def test_lemma_3_3_hypothesis(d: int, data: st.DataObject) -> None:
     sig = data.draw(ms.well_conditioned_spectra(d, cond=20.0, top=1.0))
     Q1 = data.draw(ms.orthogonal_matrices(d))
     neg = data.draw(st.integers(0, d))
-    p = data.draw(ms.well_conditioned_spectra(d, cond=1e4, top=2.0, negative=neg))
+    p = data.draw(ms.well_conditioned_spectra(d, cond=1e4, top=2.0 * float(sig[0]),
+                                              negative=neg))
+    assert np.max(np.abs(p)) <= 2 * sig[0]  # ‖P‖ <= 2σ₁ with σ₁ := σ₁(Σ) = sig[0]
     Q2 = data.draw(ms.orthogonal_matrices(d))
     beta = data.draw(st.floats(0.01, 0.99))
     eta = beta / (8 * sig[0]) * data.draw(st.floats(0.01, 1.0))

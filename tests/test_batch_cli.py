@@ -76,3 +76,49 @@ def test_sweep_bad_options_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_parse_generator_defaults() -> None:
     prob, data, params = parse_generator("gen:symmetric?n=7&B=3")
     assert data["M"].shape == (3, 7, 7) and prob.r == 7 and params["kind"] == "symmetric"
+
+
+# -- regressions (acceptance audit) -----------------------------------------------------------
+
+
+def test_generator_without_B_uses_its_default(capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: the generator's default B = 10 was not passed on, so every generator
+    source without an explicit B failed with a ShapeError (B = 1 vs 10 instances)."""
+    out = _json(capsys, ["sweep", "gen:symmetric?n=4", "--inits", "2", "--max-iter", "5",
+                         "--json"])
+    assert out["B"] == 10 and out["runs"] == 20
+    out = _json(capsys, ["sweep", "gen:asymmetric?m=4&n=3&rank=2", "--inits", "1",
+                         "--max-iter", "5", "--json"])
+    assert out["B"] == 10 and out["generator"]["seed"] == 0
+
+
+@pytest.mark.parametrize("source", [
+    "gen:symmetric?n=3&seed=-1", "gen:symmetric?&&", "gen:symmetric?n",
+    "gen:symmetric?n=5&cond=inf", "gen:symmetric?n=5&top=inf", "gen:asymmetric?m=5&cond=inf",
+    "gen:asymmetric?m=5&top=nan", "gen:symmetric?n=2000&B=1000000",
+])
+def test_sweep_more_bad_generators_exit_2(source: str,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: these were internal errors (exit 3) or printed a RuntimeWarning first."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would become an internal error (exit 3)
+        assert main(["sweep", source, "--inits", "1", "--max-iter", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mfverify: error:") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("extra", [
+    ["--seed", "-3"], ["--method", "gradient_flow", "--t-final", "nan"],
+    ["--method", "gradient_flow", "--t-final", "inf"], ["--gtol", "nan"], ["--gtol", "-1"],
+    ["--ftol", "nan"], ["--delta", "nan"], ["--alpha", "inf"],
+])
+def test_sweep_more_bad_options_exit_2(extra: list[str],
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: a negative seed was an internal error; NaN/inf times and tolerances ran
+    silently (0 iterations, or a test that can never pass)."""
+    assert main(["sweep", "gen:symmetric?n=3&B=2", "--inits", "1", "--max-iter", "2",
+                 *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mfverify: error:") and err.count("\n") == 1

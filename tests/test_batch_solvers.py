@@ -218,3 +218,26 @@ def test_history_keeps_divergence_visible_and_fills_after_stop() -> None:
     assert not np.all(np.isfinite(f[1, 0])) or np.max(f[1, 0]) > 1e6
     stop = int(res.iterations[0, 0])
     assert np.all(f[0, 0, stop:] == f[0, 0, stop])
+
+
+def test_validation_regressions() -> None:
+    """Regression (acceptance audit): non-finite flow times, NaN tolerances and thresholds, and
+    a non-symmetric batched M for SymmetricMF (whose closed-form gradient assumes M = Mᵀ) were
+    accepted silently."""
+    from mfverify.errors import SymmetryError
+
+    prob, inst = _sym()
+    x0 = small_random(prob, 3, 1, 0.1)
+    for t_eval in ([0.0, np.nan], [0.0, np.inf]):
+        with pytest.raises(InputError):
+            gradient_flow(prob, x0, t_eval, data=inst.data)
+    for kw in ({"gtol": np.nan}, {"ftol": -1.0}, {"thresholds": (np.nan,)}):
+        with pytest.raises(InputError):
+            gd(prob, x0, data=inst.data, max_iter=2, **kw)
+    M = inst.M.copy()
+    M[1, 0, 1] += 1e-3
+    with pytest.raises(SymmetryError):
+        gd(prob, x0, data={"M": M}, max_iter=2)
+    with pytest.raises(SymmetryError):
+        gradient_flow(prob, x0, [0.0, 1.0], data={"M": M})
+    gd(prob, x0, data=inst.data, max_iter=2)  # exactly symmetric data is accepted

@@ -156,3 +156,18 @@ def test_check_drop_changes_verdict(capsys: pytest.CaptureFixture[str]) -> None:
     (c,) = out["claims"]
     assert c["dropped"] == ["exact-rank"]
     assert c["verdict"] == "REFUTED"
+
+
+def test_check_table_marks_expected_refutations(capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: an expected refutation (a misprinted equation) was shown as a bare REFUTED
+    with an empty note; the acceptance asks that it be shown as expected."""
+    from mfverify.cli import main
+
+    rc = main(["check", "yedu2021.eq12-as-printed", "yedu2021.eq12-corrected"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    row = next(line for line in out.splitlines() if line.startswith("yedu2021.eq12-as-printed"))
+    assert "REFUTED" in row and "expected REFUTED" in row
+    other = next(line for line in out.splitlines() if line.startswith("yedu2021.eq12-corrected"))
+    assert "expected" not in other
+    assert "1 REFUTED (1 as expected)" in out

@@ -221,6 +221,10 @@ def test_certify_cli_exit_codes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "REJECTED" in out
     assert main(["certify", str(tmp_path / "missing.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    # regression: a directory was reported as "does not exist"
+    assert main(["certify", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
     assert main(["certify", "--json", str(path)]) == 0
     assert json.loads(capsys.readouterr().out)["verdict"] == "PROVED"
 

@@ -71,3 +71,12 @@ def test_console_script_no_traceback() -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "SpecError" in proc.stderr
+
+
+def test_argparse_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: argparse used to print the whole usage text before its error line."""
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--profile", "slow"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mfverify: error:")

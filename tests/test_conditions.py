@@ -77,6 +77,34 @@ def test_wrong_problem_kind_fails_rank_one_and_rip_undetermined() -> None:
     assert res.all_hold is False and res.conclusion is None
 
 
+def test_rip_half_sign_is_exact_not_snapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: an exact irrational δ₂ just below 1/2 was passed through ``nsimplify``,
+    which snapped 1/2 − √2·10⁻²⁰ to 1/2 and reported "δ₂ = 1/2 (exact) ... fails"."""
+    import sympy as sp
+
+    import mfverify.problems.sensing as sensing
+    from mfverify.problems.sensing import zsl_family
+    from proofs_checks.related_rip import check_rip_half, exact_sign
+
+    tiny = sp.sqrt(2) / 10**20
+    assert exact_sign(sp.Rational(1, 2) - (sp.Rational(1, 2) - tiny)) == 1
+    assert exact_sign(sp.Rational(1, 2) - (sp.Rational(1, 2) + tiny)) == -1
+    assert exact_sign(sp.sqrt(8) - 2 * sp.sqrt(2)) == 0
+
+    class _RI:
+        kind, order, lower, upper = "exact", 2, None, None
+
+        def __init__(self, value: sp.Expr) -> None:
+            self.value = value
+
+    for value, want in ((sp.Rational(1, 2) - tiny, True), (sp.Rational(1, 2) + tiny, False)):
+        monkeypatch.setattr(sensing, "restricted_isometry",
+                            lambda problem, order=2, _v=value: _RI(_v))
+        holds, margin = check_rip_half(zsl_family("9/20"))
+        assert holds is want, margin
+        assert ("< 1/2" if want else "> 1/2") in margin
+
+
 # -- O(·) constants are reported as unspecified ------------------------------------------------
 
 
@@ -123,6 +151,11 @@ def test_eftekhari_rank_and_residual(capsys: pytest.CaptureFixture[str]) -> None
     assert st["near-feasible"]["status"] == "holds"  # exactly feasible
     assert out["conclusion"]["verdict"] == "SUPPORTED"
     assert out["conclusion"]["evidence"]["final_relative_residual"] <= 0.05
+    # regression: a float64 eigenvalue test was worded "certified global ... (λ_min S = -5.6e-17
+    # >= 0)"; it is numerical evidence and the rank may drop in the limit (rank <= k, E1)
+    summary = out["conclusion"]["summary"]
+    assert "certified" not in summary and "float64" in summary and "not a certificate" in summary
+    assert "rank stayed <= 1" in summary
     assert rc == 0
     weak = spec.replace('"rho": 100', '"rho": 1')  # limit infeasible by 1/(2ρ) = 0.5
     rc = main(["conditions", "eftekhari2021.theorem-conditions", weak,

@@ -206,3 +206,15 @@ def test_targets_full_budget(seed):
     for name in ("zsl-spurious-min", "unbalanced-saddles", "constrained-ssp"):
         res = TARGETS[name](budget=300, seed=seed)
         assert res.certified, (name, seed, res.reason)
+
+
+def test_cli_counterexample_unwritable_out_exits_2_before_searching(tmp_path, capsys):
+    """Regression: --out in a missing directory crashed with an internal error (exit 3) after
+    the search; it is now bad input, rejected up front (exit 2, one line)."""
+    for out in (tmp_path / "no-such-dir" / "c.json", tmp_path):
+        rc = main(["counterexample", "li2019.balanced-saddle-curvature", "--drop", "balanced",
+                   "--out", str(out), "--quiet"])
+        assert rc == 2
+        err = capsys.readouterr().err
+        assert err.startswith("mfverify: error: InputError: --out") and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1

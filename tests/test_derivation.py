@@ -354,3 +354,23 @@ def test_custom_problem_declares_nothing_so_the_declaration_decides() -> None:
     M = res.counterexample["point"]["M"]
     assert M[0][1] != M[1][0]
     assert res.counterexample["claimed"] != res.counterexample["true"]
+
+
+def test_regression_floats_in_a_callable_never_prove() -> None:
+    """A callable computing with floats (1.0 * ...) used to be PROVED through SymPy's Float
+    arithmetic; floats are now taken at their exact binary values and never give PROVED."""
+    res = check_gradient(SYM, lambda X, M: 1.0 * ((X @ X.T - M) @ X), sizes="1..2")
+    assert res.verdict == "INCONCLUSIVE"
+    assert any("floating-point" in n for n in res.notes)
+    n, r = sp.symbols("n r", integer=True, positive=True)
+    X, M = sp.MatrixSymbol("X", n, r), sp.MatrixSymbol("M", n, n)
+    assert check_gradient(SYM, sp.Float(1.0) * (X * X.T - M) * X,
+                          sizes="1..2").verdict == "INCONCLUSIVE"
+    # a float that differs from the truth is still refuted, with exact values
+    bad = check_gradient(SYM, lambda X, M: 1.0000000000000002 * ((X @ X.T - M) @ X),
+                         sizes="1..2")
+    assert bad.verdict == "REFUTED"
+    assert sp.Rational(bad.counterexample["claimed"]) == \
+        sp.Rational(1.0000000000000002) * sp.Rational(bad.counterexample["true"])
+    ident = check_identity(("X*1", lambda X: X * 1.0), declare={"X": "n x n"}, sizes="1..2")
+    assert ident.verdict == "INCONCLUSIVE"

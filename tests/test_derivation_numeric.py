@@ -48,6 +48,10 @@ def test_hessian_at_zero_has_slope_four_and_passes() -> None:
     res = check_hessian(SYM, HESS, numeric=True, size=BIG, at="zero")
     assert res.verdict == "SUPPORTED"
     assert res.checks[0].slope > 3.5  # the cubic term vanishes at X = 0
+    # and a wrong Hessian is still caught there (at X = 0 it is -1.03 <M, D Dᵀ>)
+    bad = check_hessian(SYM, "1.03*(1/2*norm(X*D.T + D*X.T)^2 + inner(X*X.T - M, D*D.T)) "
+                             "in D", numeric=True, size=BIG, at="zero")
+    assert bad.verdict == "REFUTED"
 
 
 def test_hessian_at_random_points() -> None:
@@ -136,3 +140,27 @@ def test_gradient_hessian_consistency() -> None:
                         gradient="2*(X*X.T - M)*X")
     assert bad.verdict == "REFUTED"
     assert "inconsistent" in bad.counterexample["entry"]
+
+
+# ---------------------------------------------------------------------------------------------
+# regressions
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unit", [1e-30, 1e15])
+def test_regression_verdict_at_zero_does_not_depend_on_the_units_of_the_data(unit: float
+                                                                           ) -> None:
+    """At X = 0 the sweep was centred on 1/‖d‖ whatever the data's units: with M of size 10¹⁵
+    every change of f(hD) stayed below the rounding of f(0) = ¼‖M‖² (a 3%-wrong Hessian was
+    SUPPORTED as an 'exact model'), and with M of size 10⁻³⁰ the sweep missed the quadratic
+    regime and float32 underflow inflated the noise estimate (the wrong Hessian passed with
+    slope 4)."""
+    rng = np.random.default_rng(1)
+    M = rng.standard_normal((20, 20))
+    p = SymmetricMF((unit * (M + M.T) / 2).tolist(), rank=3)
+    good = check_hessian(p, HESS, numeric=True, at="zero")
+    bad = check_hessian(p, "1.03*(1/2*norm(X*D.T + D*X.T)^2 + inner(X*X.T - M, D*D.T)) in D",
+                        numeric=True, at="zero")
+    assert good.verdict == "SUPPORTED"
+    assert bad.verdict == "REFUTED"
+    assert "103/100" in bad.diagnosis

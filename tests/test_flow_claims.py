@@ -26,3 +26,17 @@ def test_scalar_tightness_needs_a_nonzero_start() -> None:
                     RunContext(dropped=frozenset({"nonzero-start"})))
     assert res.verdict is Verdict.REFUTED
     assert res.evidence["exactly_stationary"] and not res.evidence["event_fired"]
+
+
+def test_asymmetric_rank_preservation_e2() -> None:
+    """E2: rank [U; V] is conserved (σ₃ < 1e-45 at 50 digits), rank U alone is not."""
+    res = run_claim(get_claim("eftekhari2021.flow-rank-preservation-asymmetric"))
+    assert res.error is None
+    assert res.verdict is Verdict.SUPPORTED, res.summary
+    assert res.evidence["rank_U0_exact"] == 1
+    assert float(res.evidence["max_sigma3_stack"]) < 1e-45
+    assert float(res.evidence["sigma2_U_at_T"]) > 1e-10
+    dropped = run_claim(get_claim("eftekhari2021.flow-rank-preservation-asymmetric"),
+                        RunContext(dropped=frozenset({"rank-deficient-start"})))
+    assert dropped.verdict is Verdict.REFUTED
+    assert float(dropped.evidence["max_sigma3_stack"]) > 1e-6

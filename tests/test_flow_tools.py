@@ -218,3 +218,28 @@ def test_progress_callback_reaches_the_end() -> None:
               progress=lambda t, end: seen.append((t, end)))
     assert seen and seen[-1][0] == seen[-1][1] == 3
     assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+
+
+def test_cli_flow_map_reports_time_k_eta_and_invariants_key(capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    """Regression: the maps' JSON put the iteration count in "t" (t = 10 for 10 steps of 1/10);
+    "t" is now the flow time k·η, exact, and "invariants" is always present."""
+    rc = main(["flow", SPEC, "--x0", '{"X": [["1/10"], ["1/10"]]}', "--method", "gd",
+               "--step", "0.1", "--iterations", "10,25", "--dps", "20", "--json"])
+    assert rc == 0
+    pts = json.loads(capsys.readouterr().out)["points"]
+    assert [(p["iteration"], p["t"]) for p in pts] == [(10, "1"), (25, "5/2")]
+    assert all(p["invariants"] == {} for p in pts)
+    rc = main(["flow", SPEC, "--x0", '{"X": [["1/10"], ["1/10"]]}', "--times", "1", "--json"])
+    assert rc == 0
+    assert json.loads(capsys.readouterr().out)["points"][0]["invariants"] == {}
+
+
+def test_cli_flow_huge_initial_state_is_a_typed_error(capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    """Regression: an initial state beyond the float64 range crashed the step-size control with
+    OverflowError (exit 3); it is now an UnsupportedError with a one-line message (exit 2)."""
+    rc = main(["flow", SPEC, "--x0", '{"X": [["1e400"], [1]]}', "--times", "1"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "UnsupportedError" in err and "float64 range" in err and "Traceback" not in err

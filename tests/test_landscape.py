@@ -131,9 +131,36 @@ def test_zsl_family() -> None:
 
 def test_budget_exceeded_is_inconclusive_with_partial_results() -> None:
     p = SymmetricMF([[4, 1, 0, 0], [1, 3, 0, 1], [0, 0, 2, 0], [0, 1, 0, 1]], rank=2)
-    L = landscape(p, budget=1.0)
+    L = landscape(p, budget=3.0)
     assert not L.complete and L.status == "INCONCLUSIVE"
-    assert "budget" in L.reason
+    assert "budget" in L.reason and L.global_min_value is None
+    # whatever was found is genuine: every partial component is an exact stationary point
+    grad = p.gradient
+    for c in L.components:
+        g = p.grad(c.representative, "exact")["X"]
+        assert all(sp.simplify(v) == 0 for v in g.reshape(-1)), grad
+    assert L.to_json()["status"] == "INCONCLUSIVE"
+
+
+def test_partial_points_survive_a_budget_overrun() -> None:
+    from mfverify.errors import BudgetExceeded
+    from mfverify.symbolic.stationary import Budget, solve_polynomial_system
+
+    x, y = sp.symbols("x y")
+    eqs = [x * (x - 1) * (x - 2), y * (y - 1)]
+
+    class _Stop(Budget):
+        calls = 0
+
+        def check(self, what: str = "") -> None:
+            type(self).calls += 1
+            if type(self).calls > 12:
+                raise BudgetExceeded("stop")
+
+    with pytest.raises(BudgetExceeded) as info:
+        solve_polynomial_system(eqs, [x, y], _Stop(None))
+    partial = info.value.partial  # type: ignore[attr-defined]
+    assert 0 < len(partial.points) < 6
 
 
 def test_json_round_trip() -> None:

@@ -304,3 +304,11 @@ def test_cli_sensing_b_wrong_length(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", spec]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mfverify: error: ShapeError:") and len(err.strip().splitlines()) == 1
+
+
+def test_inline_json_list_spec_is_reported_as_not_an_object() -> None:
+    """Regression: inline JSON that is a list was reported as a missing spec file."""
+    with pytest.raises(SpecError, match="must be a JSON object"):
+        load_spec("[1, 2]")
+    with pytest.raises(SpecError, match="must be a JSON object"):
+        load_spec('  [{"problem": "symmetric"}]')

@@ -65,7 +65,7 @@ def test_scale_is_explicit() -> None:
 
 # -- closed forms ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("n,r", [(1, 1), (2, 1), (2, 2), (3, 2)])
+@pytest.mark.parametrize("n,r", [(1, 1), (2, 1), (2, 2), (3, 1), (3, 2), (3, 3)])
 def test_symmetric_closed_forms_exact(n: int, r: int) -> None:
     p = SymmetricMF(np.eye(n, dtype=int), r)
     res = check_closed_forms(p, {"M": symbolic_matrix("M", n, n, symmetric=True),
@@ -91,6 +91,28 @@ def test_asymmetric_balanced_closed_forms_exact() -> None:
                                  "scale": sp.Symbol("c", positive=True),
                                  "balance": sp.Symbol("b", positive=True)})
     assert res.ok
+
+
+@pytest.mark.parametrize("m,n,r", [(3, 3, 1), (1, 3, 3), (3, 1, 2)])
+@pytest.mark.parametrize("balanced", [False, True])
+def test_asymmetric_closed_forms_exact_more_sizes(m: int, n: int, r: int,
+                                                  balanced: bool) -> None:
+    p = AsymmetricMF(np.zeros((m, n), dtype=int), r, balance=1 if balanced else 0)
+    data = {"Sigma": symbolic_matrix("S", m, n), "scale": sp.Symbol("c", positive=True)}
+    if balanced:
+        data["balance"] = sp.Symbol("b", positive=True)
+    assert check_closed_forms(p, data).ok
+
+
+@pytest.mark.slow
+def test_asymmetric_closed_forms_all_sizes_full_profile() -> None:
+    """Every (m, n, r) with m, n, r <= 3 (the quick profile of the claim checks (m+n)r <= 8)."""
+    from mfverify.claims import RunContext, get_claim, run_claim
+
+    res = run_claim(get_claim("foundations.asymmetric-closed-forms"),
+                    RunContext(profile="full"))
+    assert res.verdict.name == "PROVED", res.summary
+    assert len(res.evidence["sizes_checked"]) == 2 * 22  # r <= max(m, n), balance 0 and b
 
 
 def _taylor_slopes(problem, x: dict, v: dict) -> tuple[float, float]:

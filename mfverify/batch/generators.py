@@ -42,6 +42,13 @@ def _check_sizes(**sizes: int) -> None:
             raise InputError(f"{name} must be a positive integer, got {v!r}")
 
 
+def _check_cond_top(cond: float, top: float) -> None:
+    # the comparisons are False for NaN; infinite values would give 0 or ∞ eigenvalues
+    if not (1 <= cond < np.inf and 0 < top < np.inf):
+        raise InputError(f"need finite cond >= 1 and finite top > 0, got cond={cond}, "
+                         f"top={top}")
+
+
 def haar_orthogonal(rng: np.random.Generator, B: int, n: int) -> np.ndarray:
     """B Haar-distributed n×n orthogonal matrices (QR of a Gaussian with the sign fix)."""
     G = rng.standard_normal((B, n, n))
@@ -64,8 +71,7 @@ def spectrum(n: int, kind: str = "psd", *, rank: int | None = None, cond: float 
     _check_sizes(n=n)
     if kind not in SPECTRA:
         raise InputError(f"spectrum must be one of {SPECTRA}, got {kind!r}")
-    if not (cond >= 1 and top > 0):
-        raise InputError(f"need cond >= 1 and top > 0, got cond={cond}, top={top}")
+    _check_cond_top(cond, top)
     k = n if rank is None else rank
     if kind != "psd" and rank is None:
         k = max(1, n // 2)
@@ -155,8 +161,7 @@ def rectangular_instances(B: int, m: int, n: int, *, rank: int,
         if s.shape != (rank,) or np.any(s <= 0) or not np.all(np.isfinite(s)):
             raise InputError(f"singular_values must be {rank} positive finite numbers")
     else:
-        if cond < 1 or top <= 0:
-            raise InputError(f"need cond >= 1 and top > 0, got cond={cond}, top={top}")
+        _check_cond_top(cond, top)
         s = top * np.geomspace(1.0, 1.0 / cond, rank)
     rng = np.random.default_rng(seed)
     U = haar_orthogonal(rng, B, m)[:, :, :rank]
@@ -181,8 +186,7 @@ def ground_truths(B: int, n: int, rank: int, *, cond: float = 1.0, top: float = 
     _check_sizes(B=B, n=n, rank=rank)
     if rank > n:
         raise RankError(f"rank must be <= n = {n}, got {rank}")
-    if cond < 1 or top <= 0:
-        raise InputError(f"need cond >= 1 and top > 0, got cond={cond}, top={top}")
+    _check_cond_top(cond, top)
     s = top * np.geomspace(1.0, 1.0 / cond, rank)
     rng = np.random.default_rng(seed)
     X = haar_orthogonal(rng, B, n)[:, :, :rank] * s

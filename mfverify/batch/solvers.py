@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..arith import NumpyArith
-from ..errors import InputError, ShapeError, UnsupportedError
+from ..errors import InputError, ShapeError, SymmetryError, UnsupportedError
 from ..problems.base import Point, Problem
 
 __all__ = [
@@ -228,9 +228,19 @@ def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
         if lead != (B,):
             raise ShapeError(f"batched data {name!r} must have shape (B={B}, *{dshape}), got "
                              f"{arr.shape}")
+        if name in _SYMMETRIC_DATA.get(getattr(problem, "kind", ""), ()) and not np.array_equal(
+                arr, np.swapaxes(arr, -1, -2)):
+            raise SymmetryError(f"batched data {name!r} must be exactly symmetric (each "
+                                f"{dshape[0]}×{dshape[1]} matrix equal to its transpose) for a "
+                                f"{type(problem).__name__}; symmetrize it, e.g. (M + Mᵀ)/2")
         d[name] = np.ascontiguousarray(arr.reshape(B, 1, *dshape))
         batched.add(name)
     return A, x, d, batched, B, K
+
+
+#: Problem kind -> data names that must be symmetric matrices (the closed forms assume it; the
+#: problem's constructor checks its own data, batched overrides are checked here).
+_SYMMETRIC_DATA: dict[str, tuple[str, ...]] = {"symmetric": ("M",)}
 
 
 def _blocks(B: int, K: int, x: Point, d: Mapping[str, Any], batched: set[str],
@@ -419,6 +429,10 @@ def _common(problem: Problem, x0: Any, data: Any, dtype: Any, step: Any, max_ite
         raise InputError(f"max_iter must be a non-negative integer, got {max_iter!r}")
     if record_every < 0 or check_every < 1:
         raise InputError("record_every must be >= 0 and check_every >= 1")
+    if not (gtol >= 0 and ftol >= 0):  # also rejects NaN
+        raise InputError(f"gtol and ftol must be >= 0, got gtol={gtol}, ftol={ftol}")
+    if any(not (t >= 0) for t in thresholds):
+        raise InputError(f"thresholds δ must be numbers >= 0, got {list(thresholds)}")
     rule = step if isinstance(step, Armijo) else None
     if rule is None:
         eta = _per_run(step, B, K, "step", A.dtype)
@@ -716,8 +730,9 @@ def gradient_flow(problem: Problem, x0: Mapping[str, Any] | np.ndarray, t_eval: 
     Ẋ = (M − XXᵀ)X.
     """
     te = np.asarray(t_eval, dtype=np.float64)
-    if te.ndim != 1 or te.size == 0 or np.any(np.diff(te) <= 0) or te[0] < 0:
-        raise InputError("t_eval must be a non-empty increasing sequence of times >= 0")
+    if (te.ndim != 1 or te.size == 0 or not np.all(np.isfinite(te))
+            or np.any(np.diff(te) <= 0) or te[0] < 0):
+        raise InputError("t_eval must be a non-empty increasing sequence of finite times >= 0")
     if not (rtol > 0 and atol >= 0 and h0 > 0 and max_steps >= 1):
         raise InputError("need rtol > 0, atol >= 0, h0 > 0 and max_steps >= 1")
     A, x, d, batched, B, K = _prepare(problem, x0, data, dtype)

@@ -140,6 +140,9 @@ def load_certificate(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
         doc = dict(source)
     else:
         p = Path(source)
+        if p.is_dir():
+            raise CertificateFormatError(f"certificate path {str(source)!r} is a directory; "
+                                         "expected a certificate file (JSON)")
         if not p.is_file():
             raise CertificateFormatError(f"certificate file {str(source)!r} does not exist")
         if p.stat().st_size > MAX_CERT_BYTES:

@@ -17,6 +17,7 @@ import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .. import __version__
 from ..errors import MfverifyError
@@ -32,14 +33,22 @@ def _command_modules() -> list[object]:
     return mods
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``mfverify: error: ...`` and exit 2, no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        self.exit(2, f"mfverify: error: {text} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mfverify",
         description="Verify theorem conditions, generate counterexamples and check hand "
         "derivations for low-rank matrix factorization landscapes.",
     )
     parser.add_argument("--version", action="version", version=f"mfverify {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for mod in _command_modules():
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION",
                                                                           mod.HELP))

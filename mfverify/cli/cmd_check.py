@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..claims import RunContext, run_claims, select, summarize
+from ..claims import RunContext, Verdict, run_claims, select, summarize
 from ..claims.registry import load_user_module
 from ..errors import InputError
 from .common import print_json, table
@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         rows = []
         for r in results:
             note = "" if r.as_expected else f"(expected {r.claim.expected})"
+            if r.as_expected and r.verdict is Verdict.REFUTED:
+                note = "expected REFUTED"  # a registered refutation (e.g. a misprint)
             if r.dropped:
                 note = f"dropped: {', '.join(r.dropped)}"
             if r.error:
@@ -85,7 +87,11 @@ def run(args: argparse.Namespace) -> int:
                          r.summary[:90]])
         print(table(rows, ["claim", "verdict", "time", "note", "summary"]))
         c = summary["counts"]
+        expected_ref = sum(1 for r in results
+                           if r.as_expected and r.verdict is Verdict.REFUTED)
+        refuted = f"{c['REFUTED']} REFUTED" + (f" ({expected_ref} as expected)"
+                                               if expected_ref else "")
         print(f"\n{summary['total']} claims: {c['PROVED']} PROVED, {c['SUPPORTED']} SUPPORTED, "
-              f"{c['REFUTED']} REFUTED, {c['INCONCLUSIVE']} INCONCLUSIVE; "
+              f"{refuted}, {c['INCONCLUSIVE']} INCONCLUSIVE; "
               f"{summary['errors']} errored")
     return 1 if summary["failed"] else 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..errors import InputError
 from .common import print_json
@@ -44,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.budget > 0 or args.budget > 86400:
         raise InputError(f"--budget must be a positive number of seconds (<= 86400), got "
                          f"{args.budget}")
+    if args.out:
+        out_dir = Path(args.out).resolve().parent
+        if Path(args.out).is_dir() or not out_dir.is_dir():
+            raise InputError(f"--out {args.out!r}: cannot write a certificate there; expected a "
+                             "file path in an existing directory")
     target = CLAIM_TARGETS[(args.claim, args.drop)]
 
     def progress(text: str) -> None:
@@ -53,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
     result = run_target(target, budget=args.budget, seed=args.seed, progress=progress)
     written: list[str] = []
     if args.out and result.certificate is not None and result.certified:
-        written = result.write(args.out)
+        try:
+            written = result.write(args.out)
+        except OSError as exc:
+            raise InputError(f"cannot write the certificate to {args.out!r}: "
+                             f"{exc.strerror or exc}") from exc
     if args.json:
         out = result.to_json()
         out["written"] = written

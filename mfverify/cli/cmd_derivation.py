@@ -3,7 +3,7 @@
 Examples::
 
     mfverify derivation spec.json --gradient "(X*X.T - M)*X"
-    mfverify derivation spec.json --hessian \
+    mfverify derivation spec.json --hessian \\
         "1/2*norm(X*D.T + D*X.T)^2 + inner(X*X.T - M, D*D.T) in D"
     mfverify derivation spec.json --hvp "(X*D.T + D*X.T)*X + (X*X.T - M)*D in D"
     mfverify derivation spec.json --gradient "(X*X.T - M)*X" --numeric --n 100 --r 10
@@ -11,6 +11,13 @@ Examples::
         --declare "A: d x d" --declare "B: d x d" --declare "Sigma: d x d symmetric" \\
         --where "P = Sigma - A*A.T + B*B.T" --where "Q = A*B.T - B*A.T" \\
         --flow "A = P*A - Q*B" --flow "B = -P*B + Q*A"
+
+Data structure: the data keep the structure their problem requires, so in a
+``"problem": "symmetric"`` spec M is symmetric and ``(X*X.T - M.T)*X`` is PROVED (the text
+output says "assuming M symmetric"). ``--general M`` drops that requirement (the objective
+¼‖XXᵀ − M‖² for any square M: then ``(X*X.T - M.T)*X`` is REFUTED); ``--symmetric``,
+``--diagonal``, ``--skew`` add a structure. A ``custom`` spec requires nothing, so there the
+declaration is yours to make.
 
 ``--hessian "EXPR in D"`` is the quadratic form ∇²f(x)[D, D] (a scalar expression in D);
 ``--hvp "EXPR in D"`` is the Hessian-vector product ∇²f(x)[D] (a matrix shaped like the
@@ -53,9 +60,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wrt", metavar="VAR", help="variable (U or V of the asymmetric problem)")
     p.add_argument("--sizes", metavar="RANGE",
                    help="exact mode: size range, '1..3' (default) or 'n=1..4,r=1..2'")
-    for st in ("symmetric", "diagonal", "skew", "general"):
+    for st in ("symmetric", "diagonal", "skew"):
         p.add_argument(f"--{st}", action="append", default=[], metavar="NAME",
                        help=f"declare a data matrix {st} (repeatable)")
+    p.add_argument("--general", action="append", default=[], metavar="NAME",
+                   help="treat a data matrix as general, dropping the structure its problem "
+                        "requires (the symmetric problem's M is symmetric unless --general M) "
+                        "(repeatable)")
     p.add_argument("--symbolic", action="append", default=[], metavar="NAME",
                    help="exact mode: make a scalar datum symbolic (e.g. scale)")
     p.add_argument("--numeric", action="store_true",

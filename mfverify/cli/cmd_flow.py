@@ -163,9 +163,11 @@ def run(args: argparse.Namespace) -> int:
             if bar is not None:
                 bar.close()
         A = mres.arith
+        step_exact = parse_number(args.step)
         for mp_ in mres.points:
             entry = mp_.to_json()
-            entry["t"] = str(mp_.iteration)
+            # the map's iterate k approximates the flow at time t = k·η (η the primal step)
+            entry["t"] = str(step_exact * mp_.iteration)
             rows_out.append(_decorate(entry, problem, mp_.state, A, names, evaluate_invariants))
         header = {"dps": args.dps, "method": args.method, "step": str(args.step),
                   "status": mres.status, "seconds": round(mres.seconds, 3),
@@ -177,10 +179,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"dps = {args.dps}, status = {header['status']}" +
           (f", steps = {header['steps']}, order = {header['order']}" if "steps" in header
            else ""))
-    rows = [[r["t"], _short(r.get("value")), r["error_estimate"]] for r in rows_out]
+    key = "t" if args.method == "flow" else "iteration"
+    rows = [[r[key], _short(r.get("value")), r["error_estimate"]] for r in rows_out]
     print(table(rows, ["t" if args.method == "flow" else "iteration", "f", "error estimate"]))
     for r in rows_out:
-        print(f"\n{'t' if args.method == 'flow' else 'iteration'} = {r['t']}:")
+        print(f"\n{key} = {r[key]}:")
         for k, v in r["state"].items():
             print(f"  {k} = {json.dumps(v)}")
         print(f"  f = {r.get('value')}")
@@ -214,6 +217,5 @@ def _decorate(entry: dict[str, Any], problem: Any, state: Any, A: Any, names: li
         entry["value"] = _jsonable(val)
     except Exception:  # noqa: BLE001 - a merit that cannot be evaluated here is left out
         entry["value"] = None
-    if names:
-        entry["invariants"] = _jsonable(evaluate(names, problem, state, A))
+    entry["invariants"] = _jsonable(evaluate(names, problem, state, A)) if names else {}
     return entry

@@ -39,6 +39,7 @@ _GEN_KEYS = {
                    "B": int, "seed": int},
 }
 _MAX_B = 1_000_000
+_MAX_ELEMENTS = 1 << 29  # data or initial points: at most 4 GiB of float64
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -76,7 +77,12 @@ def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, An
     if kind not in _GEN_KEYS:
         raise InputError(f"unknown generator {kind!r}; expected one of {sorted(_GEN_KEYS)}")
     params: dict[str, Any] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError as exc:
+        raise InputError(f"generator {kind}: malformed query {query!r} ({exc}); expected "
+                         "key=value pairs joined by '&'") from None
+    for key, value in pairs:
         if key not in _GEN_KEYS[kind]:
             raise InputError(f"generator {kind}: unknown key {key!r}; expected "
                              f"{sorted(_GEN_KEYS[kind])}")
@@ -85,14 +91,20 @@ def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, An
         except ValueError:
             raise InputError(f"generator {kind}: {key}={value!r} is not a valid "
                              f"{_GEN_KEYS[kind][key].__name__}") from None
-    B = params.get("B", 10)
-    seed = params.get("seed", 0)
+    B = params.setdefault("B", 10)
+    seed = params.setdefault("seed", 0)
     if not 1 <= B <= _MAX_B:
         raise InputError(f"B must be in [1, {_MAX_B}], got {B}")
+    if seed < 0:
+        raise InputError(f"seed must be >= 0, got {seed}")
+    for key in ("cond", "top"):
+        if key in params and not np.isfinite(params[key]):
+            raise InputError(f"generator {kind}: {key} must be finite, got {params[key]}")
     if kind == "symmetric":
         n = params.get("n", 10)
         if n < 1 or n > 2000:
             raise InputError(f"n must be in [1, 2000], got {n}")
+        _check_size(B * n * n, f"B × n² = {B} × {n}²")
         inst = g.symmetric_instances(B, n, spectrum_kind=params.get("spectrum", "psd"),
                                      rank=params.get("rank"), cond=params.get("cond", 10.0),
                                      top=params.get("top", 1.0), seed=seed)
@@ -103,10 +115,18 @@ def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, An
     rank = params.get("rank", 3)
     if not (1 <= m <= 2000 and 1 <= n <= 2000):
         raise InputError(f"m and n must be in [1, 2000], got {m}, {n}")
+    _check_size(B * m * n, f"B × m × n = {B} × {m} × {n}")
     inst2 = g.rectangular_instances(B, m, n, rank=rank, cond=params.get("cond", 10.0),
                                     top=params.get("top", 1.0), seed=seed)
     problem = AsymmetricMF(np.zeros((m, n), dtype=int).tolist(), params.get("r", rank))
     return problem, inst2.data, {"kind": kind, **params}
+
+
+def _check_size(elements: int, what: str) -> None:
+    if elements > _MAX_ELEMENTS:
+        raise InputError(f"{what} = {elements} numbers is too large (limit {_MAX_ELEMENTS:,}, "
+                         f"{_MAX_ELEMENTS * 8 / 2**30:.0f} GiB in float64); use fewer or smaller "
+                         "instances")
 
 
 def _load(source: str) -> tuple[Any, dict[str, np.ndarray] | None, dict[str, Any]]:
@@ -143,13 +163,25 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--inits must be in [1, 100000], got {args.inits}")
     if args.max_iter < 0:
         raise InputError(f"--max-iter must be >= 0, got {args.max_iter}")
-    if not args.alpha > 0:
-        raise InputError(f"--alpha must be > 0, got {args.alpha}")
+    if not 0 < args.alpha < np.inf:
+        raise InputError(f"--alpha must be finite and > 0, got {args.alpha}")
+    if args.seed < 0:
+        raise InputError(f"--seed must be >= 0, got {args.seed}")
+    for name, value in (("--gtol", args.gtol), ("--ftol", args.ftol)):
+        if not 0 <= value < np.inf:
+            raise InputError(f"{name} must be finite and >= 0, got {value}")
+    if not 0 < args.t_final < np.inf:
+        raise InputError(f"--t-final must be finite and > 0, got {args.t_final}")
+    for dl in args.delta:
+        if not 0 <= dl < np.inf:
+            raise InputError(f"--delta must be finite and >= 0, got {dl}")
     problem, data, params = _load(args.source)
     B = int(params.get("B", 1))
     K = args.inits
     if B * K > 10_000_000:
         raise InputError(f"B × K = {B * K} runs is too many (limit 10,000,000)")
+    _check_size(B * K * sum(int(np.prod(s)) for s in problem.variables.values()),
+                f"B × K × (variables) for B = {B}, K = {K}")
     if args.init == "small":
         x0 = inits.small_random(problem, B, K, args.alpha, seed=args.seed)
     elif args.init == "imbalanced":

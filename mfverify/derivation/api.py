@@ -69,6 +69,9 @@ from .taylor import EPS, TaylorCheck, TaylorStatus, fit_taylor, taylor_steps
 __all__ = ["check_gradient", "check_hessian", "check_hvp", "NumericResult", "declared_structure"]
 
 EPS32 = float(np.finfo(np.float32).eps)
+#: Values below this (far above float32's smallest normal, 1.2e-38) may have underflowed in
+#: float32 intermediates: no empirical rounding estimate from float32 there.
+TINY32 = 1e-30
 
 
 @dataclass
@@ -382,16 +385,17 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
             dvec = {v: rng.standard_normal(p.variables[v]) for v in dirmap}
         env = defs.extend({**x, **d64, **{dirmap[v]: dvec[v] for v in dirmap}}, A)
         h = taylor_steps(_norm(x), _norm(dvec))
-        xs = _line(x, dvec, h)
         f0 = float(p.objective(A, x, d64))
-        phi = np.asarray(p.objective(A, xs, d64), dtype=float)
         x32 = {v: np.asarray(a, np.float32) for v, a in x.items()}
-        xs32 = {v: np.asarray(a, np.float32) for v, a in xs.items()}
         with np.errstate(all="ignore"):
             f032 = float(p.objective(A32, x32, d32))
-            phi32 = np.asarray(p.objective(A32, xs32, d32), dtype=float)
+        h, phi, phi32 = _sweep(p, x, dvec, h, f0, d64, d32, A, A32)
         emp = (np.abs(phi32 - phi) + abs(f032 - f0)) * (EPS / EPS32)
-        emp = np.where(np.isfinite(emp), emp, 0.0)
+        # the float32 estimate means nothing where float32 under- or overflows
+        in_range = (np.abs(phi) >= TINY32) | (phi == 0)
+        if not (abs(f0) >= TINY32 or f0 == 0):
+            in_range[:] = False
+        emp = np.where(np.isfinite(emp) & in_range, emp, 0.0)
         if kind == "gradient":
             assert wrt is not None
             g = _as_float(_eval_claim(claimed, env, A, {}, "gradient"), p.variables[wrt],
@@ -468,6 +472,62 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
                 "certified exactly)") if bad else None
     return NumericResult(verdict, f"claimed {what_word[kind]}: {claimed.text}", size_used, checks,
                          tol, len(pts), ce, diag, notes, time.perf_counter() - t0, seed)
+
+
+#: Extensions of the step sweep (decades per extension, most extensions each way), and the
+#: relative change of f at the smallest step below which the sweep is not extended downward.
+EXTEND_DECADES = 4
+MAX_EXTENSIONS = 6
+SMALL_CHANGE = 1e-6
+
+
+def _sweep(p: Problem, x: Mapping[str, np.ndarray], dvec: Mapping[str, np.ndarray],
+           h: np.ndarray, f0: float, d64: Mapping[str, Any], d32: Mapping[str, Any], A: Any,
+           A32: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """f(x + h·d) in float64 and float32 on the steps ``h``, extended upward until the
+    objective moves by at least its own size (``max |f(x + h d) − f(x)| >= |f(x)|``) and
+    downward until, at the smallest step, it moves by at most ``SMALL_CHANGE``·|f(x)|.
+
+    The sweep is centred on ‖x‖/‖d‖, which says nothing about the data's units at x = 0: with
+    M of size 10¹⁵, f(0) = ¼‖M‖² is so large that on the default sweep every change of f is
+    below its rounding error, and a wrong Hessian looked exact (with M of size 10⁻³⁰ the whole
+    sweep lay beyond the quadratic regime). Extending the sweep until f visibly moves at its
+    top and barely moves at its bottom puts the asymptotic window inside it whatever the units.
+    """
+
+    def values(hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        xs = _line(x, dvec, hh)
+        xs32 = {v: np.asarray(a, np.float32) for v, a in xs.items()}
+        with np.errstate(all="ignore"):
+            phi = np.asarray(p.objective(A, xs, d64), dtype=float)
+            phi32 = np.asarray(p.objective(A32, xs32, d32), dtype=float)
+        return phi, phi32
+
+    phi, phi32 = values(h)
+    step = float(np.median(np.diff(np.log10(h))))
+    for _ in range(MAX_EXTENSIONS):
+        with np.errstate(all="ignore"):
+            moved = np.abs(phi - f0)
+        if not np.all(np.isfinite(moved)) or float(np.max(moved)) >= abs(f0):
+            break
+        count = int(round(EXTEND_DECADES / step))
+        more = h[-1] * 10.0 ** (step * np.arange(1, count + 1))
+        p2, p232 = values(more)
+        h = np.concatenate([h, more])
+        phi = np.concatenate([phi, p2])
+        phi32 = np.concatenate([phi32, p232])
+    for _ in range(MAX_EXTENSIONS):
+        with np.errstate(all="ignore"):
+            first = abs(float(phi[0]) - f0)
+        if not np.isfinite(first) or first <= SMALL_CHANGE * abs(f0):
+            break
+        count = int(round(EXTEND_DECADES / step))
+        less = h[0] * 10.0 ** (-step * np.arange(count, 0, -1))
+        p2, p232 = values(less)
+        h = np.concatenate([less, h])
+        phi = np.concatenate([p2, phi])
+        phi32 = np.concatenate([p232, phi32])
+    return h, phi, phi32
 
 
 def _hvp_checks(p: Problem, claimed: Claimed, defs: Definitions, env: Mapping[str, Any],

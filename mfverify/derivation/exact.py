@@ -57,6 +57,8 @@ __all__ = [
     "as_object_array",
     "exact_strings",
     "MAX_SIZE",
+    "exact_floats",
+    "has_floats",
 ]
 
 #: Largest dimension accepted in a size range (exact expansion cost grows fast).
@@ -269,7 +271,7 @@ def is_zero(expr: Any) -> bool | None:
     """
     if _is_poly(expr):
         return bool(expr.is_zero())
-    expr = sp.sympify(expr)
+    expr = exact_floats(sp.sympify(expr))
     if expr == 0:
         return True
     if expr.is_number:
@@ -286,6 +288,37 @@ def is_zero(expr: Any) -> bool | None:
     if sp.expand(expr) == 0 or sp.simplify(expr) == 0:
         return True
     return None
+
+
+def exact_floats(expr: Any) -> Any:
+    """``expr`` with every floating-point number replaced by its exact binary value.
+
+    A float in a claim (``1.0`` from a Python callable, a SymPy ``Float``) is an exact binary
+    rational; deciding with that value keeps every comparison exact (no tolerance, no
+    ``nsimplify`` guess). :func:`decide` still never reports PROVED for a side that contained
+    floats (see :func:`has_floats`).
+    """
+    if isinstance(expr, (float, np.floating)):
+        return sp.Rational(float(expr))
+    if isinstance(expr, sp.Basic) and expr.has(sp.Float):
+        return expr.xreplace({f: sp.Rational(f) for f in expr.atoms(sp.Float)})
+    return expr
+
+
+def has_floats(arr: Any) -> bool:
+    """Whether an exact array (or scalar) contains a floating-point number."""
+    for e in as_object_array(arr).reshape(-1):
+        if isinstance(e, (float, np.floating)) or (isinstance(e, sp.Basic) and e.has(sp.Float)):
+            return True
+    return False
+
+
+def _exact_array(arr: Any) -> np.ndarray:
+    a = as_object_array(arr)
+    out = np.empty(a.shape, dtype=object)
+    for idx in np.ndindex(*a.shape) if a.shape else [()]:
+        out[idx] = exact_floats(a[idx])
+    return out
 
 
 def _value_nonzero(value: sp.Expr) -> bool | None:
@@ -541,18 +574,25 @@ class ExactResult:
             "seconds": round(self.seconds, 3),
         }
 
+    def assumptions(self) -> str:
+        """The declared structure of the inputs in words (``"M symmetric"``), or ""."""
+        return ", ".join(f"{k} {v}" for k, v in self.structure.items() if v != "general")
+
     def summary(self) -> str:
         sizes = "; ".join(size_label(s) for s in self.sizes_checked)
+        assumed = self.assumptions()
         if self.verdict == "PROVED":
-            return f"{self.what}: PROVED exactly for these sizes: {sizes}"
+            return (f"{self.what}: PROVED exactly for these sizes: {sizes}"
+                    + (f" (assuming {assumed})" if assumed else ""))
         if self.verdict == "REFUTED" and self.counterexample:
             ce = self.counterexample
             if "lhs" in ce:
                 values = f"LHS {ce['lhs']} but RHS {ce['rhs']}"
             else:
                 values = f"{ce['claimed']} (claimed) but {ce['true']} (true)"
-            text = (f"{self.what}: REFUTED at {size_label(ce['size'])}: {ce['entry']}: "
-                    f"{values}")
+            text = (f"{self.what}: REFUTED at {size_label(ce['size'])}"
+                    + (f" (assuming {assumed})" if assumed else "")
+                    + f": {ce['entry']}: {values}")
             return text + (f"; diagnosis: {self.diagnosis}" if self.diagnosis else "")
         return f"{self.what}: INCONCLUSIVE ({'; '.join(self.notes) or 'undecided'})"
 
@@ -577,6 +617,14 @@ def counterexample_json(case: ExactCase, mm: Mismatch) -> dict[str, Any]:
     }
 
 
+FLOAT_NOTE_EQUAL = ("the sides contain floating-point numbers (e.g. 1.0 or 0.5 computed by a "
+                    "Python callable, or a SymPy Float); at their exact binary values the "
+                    "sides agree, but a float is not a proof: write exact numbers (int, "
+                    "sympy.Rational, or text such as '1/2' or '0.5', which is read as 1/2)")
+FLOAT_NOTE_REFUTED = ("floating-point numbers in the sides were taken at their exact binary "
+                      "values (e.g. 0.1 is 3602879701896397/36028797018963968)")
+
+
 def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]], ExactCase], *,
            what: str, structure: Mapping[str, str] | None = None,
            diagnose: Callable[[ExactCase, Mismatch], str | None] | None = None,
@@ -592,6 +640,7 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
     skipped: list[dict[str, Any]] = []
     notes: list[str] = []
     undecided: list[dict[str, int]] = []
+    float_sizes: list[dict[str, int]] = []
     for size in sizes:
         size = dict(size)
         if time_budget is not None and time.perf_counter() - t0 > time_budget:
@@ -616,6 +665,10 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
         except (ShapeError, UnsupportedError) as exc:
             skipped.append({"size": size, "reason": str(exc)})
             continue
+        floats = has_floats(case.claimed) or has_floats(case.true)
+        if floats:
+            # decide with the exact binary values of the floats, but never PROVE from them
+            case.claimed, case.true = _exact_array(case.claimed), _exact_array(case.true)
         c_shape = as_object_array(case.claimed).shape
         t_shape = as_object_array(case.true).shape
         if c_shape != t_shape:
@@ -642,15 +695,23 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
         if mm is not None:
             checked.append(size)
             diag = diagnose(case, mm) if diagnose else None
+            if floats:
+                notes.append(FLOAT_NOTE_REFUTED)
             return ExactResult("REFUTED", what, checked, skipped, counterexample_json(case, mm),
                                diag, dict(structure or {}), notes,
                                time.perf_counter() - t0)
+        if floats:
+            float_sizes.append(size)
+            undecided.append(size)
+            continue
         if not decided:
             notes.append(f"{size_label(size)}: equality could not be decided exactly "
                          "(radicals or functions that did not simplify)")
             undecided.append(size)
             continue
         checked.append(size)
+    if float_sizes:
+        notes.append(f"{'; '.join(size_label(s) for s in float_sizes)}: {FLOAT_NOTE_EQUAL}")
     if not checked and not undecided:
         reasons = "; ".join(f"{size_label(s['size'])}: {s['reason']}" for s in skipped[:3])
         raise InputError(f"the {what} does not apply at any size in the range ({reasons})")

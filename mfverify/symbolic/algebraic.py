@@ -21,7 +21,7 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["RealField", "S", "canonical_number"]
+__all__ = ["RealField", "S", "canonical_number", "equal_vectors"]
 
 #: The symbol of the primitive element.
 S = sp.Symbol("s_")
@@ -231,8 +231,7 @@ class RealField:
         a = a.rem(self.q)
         if a.degree() <= 0:
             return sp.Poly(z - (sp.Rational(a.LC()) if not a.is_zero else 0), z)
-        res = sp.resultant(self.q.as_expr(), z - a.as_expr(), S)
-        facs = [sp.Poly(f, z) for f, _ in sp.factor_list(res, z)[1]]
+        facs = self._charpoly_factors(a, z)
         if len(facs) == 1:
             return facs[0]
         width = Fraction(1, 2)
@@ -250,11 +249,55 @@ class RealField:
         raise RuntimeError("could not separate the minimal polynomial")  # pragma: no cover
 
 
+def _fl(p: sp.Poly) -> Any:
+    import flint
+
+    cs = [sp.Rational(c) for c in reversed(p.all_coeffs())] if not p.is_zero else []
+    return flint.fmpq_poly([flint.fmpq(int(c.p), int(c.q)) for c in cs])
+
+
+def _charpoly_factors_impl(field_: RealField, a: sp.Poly, z: sp.Symbol) -> list[sp.Poly]:
+    """Irreducible factors of the characteristic polynomial of multiplication by a(θ) on
+    ℚ(θ) (python-flint): that polynomial is a power of the minimal polynomial of a(θ) when q
+    is irreducible; the factor list is returned (one entry then)."""
+    import flint
+
+    d = field_.degree
+    q = _fl(field_.q)
+    av = _fl(a)
+    cols = []
+    basis = flint.fmpq_poly([1])
+    for _ in range(d):
+        v = (av * basis) % q
+        c = list(v.coeffs()) + [flint.fmpq(0)] * (d - len(v.coeffs()))
+        cols.append(c)
+        basis = basis * flint.fmpq_poly([0, 1])
+    Mx = flint.fmpq_mat(d, d, [cols[j][i] for i in range(d) for j in range(d)])
+    cp = Mx.charpoly()
+    _, facs = cp.factor()
+    out = []
+    for fac, _mult in facs:
+        cs = [sp.Rational(int(c.p), int(c.q)) for c in fac.coeffs()]
+        out.append(sp.Poly(sum(c * z ** k for k, c in enumerate(cs)), z, domain="QQ"))
+    return out
+
+
+RealField._charpoly_factors = _charpoly_factors_impl  # type: ignore[attr-defined]
+
+
 def canonical_number(field_: RealField, a: sp.Poly) -> tuple[Any, ...]:
     """A canonical key of the real number a(θ): ``(coefficients of its minimal polynomial, index
     of the real root)``. Equal keys ⇔ equal numbers (used to compare points of different fields).
     """
     a = a.rem(field_.q)
+    cache = field_.__dict__.setdefault("_canon_cache", {})
+    ck = tuple(a.all_coeffs()) if not a.is_zero else ()
+    if ck not in cache:
+        cache[ck] = _canonical_number(field_, a)
+    return cache[ck]
+
+
+def _canonical_number(field_: RealField, a: sp.Poly) -> tuple[Any, ...]:
     if a.degree() <= 0:
         v = sp.Rational(a.LC()) if not a.is_zero else sp.Integer(0)
         return ("Q", str(v))
@@ -272,3 +315,21 @@ def canonical_number(field_: RealField, a: sp.Poly) -> tuple[Any, ...]:
         roots = m.intervals(eps=float(width) / 4)
         width /= 16
     raise RuntimeError("could not isolate an algebraic number")  # pragma: no cover
+
+
+def equal_vectors(F1: RealField, v1: list[sp.Poly], F2: RealField, v2: list[sp.Poly]) -> bool:
+    """Exact equality of two real vectors with entries in ℚ(θ₁) and ℚ(θ₂): disjoint rational
+    enclosures prove inequality; otherwise canonical keys (minimal polynomial + root index)
+    decide."""
+    if len(v1) != len(v2):
+        return False
+    width = Fraction(1, 2 ** 40)
+    for a, b in zip(v1, v2, strict=True):
+        la, ha = F1.enclosure(a.rem(F1.q), width)
+        lb, hb = F2.enclosure(b.rem(F2.q), width)
+        if ha < lb or hb < la:
+            return False
+    if F1 is F2:
+        return all((a - b).rem(F1.q).is_zero for a, b in zip(v1, v2, strict=True))
+    return all(canonical_number(F1, a) == canonical_number(F2, b)
+               for a, b in zip(v1, v2, strict=True))

@@ -240,14 +240,37 @@ class Classifier:
     def _sub(self, pt: AlgebraicPoint) -> dict[sp.Symbol, sp.Expr]:
         return {g: c.as_expr() for g, c in zip(self.gens, pt.coords, strict=True)}
 
+    def _flint_eval(self, expr: sp.Expr, pt: AlgebraicPoint, cache: dict[Any, Any]) -> Any:
+        """expr(point) mod q with python-flint polynomial arithmetic (exact)."""
+        import flint
+
+        F = pt.field
+        q = cache.setdefault("q", _to_flint(F.q))
+        coords = cache.setdefault("coords", [_to_flint(c) for c in pt.coords])
+        powers = cache.setdefault("powers", {})
+        P = sp.Poly(expr, *self.gens)
+        acc = flint.fmpq_poly([])
+        for mon, c in P.terms():
+            term = flint.fmpq_poly([flint.fmpq(int(sp.Rational(c).p), int(sp.Rational(c).q))])
+            for i, e in enumerate(mon):
+                if e:
+                    key = (i, e)
+                    if key not in powers:
+                        powers[key] = (coords[i] ** e) % q
+                    term = (term * powers[key]) % q
+            acc = acc + term
+        return acc % q
+
     def eval(self, expr: sp.Expr, pt: AlgebraicPoint) -> sp.Poly:
-        return pt.field.elem(sp.expand(expr.xreplace(self._sub(pt))))
+        if expr == 0:
+            return pt.field.elem(0)
+        return _from_flint(pt.field, self._flint_eval(expr, pt, {}))
 
     def hessian_at(self, pt: AlgebraicPoint) -> list[list[sp.Poly]]:
-        sub = self._sub(pt)
         F = pt.field
-        return [[F.elem(sp.expand(h.xreplace(sub))) if h != 0 else F.elem(0) for h in row]
-                for row in self.H]
+        cache: dict[Any, Any] = {}
+        return [[_from_flint(F, self._flint_eval(h, pt, cache)) if h != 0 else F.elem(0)
+                 for h in row] for row in self.H]
 
     def charpoly(self, F: RealField, H: list[list[sp.Poly]]) -> list[sp.Poly]:
         """Coefficients of det(μI − H) in ℚ(θ) (Faddeev–LeVerrier, exact)."""

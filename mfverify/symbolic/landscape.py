@@ -15,7 +15,7 @@ import sympy as sp
 
 from ..errors import BudgetExceeded, UnsupportedError
 from ..problems.base import Problem
-from .algebraic import RealField, canonical_number
+from .algebraic import RealField, canonical_number, equal_vectors
 from .classify import Classifier, PointData, compare_values, global_min_certificate
 from .result import Component, Landscape
 from .stationary import (
@@ -69,20 +69,26 @@ def _charts(problem: Problem, gens: list[sp.Symbol], proof: SymmetryProof,
     return [Chart("identity", {}, list(gens))], "no quotient: the full system is solved"
 
 
-def _orbit_key(problem: Problem, proof: SymmetryProof, pt: AlgebraicPoint) -> tuple[Any, ...]:
+def _orbit_invariant(problem: Problem, proof: SymmetryProof, pt: AlgebraicPoint
+                     ) -> list[sp.Poly]:
+    """The orbit invariant as a vector over ℚ(θ): W Wᵀ (O(r)), u vᵀ (GL(1)), the point."""
     F = pt.field
     if proof.kind == "O":
         W = stacked(problem, [c.as_expr() for c in pt.coords])
         Z = W * W.T
-        return tuple(canonical_number(F, F.elem(sp.expand(Z[i, j])))
-                     for i in range(Z.rows) for j in range(i, Z.cols))
+        return [F.elem(sp.expand(Z[i, j])) for i in range(Z.rows) for j in range(i, Z.cols)]
     if proof.kind == "GL1":
         if all(c.is_zero for c in pt.coords):
-            return ("origin",)
+            return [F.elem(0)] + [F.elem(0) for _ in pt.coords]
         m = list(problem.variables.values())[0][0]
         u, v = pt.coords[:m], pt.coords[m:]
-        return tuple(canonical_number(F, F.mul(a, b)) for a in u for b in v)
-    return pt.key()
+        return [F.elem(1)] + [F.mul(a, b) for a in u for b in v]
+    return list(pt.coords)
+
+
+def _orbit_key(problem: Problem, proof: SymmetryProof, pt: AlgebraicPoint) -> tuple[Any, ...]:
+    F = pt.field
+    return tuple(canonical_number(F, c) for c in _orbit_invariant(problem, proof, pt))
 
 
 def _describe_point(problem: Problem, proof: SymmetryProof, pt: AlgebraicPoint, members: int,
@@ -226,6 +232,16 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     t0 = time.perf_counter()
     B = budget if isinstance(budget, Budget) else Budget(budget)
     f, gens = objective_polynomial(problem)
+    try:
+        rational = all(c.is_Rational for c in sp.Poly(f, *gens).coeffs())
+    except sp.PolynomialError:
+        rational = False
+    if not rational:
+        why_not = ("the objective is not a polynomial with rational coefficients in the "
+                   "variables; the exact engine does not apply")
+        return Landscape(problem=problem.describe(), complete=False, components=[],
+                         global_min_value=None, reason=why_not, method="none",
+                         seconds=time.perf_counter() - t0, evidence={"completeness": why_not})
     proof = verify_invariance(problem, f, gens)
     cert, cert_reason = global_min_certificate(problem, f, gens)
     clf = Classifier(problem, f, gens, proof)
@@ -284,13 +300,23 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                     points, pieces, method, why = first
             break
     # ---- group points into orbits ----------------------------------------------------------
+    # after a budget overrun the points found so far are still grouped and classified (partial
+    # results), within a grace period of max(5 s, budget/2)
+    if reasons and B.seconds is not None:
+        B = Budget(max(5.0, B.seconds / 2), max_degree=B.max_degree)
     groups: list[_Group] = []
     try:
-        by_key: dict[tuple[Any, ...], list[AlgebraicPoint]] = {}
+        buckets: list[tuple[RealField, list[sp.Poly], list[AlgebraicPoint]]] = []
         for p in points:
             B.check("grouping")
-            by_key.setdefault(_orbit_key(problem, proof, p), []).append(p)
-        for members in by_key.values():
+            inv = _orbit_invariant(problem, proof, p)
+            for Fb, invb, mem in buckets:
+                if equal_vectors(p.field, inv, Fb, invb):
+                    mem.append(p)
+                    break
+            else:
+                buckets.append((p.field, inv, [p]))
+        for _Fb, _invb, members in buckets:
             rep = min(members, key=lambda p: (p.field.degree, len(str(p.exprs()))))
             data = clf.local_data(rep)
             desc, count = _describe_point(problem, proof, rep, len(members), data.orbit_dimension)
@@ -312,8 +338,10 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                 const = not any(pc.reduce(Z[i, j]).free_symbols for i in range(Z.rows)
                                 for j in range(Z.cols))
                 if const:
-                    key = _orbit_key(problem, proof, orig)
-                    if any(_orbit_key(problem, proof, g.data.point) == key for g in groups):
+                    inv = _orbit_invariant(problem, proof, orig)
+                    if any(equal_vectors(orig.field, inv, g.data.point.field,
+                                         _orbit_invariant(problem, proof, g.data.point))
+                           for g in groups):
                         continue
                     desc, count = _describe_point(problem, proof, orig, 0, data.orbit_dimension)
                     groups.append(_Group(data, 0, data.orbit_dimension, count,

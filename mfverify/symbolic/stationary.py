@@ -47,7 +47,7 @@ import sympy as sp
 from ..arith import ExactArith
 from ..errors import BudgetExceeded, UnsupportedError
 from ..problems.base import Problem
-from .algebraic import RealField, S, canonical_number
+from .algebraic import RealField, S, canonical_number, equal_vectors
 
 __all__ = [
     "Budget",
@@ -407,10 +407,11 @@ def _decompose(eqs: list[sp.Expr], gens: list[sp.Symbol], budget: Budget, rng: r
 
 def _finish(sol: ChartSolution) -> ChartSolution:
     # remove duplicate points (pieces can overlap)
-    uniq: dict[tuple[Any, ...], AlgebraicPoint] = {}
+    uniq: list[AlgebraicPoint] = []
     for p in sol.points:
-        uniq.setdefault(p.key(), p)
-    sol.points = list(uniq.values())
+        if not any(equal_vectors(p.field, p.coords, u.field, u.coords) for u in uniq):
+            uniq.append(p)
+    sol.points = uniq
     # drop positive-dimensional pieces contained in others, and points on pieces
     keep: list[Piece] = []
     for i, pc in enumerate(sol.pieces):
