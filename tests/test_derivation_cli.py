@@ -136,3 +136,18 @@ def test_gjz_negative_control() -> None:
 
     res = decide([{"n": 1, "r": 1}, {"n": 2, "r": 1}], wrong, what="wrong GJZ")
     assert res.verdict == "REFUTED"
+
+
+def test_regression_numeric_mode_rejects_structure_it_would_ignore(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--general M in the numeric mode was silently ignored (random M stayed symmetric, so
+    (X*X.T - M.T)*X was SUPPORTED); now it is a bad-input error. Declarations that match the
+    problem's requirement stay accepted."""
+    base = ["derivation", SPEC, "--gradient", "(X*X.T - M.T)*X", "--numeric", "--n", "6",
+            "--r", "2"]
+    assert main(base + ["--general", "M"]) == 2
+    assert "exact-mode option" in capsys.readouterr().err
+    assert main(base + ["--symmetric", "M"]) == 0
+    capsys.readouterr()
+    assert main(["derivation", ASPEC, "--gradient", "(U*V.T - Sigma)*V", "--wrt", "U",
+                 "--numeric", "--general", "Sigma", "--m", "4", "--n", "3", "--r", "2"]) == 0

@@ -38,6 +38,22 @@ def test_find_series_convention_and_heuristic() -> None:
     assert find_series({"a": {"x": [1, 2], "y": ["p", "q"]}}) == []  # not numbers
 
 
+def test_find_series_from_records() -> None:
+    """Regression: trajectories recorded as lists of records (the flow claims' ``points``,
+    ``rows``, ``trajectory``) were not plotted, so only one catalog claim had a plot."""
+    ev = {"points": [{"t": "1.0", "t_norm_E": "1.30", "note": "a"},
+                     {"t": "10.0", "t_norm_E": "0.43", "note": "b"},
+                     {"t": "100.0", "t_norm_E": "0.49", "note": "c"}],
+          "single": [{"t": 1, "y": 2}], "no_x": [{"a": 1}, {"a": 2}],
+          "tolerance": 1e-10, "instances": 1}
+    s = find_series(ev)
+    assert [t["name"] for t in s] == ["points: t_norm_E"]
+    assert s[0]["x"] == [1.0, 10.0, 100.0] and s[0]["y"][1] == pytest.approx(0.43)
+    assert s[0]["xlabel"] == "t"
+    decay = find_series({"rows": [{"step": k, "err": 10.0 ** -k} for k in range(5)]})
+    assert decay[0]["yscale"] == "log"
+
+
 def test_markdown_escapes_and_groups(tmp_path: Path) -> None:
     rs = [_result(), _result("li2019.x", paper="li2019", verdict=Verdict.REFUTED,
                              expected=Verdict.PROVED, evidence={"note": "```break```"})]

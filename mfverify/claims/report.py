@@ -19,7 +19,9 @@ series, each series is drawn. The convention a claim follows to get a plot::
     }
 
 Any dictionary found in the evidence (up to three levels deep) with equal-length numeric ``x``
-and ``y`` lists of at least two points is drawn the same way. Without matplotlib the report
+and ``y`` lists of at least two points is drawn the same way, and so is a list of at least two
+records (dicts) sharing an abscissa key (``t``, ``time``, ``step``, ...): each other key whose
+values are all numbers becomes one series against it. Without matplotlib the report
 says so and lists the series it could not draw; nothing else changes. In Markdown the plots are
 PNG files in ``<report stem>_plots/`` next to the report; in HTML they are embedded (base64), so
 the HTML file is self-contained. All text is escaped.
@@ -139,7 +141,51 @@ def find_series(evidence: Mapping[str, Any], *, depth: int = 3) -> list[dict[str
                 walk(v, f"{path}.{k}" if path else str(k), level + 1)
 
     walk(evidence, "", 0)
+    found.extend(_record_series(evidence, depth=depth))
     return found
+
+
+#: Keys that, in a list of records (dicts), name the abscissa of a trajectory.
+_X_KEYS = ("t", "time", "step", "steps", "iteration", "alpha", "eps", "c")
+
+
+def _record_series(evidence: Mapping[str, Any], *, depth: int) -> list[dict[str, Any]]:
+    """Series from lists of records: a list of >= 2 dicts sharing an abscissa key (``t``,
+    ``time``, ``step``, ...) gives one series per other key whose values are all numbers (e.g.
+    ``"points": [{"t": "1.0", "t_norm_E": "1.30"}, ...]`` -> ``points: t_norm_E`` against t)."""
+    out: list[dict[str, Any]] = []
+
+    def visit(obj: Any, path: str, level: int) -> None:
+        if level > depth:
+            return
+        if isinstance(obj, Mapping):
+            for k, v in obj.items():
+                if not path and k == "series":
+                    continue
+                visit(v, f"{path}.{k}" if path else str(k), level + 1)
+            return
+        if not (isinstance(obj, (list, tuple)) and len(obj) >= 2
+                and all(isinstance(r, Mapping) for r in obj)):
+            return
+        xkey = next((k for k in _X_KEYS if all(k in r for r in obj)), None)
+        if xkey is None:
+            return
+        x = _numeric_list([r[xkey] for r in obj])
+        if x is None or len(set(x)) < 2:
+            return
+        keys = [k for k in obj[0] if k != xkey and all(k in r for r in obj)]
+        for k in keys:
+            y = _numeric_list([r[k] for r in obj])
+            if y is None:
+                continue
+            positive = all(v > 0 for v in y)
+            log = positive and max(y) / min(y) > 1e3
+            out.append({"name": f"{path}: {k}", "x": x, "y": y, "xlabel": xkey, "ylabel": str(k),
+                        "xscale": "linear", "yscale": "log" if log else "linear",
+                        "label": "", "label2": ""})
+
+    visit(evidence, "", 0)
+    return out
 
 
 def _matplotlib() -> Any | None:

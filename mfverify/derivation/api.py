@@ -691,6 +691,13 @@ def _common(problem: Problem, numeric: bool, sizes: Any, structure: Any, symmetr
     sym = (symbolic,) if isinstance(symbolic, str) else tuple(symbolic)
     if numeric and sym:
         raise InputError("symbolic constants are an exact-mode option")
+    changed = sorted(k for k in st if st[k] is not fam.structure.get(k, Structure.GENERAL))
+    if numeric and changed:
+        # the numeric mode evaluates the problem's own (or random, structured as the problem
+        # requires) data: a different declaration would be silently ignored
+        raise InputError(f"structure declarations for {changed} are an exact-mode option: the "
+                         "numeric mode uses the problem's data (random data at --n/--r have the "
+                         "structure the problem requires)")
     return fam, st, sym
 
 
@@ -720,8 +727,10 @@ def check_gradient(problem: Problem, claimed: Any, *, wrt: str | None = None,
     sizes
         Exact mode: the size range, e.g. ``"1..3"`` (default) or ``"n=1..4,r=1..2"``.
     structure, symmetric, diagonal, skew, general
-        Declarations for data matrices (``symmetric=["Sigma"]``); ``general`` removes a
-        requirement of the problem (``general=["M"]`` checks ¼‖XXᵀ − M‖² for *any* square M).
+        Exact mode: declarations for data matrices (``symmetric=["Sigma"]``); ``general``
+        removes a requirement of the problem (``general=["M"]`` checks ¼‖XXᵀ − M‖² for *any*
+        square M). The symmetric problem's M is symmetric unless ``general=["M"]``. The
+        numeric mode rejects a declaration that differs from the problem's requirement.
     symbolic
         Scalar data made symbolic in the exact mode (``symbolic=["scale"]``: every scale).
     where
