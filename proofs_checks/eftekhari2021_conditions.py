@@ -184,8 +184,9 @@ def _demo_instance(full_rank: bool) -> tuple[Any, dict[str, Any]]:
     # n = 3, p = 3, m = 2 constraints; b = A(zzᵀ) with z = (1, 1, 0)
     ops = [[[1, 0, 0], [0, 0, 0], [0, 0, 1]], [[0, "1/2", 0], ["1/2", 0, 0], [0, 0, 0]]]
     problem = ConstrainedMF(ops, 3, ground_truth=[[1, 1, 0], [1, 1, 0], [0, 0, 0]], rho=50)
-    # rank 2, no zero column: the third column is the sum of the first two
-    U0 = [["11/10", "1/10", "6/5"], ["9/10", "-1/10", "4/5"], ["1/10", "1/5", "3/10"]]
+    # rank 2 (the third column is the sum of the first two) and exactly feasible:
+    # A(U₀U₀ᵀ) = (|u₁|² + |u₃|², u₁·u₂) = (1, 1) = b, so both hypotheses hold exactly
+    U0 = [["1/2", "0", "1/2"], ["1/2", "1", "3/2"], ["1/2", "0", "1/2"]]
     if full_rank:
         U0 = [["11/10", "1/10", "1/5"], ["9/10", "-1/10", "1/10"], ["1/10", "1/5", "3/10"]]
     return problem, {"U0": U0}
@@ -232,4 +233,8 @@ def theorem_conditions(ctx: RunContext) -> Outcome:
                        "full-rank U₀ (hypothesis dropped): " + out.summary + " — nothing is "
                        "claimed for full-rank starts (SSPs are full-rank; see "
                        "eftekhari2021.ssp-trap)")
+    open_ = [k for k, v in hyps.items() if v[0] is not True]
+    if open_:  # the demo instance must satisfy the hypotheses for the run to bear on the theorem
+        return Outcome(Verdict.INCONCLUSIVE, evidence,
+                       f"hypotheses {open_} not established on the demo instance: " + out.summary)
     return Outcome(out.verdict, evidence, out.summary)

@@ -241,3 +241,21 @@ def test_validation_regressions() -> None:
     with pytest.raises(SymmetryError):
         gradient_flow(prob, x0, [0.0, 1.0], data={"M": M})
     gd(prob, x0, data=inst.data, max_iter=2)  # exactly symmetric data is accepted
+
+
+def test_results_never_alias_or_modify_x0() -> None:
+    """x0 is used without a defensive copy (audit speed-up): the caller's arrays must stay
+    untouched and results must not share memory with them, also for max_iter = 0 and
+    for every solver."""
+    prob, inst = _sym(B=2)
+    x0 = small_random(prob, 2, 2, 0.1, seed=3)
+    keep = x0["X"].copy()
+    runs = [gd(prob, x0, data=inst.data, max_iter=0), gd(prob, x0, data=inst.data, max_iter=5),
+            gd(prob, x0, data=inst.data, step=Armijo(), max_iter=5),
+            scaled_gd(prob, x0, data=inst.data, damping=1e-3, max_iter=5),
+            gradient_flow(prob, x0, [0.0, 0.1], data=inst.data)]
+    for res in runs:
+        assert not np.shares_memory(res.x["X"], x0["X"])
+    assert np.array_equal(x0["X"], keep)
+    runs[0].x["X"][...] = 7.0
+    assert np.array_equal(x0["X"], keep)

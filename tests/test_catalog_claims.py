@@ -100,3 +100,15 @@ def test_yedu_theorem_conditions_supported() -> None:
     res = run_claim(get_claim("yedu2021.theorem-1.1-conditions"))
     assert res.verdict is Verdict.SUPPORTED, res.summary
     assert all(h is not None for h in res.evidence["hit"])
+
+
+def test_eftekhari_demo_instance_satisfies_its_hypotheses() -> None:
+    """Regression: the catalog run of eftekhari2021.theorem-conditions used a U₀ with relative
+    constraint residual 1.44 (``near-feasible`` undetermined) and still returned SUPPORTED, so
+    the run did not bear on the theorem; the demo U₀ is now exactly feasible and rank-deficient,
+    and an unestablished hypothesis gives INCONCLUSIVE."""
+    res = run_claim(get_claim("eftekhari2021.theorem-conditions"))
+    assert res.verdict is Verdict.SUPPORTED, res.summary
+    assert {k: v["holds"] for k, v in res.evidence["hypotheses"].items()} == {
+        "rank-deficient": True, "near-feasible": True}
+    assert "certified" not in res.summary

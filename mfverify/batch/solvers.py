@@ -205,7 +205,9 @@ def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
     for name, shape in problem.variables.items():
         if name not in x0:
             raise InputError(f"x0 is missing variable {name!r}; expected {list(problem.variables)}")
-        arr = np.array(x0[name], dtype=A.dtype, copy=True)
+        # no copy: the solvers never write into x (every update makes new arrays) and the
+        # blocks are joined by np.concatenate, so results never alias the caller's x0
+        arr = np.asarray(x0[name], dtype=A.dtype)
         if arr.ndim != len(shape) + 2 or arr.shape[2:] != shape:
             raise ShapeError(f"x0[{name!r}] must have shape (B, K, *{shape}), got {arr.shape}")
         if bk is None:
@@ -353,7 +355,8 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
         if not all_active:
             g = {k: np.where(_bmask(active, v), v, 0) for k, v in g.items()}
         if rule is None:
-            x = update(ev, x, g, np.where(active, eta, 0).astype(dt), active)
+            x = update(ev, x, g, eta if all_active else np.where(active, eta, 0).astype(dt),
+                       active)
         else:
             d = direction(ev, x, g)
             slope = sum(ev.A.inner(g[k], d[k]) for k in g)  # <∇f, d> (< 0)
@@ -392,7 +395,11 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
 
 
 def _gd_update(ev: _Eval, x: Point, g: Point, eta: np.ndarray, active: np.ndarray) -> Point:
-    return {k: x[k] - _bmask(eta, x[k]) * g[k] for k in x}
+    out: Point = {}
+    for k in x:
+        step = _bmask(eta, x[k]) * g[k]  # a new array: x − η·g is written into it
+        out[k] = np.subtract(x[k], step, out=step)
+    return out
 
 
 def _neg(ev: _Eval, x: Point, g: Point) -> Point:

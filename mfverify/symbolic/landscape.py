@@ -53,7 +53,11 @@ def _charts(problem: Problem, gens: list[sp.Symbol], proof: SymmetryProof,
         ch = orthogonal_gauge(problem, gens, P)
         why = (f"every W has an O({proof.r})-equivalent W·Q = P·L with L lower trapezoidal "
                "(LQ decomposition of P⁻¹W), so the gauge meets every orbit; orbits are "
-               "identified by W·Wᵀ (W₁W₁ᵀ = W₂W₂ᵀ ⇔ W₂ = W₁Q, Q ∈ O(r))")
+               "identified by W·Wᵀ (W₁W₁ᵀ = W₂W₂ᵀ ⇔ W₂ = W₁Q, Q ∈ O(r)); pieces whose leading "
+               "k rows of L vanish are re-gauged with L[i, j] = 0 for j > i − k: the set of zero "
+               "rows of L is invariant under L ↦ LQ, so an orbit whose gauge points have k₀ ≥ k "
+               "leading zero rows has a point in the shifted gauge G_{k₀} ⊆ G_k, and that point "
+               "survives every re-gauge of the piece containing it")
         return [ch], why
     if proof.kind == "GL1":
         m = list(problem.variables.values())[0][0]
@@ -115,6 +119,48 @@ def _describe_point(problem: Problem, proof: SymmetryProof, pt: AlgebraicPoint, 
                 f"the set {{u vᵀ = const}} ∩ {{u ∥ u₀, v ∥ v₀}}, 2 connected components (a > 0, "
                 f"a < 0)"), 2
     return f"isolated point {tuple(exprs)}", 1
+
+
+def _constant_gram(problem: Problem, gens: list[sp.Symbol], ch: Chart, pc: Piece) -> bool:
+    W = stacked(problem, [ch.substitution.get(g, g) for g in gens])
+    Z = W * W.T
+    return not any(pc.reduce(Z[i, j]).free_symbols for i in range(Z.rows)
+                   for j in range(Z.cols))
+
+
+def _regauge_pieces(problem: Problem, gens: list[sp.Symbol], pieces: list[tuple[Chart, Piece]],
+                    budget: Budget, seed: int) -> tuple[list[AlgebraicPoint],
+                                                        list[tuple[Chart, Piece]], int]:
+    """Residual gauge freedom: on a piece where rows 0..k−1 of L vanish identically, every
+    O(r) element keeps them zero, so the remaining rows can be brought to the shifted form
+    L[i, j] = 0 for j > i − k (LQ of the lower block). Adding those equations loses no orbit."""
+    out_pts: list[AlgebraicPoint] = []
+    out_pieces: list[tuple[Chart, Piece]] = []
+    calls = 0
+    work = list(pieces)
+    while work:
+        ch, pc = work.pop()
+        if _constant_gram(problem, gens, ch, pc):
+            out_pieces.append((ch, pc))
+            continue
+        names = {v.name: v for v in ch.variables}
+        r = max(int(v.name.split("_")[2]) for v in ch.variables) + 1
+        rows = max(int(v.name.split("_")[1]) for v in ch.variables) + 1
+        k = 0
+        while k < rows and all(pc.reduce(names[f"L_{k}_{j}"]) == 0 for j in range(min(k + 1, r))
+                               if f"L_{k}_{j}" in names):
+            k += 1
+        extra = [names[f"L_{i}_{j}"] for i in range(k, rows) for j in range(r)
+                 if j > i - k and f"L_{i}_{j}" in names]
+        extra = [e for e in extra if pc.reduce(e) != 0]
+        if k == 0 or not extra:
+            out_pieces.append((ch, pc))
+            continue
+        sol = solve_polynomial_system(list(pc.basis) + extra, ch.variables, budget, seed=seed)
+        calls += sol.groebner_calls
+        out_pts += [chart_point_to_original(p, ch, gens) for p in sol.points]
+        work += [(ch, q) for q in sol.pieces]
+    return out_pts, out_pieces, calls
 
 
 def _sample_piece(piece: Piece, budget: Budget) -> AlgebraicPoint | None:
@@ -283,13 +329,18 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
             if bad:
                 break
             if proof.kind == "O" and pieces:
-                # accept only pieces on which the invariant W Wᵀ is constant
+                # accept only pieces on which the invariant W Wᵀ is constant; a piece on which
+                # the leading k rows of W vanish is first re-gauged (shifted lower trapezoidal)
                 ok = True
+                try:
+                    extra_pts, pieces, n_gb = _regauge_pieces(problem, gens, pieces, B, seed)
+                except BudgetExceeded as exc:
+                    reasons.append(str(exc))
+                    break
+                gb_calls += n_gb
+                points += extra_pts
                 for ch, pc in pieces:
-                    W = stacked(problem, [ch.substitution.get(g, g) for g in gens])
-                    Z = W * W.T
-                    if any(pc.reduce(Z[i, j]).free_symbols for i in range(Z.rows)
-                           for j in range(Z.cols)):
+                    if not _constant_gram(problem, gens, ch, pc):
                         ok = False
                 if not ok:
                     if first is None:
