@@ -43,3 +43,15 @@ def mp_str(v: Any, digits: int = 6) -> str:
     import mpmath
 
     return mpmath.nstr(v, digits) if hasattr(v, "_mpf_") else str(v)
+
+
+def sigma_min_lower_bound(X: sp.Matrix) -> sp.Rational:
+    """An exact rational lower bound on σ_min(X)² for a rational X with full column rank c.
+
+    With G = XᵀX ⪰ 0 (c×c) and eigenvalues λ₁ >= ... >= λ_c: λ₁···λ_{c−1} <= (tr G)^{c−1}, so
+    λ_c = det G / (λ₁···λ_{c−1}) >= det G / (tr G)^{c−1}. Returns 0 when det G = 0 (rank < c).
+    """
+    G = X.T * X
+    tr = G.trace()
+    det = G.det()
+    return sp.Rational(0) if det == 0 else sp.Rational(det / tr ** (G.rows - 1))

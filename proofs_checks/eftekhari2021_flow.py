@@ -14,6 +14,15 @@ What is shown, precisely
 * The SSP trap is decided exactly: the primal-dual field vanishes *exactly* (SymPy) at a rational
   spurious KKT point, and the field is polynomial (locally Lipschitz), so x(t) ≡ x* is the unique
   solution (Picard–Lindelöf). The integration confirms the computed series is constant.
+
+Verdict honesty: the Taylor flow's error estimate is an estimate, not a validated enclosure, so
+a conclusion that fails only *numerically* along a trajectory gives INCONCLUSIVE with the
+numbers. REFUTED is returned only on an exact basis: a dropped hypothesis that breaks the
+conclusion already at t = 0 (an exactly full-rank rational start has σ_min(U(0))² >=
+det(UᵀU)/tr(UᵀU)^{c−1} > 0 in rational arithmetic), an exact first-order rank jump (a 3×3 minor
+of U(t) has the exact nonzero derivative tr(adj(B₀)B₁) at t = 0), or the exact Jacobian of a
+polynomial field at an equilibrium having an eigenvalue with positive real part (Lyapunov's
+indirect method: the equilibrium is unstable).
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from mfverify.flow.experiments import escape, trap
 from mfverify.flow.invariants import singular_values
 from mfverify.problems import AsymmetricMF, ConstrainedMF, SymmetricMF
 
-from ._flowkit import cayley_orthogonal, mp_str, random_rational, strings
+from ._flowkit import cayley_orthogonal, mp_str, random_rational, sigma_min_lower_bound, strings
 
 DPS = 50
 #: σ of the missing directions must stay below this at every recorded step (E-P1).
@@ -48,6 +57,27 @@ def _start(rank: int, seed: int, *, full: bool = False) -> sp.Matrix:
     return sp.Matrix.hstack(cols, rest) * cayley_orthogonal(4, seed + 1)
 
 
+def first_order_rank_jump(U0: sp.Matrix, U1: sp.Matrix, k: int) -> dict[str, Any] | None:
+    """A k×k minor that is 0 at t = 0 with a nonzero exact t-derivative along U0 + tU1 + O(t²).
+
+    det(B₀ + tB₁ + O(t²)) = det B₀ + t·tr(adj(B₀)B₁) + O(t²); with det B₀ = 0 and
+    tr(adj(B₀)B₁) ≠ 0 the minor is nonzero for all small t > 0, so rank U(t) >= k there.
+    Returns the rows, columns and derivative (exact strings), or None when no minor jumps.
+    """
+    from itertools import combinations
+
+    for rows in combinations(range(U0.rows), k):
+        for cols in combinations(range(U0.cols), k):
+            B0 = U0.extract(list(rows), list(cols))
+            if B0.det() != 0:
+                continue
+            d = sp.nsimplify((B0.adjugate() * U1.extract(list(rows), list(cols))).trace())
+            if d != 0:
+                return {"rows": list(rows), "cols": list(cols), "det_B0": "0",
+                        "d_dt_det_at_0": str(d)}
+    return None
+
+
 def _sigma_track(res: Any, var: str, rank: int) -> dict[str, Any]:
     A = res.arith
     worst_missing = A.ctx.zero
@@ -59,6 +89,11 @@ def _sigma_track(res: Any, var: str, rank: int) -> dict[str, Any]:
         least_kept = min(least_kept, sv[rank - 1])
     return {"max_missing_sigma": worst_missing, "min_kept_sigma": least_kept,
             "steps": res.steps, "error_estimate": res.final.error_estimate}
+
+
+def _shifted_rhs(M: sp.Matrix, C: sp.Matrix, U: sp.Matrix) -> sp.Matrix:
+    """The shifted field (M − UUᵀ)U − (U − C) in exact SymPy arithmetic."""
+    return (M - U * U.T) * U - (U - C)
 
 
 def _shifted_field(M: sp.Matrix, C: sp.Matrix) -> Any:
@@ -104,14 +139,15 @@ def rank_preservation(ctx: RunContext) -> Outcome:
         instances.append(("psd rank 3", SymmetricMF(_psd(3, 12).tolist(), 4)))
         cm = ConstrainedMF.gaussian(6, 4, 4, seed=5, merit="penalty")
         instances.append(("penalty merit 1/2||U||^2 + (rho/2)||A(UU^T) - b||^2", cm))
-    if ctx.dropping("merit-of-UUt"):
+    shifted = ctx.dropping("merit-of-UUt")
+    if shifted:
         M = _psd(2, 11)
-        instances = [("shifted field (not psi(UU^T))",
-                      _shifted_field(M, random_rational(6, 4, 99, den=20)))]
+        C = random_rational(6, 4, 99, den=20)
+        instances = [("shifted field (not psi(UU^T))", _shifted_field(M, C))]
+    U0 = _start(2, 21, full=full)
     failed = []
     for label, system in instances:
         var = "U" if isinstance(system, ConstrainedMF) else "X"
-        U0 = _start(2, 21, full=full)
         res = integrate(system, {var: strings(U0)}, [T], dps=DPS)
         tr = _sigma_track(res, var, 2)
         ok = tr["max_missing_sigma"] < res.arith.const(SIGMA_TOL) and \
@@ -124,8 +160,35 @@ def rank_preservation(ctx: RunContext) -> Outcome:
                 "method": "adaptive Taylor flow (mfverify.flow.integrate), sigma from mpmath "
                           "svd_r at every step"}
     if failed:
-        return Outcome(Verdict.REFUTED, {**evidence, "counterexample": failed[0]},
-                       f"σ₃/σ₄ left 0 on {failed}: rank not preserved (hypothesis dropped)")
+        rank_exact = int(U0.rank())  # exact (SymPy, rational start)
+        evidence["rank_U0_exact"] = rank_exact
+        if full and rank_exact == 4:
+            lb = sigma_min_lower_bound(U0)
+            if lb > SIGMA_TOL**2:
+                return Outcome(Verdict.REFUTED, {**evidence, "counterexample": {
+                                   "U0": strings(U0), "rank_U0": rank_exact,
+                                   "sigma4_sq_lower_bound": str(lb),
+                                   "recheck": "sigma_4(U0)^2 >= det(G)/tr(G)^3, G = U0^T U0 "
+                                              "(exact rationals) > 1e-90"}},
+                               f"full-rank start: σ₄(U(0))² >= {sp.N(lb, 4)} > (1e-45)² exactly, "
+                               "so 'σ₃, σ₄ < 1e-45 at every step' fails at t = 0 (exact); "
+                               "the rank-2 conclusion needs the rank-deficient start")
+        if shifted:
+            U1 = _shifted_rhs(M, C, U0)  # exact U̇(0)
+            jump = first_order_rank_jump(U0, U1, 3)
+            if jump is not None:
+                return Outcome(Verdict.REFUTED, {**evidence, "counterexample": {
+                                   "U0": strings(U0), "rank_U0": rank_exact,
+                                   "Udot0_exact": strings(U1), "minor": jump,
+                                   "recheck": "a 3x3 minor of U0 is 0 and its derivative "
+                                              "tr(adj(B0) B1) along U(t) at t = 0 is nonzero "
+                                              "(exact SymPy)"}},
+                               f"shifted field: rank U(0) = {rank_exact} but a 3×3 minor has "
+                               f"exact derivative {jump['d_dt_det_at_0'][:20]} ≠ 0 at t = 0, so "
+                               "rank U(t) >= 3 for small t > 0 (exact); rank not preserved")
+        return Outcome(Verdict.INCONCLUSIVE, evidence,
+                       f"numerically the conclusion fails: σ₃/σ₄ left 0 on {failed}; not a "
+                       "certified refutation")
     return Outcome(Verdict.SUPPORTED, evidence,
                    f"σ₃, σ₄ < 1e-45 at every step to t = {T} on {len(runs)} instance(s); "
                    "σ₂ stays positive")
@@ -187,10 +250,24 @@ def rank_preservation_asymmetric(ctx: RunContext) -> Outcome:
                 "steps": res.steps, "error_estimate": mp_str(res.final.error_estimate),
                 "method": "adaptive Taylor flow (mfverify.flow.integrate), sigma from mpmath "
                           "svd_r of [U; V] at every step"}
+    W0 = sp.Matrix.vstack(U0, V0)
+    rank_w0 = int(W0.rank())  # exact (SymPy)
+    evidence["rank_stack_0_exact"] = rank_w0
     if not kept_ok:
-        return Outcome(Verdict.REFUTED, evidence,
-                       f"σ₃([U; V]) reached {mp_str(worst_missing)}: rank [U; V] not preserved "
-                       "(hypothesis dropped: the start has full rank)")
+        lb = sigma_min_lower_bound(W0) if rank_w0 == 3 else sp.Rational(0)
+        if lb > SIGMA_TOL**2:
+            return Outcome(Verdict.REFUTED, {**evidence, "counterexample": {
+                               "U0": strings(U0), "V0": strings(V0), "rank_stack_0": rank_w0,
+                               "sigma3_sq_lower_bound": str(lb),
+                               "recheck": "sigma_3([U0; V0])^2 >= det(G)/tr(G)^2, G = W0^T W0 "
+                                          "(exact rationals) > 1e-90"}},
+                           f"full-rank start: σ₃([U; V](0))² >= {sp.N(lb, 4)} > (1e-45)² "
+                           "exactly, so 'σ₃([U; V]) < 1e-45 at every step' fails at t = 0 "
+                           f"(exact); numerically σ₃ reaches {mp_str(worst_missing)}")
+        return Outcome(Verdict.INCONCLUSIVE, evidence,
+                       f"numerically the conclusion fails: σ₃([U; V]) reached "
+                       f"{mp_str(worst_missing)} (min σ₂ {mp_str(least_kept)}); not a certified "
+                       "refutation")
     if not u_rank_changes:
         return Outcome(Verdict.INCONCLUSIVE, evidence,
                        "rank [U; V] preserved, but this instance does not show rank U changing")
@@ -256,9 +333,12 @@ def rank_one_limit(ctx: RunContext) -> Outcome:
                        f"rank-1 start: f(T) = 1/4 + {mp_str(f_last - ctx_.mpf(1) / 4)} "
                        "(best rank-1 error ¼λ₂²); M is not reached")
     if rank0 == 2:
-        return Outcome(Verdict.REFUTED, {**evidence, "counterexample": "rank-2 start"},
-                       f"rank-2 start: f(T) = {mp_str(f_last)} → 0 (the rank-1 limit needs "
-                       "the rank-deficient start)")
+        # f(U(t)) → 0 is observed on the integrated trajectory only: the Taylor flow's error
+        # estimate is not a validated bound, so this is evidence that the hypothesis is needed.
+        return Outcome(Verdict.INCONCLUSIVE, {**evidence,
+                                              "numerical_counterexample": "rank-2 start"},
+                       f"numerically the conclusion fails: rank-2 start, f(T) = {mp_str(f_last)} "
+                       f"(→ 0, not ¼λ₂² = 1/4) at T = {T}; not a certified refutation")
     return Outcome(Verdict.INCONCLUSIVE, evidence, f"f(T) − 1/4 = {mp_str(gap)} not yet < 1e-8")
 
 
@@ -297,13 +377,28 @@ def ssp_trap(ctx: RunContext) -> Outcome:
                                 "dps": DPS}
     if ctx.dropping("exact-start"):
         esc = escape(vf, x_star, ["1e-20"], seed=ctx.seed, radius="1/10", dps=30)
+        J, eig = _exact_jacobian(vf, x_star)
+        unstable = [str(v) for v in eig if sp.re(v) > 0]
         evidence.update({"escape": esc.to_json(), "tolerance": "escape observed",
-                         "instances": 1})
+                         "instances": 1, "jacobian_at_x_star_exact": str(J.tolist()),
+                         "jacobian_eigenvalues_exact": [str(v) for v in eig]})
+        if unstable:
+            return Outcome(Verdict.REFUTED, {**evidence, "counterexample": {
+                               "x_star": {"U": ["2", "0"], "lam": "1/2"},
+                               "unstable_eigenvalues": unstable,
+                               "recheck": "exact SymPy Jacobian of the polynomial primal-dual "
+                                          "field at x*; an eigenvalue with positive real part "
+                                          "makes x* unstable (Lyapunov's indirect method)"}},
+                           f"x* is unstable: the exact Jacobian has eigenvalue(s) {unstable} "
+                           "with positive real part (Lyapunov's indirect method), so starts "
+                           "arbitrarily close leave a fixed neighbourhood; numerically a start "
+                           f"1e-20 away leaves the 1/10-ball at t = "
+                           f"{mp_str(esc.rows[0].time, 10) if esc.rows else 'n/a'}")
         if esc.rows:
-            return Outcome(Verdict.REFUTED, {**evidence, "counterexample":
-                                             "start 1e-20 away escapes"},
-                           f"1e-20 away: leaves the 1/10-ball at t = "
-                           f"{mp_str(esc.rows[0].time, 10)} (the exact start is needed)")
+            return Outcome(Verdict.INCONCLUSIVE, evidence,
+                           "numerically the conclusion fails: a start 1e-20 away leaves the "
+                           f"1/10-ball at t = {mp_str(esc.rows[0].time, 10)}; not a certified "
+                           "refutation")
         return Outcome(Verdict.INCONCLUSIVE, evidence, "no escape observed")
     tr = trap(vf, x_star, 100, dps=DPS)
     evidence["trap"] = tr.to_json()
@@ -311,6 +406,51 @@ def ssp_trap(ctx: RunContext) -> Outcome:
         return Outcome(Verdict.PROVED, evidence,
                        "primal-dual field vanishes exactly at the SSP (S(λ*) = diag(0, −3) "
                        "not PSD); unique solution x(t) ≡ x*, confirmed to t = 100")
-    return Outcome(Verdict.REFUTED if not tr.exactly_stationary else Verdict.INCONCLUSIVE,
-                   evidence, f"field residual {tr.residual}; deviation "
-                             f"{mp_str(tr.max_deviation)}")
+    F_star = _exact_field(vf, x_star)
+    if any(v != 0 for v in F_star):
+        # the field does not vanish exactly at x*: x* is not an equilibrium (exact)
+        return Outcome(Verdict.REFUTED, {**evidence, "field_at_x_star_exact":
+                                         [str(v) for v in F_star]},
+                       f"the field does not vanish exactly at x*: {[str(v) for v in F_star]}")
+    return Outcome(Verdict.INCONCLUSIVE, evidence,
+                   f"field vanishes exactly at x*, but the computed series was not constant "
+                   f"(residual {tr.residual}; deviation {mp_str(tr.max_deviation)})")
+
+
+def _symbolic_state(vf: Any) -> tuple[dict[str, Any], list[sp.Symbol]]:
+    syms: list[sp.Symbol] = []
+    pt: dict[str, Any] = {}
+    for name, shape in vf.variables.items():
+        arr = np.empty(shape, dtype=object)
+        for idx in np.ndindex(*shape):
+            s = sp.Symbol(f"{name}_{'_'.join(map(str, idx))}")
+            arr[idx] = s
+            syms.append(s)
+        pt[name] = arr
+    return pt, syms
+
+
+def _flat_point(vf: Any, x: dict[str, Any]) -> list[Any]:
+    return [sp.Rational(str(v)) for name in vf.variables for v in np.ravel(
+        np.asarray(x[name], dtype=object))]
+
+
+def _exact_field(vf: Any, x: dict[str, Any]) -> list[Any]:
+    """The polynomial field at the rational point ``x``, exactly (SymPy)."""
+    from mfverify.arith import ExactArith
+
+    pt = {name: np.vectorize(lambda v: sp.Rational(str(v)), otypes=[object])(
+        np.asarray(x[name], dtype=object)) for name in vf.variables}
+    F = vf.fn(ExactArith(), pt)
+    return [sp.nsimplify(sp.expand(v)) for name in vf.variables for v in np.ravel(F[name])]
+
+
+def _exact_jacobian(vf: Any, x: dict[str, Any]) -> tuple[sp.Matrix, list[Any]]:
+    """Exact Jacobian of the polynomial field at the rational point ``x`` and its eigenvalues."""
+    from mfverify.arith import ExactArith
+
+    pt, syms = _symbolic_state(vf)
+    F = vf.fn(ExactArith(), pt)
+    vec = sp.Matrix([sp.expand(v) for name in vf.variables for v in np.ravel(F[name])])
+    J = vec.jacobian(syms).subs(dict(zip(syms, _flat_point(vf, x), strict=True)))
+    return J, list(J.eigenvals())

@@ -22,6 +22,13 @@ symmetric P (identities of rational functions with denominator det P₁, decided
 python-flint): every P = XXᵀ is such a P, so the two together prove the cascade along
 Ẋ = (M − XXᵀ)X, for the stated sizes. Quick profile: (r₁, q) in {(1,1), (1,2), (2,1), (2,2)};
 the full profile adds (1,3) and (3,1).
+
+Dropping ``p1-invertible`` (``mfverify check mohammadi2024.cascade --drop p1-invertible``): the
+cascade variables need not exist. With r < r₁ (here r₁ = 2, q = 1, r = 1) every X has
+rank X₁ <= r < r₁, so det P₁ = det(X₁X₁ᵀ) is the zero polynomial in the entries of X (decided
+exactly on a fully symbolic X): P₁(t) is singular along the *whole* flow, Y = P₁⁻¹, K and S are
+undefined, and the cascade says nothing there. REFUTED (that the cascade variables exist without
+the hypothesis), with the exact symbolic determinant and a rational instance as the counterexample.
 """
 
 from __future__ import annotations
@@ -29,8 +36,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
-from mfverify.claims import Hypothesis, Outcome, RunContext, claim
+from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
 from mfverify.derivation import check_identity
 
 from ._derivation_common import merge as _merge
@@ -140,6 +148,8 @@ def _cascade_defs() -> list[Any]:
        hypotheses=(P1_INVERTIBLE,),
        predictions=("M-P1",), tags=("identity", "exact", "flow"))
 def cascade(ctx: RunContext) -> Outcome:
+    if ctx.dropping("p1-invertible"):
+        return _singular_p1()
     pairs = BLOCK_SIZES if ctx.quick else BLOCK_SIZES + ((1, 3), (3, 1))
     declare = {"P": "r1+q x r1+q symmetric", "L1": "r1 x r1 diagonal", "L2": "q x q diagonal"}
     flow = {"P": _riccati}
@@ -156,3 +166,26 @@ def cascade(ctx: RunContext) -> Outcome:
     out.evidence["generic"] = ("P symbolic symmetric: identities of rational functions with "
                                "denominator det P1 (hypothesis p1-invertible)")
     return out
+
+
+def _singular_p1(r1: int = 2, q: int = 1, r: int = 1) -> Outcome:
+    """Without ``p1-invertible``: for r < r₁, det P₁ = det(X₁X₁ᵀ) ≡ 0 (exact, symbolic X), so
+    Y = P₁⁻¹ (hence K, S) is undefined at every P = XXᵀ, along the whole flow."""
+    X = sp.Matrix(r1 + q, r, lambda i, j: sp.Symbol(f"x{i}{j}"))
+    X1 = X[:r1, :]
+    det_sym = sp.expand((X1 * X1.T).det())
+    X0 = sp.Matrix(r1 + q, r, lambda i, j: sp.Rational(i + 1, j + 2))  # a rational instance
+    P1_0 = X0[:r1, :] * X0[:r1, :].T
+    det_0 = P1_0.det()
+    ev = {"method": "exact SymPy: det(X1 X1^T) expanded on a fully symbolic X "
+                    f"({r1 + q}x{r}); r = {r} < r1 = {r1} bounds rank X1 <= r for all t",
+          "sizes": {"r1": r1, "q": q, "r": r}, "det_P1_symbolic": str(det_sym),
+          "counterexample": {"X": [[str(v) for v in X0.row(i)] for i in range(X0.rows)],
+                             "P1": str(P1_0.tolist()), "det_P1": str(det_0),
+                             "recheck": "det(P1) = 0 exactly: Y = P1^-1 does not exist"}}
+    if det_sym == 0 and det_0 == 0:
+        return Outcome(Verdict.REFUTED, ev,
+                       f"without p1-invertible the cascade variables need not exist: for r = {r} "
+                       f"< r₁ = {r1}, det P₁ = det(X₁X₁ᵀ) ≡ 0 (exact, symbolic X), so Y = P₁⁻¹, "
+                       "K and S are undefined along the whole flow")
+    return Outcome(Verdict.INCONCLUSIVE, ev, "det P₁ is not identically zero for these sizes")

@@ -35,6 +35,7 @@ def test_slow_claims_supported(cid: str) -> None:
     res = run_claim(get_claim(cid), RunContext())
     assert res.error is None, res.error
     assert res.verdict is Verdict.SUPPORTED, (res.summary, res.evidence)
+    assert "tolerance" in res.evidence and "instances" in res.evidence
 
 
 @pytest.mark.parametrize("cid", ["yedu2021.lemma-3.2", "yedu2021.lemma-3.3"])
@@ -125,3 +126,28 @@ def test_lemma_3_3_hypothesis(d: int, data: st.DataObject) -> None:
     pm = p[-1]
     bound = (1 - eta * sig[-1]) ** 2 * pm - c * sig[0] ** 3 * eta ** 2 if pm < 0 else 0.0
     assert p_new >= bound - 1e-9 * (abs(pm) + c * sig[0] ** 3 * eta ** 2 + abs(p_new) + 1e-300)
+
+
+def test_lemma_refuted_only_within_kept_hypotheses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (audit): a float violation that re-checks exactly was reported REFUTED even
+    when a hypothesis that was *not* dropped fails exactly for that sample. Here the sampler
+    draws S with eigenvalues up to 20σ₁ (outside σ₁(S) <= 2σ₁) while nothing is dropped: the
+    violations found are not counterexamples to the lemma."""
+    import proofs_checks.yedu2021_gd as yd
+
+    res = run_claim(get_claim("yedu2021.lemma-3.2"),
+                    RunContext(dropped=frozenset({"spectral-bounds"})))
+    assert res.verdict is Verdict.REFUTED
+    assert res.evidence["counterexample"]["kept_hypotheses_hold_exactly"]
+
+    real = yd._samples
+
+    def outside(rng, N, d, lemma, ctx):  # noqa: ANN001, ANN202
+        return real(rng, N, d, lemma, RunContext(dropped=frozenset({"spectral-bounds"})))
+
+    monkeypatch.setattr(yd, "_samples", outside)
+    out = yd._lemma_claim("3.2", RunContext())
+    assert out.evidence["violations"] > 0
+    ex = out.evidence["counterexample"]
+    assert ex["violated_exactly"] and not ex["kept_hypotheses_hold_exactly"]
+    assert out.verdict is Verdict.INCONCLUSIVE

@@ -122,3 +122,38 @@ def test_sweep_more_bad_options_exit_2(extra: list[str],
                  *extra]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mfverify: error:") and err.count("\n") == 1
+
+
+def test_progress_callback_and_bar() -> None:
+    """The progress bar of `sweep` (shown when stderr is a terminal) is fed per block."""
+    import numpy as np
+
+    from mfverify.batch import gd
+    from mfverify.batch.generators import symmetric_instances
+    from mfverify.batch.inits import small_random
+    from mfverify.cli.cmd_sweep import _progress
+    from mfverify.problems import SymmetricMF
+
+    inst = symmetric_instances(50, 6, seed=1)
+    prob = SymmetricMF(np.zeros((6, 6), dtype=int), 2)
+    calls: list[tuple[int, int]] = []
+    gd(prob, small_random(prob, 50, 2, 0.1), data=inst.data, max_iter=3, chunk=16,
+       progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(16, 50), (32, 50), (48, 50), (50, 50)]
+    cb, bar = _progress(True)
+    assert cb is not None and bar is not None
+    cb(20, 50)
+    assert (bar.n, bar.total) == (20, 50)
+    bar.close()
+    assert _progress(False) == (None, None)
+
+
+def test_sweep_constrained_spec_is_not_an_internal_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: global_values read ``problem.scale`` before checking the kind, so a
+    ConstrainedMF spec (no ``scale``) ended in an internal AttributeError (exit 3)."""
+    out = _json(capsys, ["sweep", '{"problem": "constrained", "operator": {"gaussian": '
+                         '{"m": 6, "seed": 1}}, "n": 4, "p": 2, "ground_truth": {"random": '
+                         '{"rank": 1, "seed": 2}}}', "--inits", "2", "--max-iter", "50",
+                         "--json"])
+    assert out["runs"] == 2 and "no closed-form optimal value" in out["note"]

@@ -259,3 +259,21 @@ def test_results_never_alias_or_modify_x0() -> None:
     assert np.array_equal(x0["X"], keep)
     runs[0].x["X"][...] = 7.0
     assert np.array_equal(x0["X"], keep)
+
+
+def test_scaled_gd_singular_gram_does_not_crash_the_batch() -> None:
+    """Regression: with damping 0, one run with a zero factor made np.linalg.solve raise
+    LinAlgError for the whole batch. That run now gets a zero step; the others are
+    unchanged (bitwise) compared with a batch without it."""
+    prob, inst = _sym(B=2)
+    x0 = small_random(prob, 2, 2, 0.3, seed=7)
+    ref = scaled_gd(prob, x0, data=inst.data, step=0.3, max_iter=40)
+    x0["X"][1, 0, :, 1] = 0.0  # rank-deficient factor: XᵀX singular, ∇f ≠ 0
+    start = x0["X"][1, 0].copy()
+    res = scaled_gd(prob, x0, data=inst.data, step=0.3, max_iter=40)
+    assert np.array_equal(res.x["X"][1, 0], start)  # zero step: it stays put
+    assert res.status[1, 0] == 2 and res.grad_norm[1, 0] > 1e-3
+    for b, k in ((0, 0), (0, 1), (1, 1)):
+        assert np.array_equal(res.x["X"][b, k], ref.x["X"][b, k])
+    arm = scaled_gd(prob, x0, data=inst.data, step=Armijo(), max_iter=20)
+    assert np.all(np.isfinite(arm.f))

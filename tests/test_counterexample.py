@@ -192,6 +192,11 @@ def test_claim_targets_are_registered_claims():
 def test_claims_normal_and_dropped():
     res = run_claim(get_claim("li2019.balanced-saddle-curvature"))
     assert res.verdict is Verdict.PROVED, res.summary
+    # regression: PROVED must include that the closed form is the SMALLEST eigenvalue
+    assert res.evidence["closed_form_is_smallest_eigenvalue"] is True
+    assert res.evidence["charpoly_minus_factorization"] == "0"
+    assert all(res.evidence["signs_decided"].values())
+    assert get_claim("li2019.balanced-saddle-curvature").predictions == ("L-P7",)
     res = run_claim(get_claim("related.overparam-lifting"))
     assert res.verdict is Verdict.PROVED, res.summary
     res = run_claim(get_claim("li2019.balanced-saddle-curvature"),

@@ -151,3 +151,18 @@ def test_regression_numeric_mode_rejects_structure_it_would_ignore(
     capsys.readouterr()
     assert main(["derivation", ASPEC, "--gradient", "(U*V.T - Sigma)*V", "--wrt", "U",
                  "--numeric", "--general", "Sigma", "--m", "4", "--n", "3", "--r", "2"]) == 0
+
+
+def test_cascade_without_p1_invertible_is_refuted_exactly() -> None:
+    """Regression: ``--drop p1-invertible`` used to be ignored (PROVED). For r < r₁ the
+    cascade variables do not exist: det(X₁X₁ᵀ) ≡ 0 on a symbolic X, re-checked here."""
+    import sympy as sp
+
+    res = run_claim(get_claim("mohammadi2024.cascade"),
+                    RunContext(dropped=frozenset({"p1-invertible"})))
+    assert res.error is None and res.verdict is Verdict.REFUTED, res.summary
+    assert res.evidence["det_P1_symbolic"] == "0"
+    ce = res.evidence["counterexample"]
+    X = sp.Matrix([[sp.Rational(v) for v in row] for row in ce["X"]])
+    X1 = X[:2, :]
+    assert (X1 * X1.T).det() == 0 and ce["det_P1"] == "0"

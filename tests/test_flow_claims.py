@@ -3,6 +3,13 @@
 
 from __future__ import annotations
 
+import sys
+from types import ModuleType
+from typing import Any
+
+import pytest
+import sympy as sp
+
 from mfverify.claims import RunContext, Verdict, get_claim, run_claim
 
 
@@ -25,7 +32,8 @@ def test_scalar_tightness_needs_a_nonzero_start() -> None:
     res = run_claim(get_claim("yedu2021.flow-scalar-tightness"),
                     RunContext(dropped=frozenset({"nonzero-start"})))
     assert res.verdict is Verdict.REFUTED
-    assert res.evidence["exactly_stationary"] and not res.evidence["event_fired"]
+    # the refutation keys off the exact stationarity flag, not "no event fired"
+    assert res.evidence["exactly_stationary"] is True and not res.evidence["event_fired"]
 
 
 def test_asymmetric_rank_preservation_e2() -> None:
@@ -40,3 +48,132 @@ def test_asymmetric_rank_preservation_e2() -> None:
                         RunContext(dropped=frozenset({"rank-deficient-start"})))
     assert dropped.verdict is Verdict.REFUTED
     assert float(dropped.evidence["max_sigma3_stack"]) > 1e-6
+
+
+# ---------------------------------------------------------------------------------------------
+# verdict honesty: REFUTED only on an exact basis, numerical failure -> INCONCLUSIVE
+# ---------------------------------------------------------------------------------------------
+
+def _module(claim_id: str) -> ModuleType:
+    return sys.modules[get_claim(claim_id).run.__module__]
+
+
+def _dropped(claim_id: str, hyp: str) -> Any:
+    res = run_claim(get_claim(claim_id), RunContext(dropped=frozenset({hyp})))
+    assert res.error is None, res.error
+    return res
+
+
+def _matrix(rows: list[list[str]]) -> sp.Matrix:
+    return sp.Matrix([[sp.Rational(v) for v in row] for row in rows])
+
+
+def _sigma_min_sq_lower(X: sp.Matrix) -> sp.Rational:
+    G = X.T * X
+    return G.det() / G.trace() ** (G.rows - 1)
+
+
+def test_exact_rate_dropped_is_refuted_by_exact_s0() -> None:
+    """Regression: the r = 4 refutation rests on S(0) = S₀ ≠ 0 computed exactly."""
+    res = _dropped("mohammadi2024.flow-exact-rate", "exact-parametrization")
+    assert res.verdict is Verdict.REFUTED, res.summary
+    X0 = _matrix(res.evidence["counterexample"]["X0"])
+    X1, X2 = X0[:3, :], X0[3:, :]
+    P1, P12, P2 = X1 * X1.T, X1 * X2.T, X2 * X2.T
+    S0 = sp.simplify(P2 - P12.T * P1.inv() * P12)
+    assert not S0.is_zero_matrix and res.evidence["S0_is_zero_exactly"] is False
+
+
+def test_xdd_rate_without_singular_m_is_only_numerical() -> None:
+    """Regression: a trajectory-only failure is INCONCLUSIVE with the numbers, not REFUTED."""
+    res = _dropped("cross.mohammadi-xdd-rate", "singular-M")
+    assert res.verdict is Verdict.INCONCLUSIVE, res.summary
+    assert "numerically the conclusion fails" in res.summary
+    assert "not a certified refutation" in res.summary
+    assert res.evidence["rows"]
+
+
+def test_rank_deficient_trap_dropped_refuted_at_t0_exactly() -> None:
+    res = _dropped("cross.rank-deficient-trap", "rank-deficient-start")
+    assert res.verdict is Verdict.REFUTED, res.summary
+    ce = res.evidence["counterexample"]
+    X0 = _matrix(ce["X0"])
+    assert X0.rank() == 3
+    lb = _sigma_min_sq_lower(X0)
+    assert lb == sp.Rational(ce["sigma3_sq_lower_bound"]) and lb > sp.Rational(1, 10**70)
+    # the bound is a true lower bound on σ₃²: no eigenvalue of X0ᵀX0 in [0, lb] (exact count)
+    lam = sp.Symbol("lam")
+    assert sp.Poly((X0.T * X0).charpoly(lam).as_expr(), lam).count_roots(0, lb) == 0
+
+
+def test_cross_checks_selectable_by_section() -> None:
+    from mfverify.claims.coverage import CROSS_CHECKS
+    from mfverify.claims.registry import select
+
+    for num in ("6.1", "6.3"):
+        ids = {c.id for c in select([f"§{num}"])}
+        assert set(CROSS_CHECKS[num][1]) <= ids, (num, ids)
+
+
+def test_rank_preservation_full_start_refuted_exactly() -> None:
+    res = _dropped("eftekhari2021.flow-rank-preservation", "rank-deficient-start")
+    assert res.verdict is Verdict.REFUTED, res.summary
+    ce = res.evidence["counterexample"]
+    U0 = _matrix(ce["U0"])
+    assert U0.rank() == 4
+    assert _sigma_min_sq_lower(U0) == sp.Rational(ce["sigma4_sq_lower_bound"]) > \
+        sp.Rational(1, 10**90)
+
+
+def test_rank_preservation_shifted_field_refuted_by_exact_minor() -> None:
+    res = _dropped("eftekhari2021.flow-rank-preservation", "merit-of-UUt")
+    assert res.verdict is Verdict.REFUTED, res.summary
+    ce = res.evidence["counterexample"]
+    U0, U1 = _matrix(ce["U0"]), _matrix(ce["Udot0_exact"])
+    rows, cols = ce["minor"]["rows"], ce["minor"]["cols"]
+    B0, B1 = U0.extract(rows, cols), U1.extract(rows, cols)
+    t = sp.Symbol("t")
+    # the first-order coefficient of det(B0 + tB1) is the exact derivative of the minor at 0
+    poly = sp.Poly(sp.expand((B0 + t * B1).det()), t)
+    assert B0.det() == 0 and U0.rank() == 2
+    assert poly.coeff_monomial(t) == sp.Rational(ce["minor"]["d_dt_det_at_0"]) != 0
+
+
+def test_asymmetric_full_start_refuted_exactly() -> None:
+    res = _dropped("eftekhari2021.flow-rank-preservation-asymmetric", "rank-deficient-start")
+    assert res.verdict is Verdict.REFUTED, res.summary
+    ce = res.evidence["counterexample"]
+    W0 = sp.Matrix.vstack(_matrix(ce["U0"]), _matrix(ce["V0"]))
+    assert W0.rank() == 3 and _sigma_min_sq_lower(W0) > sp.Rational(1, 10**90)
+
+
+def test_rank_one_limit_dropped_is_only_numerical() -> None:
+    res = _dropped("eftekhari2021.flow-rank-one-limit", "rank-one-start")
+    assert res.verdict is Verdict.INCONCLUSIVE, res.summary
+    assert "numerically the conclusion fails" in res.summary
+    assert "not a certified refutation" in res.summary
+
+
+def test_ssp_trap_dropped_refuted_by_exact_unstable_eigenvalue() -> None:
+    res = _dropped("eftekhari2021.ssp-trap", "exact-start")
+    assert res.verdict is Verdict.REFUTED, res.summary
+    assert res.evidence["counterexample"]["unstable_eigenvalues"] == ["3"]
+    J = sp.Matrix(sp.sympify(res.evidence["jacobian_at_x_star_exact"]))
+    assert J.eigenvals().get(sp.Integer(3)) == 1
+
+
+@pytest.mark.parametrize("claim_id,const", [
+    ("mohammadi2024.flow-schur-closed-form", "SCHUR_TOL"),
+    ("mohammadi2024.flow-indefinite-bounds", "SCHUR_TOL"),
+    ("eftekhari2021.flow-rank-preservation", "SIGMA_TOL"),
+    ("yedu2021.flow-scalar-tightness", "TOL"),
+])
+def test_numerical_failure_is_inconclusive_not_refuted(claim_id: str, const: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: with an impossible tolerance the numerical check fails; the verdict must be
+    INCONCLUSIVE with the numbers (the flow's error estimate is not a validated bound)."""
+    monkeypatch.setattr(_module(claim_id), const, sp.Integer(0))
+    res = run_claim(get_claim(claim_id))
+    assert res.error is None, res.error
+    assert res.verdict is Verdict.INCONCLUSIVE, res.summary
+    assert "not a certified refutation" in res.summary

@@ -210,6 +210,9 @@ def global_values(problem: Any, data: Mapping[str, np.ndarray] | None = None) ->
       of the truncated SVD makes the regularizer vanish).
     """
     kind = getattr(problem, "kind", "")
+    if kind not in ("symmetric", "asymmetric"):
+        raise InputError(f"no closed-form optimal value for problem kind {kind!r}; pass "
+                         "f_global")
     scale = float(problem.scale)
     if kind == "symmetric":
         M = np.asarray(data["M"] if data and "M" in data else

@@ -423,7 +423,17 @@ def _precondition(ev: _Eval, x: Point, g: Point, damping: float) -> Point:
         r = Y.shape[-1]
         gram = A.T(Y) @ Y + damping * np.eye(r, dtype=Y.dtype)
         # G·P with P = gram⁻¹ (symmetric): solve gram·Z = Gᵀ, then Zᵀ
-        out[k] = A.T(np.linalg.solve(gram, A.T(g[k])))
+        rhs = A.T(g[k])
+        try:
+            z = np.linalg.solve(gram, rhs)
+        except np.linalg.LinAlgError:
+            # some gram is exactly singular (e.g. a zero factor with λ = 0): those runs get a
+            # zero direction (they stay put and end as max_iter / stalled), the others are
+            # solved as usual; the batch never raises
+            sing = np.linalg.slogdet(gram)[0] == 0
+            safe = np.where(sing[..., None, None], np.eye(r, dtype=Y.dtype), gram)
+            z = np.where(sing[..., None, None], 0, np.linalg.solve(safe, rhs))
+        out[k] = A.T(z)
     return out
 
 
@@ -534,8 +544,9 @@ def scaled_gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
 
     One factor: X ← X − η·∇f(X)·(XᵀX + λI)⁻¹. Two factors: U ← U − η·∇_U f·(VᵀV + λI)⁻¹ and
     V ← V − η·∇_V f·(UᵀU + λI)⁻¹ (simultaneous). ``damping`` is λ >= 0 (use λ > 0 when a factor
-    can be rank deficient, e.g. over-parametrized or small initializations). Other parameters
-    as in :func:`gd`.
+    can be rank deficient, e.g. over-parametrized or small initializations). A run whose Gram
+    matrix is exactly singular gets a zero step (it stays where it is and ends ``max_iter``, or
+    ``stalled`` with Armijo) instead of raising. Other parameters as in :func:`gd`.
     """
     if len(problem.variables) not in (1, 2):
         raise UnsupportedError("scaled GD needs a problem with one or two factor variables")

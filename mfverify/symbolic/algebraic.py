@@ -185,8 +185,15 @@ class RealField:
         return sp.CRootOf(sp.Poly(q_expr, S), int(below))
 
     def to_expr(self, a: sp.Poly) -> sp.Expr:
-        """a(θ) as a simplified exact SymPy number."""
+        """a(θ) as a simplified exact SymPy number (cached per field)."""
         a = a.rem(self.q)
+        cache = self.__dict__.setdefault("_expr_cache", {})
+        ck = tuple(a.all_coeffs()) if not a.is_zero else ()
+        if ck not in cache:
+            cache[ck] = self._to_expr(a)
+        return cache[ck]
+
+    def _to_expr(self, a: sp.Poly) -> sp.Expr:
         if a.degree() <= 0:
             return sp.Rational(a.LC()) if not a.is_zero else sp.Integer(0)
         th = self.theta_expr()
@@ -215,7 +222,7 @@ class RealField:
                     v = complex(sp.N(r, 60))
                     if abs(v.imag) < 1e-40:
                         real.append((v.real, r))
-                if len(real) == len(m.intervals()):
+                if len(real) == len(m.intervals()) and not any(r.has(sp.I) for _, r in real):
                     real.sort(key=lambda t: t[0])
                     cand = real[idx][1]
                     lo, hi = self.enclosure(a, Fraction(1, 10 ** 30))
