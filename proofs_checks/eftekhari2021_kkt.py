@@ -145,6 +145,7 @@ def kkt_rank_deficient_global(ctx: RunContext) -> Outcome:
                        "is global; no counterexample to the dropped hypothesis here")
     sel = [r for r in rows if r["rank"] < r["p"] and r["second_order"]]
     ok = all(r["S_psd"] and r["duality_gap_zero"] for r in sel)
-    summary = (f"{len(rows)} KKT points; {len(sel)} rank-deficient second-order ones, all with "
-               "S(λ) ⪰ 0 and zero duality gap")
+    summary = (f"p in {list(widths)}: {len(rows)} KKT points; {len(sel)} rank-deficient "
+               "second-order ones, all with S(λ) ⪰ 0 and zero duality gap"
+               + (" (p = 1 in the full profile)" if widths == (2,) else ""))
     return Outcome(Verdict.PROVED if ok else Verdict.REFUTED, ev, summary)

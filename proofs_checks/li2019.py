@@ -94,7 +94,10 @@ def stationary_points_n2(ctx: RunContext) -> Outcome:
         res = sp.solve([fa, fb], [x0, x1], dict=True)
         for s in res:
             if len(s) < 2:
-                positive_dim.append(str((fa, fb, s)))
+                # a solution family with a free coordinate: keep it only if substituting it
+                # makes the gradient vanish identically (an exact witness)
+                exact = all(sp.simplify(g.subs(s)) == 0 for g in grad)
+                positive_dim.append({"branch": str((fa, fb, s)), "exact": exact})
                 continue
             if all(v.is_real is not False for v in s.values()):
                 sols.append(s)
@@ -129,9 +132,19 @@ def stationary_points_n2(ctx: RunContext) -> Outcome:
     if ok:
         return Outcome(Verdict.PROVED, evidence, "exactly 5 stationary points with the stated "
                        "Hessian eigenvalues; only ±√λ₁e₁ are minima")
-    return Outcome(Verdict.REFUTED, evidence,
-                   f"the conclusion fails: {len(uniq)} isolated points, "
-                   f"{len(positive_dim)} positive-dimensional branches")
+    # A refutation needs an exact witness: a family of stationary points on which the gradient
+    # vanishes identically, or a listed point that is exactly not real (λ₂ < 0). A mere count
+    # mismatch may come from SymPy's solver (not a completeness certificate): INCONCLUSIVE.
+    if any(b["exact"] for b in positive_dim):
+        return Outcome(Verdict.REFUTED, evidence, "a positive-dimensional family of stationary "
+                       "points (the gradient vanishes identically on it): not 5 isolated points")
+    if bool(l2.is_negative):
+        evidence["witness"] = f"λ₂ = {l2} < 0, so ±√λ₂·e₂ is not a real point"
+        return Outcome(Verdict.REFUTED, evidence, "λ₂ < 0: the listed points ±√λ₂e₂ are not "
+                       f"real; the solver finds {len(uniq)} real points")
+    return Outcome(Verdict.INCONCLUSIVE, evidence,
+                   f"could not confirm: {len(uniq)} isolated points, "
+                   f"{len(positive_dim)} positive-dimensional branches found by the solver")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,13 +285,19 @@ def null_space(ctx: RunContext) -> Outcome:
     if not ctx.dropping("exact_parametrization"):
         L = _land("sym", ((3, 0, 0), (0, 2, 0), (0, 0, 1)), 2)
         gm = [c for c in L.components if c.type == "global_min"]
-        ok = (L.complete and len(gm) == 1 and gm[0].inertia[1] == 1
-              and gm[0].orbit_dimension == 1 and gm[0].excess_zero_directions == 0)
+        if not L.complete or len(gm) != 1:
+            return Outcome(Verdict.INCONCLUSIVE, {"instance": "n=3, r=2, M=diag(3,2,1)",
+                                                  "complete": L.complete,
+                                                  "global_min_components": len(gm)},
+                           f"landscape incomplete or unexpected: {L.reason}")
+        ok = (gm[0].inertia[1] == 1 and gm[0].orbit_dimension == 1
+              and gm[0].excess_zero_directions == 0)
         ev = {"instance": "n=3, r=2, M=diag(3,2,1)", "null_dimension": gm[0].inertia[1],
               "orbit_dimension": gm[0].orbit_dimension,
               "excess": gm[0].excess_zero_directions}
         return Outcome(Verdict.PROVED if ok else Verdict.REFUTED, ev,
-                       "null space = orbit tangent (dimension 1)" if ok else "excess found")
+                       "null space = orbit tangent (dimension 1)" if ok else
+                       "excess zero directions at the global minimum (exact landscape)")
     p = SymmetricMF([[5, 0, 0, 0], [0, 3, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], rank=3)
     d = derive(p)
     X = [sp.sqrt(5), 0, 0, 0, sp.sqrt(3), 0, 0, 0, 0, 0, 0, 0]
@@ -450,9 +469,11 @@ def equilibria_jacobian(ctx: RunContext) -> Outcome:
         rows.append({"S": list(S), "jacobian_spectrum": [str(e) for e in jac or []],
                      "table": [str(e) for e in want], "unstable": unstable, "type": c.type})
     ev = {"classes": rows, "complete": L.complete}
+    if not L.complete:
+        return Outcome(Verdict.INCONCLUSIVE, ev, f"landscape incomplete: {L.reason}")
     return Outcome(Verdict.PROVED if ok else Verdict.REFUTED, ev,
-                   "Jacobian spectra match the negated §2.5 table at all 7 classes" if ok else
-                   "a Jacobian spectrum differs")
+                   f"Jacobian spectra match the negated §2.5 table at all {len(rows)} classes"
+                   if ok else "a Jacobian spectrum differs (exact landscape)")
 
 
 @claim(
