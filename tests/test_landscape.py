@@ -209,3 +209,33 @@ def test_derive_matrix_form_symbolic() -> None:
     assert "lambda" not in d.plain() or True
     assert d.hessian.shape == (2, 2)
     assert d.latex().startswith("f =")
+
+
+def test_regression_scalar_variables_descent_curve_cli(capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """Regression: a descent curve over scalar variables (shape []) crashed the CLI views."""
+    from mfverify.cli import main
+
+    spec = ('{"problem":"custom","variables":{"x":[],"y":[]},'
+            '"objective":"x**3 - 3*x*y**2"}')
+    assert main(["landscape", spec]) == 0
+    assert "descent curve" in capsys.readouterr().out
+    assert main(["landscape", spec, "--json"]) == 0
+    (c,) = json.loads(capsys.readouterr().out)["components"]
+    dc = c["descent_curve"]
+    assert c["type"] == "degenerate_saddle" and dc["order"] == 3
+    t = sp.Symbol("t")
+    x, y = sp.sympify(dc["curve"]["x"]), sp.sympify(dc["curve"]["y"])
+    assert sp.expand(x ** 3 - 3 * x * y ** 2) == sp.sympify(dc["f(curve) - f(point)"])
+    assert sp.Poly(sp.sympify(dc["f(curve) - f(point)"]), t).LC() < 0
+
+
+def test_regression_zero_hessian_with_f_vanishing_on_a_kernel_line() -> None:
+    """Regression: f ≡ 0 along a null direction (here y = 0) made the series degree −∞ and
+    crashed; the point must still be resolved by the descent line x = 0, f = −t³."""
+    L = landscape(CustomProblem({"x": [], "y": []}, "x**4*y - y**3 + x**2*y**2"))
+    assert L.complete
+    (c,) = L.components
+    assert c.inertia == (0, 2, 0) and c.type == "degenerate_saddle"
+    curve = c.descent_curve
+    assert curve is not None and curve.order == 3 and curve.coefficient < 0

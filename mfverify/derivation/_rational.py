@@ -19,6 +19,7 @@ import sympy as sp
 
 from ..arith.base import Arith
 from ..errors import UnsupportedError
+from ._poly import _Root  # √v kept symbolic; raises NotPolynomial (an UnsupportedError)
 
 __all__ = ["LineArith", "line_polynomial_available"]
 
@@ -80,23 +81,6 @@ class LineArith(Arith):
         return sp.sympify(str(x))
 
 
-class _Root:
-    """√v, kept symbolic: only even integer powers (``norm(A)^2``) are polynomial."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __pow__(self, k: Any) -> Any:
-        kk = sp.sympify(k)
-        if kk.is_Integer and int(kk) >= 0 and int(kk) % 2 == 0:
-            return self.value ** (int(kk) // 2)
-        raise UnsupportedError("a square root is not polynomial on a line")
-
-    def _fail(self, *args: Any) -> Any:
-        raise UnsupportedError("a square root is not polynomial on a line")
-
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
-    __truediv__ = __rtruediv__ = __neg__ = _fail
 
 
 def coefficient(poly: Any, k: int) -> Any:

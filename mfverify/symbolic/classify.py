@@ -332,7 +332,7 @@ class Classifier:
         sub = {g: c for g, c in zip(self.gens, curve, strict=True)}
         expr = sp.expand(self.f.xreplace(sub))
         P = sp.Poly(expr, TPAR)
-        deg = P.degree()
+        deg = max(int(P.degree()), 0) if not P.is_zero else 0  # f ≡ const on the curve: [0]
         out = []
         for k in range(deg + 1):
             out.append(F.elem(sp.expand(P.coeff_monomial(TPAR ** k))))

@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 __all__ = ["Component", "Landscape", "DescentCurve", "TYPES"]
@@ -39,8 +40,13 @@ class DescentCurve:
     expansion: sp.Expr
 
     def to_json(self) -> dict[str, Any]:
-        return {"curve": {k: [[str(e) for e in row] for row in v.tolist()] if v.ndim == 2 else
-                          [str(e) for e in v.tolist()] for k, v in self.point.items()},
+        def show(v: Any) -> Any:
+            a = np.asarray(v, dtype=object)
+            if a.ndim == 0:  # scalar variable (shape [])
+                return str(a.item())
+            return [show(e) for e in a]
+
+        return {"curve": {k: show(v) for k, v in self.point.items()},
                 "parameter": "t > 0 small", "order": self.order,
                 "leading_coefficient": str(self.coefficient),
                 "f(curve) - f(point)": str(self.expansion)}
