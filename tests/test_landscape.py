@@ -206,7 +206,14 @@ def test_derive_matrix_form_symbolic() -> None:
     d = derive(SymmetricMF([[3, 0], [0, 1]], rank=1), data={"M": np.array([[l1, 0], [0, l2]],
                                                                           dtype=object)})
     assert d.matrix_form is not None
-    assert "lambda" not in d.plain() or True
+    # the gradient is (XXᵀ − M)X (scale ¼) with the symbolic λ₁ > λ₂ > 0 substituted
+    x0, x1 = (sp.Symbol(n, real=True) for n in ("X_0_0", "X_1_0"))
+    X = sp.Matrix([x0, x1])
+    want = (X * X.T - sp.diag(l1, l2)) * X
+    got = sp.Matrix(np.asarray(d.gradient["X"] if isinstance(d.gradient, dict) else d.gradient,
+                               dtype=object).reshape(-1).tolist())
+    assert all(sp.expand(a - b) == 0 for a, b in zip(got, want, strict=True))
+    assert "stationarity" in d.plain() and str(l2.free_symbols.pop()) in d.plain()
     assert d.hessian.shape == (2, 2)
     assert d.latex().startswith("f =")
 
@@ -239,3 +246,146 @@ def test_regression_zero_hessian_with_f_vanishing_on_a_kernel_line() -> None:
     assert c.inertia == (0, 2, 0) and c.type == "degenerate_saddle"
     curve = c.descent_curve
     assert curve is not None and curve.order == 3 and curve.coefficient < 0
+
+
+def test_regression_overrun_after_solve_keeps_partial_results() -> None:
+    """Regression: when the solve finished in time but the budget ran out while grouping the
+    points, every found point was dropped (INCONCLUSIVE with no partial results)."""
+    from mfverify.errors import BudgetExceeded
+    from mfverify.symbolic.stationary import Budget
+
+    class _OverrunWhileGrouping(Budget):
+        def check(self, what: str = "") -> None:
+            if what == "grouping":
+                raise BudgetExceeded(f"time budget of {self.seconds} s exceeded: {what}")
+            super().check(what)
+
+    L = landscape(SymmetricMF([[3, 0], [0, 1]], rank=1), budget=_OverrunWhileGrouping(600.0))
+    assert not L.complete and L.status == "INCONCLUSIVE" and "grouping" in L.reason
+    assert L.global_min_value is None
+    assert sum(c.count for c in L.components) == 5  # all points found are still reported
+    assert {c.type for c in L.components} <= {"strict_saddle", "local_max", "global_min",
+                                               "spurious_local_min", "local_min"}
+
+
+@pytest.mark.parametrize("budget", ["nan", "inf", "-inf", "0"])
+def test_regression_cli_rejects_non_finite_budget(budget: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: ``--budget nan`` was an internal error (exit 3) instead of bad input."""
+    from mfverify.cli import main
+
+    spec = '{"problem":"symmetric","M":[[3,0],[0,1]],"rank":1}'
+    assert main(["landscape", spec, f"--budget={budget}"]) == 2
+    err = capsys.readouterr().err
+    assert "--budget" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_regression_incomplete_result_has_no_component_count() -> None:
+    """Regression: an INCONCLUSIVE result reported the number of pieces found so far as the
+    real component count of the stationary set."""
+    L = landscape(CustomProblem({"x": [2]}, "x[0]**2 + sqrt(2)*x[1]**2"))
+    assert not L.complete and L.real_component_count is None
+    assert L.to_json()["real_component_count"] is None
+
+
+
+def test_regression_exact_numbers_beyond_4300_digits(capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: an exact Hessian eigenvalue with more than 4300 digits (Python's int ↔ str
+    limit) crashed the table and the JSON views (internal error, exit 3)."""
+    import sys
+
+    from mfverify.cli import main
+
+    objective = "x[0]**64 + x[1]**63 + x[0]*x[1]**62"
+    spec = '{"problem":"custom","variables":{"x":[2]},"objective":"' + objective + '"}'
+    old = sys.get_int_max_str_digits()
+    assert main(["landscape", spec]) == 0
+    capsys.readouterr()
+    assert main(["landscape", spec, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert sys.get_int_max_str_digits() == old  # the limit is restored
+    eigs = [e for c in out["components"] for e in c["hessian_eigenvalues"] or []]
+    assert max(len(e) for e in eigs) > 4300
+    L = landscape(CustomProblem({"x": [2]}, objective))
+    assert L.to_json()["components"] == out["components"]
+    (m,) = [c for c in L.components if c.type != "degenerate_saddle"]
+    (mj,) = [c for c in out["components"] if c["type"] != "degenerate_saddle"]
+    sys.set_int_max_str_digits(0)
+    try:
+        assert sp.sympify(mj["value"]) == m.value
+        assert [sp.sympify(e) for e in mj["hessian_eigenvalues"]] == m.hessian_eigenvalues
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def test_cli_exit_code_1_for_inconclusive(capsys: pytest.CaptureFixture[str]) -> None:
+    from mfverify.cli import main
+
+    # GL(2) with a repeated singular value: the Z-system is positive-dimensional, not enumerated
+    spec = '{"problem":"asymmetric","Sigma":[[1,0],[0,1]],"rank":2}'
+    assert main(["landscape", spec, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["complete"] is False and out["status"] == "INCONCLUSIVE"
+    assert out["real_component_count"] is None and "GL(2)" in out["reason"]
+
+
+def test_regression_huge_budget_is_not_an_internal_error() -> None:
+    """Regression: ``budget=1e300`` overflowed setitimer (OverflowError, CLI exit 3)."""
+    from mfverify.cli import main
+
+    assert main(["landscape", '{"problem":"symmetric","M":[[3,0],[0,1]],"rank":1}',
+                 "--budget", "1e300"]) == 0
+    assert landscape(SymmetricMF([[3, 0], [0, 1]], rank=1), budget=1e300).complete
+
+
+
+def _check_gl_component(p: AsymmetricMF, c, r: int) -> None:
+    """Independent exact checks of one GL(r) component entry."""
+    U = sp.Matrix(c.representative["U"].tolist())
+    V = sp.Matrix(c.representative["V"].tolist())
+    g = p.grad(c.representative, "exact")
+    assert all(sp.simplify(v) == 0 for a in g.values() for v in np.asarray(a).reshape(-1))
+    k = (U * V.T).rank(simplify=True)
+    assert c.dimension == 2 * k * r - k * k == c.orbit_dimension  # one GL(r)-orbit
+    assert c.count == (2 if k == r else 1)
+    assert sp.simplify(c.value - p.value(c.representative, "exact")) == 0
+
+
+def test_unbalanced_asymmetric_gl2_quotient() -> None:
+    """Σ = diag(2, 1), r = 2, no balancing: the GL(2) quotient through Z = UVᵀ (S3)."""
+    p = AsymmetricMF([[2, 0], [0, 1]], rank=2)
+    L = landscape(p)
+    assert L.complete and L.global_min_value == 0
+    got = sorted((c.value, c.dimension, c.count, c.inertia, c.type) for c in L.components)
+    assert got == [(0, 4, 2, (4, 4, 0), "global_min"),
+                   (sp.Rational(1, 2), 3, 1, (4, 3, 1), "strict_saddle"),
+                   (2, 3, 1, (3, 3, 2), "strict_saddle"),
+                   (sp.Rational(5, 2), 0, 1, (4, 0, 4), "strict_saddle")]
+    assert L.real_component_count == 5
+    for c in L.components:
+        _check_gl_component(p, c, 2)
+        assert c.excess_zero_directions == 0
+
+
+def test_unbalanced_asymmetric_gl2_non_diagonal_and_3x3() -> None:
+    p = AsymmetricMF([[2, 1], [0, 1]], rank=2)  # σ² = 3 ± √5
+    L = landscape(p)
+    assert L.complete
+    want = {0, (3 - sp.sqrt(5)) / 2, (3 + sp.sqrt(5)) / 2, 3}
+    assert {sp.nsimplify(c.value) for c in L.components} == {sp.nsimplify(w) for w in want}
+    for c in L.components:
+        _check_gl_component(p, c, 2)
+    q = AsymmetricMF([[3, 0, 0], [0, 2, 0], [0, 0, 1]], rank=2)
+    L3 = landscape(q)
+    assert L3.complete and L3.global_min_value == sp.Rational(1, 2)
+    assert len(L3.components) == 7 and L3.real_component_count == 3 * 2 + 3 + 1
+    assert len(L3.of_type("global_min")) == 1 and len(L3.of_type("strict_saddle")) == 6
+
+
+@pytest.mark.parametrize("Sigma", [[[1, 0], [0, 1]], [[1, 0], [0, 0]], [[2, 0, 0], [0, 1, 0]]])
+def test_unbalanced_gl2_outside_the_proved_case_is_inconclusive(Sigma: list) -> None:
+    """Repeated singular values (a positive-dimensional Z-system) or a fibre larger than one
+    GL(r)-orbit (dim ker(Σ − Z) ≠ rank Z): INCONCLUSIVE, never a partial list called complete."""
+    L = landscape(AsymmetricMF(Sigma, rank=2))
+    assert not L.complete and L.status == "INCONCLUSIVE" and "GL(2)" in L.reason
+    assert L.real_component_count is None

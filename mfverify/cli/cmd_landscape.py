@@ -8,9 +8,14 @@ Exit codes: 0 complete result, 1 INCONCLUSIVE (budget exceeded or a piece not de
 from __future__ import annotations
 
 import argparse
+import math
+from typing import TYPE_CHECKING
 
 from ..spec import load_spec
 from .common import print_json, table
+
+if TYPE_CHECKING:
+    from ..symbolic.result import Landscape
 
 NAME = "landscape"
 HELP = "every stationary point / orbit of a small instance, classified exactly"
@@ -27,11 +32,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..symbolic import landscape
+    from ..symbolic.result import exact_digits
 
-    if args.budget is not None and args.budget <= 0:
-        raise InputError(f"--budget must be positive, got {args.budget}")
+    if args.budget is not None and not (math.isfinite(args.budget) and args.budget > 0):
+        raise InputError(f"--budget must be a finite positive number of seconds, got "
+                         f"{args.budget}")
     problem = load_spec(args.spec)
     res = landscape(problem, budget=args.budget, seed=args.seed)
+    with exact_digits():
+        return _show(res, args)
+
+
+def _show(res: Landscape, args: argparse.Namespace) -> int:
     if args.json:
         print_json(res.to_json())
         return 0 if res.complete else 1

@@ -299,9 +299,19 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     why = ""
     gb_calls = 0
     method = ""
+    gl_found: list[tuple[AlgebraicPoint, int, int, int, str]] = []
     if proof.kind == "GL":
-        reasons.append(f"{proof.group} symmetry (unbalanced, r >= 2): no exact chart for the "
-                       "GL(r) quotient is implemented; the stationary set was not enumerated")
+        from .glquotient import WHY, gl_fibres
+
+        method = "GL(r) quotient via Z = UVᵀ"
+        try:
+            gl_found, gb_calls = gl_fibres(problem, f, gens, proof.r, B, seed=seed)
+            why = WHY
+        except BudgetExceeded as exc:
+            reasons.append(str(exc))
+        except UnsupportedError as exc:
+            reasons.append(f"{proof.group} symmetry (unbalanced, r >= 2): {exc}; the "
+                           "stationary set was not enumerated")
     else:
         attempts = [None] if proof.kind != "O" else [None, 1, 2]
         first: tuple[Any, ...] | None = None
@@ -355,79 +365,103 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     # results), within a grace period of max(5 s, budget/2)
     if reasons and B.seconds is not None:
         B = Budget(max(5.0, B.seconds / 2), max_degree=B.max_degree)
-    groups: list[_Group] = []
-    try:
-        buckets: list[tuple[RealField, list[sp.Poly], list[AlgebraicPoint]]] = []
-        for p in points:
-            B.check("grouping")
-            inv = _orbit_invariant(problem, proof, p)
-            for Fb, invb, mem in buckets:
-                if equal_vectors(p.field, inv, Fb, invb):
-                    mem.append(p)
-                    break
-            else:
-                buckets.append((p.field, inv, [p]))
-        for _Fb, _invb, members in buckets:
-            rep = min(members, key=lambda p: (p.field.degree, len(str(p.exprs()))))
-            data = clf.local_data(rep)
-            desc, count = _describe_point(problem, proof, rep, len(members), data.orbit_dimension)
-            groups.append(_Group(data, len(members), data.orbit_dimension, count, desc))
-        # ---- positive-dimensional pieces ----------------------------------------------------
-        for ch, pc in pieces:
-            B.check("pieces")
-            sample = _sample_piece(pc, B)
-            if sample is None:
-                reasons.append(f"a {pc.dimension}-dimensional piece (over C) of chart "
-                               f"'{ch.name}' has no real sample point found; its real points "
-                               "were not determined")
-                continue
-            orig = chart_point_to_original(sample, ch, gens)
-            data = clf.local_data(orig)
-            if proof.kind == "O":
-                W = stacked(problem, [ch.substitution.get(g, g) for g in gens])
-                Z = W * W.T
-                const = not any(pc.reduce(Z[i, j]).free_symbols for i in range(Z.rows)
-                                for j in range(Z.cols))
-                if const:
-                    inv = _orbit_invariant(problem, proof, orig)
-                    if any(equal_vectors(orig.field, inv, g.data.point.field,
-                                         _orbit_invariant(problem, proof, g.data.point))
-                           for g in groups):
+    # an overrun first hit here (the solve finished in time) restarts the grouping once within
+    # the same grace period, so that the points found are still reported (partial results)
+    pre_reasons = list(reasons)
+    overrun: list[str] = []
+    while True:
+        reasons = pre_reasons + overrun
+        groups: list[_Group] = []
+        try:
+            for gpt, _k, gdim, gcount, gtext in gl_found:
+                B.check("GL(r) fibres")
+                if not all(clf.eval(gx, gpt).is_zero for gx in clf.grad):
+                    raise UnsupportedError(f"∇f ≠ 0 at the representative of {gtext}")
+                gdata = clf.local_data(gpt)
+                if gdata.orbit_dimension != gdim:  # the orbit fills the fibre (glquotient.py)
+                    raise UnsupportedError(f"orbit dimension {gdata.orbit_dimension} ≠ fibre "
+                                           f"dimension {gdim} at {gtext}")
+                groups.append(_Group(gdata, 1, gdim, gcount, gtext))
+            buckets: list[tuple[RealField, list[sp.Poly], list[AlgebraicPoint]]] = []
+            for p in points:
+                B.check("grouping")
+                inv = _orbit_invariant(problem, proof, p)
+                for Fb, invb, mem in buckets:
+                    if equal_vectors(p.field, inv, Fb, invb):
+                        mem.append(p)
+                        break
+                else:
+                    buckets.append((p.field, inv, [p]))
+            for _Fb, _invb, members in buckets:
+                rep = min(members, key=lambda p: (p.field.degree, len(str(p.exprs()))))
+                data = clf.local_data(rep)
+                desc, count = _describe_point(problem, proof, rep, len(members),
+                                              data.orbit_dimension)
+                groups.append(_Group(data, len(members), data.orbit_dimension, count, desc))
+            # ---- positive-dimensional pieces ----------------------------------------------------
+            for ch, pc in pieces:
+                B.check("pieces")
+                sample = _sample_piece(pc, B)
+                if sample is None:
+                    reasons.append(f"a {pc.dimension}-dimensional piece (over C) of chart "
+                                   f"'{ch.name}' has no real sample point found; its real points "
+                                   "were not determined")
+                    continue
+                orig = chart_point_to_original(sample, ch, gens)
+                data = clf.local_data(orig)
+                if proof.kind == "O":
+                    W = stacked(problem, [ch.substitution.get(g, g) for g in gens])
+                    Z = W * W.T
+                    const = not any(pc.reduce(Z[i, j]).free_symbols for i in range(Z.rows)
+                                    for j in range(Z.cols))
+                    if const:
+                        inv = _orbit_invariant(problem, proof, orig)
+                        if any(equal_vectors(orig.field, inv, g.data.point.field,
+                                             _orbit_invariant(problem, proof, g.data.point))
+                               for g in groups):
+                            continue
+                        desc, count = _describe_point(problem, proof, orig, 0, data.orbit_dimension)
+                        groups.append(_Group(data, 0, data.orbit_dimension, count,
+                                             desc + "; found as a positive-dimensional piece "
+                                             "of the gauge on which W·Wᵀ is constant (one "
+                                             "orbit)"))
                         continue
-                    desc, count = _describe_point(problem, proof, orig, 0, data.orbit_dimension)
-                    groups.append(_Group(data, 0, data.orbit_dimension, count,
-                                         desc + "; found as a positive-dimensional piece of the "
-                                         "gauge on which W·Wᵀ is constant (one orbit)"))
-                    continue
-            if pc.is_linear:
-                rho = clf.N - data.inertia[1]
-                ok, why_u = _linear_uniform(clf, pc, ch, rho)
-                if ok:
-                    # drop isolated points lying on this linear space
-                    def on_piece(p: AlgebraicPoint, ch: Chart = ch, pc: Piece = pc) -> bool:
-                        F = p.field
-                        sub = {g: c.as_expr() for g, c in zip(gens, p.coords, strict=True)}
-                        if any(not F.elem(sp.expand(e.xreplace(sub) - sub[x])).is_zero
-                               for x, e in ch.substitution.items()):
-                            return False
-                        return all(F.elem(sp.expand(b.xreplace(sub))).is_zero
-                                   for b in pc.basis)
+                if pc.is_linear:
+                    rho = clf.N - data.inertia[1]
+                    ok, why_u = _linear_uniform(clf, pc, ch, rho)
+                    if ok:
+                        # drop isolated points lying on this linear space
+                        def on_piece(p: AlgebraicPoint, ch: Chart = ch, pc: Piece = pc) -> bool:
+                            F = p.field
+                            sub = {g: c.as_expr() for g, c in zip(gens, p.coords, strict=True)}
+                            if any(not F.elem(sp.expand(e.xreplace(sub) - sub[x])).is_zero
+                                   for x, e in ch.substitution.items()):
+                                return False
+                            return all(F.elem(sp.expand(b.xreplace(sub))).is_zero
+                                       for b in pc.basis)
 
-                    groups = [g for g in groups if not (g.dimension == 0 and
-                                                        on_piece(g.data.point))]
-                    groups.append(_Group(data, 0, pc.dimension, 1,
-                                         f"linear space of dimension {pc.dimension} in chart "
-                                         f"'{ch.name}': {pc.basis or 'all'} = 0 (connected; "
-                                         f"Hessian rank constant: {why_u})"))
+                        groups = [g for g in groups if not (g.dimension == 0 and
+                                                            on_piece(g.data.point))]
+                        groups.append(_Group(data, 0, pc.dimension, 1,
+                                             f"linear space of dimension {pc.dimension} in chart "
+                                             f"'{ch.name}': {pc.basis or 'all'} = 0 (connected; "
+                                             f"Hessian rank constant: {why_u})"))
+                        continue
+                    reasons.append(f"linear piece {pc.basis}: {why_u}")
                     continue
-                reasons.append(f"linear piece {pc.basis}: {why_u}")
+                fval = pc.reduce(f.xreplace({g: ch.substitution.get(g, g) for g in gens}))
+                groups.append(_Group(data, 0, pc.dimension, None,
+                                     f"{pc.dimension}-dimensional piece {pc.basis} (over C) of "
+                                     f"chart '{ch.name}'", {"piece_value": fval}))
+        except UnsupportedError as exc:
+            reasons.append(str(exc))
+        except BudgetExceeded as exc:
+            reasons.append(str(exc))
+            if not pre_reasons and not overrun and B.seconds is not None:
+                overrun.append(str(exc))
+                B = Budget(max(5.0, B.seconds / 2), max_degree=B.max_degree)
                 continue
-            fval = pc.reduce(f.xreplace({g: ch.substitution.get(g, g) for g in gens}))
-            groups.append(_Group(data, 0, pc.dimension, None,
-                                 f"{pc.dimension}-dimensional piece {pc.basis} (over C) of "
-                                 f"chart '{ch.name}'", {"piece_value": fval}))
-    except BudgetExceeded as exc:
-        reasons.append(str(exc))
+        break
     # ---- types ------------------------------------------------------------------------------
     complete = not reasons
     gmin: tuple[RealField, sp.Poly] | None = None

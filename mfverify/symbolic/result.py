@@ -8,6 +8,9 @@ Every exact number is a SymPy object; :meth:`Landscape.to_json` writes them as s
 from __future__ import annotations
 
 import dataclasses
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +29,23 @@ TYPES = (
     "degenerate_saddle",
     "degenerate_unresolved",
 )
+
+
+@contextmanager
+def exact_digits() -> Iterator[None]:
+    """Lift Python's limit on int ↔ str conversion (4300 digits) while exact numbers are
+    printed: exact coordinates of small instances can have more digits (e.g. (62/63)^3844).
+    Reading such a string back with ``sympify`` needs ``sys.set_int_max_str_digits(0)``."""
+    get = getattr(sys, "get_int_max_str_digits", None)
+    if get is None:
+        yield
+        return
+    old = get()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(old)
 
 
 @dataclass
@@ -102,6 +122,10 @@ class Component:
         return self.type in ("global_min", "spurious_local_min", "local_min")
 
     def to_json(self) -> dict[str, Any]:
+        with exact_digits():
+            return self._to_json()
+
+    def _to_json(self) -> dict[str, Any]:
         pos, zero, neg = self.inertia
         out: dict[str, Any] = {
             "dimension": self.dimension,
@@ -170,7 +194,9 @@ class Landscape:
 
     @property
     def real_component_count(self) -> int | None:
-        if any(c.count is None for c in self.components):
+        """Number of connected components of the real stationary set; None when unknown
+        (an incomplete result, or a piece whose real components were not counted)."""
+        if not self.complete or any(c.count is None for c in self.components):
             return None
         return sum(int(c.count) for c in self.components)  # type: ignore[arg-type]
 
@@ -178,6 +204,10 @@ class Landscape:
         return [c for c in self.components if c.type == kind]
 
     def to_json(self) -> dict[str, Any]:
+        with exact_digits():
+            return self._to_json()
+
+    def _to_json(self) -> dict[str, Any]:
         return {
             "problem": self.problem,
             "complete": self.complete,

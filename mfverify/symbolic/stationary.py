@@ -105,7 +105,8 @@ class Budget:
             raise BudgetExceeded(f"time budget of {self.seconds} s exceeded")
 
         old = signal.signal(signal.SIGALRM, _handler)
-        signal.setitimer(signal.ITIMER_REAL, max(rem, 1e-3))  # type: ignore[arg-type]
+        # capped: setitimer overflows (time_t) for huge budgets; 10⁷ s is beyond any run
+        signal.setitimer(signal.ITIMER_REAL, min(max(rem, 1e-3), 1e7))  # type: ignore[arg-type]
         try:
             yield
         finally:
