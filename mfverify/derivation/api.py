@@ -49,15 +49,15 @@ from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split
 from ._instances import Family, family_of, gradient_of, random_instance, symbolic_instance
 from ._instances import directional as _directional
 from ._poly import Backend, with_backends
-from .diagnose import DiagnosisCase, diagnose
+from .diagnose import DiagnosisCase, diagnose, diagnosis_cases
 from .exact import (
     ClaimUndefined,
     ExactCase,
     ExactResult,
     Structure,
     as_object_array,
-    confirm_size,
     decide,
+    memo_by_size,
     parse_sizes,
     parse_structure,
     size_grid,
@@ -237,13 +237,10 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
     what_word = {"gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
     names = _input_names(problem) + list(dirmap.values())
     defs = parse_definitions(defs_spec, names)
-    cache: dict[tuple[tuple[str, int], ...], tuple[ExactCase, DiagnosisCase]] = {}
     backends: list[str] = []
 
+    @memo_by_size
     def build_both(size: dict[str, int]) -> tuple[ExactCase, DiagnosisCase]:
-        key = tuple(sorted(size.items()))
-        if key in cache:
-            return cache[key]
         p = fam.build(problem, size)
         inst = symbolic_instance(p, structure, symbolic)
         dirs = {dirmap[v]: structured_matrix(dirmap[v], *p.variables[v]) for v in dirmap}
@@ -288,18 +285,10 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
                 backends.append(B.name)
             return case, dcase
 
-        out = with_backends(build, _symbols_of(base_env))
-        cache[key] = out
-        return out
+        return with_backends(build, _symbols_of(base_env))
 
     def diag(case: ExactCase, mm: Any) -> str | None:
-        cases = [build_both(case.size)[1]]
-        other = confirm_size(grid, case.size)
-        if other is not None:
-            try:
-                cases.append(build_both(other)[1])
-            except (ShapeError, UnsupportedError):
-                pass
+        cases = diagnosis_cases(lambda s: build_both(s)[1], grid, case.size)
         return diagnose(cases, what=what_word[kind])
 
     res = decide(grid, lambda s: build_both(s)[0], what=f"claimed {title}: {claimed.text}",

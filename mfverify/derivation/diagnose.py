@@ -25,8 +25,15 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..errors import MfverifyError
-from .exact import Structure, as_object_array, find_nonzero_point, is_zero, substitute
+from ..errors import MfverifyError, ShapeError, UnsupportedError
+from .exact import (
+    Structure,
+    as_object_array,
+    confirm_size,
+    find_nonzero_point,
+    is_zero,
+    substitute,
+)
 
 __all__ = ["DiagnosisCase", "diagnose", "format_factor"]
 
@@ -174,6 +181,25 @@ def _holds(cases: Sequence[DiagnosisCase], rel: Callable[[DiagnosisCase], bool |
             return False
         seen = True
     return seen
+
+
+def diagnosis_cases(build: Callable[[dict[str, int]], DiagnosisCase],
+                    grid: Sequence[Mapping[str, int]],
+                    size: dict[str, int]) -> list[DiagnosisCase]:
+    """The diagnosis cases for a mismatch found at ``size``: that size and a confirming one.
+
+    ``build(size)`` makes the case at one size; the second case is at
+    :func:`~mfverify.derivation.exact.confirm_size` of ``size`` in ``grid`` when there is one
+    and it can be built (a size that raises ShapeError or UnsupportedError is skipped).
+    """
+    cases = [build(size)]
+    other = confirm_size(grid, size)
+    if other is not None:
+        try:
+            cases.append(build(other))
+        except (ShapeError, UnsupportedError):
+            pass
+    return cases
 
 
 def diagnose(cases: Sequence[DiagnosisCase], *, what: str = "gradient",

@@ -30,12 +30,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import sympy as sp
 
 from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
+
+_T = TypeVar("_T")
 
 __all__ = [
     "Structure",
@@ -45,6 +47,7 @@ __all__ = [
     "size_grid",
     "size_label",
     "confirm_size",
+    "memo_by_size",
     "is_zero",
     "find_nonzero_point",
     "ExactCase",
@@ -219,6 +222,22 @@ def confirm_size(grid: Sequence[Mapping[str, int]], size: Mapping[str, int]
             return None if dict(s) == dict(size) else dict(s)
     last = dict(grid[-1]) if grid else None
     return None if last == dict(size) else last
+
+
+def memo_by_size(build: Callable[[dict[str, int]], _T]) -> Callable[[dict[str, int]], _T]:
+    """``build`` memoized on the size (keyed by its sorted items); a call that raises is not
+    cached."""
+    cache: dict[tuple[tuple[str, int], ...], _T] = {}
+
+    def cached(size: dict[str, int]) -> _T:
+        key = tuple(sorted(size.items()))
+        if key in cache:
+            return cache[key]
+        out = build(size)
+        cache[key] = out
+        return out
+
+    return cached
 
 
 def size_label(size: Mapping[str, int]) -> str:

@@ -37,14 +37,14 @@ from ..problems import Problem
 from ._claimed import Claimed, as_claimed, parse_definitions
 from ._instances import family_of, symbolic_instance
 from ._poly import Backend, with_backends
-from .diagnose import DiagnosisCase, diagnose
+from .diagnose import DiagnosisCase, diagnose, diagnosis_cases
 from .exact import (
     ExactCase,
     Structure,
     as_object_array,
-    confirm_size,
     decide,
     is_zero,
+    memo_by_size,
     parse_sizes,
     parse_structure,
     size_grid,
@@ -299,13 +299,10 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
                                  title, dims)
     grid = size_grid(parse_sizes(sizes, dims)) if dims else [{}]
     symbolic = (symbolic,) if isinstance(symbolic, str) else tuple(symbolic)
-    cache: dict[tuple[tuple[str, int], ...], tuple[ExactCase, DiagnosisCase]] = {}
     backends: list[str] = []
 
+    @memo_by_size
     def build_both(sz: dict[str, int]) -> tuple[ExactCase, DiagnosisCase]:
-        key = tuple(sorted(sz.items()))
-        if key in cache:
-            return cache[key]
         base: dict[str, Any] = {}
         data_mats: dict[str, Any] = {}
         st_all: dict[str, Structure] = {}
@@ -353,18 +350,10 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
                 backends.append(B.name)
             return case, dcase
 
-        out = with_backends(build, _symbols(base))
-        cache[key] = out
-        return out
+        return with_backends(build, _symbols(base))
 
     def diag(case: ExactCase, mm: Any) -> str | None:
-        cases = [build_both(case.size)[1]]
-        other = confirm_size(grid, case.size)
-        if other is not None:
-            try:
-                cases.append(build_both(other)[1])
-            except (ShapeError, UnsupportedError):
-                pass
+        cases = diagnosis_cases(lambda s: build_both(s)[1], grid, case.size)
         return diagnose(cases, what="right-hand side", claimed_name="LHS", true_name="RHS")
 
     st_report = {k: str(v) for k, v in prob_structure.items()}

@@ -397,3 +397,27 @@ class Problem(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.describe()}>"
+
+
+def scale_batched(c: Any, arr: np.ndarray, core_ndim: int) -> np.ndarray:
+    """c·arr where the scalar c may be batched.
+
+    Parameters
+    ----------
+    c : scalar or array of shape ``(...,)``
+        The factor; a 0-d c multiplies every entry, a batched c (shape ``(...,)``) multiplies
+        the matching batch item of ``arr``.
+    arr : ndarray of shape ``(..., *core)``
+        The values; ``core`` has ``core_ndim`` axes (1 for vectors, 2 for matrices).
+    core_ndim : int
+        How many trailing axes of ``arr`` are not batch axes.
+
+    Returns
+    -------
+    ndarray
+        ``arr * c`` for a 0-d c, else ``c[..., None, ..., None] * arr`` (``core_ndim`` new axes).
+    """
+    c_arr = np.asarray(c)
+    if c_arr.ndim == 0:
+        return arr * c
+    return c_arr[(..., *([None] * core_ndim))] * arr

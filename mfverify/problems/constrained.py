@@ -45,7 +45,15 @@ import sympy as sp
 from ..arith import Arith, get_arith
 from ..errors import InputError, ShapeError, SpecError, UnsupportedError
 from ..numbers import parse_number
-from .base import Point, Problem, SymmetryGroup, check_rank, exact_matrix, exact_vector
+from .base import (
+    Point,
+    Problem,
+    SymmetryGroup,
+    check_rank,
+    exact_matrix,
+    exact_vector,
+    scale_batched,
+)
 from .groups import skew_basis
 from .sensing import (
     SensingOperator,
@@ -413,7 +421,4 @@ class ConstrainedMF(Problem):
 
 def _scal_vec(c: Any, vec: np.ndarray) -> np.ndarray:
     """c·vec where c may be batched (shape ``(...,)``) and vec has shape ``(..., m)``."""
-    c_arr = np.asarray(c)
-    if c_arr.ndim == 0:
-        return vec * c
-    return c_arr[..., None] * vec
+    return scale_batched(c, vec, 1)

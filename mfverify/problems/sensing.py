@@ -50,7 +50,15 @@ from ..errors import (
     UnsupportedError,
 )
 from ..numbers import parse_number
-from .base import Point, Problem, SymmetryGroup, check_rank, exact_matrix, exact_vector
+from .base import (
+    Point,
+    Problem,
+    SymmetryGroup,
+    check_rank,
+    exact_matrix,
+    exact_vector,
+    scale_batched,
+)
 from .groups import gl_orbit_tangent, orthogonal_orbit_tangent
 from .symmetric import _positive_scale, _strings
 
@@ -630,10 +638,7 @@ class MatrixSensing(Problem):
 
 def _scal(c: Any, arr: np.ndarray) -> np.ndarray:
     """c·arr where c may be batched (shape ``(...,)``) and arr has shape ``(..., p, q)``."""
-    c_arr = np.asarray(c)
-    if c_arr.ndim == 0:
-        return arr * c
-    return c_arr[..., None, None] * arr
+    return scale_batched(c, arr, 2)
 
 
 # ---------------------------------------------------------------------------------------------
