@@ -57,9 +57,8 @@ from .base import (
 from .groups import skew_basis
 from .sensing import (
     SensingOperator,
-    _int_param,
     _operator_from_spec,
-    _random_truth,
+    _planted_truth,
     _scal,
     _truth_from_spec,
     apply_adjoint,
@@ -156,10 +155,9 @@ class ConstrainedMF(Problem):
         op = SensingOperator.gaussian(n, m, seed=seed, symmetric=True)
         origin = None
         if ground_truth is None and b is None:
-            k = check_rank(truth_rank, "truth_rank", low=1, high=n, what="rank of the planted M*")
-            ts = _int_param(seed if truth_seed is None else truth_seed, "truth_seed", low=0)
-            ground_truth = _random_truth(op.shape, k, ts, True)
-            origin = {"random": {"rank": k, "seed": ts}}
+            ground_truth, origin = _planted_truth(
+                op, truth_rank, seed if truth_seed is None else truth_seed, True,
+                what="rank of the planted M*")
         prob = cls(op, p, b=b, ground_truth=ground_truth, merit=merit, rho=rho)
         prob.truth_origin = origin
         return prob

@@ -360,6 +360,15 @@ def _random_truth(shape: tuple[int, int], rank: int, seed: int, symmetric: bool)
     return np.vectorize(sp.expand, otypes=[object])(M)
 
 
+def _planted_truth(op: SensingOperator, rank: Any, seed: Any, symmetric: bool, *,
+                   what: str) -> tuple[np.ndarray, dict[str, Any]]:
+    """A validated rank and seed, the planted truth :func:`_random_truth` and its spec origin
+    (shared by the Gaussian constructors of sensing and constrained problems)."""
+    k = check_rank(rank, "truth_rank", low=1, high=min(op.shape), what=what)
+    ts = _int_param(seed, "truth_seed", low=0)
+    return _random_truth(op.shape, k, ts, symmetric), {"random": {"rank": k, "seed": ts}}
+
+
 def _truth_from_spec(value: Any, shape: tuple[int, int], symmetric: bool,
                      default_seed: int) -> tuple[np.ndarray, dict[str, Any] | None]:
     if isinstance(value, Mapping):
@@ -480,12 +489,10 @@ class MatrixSensing(Problem):
         op = SensingOperator.gaussian(n, m, seed=seed, symmetric=symmetric)
         origin = None
         if ground_truth is None and b is None:
-            k = truth_rank if truth_rank is not None else rank
-            k = check_rank(k, "truth_rank", low=1, high=min(op.shape),
-                           what="rank of the planted matrix")
-            ts = _int_param(seed if truth_seed is None else truth_seed, "truth_seed", low=0)
-            ground_truth = _random_truth(op.shape, k, ts, symmetric)
-            origin = {"random": {"rank": k, "seed": ts}}
+            ground_truth, origin = _planted_truth(
+                op, truth_rank if truth_rank is not None else rank,
+                seed if truth_seed is None else truth_seed, symmetric,
+                what="rank of the planted matrix")
         prob = cls(op, rank, b=b, ground_truth=ground_truth, symmetric=symmetric, scale=scale)
         prob.truth_origin = origin
         return prob
