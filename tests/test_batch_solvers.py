@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mfverify.arith import NumpyArith
 from mfverify.batch import (
     STATUS,
     Armijo,
@@ -277,3 +278,37 @@ def test_scaled_gd_singular_gram_does_not_crash_the_batch() -> None:
         assert np.array_equal(res.x["X"][b, k], ref.x["X"][b, k])
     arm = scaled_gd(prob, x0, data=inst.data, step=Armijo(), max_iter=20)
     assert np.all(np.isfinite(arm.f))
+
+
+# -- the symmetric product fast path (regressions for the FLOP-rate work) -------------------------
+
+
+@pytest.mark.parametrize("lead_S, lead_X", [((), ()), ((3, 1), (3, 4)), ((3, 1), (3, 1)),
+                                            ((1,), (5,)), ((2, 2), (2, 2))])
+def test_sym_mul_equals_plain_product(lead_S, lead_X):
+    from mfverify.arith.exact import ExactArith
+
+    rng = np.random.default_rng(7)
+    n, r = 6, 2
+    S = rng.standard_normal((*lead_S, n, n))
+    S = S + np.swapaxes(S, -1, -2)
+    X = rng.standard_normal((*lead_X, n, r))
+    got = NumpyArith().sym_mul(S, X)
+    assert got.shape == (S @ X).shape
+    np.testing.assert_allclose(got, S @ X, rtol=1e-12, atol=1e-12)
+    # the exact arithmetic keeps the plain product
+    Se = np.array([[1, 2], [2, 5]], dtype=object)
+    Xe = np.array([[1], [3]], dtype=object)
+    assert (ExactArith().sym_mul(Se, Xe) == Se @ Xe).all()
+
+
+def test_batched_override_does_not_convert_the_problems_own_data():
+    prob = SymmetricMF(np.zeros((40, 40), dtype=int), 2)
+    A = NumpyArith()
+    Ms = np.zeros((3, 40, 40))
+    d = prob.data_in(A, {"M": Ms})
+    assert d["M"] is not None and d["M"].shape == (3, 40, 40)
+    cached = next(iter(prob._cache.by_arith.values()))
+    assert "M" not in cached and "scale" in cached
+    # without an override the problem's own data is converted (and cached) as before
+    assert prob.data_in(A)["M"].shape == (40, 40)

@@ -59,6 +59,14 @@ class Arith(ABC):
             raise ShapeError(f"transpose needs a matrix, got an array of shape {a.shape}")
         return np.swapaxes(a, -1, -2)
 
+    def sym_mul(self, S: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """S X for a symmetric S (stacks allowed, broadcasting as ``@``).
+
+        The caller guarantees S = Sᵀ (the problems that use it check their data); float
+        arithmetics exploit it to evaluate the product as (Xᵀ S)ᵀ.
+        """
+        return S @ X
+
     def inner(self, a: np.ndarray, b: np.ndarray) -> Any:
         """Frobenius inner product <a, b> = tr(aᵀ b) over the last two axes."""
         prod = np.asarray(a) * np.asarray(b)

@@ -51,6 +51,25 @@ class NumpyArith(Arith):
             raise NonFiniteError("array contains NaN or infinity; expected finite values")
         return arr
 
+    def sym_mul(self, S: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """S X for a symmetric S, evaluated as (Xᵀ S)ᵀ (a transposed view is returned).
+
+        Row-major BLAS reads S in its stored layout for Xᵀ S, which is faster than S @ X for a
+        tall thin X. When S is shared along the stack axis just before the matrix axes (shape
+        (…, 1, n, n) against X of shape (…, K, n, r), e.g. one instance and K initializations),
+        the K blocks Xᵀ are stacked into one (K·r)×n factor so that S is read once per product
+        instead of K times. Equal to S @ X up to rounding whenever S = Sᵀ.
+        """
+        S = np.asarray(S)
+        X = np.asarray(X)
+        Xt = np.swapaxes(X, -1, -2)
+        if S.ndim >= 3 and X.ndim == S.ndim and S.shape[-3] == 1 and X.shape[-3] > 1:
+            k, r, n = X.shape[-3], X.shape[-1], X.shape[-2]
+            lead = X.shape[:-3]
+            P = np.ascontiguousarray(Xt).reshape(*lead, 1, k * r, n) @ S
+            return np.swapaxes(P.reshape(*P.shape[:-3], k, r, n), -1, -2)
+        return np.swapaxes(Xt @ S, -1, -2)
+
     def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
         return np.zeros(shape, dtype=self.dtype)
 

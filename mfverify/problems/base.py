@@ -249,18 +249,21 @@ class Problem(ABC):
         """
         key = (type(A), getattr(A, "dps", None), getattr(A, "dtype", None),
                getattr(A, "expand", None))
-        cached = self._cache.by_arith.get(key)
-        if cached is None:
-            cached = {name: self._convert_data(A, name, value) for name, value in
-                      self.data.items()}
-            self._cache.by_arith[key] = cached
-        if not override:
-            return cached
-        out = dict(cached)
-        for name, value in override.items():
+        cached = self._cache.by_arith.setdefault(key, {})
+        override = override or {}
+        for name in override:
             if name not in self.data:
                 raise InputError(f"unknown data name {name!r}; this problem has "
                                  f"{sorted(self.data)}")
+        # convert (once per arithmetic, per name) only what is not overridden: a batched
+        # override of a large M must not pay for converting the problem's own exact M
+        for name, value in self.data.items():
+            if name not in cached and name not in override:
+                cached[name] = self._convert_data(A, name, value)
+        if not override:
+            return cached
+        out = {name: v for name, v in cached.items() if name not in override}
+        for name, value in override.items():
             arr = A.asarray(value)
             expected = np.shape(self.data[name])
             if arr.shape[arr.ndim - len(expected):] != expected:

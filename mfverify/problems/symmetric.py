@@ -76,14 +76,23 @@ class SymmetricMF(Problem):
 
     def objective(self, A: Arith, x: Point, d: Mapping[str, Any]) -> Any:
         X = x["X"]
-        R = X @ A.T(X) - d["M"]
+        R = X @ A.T(X)
+        M = d["M"]
+        if np.broadcast_shapes(np.shape(R), np.shape(M)) == np.shape(R):
+            R -= M  # in place: one n×n temporary instead of two
+        else:  # M carries batch axes that X does not
+            R = R - M
         return d["scale"] * A.sumsq(R)
 
     def gradient(self, A: Arith, x: Point, d: Mapping[str, Any]) -> Point:
         # 4c (XXᵀ − M) X evaluated as 4c (X (XᵀX) − M X): the same polynomial, but no n×n
         # temporary, O(n²r + nr²) work instead of O(n²r) with two n×n intermediates.
+        # M X is taken as (Xᵀ M)ᵀ (M is symmetric), which BLAS evaluates faster for thin X.
         X = x["X"]
-        return {"X": (4 * d["scale"]) * (X @ (A.T(X) @ X) - d["M"] @ X)}
+        G = X @ (A.T(X) @ X)
+        G -= A.sym_mul(d["M"], X)  # G is a fresh array: in place is safe
+        c4 = 4 * d["scale"]
+        return {"X": G if np.ndim(c4) == 0 and c4 == 1 else c4 * G}
 
     def hvp(self, A: Arith, x: Point, v: Point, d: Mapping[str, Any]) -> Point:
         # 4c ((XDᵀ + DXᵀ) X + (XXᵀ − M) D) = 4c (X (DᵀX + XᵀD) + D (XᵀX) − M D)
