@@ -262,6 +262,84 @@ def s1_s2_enumeration(ctx: RunContext) -> Outcome:
     return Outcome(Verdict.REFUTED, evidence, "an instance contradicts (S1)/(S2)")
 
 
+_S3_INSTANCES_QUICK = [([[1, 0], [0, 0]], 2), ([[1, 0], [0, 1]], 2), ([[2, 1, 0]], 2),
+                       ([[2, 0, 0], [0, 1, 0]], 1)]
+_S3_INSTANCES_FULL = _S3_INSTANCES_QUICK + [
+    ([[3, 4], [-4, 3]], 2), ([[2, 1, 0], [0, 1, 0], [0, 0, 0]], 1), ([[1, 0, 0], [0, 1, 0],
+                                                                      [0, 0, 0]], 1),
+    ([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]], 1), ([[2, 1], [0, 1]], 2)]
+
+
+def _s3_check(Sigma: list[list[int]], r: int) -> tuple[bool, dict[str, Any]]:
+    """Independent exact checks of one unbalanced landscape against (S3) and Eckart–Young."""
+    L = landscape(AsymmetricMF(Sigma, rank=r), budget=120)
+    S = sp.Matrix(Sigma)
+    ev: dict[str, Any] = {"Sigma": Sigma, "r": r, "complete": L.complete,
+                          "strata": len(L.components),
+                          "real_component_count": L.real_component_count}
+    if not L.complete:
+        return False, ev
+    sq: list[sp.Expr] = []  # squared singular values with multiplicity
+    for lam, mult in (S.T * S).eigenvals().items():
+        sq += [sp.nsimplify(lam)] * mult
+    sq = sorted(sq, key=lambda x: float(x), reverse=True)
+    sums = {sp.nsimplify(sp.radsimp(sp.Add(*c))) for k in range(min(r, len(sq)) + 1)
+            for c in itertools.combinations(sq, k)}
+    half = sp.Rational(1, 2)
+    eckart_young = half * sp.Add(*sq[r:])
+    bad = []
+    for c in L.components:
+        U = sp.Matrix(c.representative["U"].tolist())
+        V = sp.Matrix(c.representative["V"].tolist())
+        Z = U * V.T
+        orth = all(sp.simplify(e) == 0 for e in list((S - Z) * Z.T) + list(Z.T * (S - Z)))
+        z2 = sp.nsimplify(sp.radsimp(sp.simplify(sum(e ** 2 for e in Z))))
+        partial = any(sp.simplify(z2 - x) == 0 for x in sums)
+        value_ok = sp.simplify(c.value - half * (sum(e ** 2 for e in S) - z2)) == 0
+        saddle_ok = c.type == "global_min" or (c.type == "strict_saddle" and c.inertia[2] > 0)
+        if not (orth and partial and value_ok and saddle_ok):
+            bad.append({"stratum": c.description, "orthogonal": orth, "partial_svd": partial,
+                        "value": value_ok, "type": c.type})
+    gm_ok = L.global_min_value is not None and sp.simplify(L.global_min_value
+                                                           - eckart_young) == 0
+    ev.update({"global_min_value": str(L.global_min_value), "eckart_young": str(eckart_young),
+               "violations": bad, "types": sorted({c.type for c in L.components})})
+    return (not bad) and gm_ok, ev
+
+
+@claim(
+    "li2019.s3-asymmetric",
+    paper="li2019",
+    source="papers.md §2.4 (S3) [DER], §2.3 G4",
+    statement="For unregularized F(U, V) = ½‖UVᵀ − Σ‖² (GL(r) symmetry) on every listed "
+              "instance, including repeated and zero singular values and rectangular Σ, the "
+              "exact stationary set is complete; at every stationary point Z = UVᵀ satisfies "
+              "(Σ − Z)Zᵀ = 0 = Zᵀ(Σ − Z) and ‖Z‖² is a sum of at most r squared singular "
+              "values (a partial SVD), F = ½(‖Σ‖² − ‖Z‖²), the global minimum value is the "
+              "Eckart–Young value, and every other stationary point is a strict saddle.",
+    hypotheses=[],
+    predictions=(),
+)
+def s3_asymmetric(ctx: RunContext) -> Outcome:
+    insts = _S3_INSTANCES_QUICK if ctx.quick else _S3_INSTANCES_FULL
+    results = []
+    ok_all = True
+    for Sigma, r in insts:
+        ok, ev = _s3_check(Sigma, r)
+        ev["ok"] = ok
+        results.append(ev)
+        ok_all = ok_all and ok
+    evidence = {"instances": results,
+                "instance_set": f"{'quick' if ctx.quick else 'full'}: {len(insts)} instances"}
+    if not all(e["complete"] for e in results):
+        return Outcome(Verdict.INCONCLUSIVE, evidence, "some landscape was incomplete")
+    if ok_all:
+        return Outcome(Verdict.PROVED, evidence, f"(S3) and strict saddles on {len(insts)} "
+                       "instances (exact algebra)")
+    return Outcome(Verdict.REFUTED, evidence, "an instance contradicts (S3) / strict saddles "
+                   "(see violations)")
+
+
 # ---------------------------------------------------------------------------------------------
 # L-P4, L-P5, L-P6, L-P7
 # ---------------------------------------------------------------------------------------------

@@ -321,8 +321,9 @@ def test_regression_exact_numbers_beyond_4300_digits(capsys: pytest.CaptureFixtu
 def test_cli_exit_code_1_for_inconclusive(capsys: pytest.CaptureFixture[str]) -> None:
     from mfverify.cli import main
 
-    # GL(2) with a repeated singular value: the Z-system is positive-dimensional, not enumerated
-    spec = '{"problem":"asymmetric","Sigma":[[1,0],[0,1]],"rank":2}'
+    # GL(2), Σ = diag(A, A) with σ(A)² = 3 ± √5: repeated irrational singular values
+    spec = ('{"problem":"asymmetric","Sigma":[[2,1,0,0],[0,1,0,0],[0,0,2,1],[0,0,0,1]],'
+            '"rank":2}')
     assert main(["landscape", spec, "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["complete"] is False and out["status"] == "INCONCLUSIVE"
@@ -382,10 +383,11 @@ def test_unbalanced_asymmetric_gl2_non_diagonal_and_3x3() -> None:
     assert len(L3.of_type("global_min")) == 1 and len(L3.of_type("strict_saddle")) == 6
 
 
-@pytest.mark.parametrize("Sigma", [[[1, 0], [0, 1]], [[1, 0], [0, 0]], [[2, 0, 0], [0, 1, 0]]])
-def test_unbalanced_gl2_outside_the_proved_case_is_inconclusive(Sigma: list) -> None:
-    """Repeated singular values (a positive-dimensional Z-system) or a fibre larger than one
-    GL(r)-orbit (dim ker(Σ − Z) ≠ rank Z): INCONCLUSIVE, never a partial list called complete."""
-    L = landscape(AsymmetricMF(Sigma, rank=2))
+def test_unbalanced_gl2_outside_the_proved_cases_is_inconclusive() -> None:
+    """Repeated singular values whose square is irrational: INCONCLUSIVE (at once, before any
+    Gröbner basis), never a partial list called complete."""
+    A = [[2, 1, 0, 0], [0, 1, 0, 0], [0, 0, 2, 1], [0, 0, 0, 1]]
+    L = landscape(AsymmetricMF(A, rank=2))
     assert not L.complete and L.status == "INCONCLUSIVE" and "GL(2)" in L.reason
-    assert L.real_component_count is None
+    assert L.real_component_count is None and L.seconds < 30
+    assert "repeated irrational eigenvalue" in L.evidence["orbit_strata"]

@@ -17,6 +17,7 @@ PROVED = [
     "li2019.equivariance",
     "li2019.sharp-ceilings",
     "li2019.asymmetric-caveat",
+    "li2019.s3-asymmetric",
     "mohammadi2024.equilibria-jacobian",
     "related.zsl-landscape",
     "eftekhari2021.kkt-rank-deficient-global",
@@ -52,3 +53,26 @@ def test_eftekhari_dropping_rank_deficiency_finds_spurious_sosp() -> None:
     res = run_claim(get_claim("eftekhari2021.kkt-rank-deficient-global"),
                     RunContext(dropped=frozenset(["rank_deficient"])))
     assert res.verdict is Verdict.REFUTED
+
+
+def test_s3_claim_can_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The (S3) claim re-checks the engine's output: a landscape whose saddle stratum is
+    (wrongly) typed degenerate, or whose value is off, is REFUTED."""
+    import dataclasses
+    import importlib
+
+    import sympy as sp
+
+    mod = importlib.import_module(get_claim("li2019.s3-asymmetric").run.__module__)
+    real = mod.landscape
+
+    def broken(problem, **kw):
+        L = real(problem, **kw)
+        comps = list(L.components)
+        i = next(k for k, c in enumerate(comps) if c.type == "strict_saddle")
+        comps[i] = dataclasses.replace(comps[i], value=comps[i].value + sp.Rational(1, 7))
+        return dataclasses.replace(L, components=comps)
+
+    monkeypatch.setattr(mod, "landscape", broken)
+    res = run_claim(get_claim("li2019.s3-asymmetric"), RunContext())
+    assert res.verdict is Verdict.REFUTED, res.summary

@@ -17,6 +17,8 @@ from ..errors import BudgetExceeded, UnsupportedError
 from ..problems.base import Problem
 from .algebraic import RealField, canonical_number, equal_vectors
 from .classify import Classifier, PointData, compare_values, global_min_certificate
+from .glstrata import WHY as STRATA_WHY
+from .glstrata import Stratification, gl_strata
 from .result import Component, Landscape
 from .stationary import (
     AlgebraicPoint,
@@ -299,18 +301,31 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     why = ""
     gb_calls = 0
     method = ""
-    gl_found: list[tuple[AlgebraicPoint, int, int, int, str]] = []
-    if proof.kind == "GL":
-        from .glquotient import WHY, gl_fibres
-
-        method = "GL(r) quotient via Z = UVᵀ"
+    gl_found: list[tuple[AlgebraicPoint, int, int, int, str, dict[str, Any]]] = []
+    strata: Stratification | None = None
+    strata_failed = ""
+    if proof.kind in ("GL", "GL1"):
         try:
-            gl_found, gb_calls = gl_fibres(problem, f, gens, proof.r, B, seed=seed)
-            why = WHY
+            strata = gl_strata(problem, f, gens, proof.r, B, seed=seed)
+            gb_calls += strata.groebner_calls
         except BudgetExceeded as exc:
             reasons.append(str(exc))
+            strata_failed = str(exc)
         except UnsupportedError as exc:
-            reasons.append(f"{proof.group} symmetry (unbalanced, r >= 2): {exc}; the "
+            strata_failed = str(exc)
+            evidence["orbit_strata"] = f"not applicable: {exc}"
+    if strata is not None:
+        method = "orbits of GL(r) × Stab(Σ) through Z = UVᵀ"
+        why = STRATA_WHY
+        for o in strata.orbits:
+            gl_found.append((o.point, o.rank, o.dimension, o.count, o.description,
+                             {"stratum": {"kappa": None if o.kappa is None else list(o.kappa),
+                                          "t": o.t, "u": o.u, "rank_Z": o.rank,
+                                          "piece": o.piece, "label": o.label()}}))
+    elif proof.kind == "GL" or (proof.kind == "GL1" and reasons):
+        method = "orbits of GL(r) × Stab(Σ) through Z = UVᵀ"
+        if not reasons:
+            reasons.append(f"{proof.group} symmetry (unbalanced): {strata_failed}; the "
                            "stationary set was not enumerated")
     else:
         attempts = [None] if proof.kind != "O" else [None, 1, 2]
@@ -373,15 +388,22 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
         reasons = pre_reasons + overrun
         groups: list[_Group] = []
         try:
-            for gpt, _k, gdim, gcount, gtext in gl_found:
+            for gpt, _k, gdim, gcount, gtext, gextra in gl_found:
                 B.check("GL(r) fibres")
                 if not all(clf.eval(gx, gpt).is_zero for gx in clf.grad):
                     raise UnsupportedError(f"∇f ≠ 0 at the representative of {gtext}")
                 gdata = clf.local_data(gpt)
-                if gdata.orbit_dimension != gdim:  # the orbit fills the fibre (glquotient.py)
-                    raise UnsupportedError(f"orbit dimension {gdata.orbit_dimension} ≠ fibre "
-                                           f"dimension {gdim} at {gtext}")
-                groups.append(_Group(gdata, 1, gdim, gcount, gtext))
+                if "stratum" in gextra:
+                    # a stationary manifold's tangent lies in the Hessian null space, and the
+                    # GL(r)-orbit lies in the stratum (glstrata.py): consistency checks
+                    if not gdata.orbit_dimension <= gdim <= gdata.inertia[1]:
+                        raise UnsupportedError(
+                            f"orbit-stratum dimension {gdim} is not between the GL(r)-orbit "
+                            f"dimension {gdata.orbit_dimension} and the Hessian nullity "
+                            f"{gdata.inertia[1]} at {gtext}")
+                    gextra["stratum"]["null_directions_beyond_stratum"] = (
+                        gdata.inertia[1] - gdim)
+                groups.append(_Group(gdata, 1, gdim, gcount, gtext, gextra))
             buckets: list[tuple[RealField, list[sp.Poly], list[AlgebraicPoint]]] = []
             for p in points:
                 B.check("grouping")
@@ -539,6 +561,8 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                     ctype = "spurious_local_min" if lower_exists else "local_min"
                 else:
                     ctype = "degenerate_unresolved"
+        if "stratum" in g.extra:
+            ev["stratum"] = g.extra["stratum"]
         ev["orbit_tangent_in_null_space"] = d.tangent_in_kernel
         rep = problem.unflatten(np.array(d.point.exprs(), dtype=object))
         if proof.kind == "O" and d.point.field.degree > 1:
@@ -560,10 +584,32 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
             description=g.description, strict=strict, descent_curve=curve, boxes=boxes,
             evidence=ev))
     components.sort(key=lambda c: (float(sp.N(c.value, 30)), c.dimension))
+    pieces = None if strata is None else _pieces(strata, components)
     evidence["completeness"] = why if complete else "; ".join(reasons)
     evidence["charts"] = method
     evidence["groebner_bases"] = gb_calls
     gval = None if gmin is None else gmin[0].to_expr(gmin[1])
     return Landscape(problem=problem.describe(), complete=complete, components=components,
                      global_min_value=gval, reason="; ".join(reasons), method=method,
-                     seconds=time.perf_counter() - t0, evidence=evidence)
+                     seconds=time.perf_counter() - t0, evidence=evidence, pieces=pieces)
+
+
+def _pieces(strata: Stratification, components: list[Component]) -> list[dict[str, Any]]:
+    """The closed pieces S (unions of connected components of the stationary set), each with
+    the indices of its orbit strata in ``components`` and a type read off the strata."""
+    out = []
+    for label, info in strata.pieces.items():
+        idx = [i for i, c in enumerate(components)
+               if c.evidence.get("stratum", {}).get("piece") == label]
+        types = {components[i].type for i in idx}
+        if len(types) == 1:
+            ptype = types.pop()
+        elif types <= {"strict_saddle", "degenerate_saddle"}:
+            ptype = "degenerate_saddle"  # every point is a saddle, some only to higher order
+        else:
+            ptype = "mixed"
+        out.append({"piece": label, "kappa": info["kappa"], "rank_Z": info["rank"],
+                    "value": str(info["value"]), "dimension": info["dimension"],
+                    "components": info["components"], "type": ptype, "strata": idx})
+    out.sort(key=lambda p: (float(sp.N(sp.sympify(p["value"]), 30)), -p["rank_Z"]))
+    return out

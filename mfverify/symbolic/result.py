@@ -175,7 +175,13 @@ class Landscape:
     global_min_value
         The global minimum value of f when certified (f attains its infimum), else ``None``.
     components
-        The classified pieces.
+        The classified pieces. For unbalanced asymmetric MF these are the orbit strata of
+        GL(r) × Stab(Σ) (constant inertia on each), grouped into ``pieces``.
+    pieces
+        ``None``, or the closed pieces S_κ of the stationary set (each a union of connected
+        components of it): dimension, number of connected components, value, type and the
+        indices of its strata in ``components``. When set, ``real_component_count`` counts
+        pieces, not strata (strata of one piece are glued along their closures).
     """
 
     problem: str
@@ -187,6 +193,7 @@ class Landscape:
     method: str = ""
     seconds: float = 0.0
     evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
+    pieces: list[dict[str, Any]] | None = None
 
     @property
     def status(self) -> str:
@@ -198,6 +205,8 @@ class Landscape:
         (an incomplete result, or a piece whose real components were not counted)."""
         if not self.complete or any(c.count is None for c in self.components):
             return None
+        if self.pieces is not None:
+            return sum(int(p["components"]) for p in self.pieces)
         return sum(int(c.count) for c in self.components)  # type: ignore[arg-type]
 
     def of_type(self, kind: str) -> list[Component]:
@@ -220,5 +229,6 @@ class Landscape:
             "method": self.method,
             "seconds": round(self.seconds, 3),
             "components": [c.to_json() for c in self.components],
+            **({} if self.pieces is None else {"pieces": self.pieces}),
             "evidence": self.evidence,
         }
