@@ -34,6 +34,8 @@ from .stationary import (
     stacked,
 )
 from .symmetry import SymmetryProof, verify_invariance
+from .symstrata import WHY as SYM_WHY
+from .symstrata import sym_strata
 
 __all__ = ["landscape"]
 
@@ -314,7 +316,20 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
         except UnsupportedError as exc:
             strata_failed = str(exc)
             evidence["orbit_strata"] = f"not applicable: {exc}"
-    if strata is not None:
+    sym_orbits = None
+    if proof.kind == "O":
+        try:
+            sym_orbits = sym_strata(problem, f, gens, proof.r)
+        except UnsupportedError as exc:
+            evidence["orbit_strata"] = f"not applicable: {exc}"
+    if sym_orbits is not None:
+        method = "orbits of O(r) × Stab(M) through XXᵀ = M·Π_𝒰"
+        why = SYM_WHY
+        for o in sym_orbits.orbits:
+            gl_found.append((o.point, o.rank, o.dimension, o.count, o.description,
+                             {"stratum": {"kappa": list(o.kappa or ()), "rank_X": o.rank,
+                                          "label": o.piece}}))
+    elif strata is not None:
         method = "orbits of GL(r) × Stab(Σ) through Z = UVᵀ"
         why = STRATA_WHY
         for o in strata.orbits:
