@@ -225,6 +225,18 @@ def stationary_classes(ctx: RunContext) -> Outcome:
     return Outcome(Verdict.REFUTED, ev, "the stationary set differs from the 7 classes")
 
 
+def _run_checks(check: Any, insts: list[tuple[Any, int]]) -> tuple[list[dict[str, Any]], bool]:
+    """Run ``check(data, r) -> (ok, evidence)`` on every instance; evidence gets ``ok``."""
+    results = []
+    all_ok = True
+    for data, r in insts:
+        ok, ev = check(data, r)
+        ev["ok"] = ok
+        results.append(ev)
+        all_ok = all_ok and ok
+    return results, all_ok
+
+
 _S1_INSTANCES_QUICK = [([[2, 0], [0, -1]], 1), ([[2, 0], [0, -1]], 2),
                        ([[3, 0, 0], [0, -1, 0], [0, 0, 1]], 1)]
 _S1_INSTANCES_FULL = _S1_INSTANCES_QUICK + [
@@ -246,13 +258,7 @@ _S1_INSTANCES_FULL = _S1_INSTANCES_QUICK + [
 )
 def s1_s2_enumeration(ctx: RunContext) -> Outcome:
     insts = _S1_INSTANCES_QUICK if ctx.quick else _S1_INSTANCES_FULL
-    results = []
-    all_ok = True
-    for M, r in insts:
-        ok, ev = _s1_check(M, r)
-        ev["ok"] = ok
-        results.append(ev)
-        all_ok = all_ok and ok
+    results, all_ok = _run_checks(_s1_check, insts)
     evidence = {"instances": results, "instance_set": "quick: 3 instances; full: 7 "
                 "(diag(2,-1), diag(-1,3), diag(3,-1,1), diag(2,-1,-3); r = 1, 2)"}
     if all(e["complete"] for e in results) and all_ok:
@@ -322,13 +328,7 @@ def _s3_check(Sigma: list[list[int]], r: int) -> tuple[bool, dict[str, Any]]:
 )
 def s3_asymmetric(ctx: RunContext) -> Outcome:
     insts = _S3_INSTANCES_QUICK if ctx.quick else _S3_INSTANCES_FULL
-    results = []
-    ok_all = True
-    for Sigma, r in insts:
-        ok, ev = _s3_check(Sigma, r)
-        ev["ok"] = ok
-        results.append(ev)
-        ok_all = ok_all and ok
+    results, ok_all = _run_checks(_s3_check, insts)
     evidence = {"instances": results,
                 "instance_set": f"{'quick' if ctx.quick else 'full'}: {len(insts)} instances"}
     if not all(e["complete"] for e in results):
