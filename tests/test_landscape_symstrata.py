@@ -169,3 +169,59 @@ def test_agrees_with_the_generic_engine_for_distinct_eigenvalues(diag: tuple, r:
                          {d for d in diag if d > 0}, reverse=True), strict=True))),
                      o.dimension, o.count) for o in orbits)
     assert generic == forced
+
+
+# -- balanced asymmetric MF with repeated singular values ---------------------------------------
+
+
+def test_balanced_identity_hand_derived() -> None:
+    """½‖uvᵀ − I₂‖² + ⅛(‖u‖² − ‖v‖²)²: stationary points are balanced, so u = v = p with
+    ‖p‖ = 1 (a circle of global minima, value ½, one component) or the origin (value 1)."""
+    from mfverify.problems import AsymmetricMF
+
+    L = landscape(AsymmetricMF([[1, 0], [0, 1]], rank=1, balance=1))
+    assert L.complete and L.real_component_count == 2
+    assert [(c.value, c.dimension, c.count, c.type) for c in L.components] == [
+        (sp.Rational(1, 2), 1, 1, "global_min"), (1, 0, 1, "strict_saddle")]
+    U = sp.Matrix(L.components[0].representative["U"].tolist())
+    V = sp.Matrix(L.components[0].representative["V"].tolist())
+    assert U.T * U == V.T * V and (U.T * U)[0, 0] == 1
+
+
+@pytest.mark.parametrize("Sigma,r", [([[1, 0], [0, 1]], 2), ([[2, 0, 0], [0, 2, 0]], 1),
+                                     ([[2, 0, 0], [0, 2, 0], [0, 0, 1]], 2)])
+def test_balanced_numerical_stationary_points_are_listed(Sigma: list, r: int) -> None:
+    """LM on ∇f = 0 for the balanced objective: every solution is balanced and has the value
+    and the (κ, rank) of a listed orbit."""
+    from mfverify.problems import AsymmetricMF
+
+    p = AsymmetricMF(Sigma, rank=r, balance=1)
+    L = landscape(p)
+    assert L.complete
+    listed = [(c.evidence["stratum"]["rank_X"], float(c.value)) for c in L.components]
+    S = np.array(Sigma, dtype=float)
+    m, n = S.shape
+    rng = np.random.default_rng(4)
+
+    def grad(z: np.ndarray) -> np.ndarray:
+        U, V = z[: m * r].reshape(m, r), z[m * r:].reshape(n, r)
+        R = U @ V.T - S
+        D = U.T @ U - V.T @ V
+        return np.concatenate([(R @ V + 0.5 * U @ D).ravel(), (R.T @ U - 0.5 * V @ D).ravel()])
+
+    seen = set()
+    for trial in range(40):
+        z0 = rng.standard_normal((m + n) * r) * [0.3, 1.0, 2.0][trial % 3]
+        sol = least_squares(grad, z0, xtol=1e-15, ftol=1e-15, gtol=1e-15, method="lm")
+        if np.linalg.norm(grad(sol.x)) > 1e-10:
+            continue
+        U, V = sol.x[: m * r].reshape(m, r), sol.x[m * r:].reshape(n, r)
+        assert np.allclose(U.T @ U, V.T @ V, atol=1e-6)  # stationary ⇒ balanced
+        sv = np.linalg.svd(U @ V.T, compute_uv=False)
+        if np.any((sv > 1e-9) & (sv < 1e-3)):
+            continue
+        k = int((sv >= 1e-3).sum())
+        val = 0.5 * np.sum((U @ V.T - S) ** 2) + 0.125 * np.sum((U.T @ U - V.T @ V) ** 2)
+        assert any(kk == k and abs(v - val) < 1e-8 for kk, v in listed), (k, val, listed)
+        seen.add((k, round(val, 6)))
+    assert len(seen) >= 2

@@ -35,7 +35,7 @@ from .stationary import (
 )
 from .symmetry import SymmetryProof, verify_invariance
 from .symstrata import WHY as SYM_WHY
-from .symstrata import sym_strata
+from .symstrata import balanced_strata, sym_strata
 
 __all__ = ["landscape"]
 
@@ -318,12 +318,17 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
             evidence["orbit_strata"] = f"not applicable: {exc}"
     sym_orbits = None
     if proof.kind == "O":
-        try:
-            sym_orbits = sym_strata(problem, f, gens, proof.r)
-        except UnsupportedError as exc:
-            evidence["orbit_strata"] = f"not applicable: {exc}"
+        notes = []
+        for builder in (sym_strata, balanced_strata):
+            try:
+                sym_orbits = builder(problem, f, gens, proof.r)
+                break
+            except UnsupportedError as exc:
+                notes.append(str(exc))
+        else:
+            evidence["orbit_strata"] = "not applicable: " + "; ".join(notes)
     if sym_orbits is not None:
-        method = "orbits of O(r) × Stab(M) through XXᵀ = M·Π_𝒰"
+        method = "orbits of O(r) × Stab(M) through XXᵀ = M·Π_𝒰 (balanced asymmetric: X = [U; V])"
         why = SYM_WHY
         for o in sym_orbits.orbits:
             gl_found.append((o.point, o.rank, o.dimension, o.count, o.description,

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -44,7 +45,7 @@ from .algebraic import RealField, S
 from .glstrata import Orbit, _orthogonal_basis
 from .stationary import AlgebraicPoint
 
-__all__ = ["SymStrata", "sym_strata", "WHY"]
+__all__ = ["SymStrata", "balanced_strata", "sym_strata", "WHY"]
 
 WHY = ("stationary set of c·‖XXᵀ − M‖² with a rational spectrum of M (papers.md §2.4 (S1), any "
        "multiplicities): XXᵀ = M·Π_𝒰 for an M-invariant 𝒰 inside the positive eigenspaces, and "
@@ -104,26 +105,22 @@ def sqrt_field(values: list[sp.Rational]) -> tuple[RealField, dict[sp.Rational, 
     return F, {v: F.elem(cf * root[d].as_expr()) for v, (cf, d) in parts.items()}
 
 
-def sym_strata(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int, *,
-               require_repeated: bool = True) -> SymStrata:
-    """The orbits S_κ of the stationary set of c·‖XXᵀ − M‖² (module docstring).
-
-    UnsupportedError when f is not of that form, M has an irrational eigenvalue, or (with
-    ``require_repeated``) no positive eigenvalue is repeated (then every S_κ is a single
-    O(r)-orbit and the generic engine handles it).
-    """
-    M, n, c = symmetric_fit(problem, f, gens, r)
+def _psd_orbits(M: sp.Matrix, r: int, require_repeated: bool, value: Any, what: str,
+                where: str) -> SymStrata:
+    """The orbits {X : XXᵀ = M·Π_𝒰, dim 𝒰 ∩ E_j = k_j} for the positive eigenspaces E_j of the
+    rational symmetric M; ``value(kappa, pos)`` gives f on each; ``what`` names the group and
+    ``where`` the relation in the descriptions."""
+    n = M.rows
     lam = sp.Symbol("lam")
     _, facs = sp.Poly(M.charpoly(lam).as_expr(), lam, domain="QQ").factor_list()
     if any(fac.degree() != 1 for fac, _ in facs):
-        raise UnsupportedError("orbit strata: M has an irrational eigenvalue")
+        raise UnsupportedError(f"orbit strata: {where} has an irrational eigenvalue")
     eig = {-fac.all_coeffs()[1] / fac.all_coeffs()[0]: mult for fac, mult in facs}
     pos = sorted((x for x in eig if x > 0), reverse=True)
     mult = [eig[x] for x in pos]
     if require_repeated and all(mj == 1 for mj in mult):
         raise UnsupportedError("orbit strata: no repeated positive eigenvalue")
     bases = [_orthogonal_basis((M - x * sp.eye(n)).nullspace()) for x in pos]
-    total = sum(e ** 2 for e in M)
     out = SymStrata()
     for kappa in itertools.product(*(range(min(mj, r) + 1) for mj in mult)):
         k = sum(kappa)
@@ -140,12 +137,88 @@ def sym_strata(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int, *,
                + k * (k - 1) // 2 + k * (r - k))
         cnt = 2 if k == r and k > 0 and all(kj in (0, mj) for kj, mj in
                                              zip(kappa, mult, strict=True)) else 1
-        value = c * (total - sum(kj * x ** 2 for kj, x in zip(kappa, pos, strict=True)))
+        val = value(kappa, pos)
         parts = ", ".join(f"{kj} of {mj} for λ = {x}" for kj, mj, x in
                           zip(kappa, mult, pos, strict=True)) or "none"
         label = "S(" + ", ".join(str(x) for x in kappa) + ")"
-        desc = (f"orbit of O({r}) × Stab(M) through X₀: XXᵀ = M·Π_𝒰 of rank {k}, dim 𝒰 ∩ E_j: "
-                f"{parts}; value {value}; dimension {dim}, "
+        desc = (f"orbit of O({r}) × {what} through the representative: {where} of rank {k}, "
+                f"dim 𝒰 ∩ E_j: {parts}; value {val}; dimension {dim}, "
                 + ("connected" if cnt == 1 else "2 connected components (sign of det)"))
         out.orbits.append(Orbit(tuple(kappa), 0, 0, k, dim, cnt, pt, label, desc))
     return out
+
+
+def sym_strata(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int, *,
+               require_repeated: bool = True) -> SymStrata:
+    """The orbits S_κ of the stationary set of c·‖XXᵀ − M‖² (module docstring).
+
+    UnsupportedError when f is not of that form, M has an irrational eigenvalue, or (with
+    ``require_repeated``) no positive eigenvalue is repeated (then every S_κ is a single
+    O(r)-orbit and the generic engine handles it).
+    """
+    M, _n, c = symmetric_fit(problem, f, gens, r)
+    total = sum(e ** 2 for e in M)
+
+    def value(kappa: tuple[int, ...], pos: list[sp.Rational]) -> sp.Expr:
+        return c * (total - sum(kj * x ** 2 for kj, x in zip(kappa, pos, strict=True)))
+
+    return _psd_orbits(M, r, require_repeated, value, "Stab(M)", "XXᵀ = M·Π_𝒰")
+
+
+def balanced_fit(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int
+                 ) -> tuple[sp.Matrix, sp.Rational, sp.Rational]:
+    """(Σ, c, d) when f = c·‖UVᵀ − Σ‖² + d·‖UᵀU − VᵀV‖² exactly with c, d > 0; else
+    UnsupportedError."""
+    names = list(problem.variables)
+    if len(names) != 2 or "Sigma" not in problem.data:
+        raise UnsupportedError("balanced strata: expected variables (U, V) and data Sigma")
+    (m, rU), (n, rV) = problem.variables[names[0]], problem.variables[names[1]]
+    if rU != r or rV != r or len(gens) != (m + n) * r:
+        raise UnsupportedError("balanced strata: unexpected variable shapes")
+    S = sp.Matrix(np.asarray(problem.data["Sigma"], dtype=object).tolist())
+    if not all(sp.sympify(e).is_Rational for e in S):
+        raise UnsupportedError("balanced strata: Sigma must be rational")
+    U = sp.Matrix(m, r, gens[: m * r])
+    V = sp.Matrix(n, r, gens[m * r:])
+    fit = sp.expand(sum(e ** 2 for e in (U * V.T - S)))
+    bal = sp.expand(sum(e ** 2 for e in (U.T * U - V.T * V)))
+    P = sp.Poly(f, *gens)
+    mon_fit = next(mo for mo in sp.Poly(fit, *gens).monoms() if sum(mo) == 2)
+    c = P.coeff_monomial(mon_fit) / sp.Poly(fit, *gens).coeff_monomial(mon_fit)
+    rest = sp.expand(f - c * fit)
+    if rest == 0:
+        raise UnsupportedError("balanced strata: no balancing term")
+    mon_bal = sp.Poly(bal, *gens).monoms()[0]
+    d = sp.Poly(rest, *gens).coeff_monomial(mon_bal) / sp.Poly(bal, *gens).coeff_monomial(
+        mon_bal)
+    if not (c.is_Rational and d.is_Rational and c > 0 and d > 0
+            and sp.expand(f - c * fit - d * bal) == 0):
+        raise UnsupportedError("balanced strata: f is not c·‖UVᵀ − Σ‖² + d·‖UᵀU − VᵀV‖² with "
+                               "c, d > 0 (exact check)")
+    return S, c, d
+
+
+def balanced_strata(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int, *,
+                    require_repeated: bool = True) -> SymStrata:
+    """Balanced asymmetric MF f = c‖UVᵀ − Σ‖² + d‖UᵀU − VᵀV‖² (c, d > 0) with rational singular
+    values. At a stationary point Uᵀ∇_U f − (∇_V f)ᵀV = 4d(P² − Q²) with P = UᵀU, Q = VᵀV, so
+    P = Q (PSD square roots): the point is balanced and stationary for the fit term alone, hence
+    Z = UVᵀ = Σ·Π_W and UUᵀ = (ZZᵀ)^{1/2}, VVᵀ = (ZᵀZ)^{1/2}. With W = [U; V] this says
+    WWᵀ = M·Π_𝒰 for M = 2·[[0, Σ], [Σᵀ, 0]] (eigenvalues ±2σ_j, eigenvectors (p; ±q)/√2) and 𝒰
+    inside its positive eigenspaces; conversely such W are balanced and stationary. So the
+    stationary set is the (S1) set of M: orbits of O(r) × Stab(Σ), with the same dimensions and
+    component counts as for symmetric MF; f = c(‖Σ‖² − Σ_j k_j σ_j²) on S_κ.
+    """
+    S, c, _d = balanced_fit(problem, f, gens, r)
+    m, n = S.shape
+    M = sp.zeros(m + n, m + n)
+    M[:m, m:] = 2 * S
+    M[m:, :m] = 2 * S.T
+    total = sum(e ** 2 for e in S)
+
+    def value(kappa: tuple[int, ...], pos: list[sp.Rational]) -> sp.Expr:
+        # eigenvalue 2σ of M ↔ singular value σ of Σ
+        return c * (total - sum(kj * (x / 2) ** 2 for kj, x in zip(kappa, pos, strict=True)))
+
+    return _psd_orbits(M, r, require_repeated, value, "Stab(Σ)",
+                       "[U; V][U; V]ᵀ = 2[[0, Σ], [Σᵀ, 0]]·Π_𝒰")
