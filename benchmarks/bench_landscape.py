@@ -72,6 +72,8 @@ def _instances(quick: bool) -> list[tuple[str, str, Any, float]]:
         ("asym", "3x3 r=1 diag(3,2,1)", AsymmetricMF(d(3, 2, 1), 1), 30),
         ("asym", "4x4 r=1 diag(4,3,2,1)", AsymmetricMF(d(4, 3, 2, 1), 1), 30),
         ("asym", "2x2 r=2 balanced diag(2,1)", AsymmetricMF([[2, 0], [0, 1]], 2, balance=1), 30),
+        ("asym", "2x2 r=2 balanced Σ = I (repeated σ)", AsymmetricMF([[1, 0], [0, 1]], 2,
+                                                                    balance=1), 30),
         ("asym", "2x2 r=2 unbalanced (GL(2))", AsymmetricMF([[2, 0], [0, 1]], 2), 30),
         ("asym", "2x2 r=2 unbalanced [[2,1],[0,1]]", AsymmetricMF([[2, 1], [0, 1]], 2), 30),
         ("asym", "2x2 r=2 unbalanced Σ = I (repeated σ)", AsymmetricMF([[1, 0], [0, 1]], 2),
