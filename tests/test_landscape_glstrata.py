@@ -15,7 +15,7 @@ import json
 import numpy as np
 import pytest
 import sympy as sp
-from scipy.optimize import least_squares
+from lm_search import stationary_points, uv_gradient
 
 from mfverify.problems import AsymmetricMF
 from mfverify.symbolic import landscape
@@ -202,24 +202,10 @@ def test_numerical_stationary_points_land_on_listed_orbits(Sigma: list, r: int) 
     listed = [(c.evidence["stratum"], float(c.value)) for c in L.components]
     S = np.array(Sigma, dtype=float)
     m, n = S.shape
-    rng = np.random.default_rng(11)
-
-    def grad(z: np.ndarray) -> np.ndarray:
-        U, V = z[: m * r].reshape(m, r), z[m * r:].reshape(n, r)
-        R = U @ V.T - S
-        return np.concatenate([(R @ V).ravel(), (R.T @ U).ravel()])
-
     seen = set()
-    for trial in range(60):
-        z0 = rng.standard_normal((m + n) * r) * [0.1, 1.0, 3.0][trial % 3]
-        if trial % 4 == 0:  # zero columns reach the lower strata
-            z0 = z0.reshape(m + n, r)
-            z0[:, int(rng.integers(r))] = 0
-            z0 = z0.ravel()
-        sol = least_squares(grad, z0, xtol=1e-15, ftol=1e-15, gtol=1e-15, method="lm")
-        if np.linalg.norm(grad(sol.x)) > 1e-10:
-            continue
-        U, V = sol.x[: m * r].reshape(m, r), sol.x[m * r:].reshape(n, r)
+    for z in stationary_points(uv_gradient(S, r), (m + n) * r, 60, 11, zero_column_every=4,
+                               r=r):
+        U, V = z[: m * r].reshape(m, r), z[m * r:].reshape(n, r)
         try:
             lab = _numeric_label(U, V, S)
         except _Ambiguous:

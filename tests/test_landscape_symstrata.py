@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from scipy.optimize import least_squares
+from lm_search import stationary_points, uv_gradient
 
 from mfverify.problems import SymmetricMF
 from mfverify.symbolic import landscape
@@ -125,19 +125,14 @@ def test_numerical_stationary_points_are_listed(diag: tuple, r: int) -> None:
     M = np.diag(np.array(diag, dtype=float))
     n = len(diag)
     pos = sorted({d for d in diag if d > 0}, reverse=True)
-    rng = np.random.default_rng(2)
 
     def grad(z: np.ndarray) -> np.ndarray:
         X = z.reshape(n, r)
         return ((X @ X.T - M) @ X).ravel()
 
     seen = set()
-    for trial in range(40):
-        z0 = rng.standard_normal(n * r) * [0.3, 1.0, 2.0][trial % 3]
-        sol = least_squares(grad, z0, xtol=1e-15, ftol=1e-15, gtol=1e-15, method="lm")
-        if np.linalg.norm(grad(sol.x)) > 1e-10:
-            continue
-        X = sol.x.reshape(n, r)
+    for z in stationary_points(grad, n * r, 40, 2):
+        X = z.reshape(n, r)
         kappa = []
         ambiguous = False
         for v in pos:
@@ -201,21 +196,9 @@ def test_balanced_numerical_stationary_points_are_listed(Sigma: list, r: int) ->
     listed = [(c.evidence["stratum"]["rank_X"], float(c.value)) for c in L.components]
     S = np.array(Sigma, dtype=float)
     m, n = S.shape
-    rng = np.random.default_rng(4)
-
-    def grad(z: np.ndarray) -> np.ndarray:
-        U, V = z[: m * r].reshape(m, r), z[m * r:].reshape(n, r)
-        R = U @ V.T - S
-        D = U.T @ U - V.T @ V
-        return np.concatenate([(R @ V + 0.5 * U @ D).ravel(), (R.T @ U - 0.5 * V @ D).ravel()])
-
     seen = set()
-    for trial in range(40):
-        z0 = rng.standard_normal((m + n) * r) * [0.3, 1.0, 2.0][trial % 3]
-        sol = least_squares(grad, z0, xtol=1e-15, ftol=1e-15, gtol=1e-15, method="lm")
-        if np.linalg.norm(grad(sol.x)) > 1e-10:
-            continue
-        U, V = sol.x[: m * r].reshape(m, r), sol.x[m * r:].reshape(n, r)
+    for z in stationary_points(uv_gradient(S, r, balance=1), (m + n) * r, 40, 4):
+        U, V = z[: m * r].reshape(m, r), z[m * r:].reshape(n, r)
         assert np.allclose(U.T @ U, V.T @ V, atol=1e-6)  # stationary ⇒ balanced
         sv = np.linalg.svd(U @ V.T, compute_uv=False)
         if np.any((sv > 1e-9) & (sv < 1e-3)):

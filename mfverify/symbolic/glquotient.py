@@ -25,13 +25,13 @@ from .algebraic import RealField
 from .stationary import AlgebraicPoint, Budget, solve_polynomial_system
 from .symmetry import nf_rank, nf_solve
 
-__all__ = ["rank_factorization", "stationary_z", "unbalanced_fit"]
+__all__ = ["rank_factorization", "stationary_z", "unbalanced_fit", "uv_matrices"]
 
 
-def unbalanced_fit(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int
-                   ) -> tuple[sp.Matrix, int, int, sp.Rational]:
-    """(Σ, m, n, c) when f = c·‖UVᵀ − Σ‖²_F exactly (c > 0 rational, Σ rational m×n, the
-    variables U ∈ R^{m×r}, V ∈ R^{n×r} flattened row-major in ``gens``); else UnsupportedError."""
+def uv_matrices(problem: Problem, gens: list[sp.Symbol], r: int
+                ) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
+    """(Σ, U, V) for a problem with variables U ∈ R^{m×r}, V ∈ R^{n×r} (flattened row-major in
+    ``gens``) and rational data Σ; else UnsupportedError."""
     names = list(problem.variables)
     if len(names) != 2 or "Sigma" not in problem.data:
         raise UnsupportedError("GL(r) quotient: expected variables (U, V) and data Sigma")
@@ -41,14 +41,20 @@ def unbalanced_fit(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int
     Sigma = sp.Matrix(np.asarray(problem.data["Sigma"], dtype=object).tolist())
     if Sigma.shape != (m, n) or not all(sp.sympify(e).is_Rational for e in Sigma):
         raise UnsupportedError("GL(r) quotient: Sigma must be a rational m×n matrix")
-    U = sp.Matrix(m, r, gens[: m * r])
-    V = sp.Matrix(n, r, gens[m * r:])
+    return Sigma, sp.Matrix(m, r, gens[: m * r]), sp.Matrix(n, r, gens[m * r:])
+
+
+def unbalanced_fit(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int
+                   ) -> tuple[sp.Matrix, int, int, sp.Rational]:
+    """(Σ, m, n, c) when f = c·‖UVᵀ − Σ‖²_F exactly (c > 0 rational, Σ rational m×n, the
+    variables U ∈ R^{m×r}, V ∈ R^{n×r} flattened row-major in ``gens``); else UnsupportedError."""
+    Sigma, U, V = uv_matrices(problem, gens, r)
     g = sp.expand(sum(e ** 2 for e in (U * V.T - Sigma)))
     mon = sp.Poly(g, *gens).monoms()[0]
     c = sp.Poly(f, *gens).coeff_monomial(mon) / sp.Poly(g, *gens).coeff_monomial(mon)
     if not (c.is_Rational and c > 0 and sp.expand(f - c * g) == 0):
         raise UnsupportedError("GL(r) quotient: f is not c·‖UVᵀ − Σ‖² with c > 0 (exact check)")
-    return Sigma, m, n, c
+    return Sigma, U.rows, V.rows, c
 
 
 def stationary_z(Sigma: sp.Matrix, r: int, budget: Budget, seed: int = 0

@@ -42,6 +42,7 @@ from sympy.polys.numberfields.subfield import to_number_field
 from ..errors import UnsupportedError
 from ..problems.base import Problem
 from .algebraic import RealField, S
+from .glquotient import uv_matrices
 from .glstrata import Orbit, _orthogonal_basis
 from .stationary import AlgebraicPoint
 
@@ -169,17 +170,7 @@ def balanced_fit(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int
                  ) -> tuple[sp.Matrix, sp.Rational, sp.Rational]:
     """(Σ, c, d) when f = c·‖UVᵀ − Σ‖² + d·‖UᵀU − VᵀV‖² exactly with c, d > 0; else
     UnsupportedError."""
-    names = list(problem.variables)
-    if len(names) != 2 or "Sigma" not in problem.data:
-        raise UnsupportedError("balanced strata: expected variables (U, V) and data Sigma")
-    (m, rU), (n, rV) = problem.variables[names[0]], problem.variables[names[1]]
-    if rU != r or rV != r or len(gens) != (m + n) * r:
-        raise UnsupportedError("balanced strata: unexpected variable shapes")
-    S = sp.Matrix(np.asarray(problem.data["Sigma"], dtype=object).tolist())
-    if not all(sp.sympify(e).is_Rational for e in S):
-        raise UnsupportedError("balanced strata: Sigma must be rational")
-    U = sp.Matrix(m, r, gens[: m * r])
-    V = sp.Matrix(n, r, gens[m * r:])
+    S, U, V = uv_matrices(problem, gens, r)
     fit = sp.expand(sum(e ** 2 for e in (U * V.T - S)))
     bal = sp.expand(sum(e ** 2 for e in (U.T * U - V.T * V)))
     P = sp.Poly(f, *gens)
