@@ -19,6 +19,7 @@ from .algebraic import RealField, canonical_number, equal_vectors
 from .classify import Classifier, PointData, compare_values, global_min_certificate
 from .glstrata import WHY as STRATA_WHY
 from .glstrata import Stratification, gl_strata
+from .quadric import quadric_components
 from .result import Component, Landscape
 from .stationary import (
     AlgebraicPoint,
@@ -487,14 +488,39 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                         groups.append(_Group(data, 0, pc.dimension, 1,
                                              f"linear space of dimension {pc.dimension} in chart "
                                              f"'{ch.name}': {pc.basis or 'all'} = 0 (connected; "
-                                             f"Hessian rank constant: {why_u})"))
+                                             f"Hessian rank constant: {why_u})",
+                                             {"equations": list(pc.basis)}
+                                             if proof.kind == "trivial" and not ch.substitution
+                                             else {}))
                         continue
                     reasons.append(f"linear piece {pc.basis}: {why_u}")
                     continue
                 fval = pc.reduce(f.xreplace({g: ch.substitution.get(g, g) for g in gens}))
-                groups.append(_Group(data, 0, pc.dimension, None,
-                                     f"{pc.dimension}-dimensional piece {pc.basis} (over C) of "
-                                     f"chart '{ch.name}'", {"piece_value": fval}))
+                count, text = None, (f"{pc.dimension}-dimensional piece {pc.basis} (over C) of "
+                                     f"chart '{ch.name}'")
+                quad = (quadric_components(pc.basis[0], list(ch.variables))
+                        if proof.kind == "trivial" and not ch.substitution
+                        and len(pc.basis) == 1 else None)
+                if quad is not None and quad[0] == pc.dimension:
+                    # the piece is the real quadric {g = 0} in the original coordinates: its
+                    # components are known exactly, and isolated points on it belong to it
+                    count = quad[1]
+                    text = (f"the real quadric {{{pc.basis[0]} = 0}}: dimension {quad[0]}, "
+                            + ("connected" if count == 1 else f"{count} connected components"))
+                    qg = pc.basis[0]
+
+                    def on_quadric(pt: AlgebraicPoint, qg: sp.Expr = qg) -> bool:
+                        F = pt.field
+                        sub = {g: c.as_expr() for g, c in zip(gens, pt.coords, strict=True)}
+                        return F.elem(sp.expand(qg.xreplace(sub))).is_zero
+
+                    groups = [g for g in groups
+                              if not (g.dimension == 0 and on_quadric(g.data.point))]
+                extra: dict[str, Any] = {"piece_value": fval}
+                if count is not None:
+                    extra["equations"] = [pc.basis[0]]
+                groups.append(_Group(data, 0, pc.dimension, count, text, extra))
+            _unglue_pieces(groups, gens, B, seed)
         except UnsupportedError as exc:
             reasons.append(str(exc))
         except BudgetExceeded as exc:
@@ -612,6 +638,23 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     return Landscape(problem=problem.describe(), complete=complete, components=components,
                      global_min_value=gval, reason="; ".join(reasons), method=method,
                      seconds=time.perf_counter() - t0, evidence=evidence, pieces=pieces)
+
+
+def _unglue_pieces(groups: list[_Group], gens: list[sp.Symbol], budget: Budget,
+                   seed: int) -> None:
+    """Pieces counted separately (quadrics, linear spaces; original coordinates) must be
+    disjoint over ℝ: for every pair, solve both sets of equations exactly; a real common point
+    (or a common curve) makes both counts unknown."""
+    counted = [g for g in groups if "equations" in g.extra and g.count is not None]
+    for i, a in enumerate(counted):
+        for b in counted[i + 1:]:
+            sol = solve_polynomial_system(a.extra["equations"] + b.extra["equations"], gens,
+                                          budget, seed=seed)
+            if sol.points or sol.pieces:
+                for g in (a, b):
+                    if g.count is not None:
+                        g.count = None
+                        g.description += " (meets another piece: components not counted)"
 
 
 def _pieces(strata: Stratification, components: list[Component]) -> list[dict[str, Any]]:
