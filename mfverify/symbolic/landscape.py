@@ -260,6 +260,67 @@ def _gram_representative(problem: Problem, pt: AlgebraicPoint, clf: Classifier
     return problem.unflatten(np.array(flat, dtype=object))
 
 
+class _Structured:
+    """Orbit-structure results (the problems whose stationary set is known in closed form)."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[AlgebraicPoint, int, int, int, str, dict[str, Any]]] = []
+        self.strata: Stratification | None = None
+        self.reasons: list[str] = []
+        self.method = ""
+        self.why = ""
+        self.groebner_calls = 0
+
+
+def _orbit_structure(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], proof: SymmetryProof,
+                     B: Budget, seed: int, evidence: dict[str, Any]) -> _Structured:
+    """Use a structure theorem when one applies: orbits of GL(r) × Stab(Σ) for unbalanced
+    asymmetric MF (glstrata.py), of O(r) × Stab(M) for symmetric MF with a repeated positive
+    eigenvalue and for balanced asymmetric MF with a repeated singular value (symstrata.py).
+    ``method`` stays empty when the generic charts must be used."""
+    out = _Structured()
+    if proof.kind in ("GL", "GL1"):
+        try:
+            out.strata = gl_strata(problem, f, gens, proof.r, B, seed=seed)
+            out.groebner_calls = out.strata.groebner_calls
+        except BudgetExceeded as exc:
+            out.reasons.append(str(exc))
+            out.method = "orbits of GL(r) × Stab(Σ) through Z = UVᵀ"
+            return out
+        except UnsupportedError as exc:
+            evidence["orbit_strata"] = f"not applicable: {exc}"
+            if proof.kind == "GL":
+                out.reasons.append(f"{proof.group} symmetry (unbalanced): {exc}; the "
+                                   "stationary set was not enumerated")
+                out.method = "orbits of GL(r) × Stab(Σ) through Z = UVᵀ"
+            return out
+        out.method, out.why = "orbits of GL(r) × Stab(Σ) through Z = UVᵀ", STRATA_WHY
+        for o in out.strata.orbits:
+            out.found.append((o.point, o.rank, o.dimension, o.count, o.description,
+                              {"stratum": {"kappa": None if o.kappa is None else list(o.kappa),
+                                           "t": o.t, "u": o.u, "rank_Z": o.rank,
+                                           "piece": o.piece, "label": o.label()}}))
+        return out
+    if proof.kind == "O":
+        notes = []
+        for builder in (sym_strata, balanced_strata):
+            try:
+                orbits = builder(problem, f, gens, proof.r)
+            except UnsupportedError as exc:
+                notes.append(str(exc))
+                continue
+            out.method = ("orbits of O(r) × Stab(M) through XXᵀ = M·Π_𝒰 (balanced asymmetric: "
+                          "X = [U; V])")
+            out.why = SYM_WHY
+            for o in orbits.orbits:
+                out.found.append((o.point, o.rank, o.dimension, o.count, o.description,
+                                  {"stratum": {"kappa": list(o.kappa or ()), "rank_X": o.rank,
+                                               "label": o.piece}}))
+            return out
+        evidence["orbit_strata"] = "not applicable: " + "; ".join(notes)
+    return out
+
+
 def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: int = 0
               ) -> Landscape:
     """The complete real stationary set of ``problem`` with every component classified exactly.
@@ -304,50 +365,13 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     why = ""
     gb_calls = 0
     method = ""
-    gl_found: list[tuple[AlgebraicPoint, int, int, int, str, dict[str, Any]]] = []
-    strata: Stratification | None = None
-    strata_failed = ""
-    if proof.kind in ("GL", "GL1"):
-        try:
-            strata = gl_strata(problem, f, gens, proof.r, B, seed=seed)
-            gb_calls += strata.groebner_calls
-        except BudgetExceeded as exc:
-            reasons.append(str(exc))
-            strata_failed = str(exc)
-        except UnsupportedError as exc:
-            strata_failed = str(exc)
-            evidence["orbit_strata"] = f"not applicable: {exc}"
-    sym_orbits = None
-    if proof.kind == "O":
-        notes = []
-        for builder in (sym_strata, balanced_strata):
-            try:
-                sym_orbits = builder(problem, f, gens, proof.r)
-                break
-            except UnsupportedError as exc:
-                notes.append(str(exc))
-        else:
-            evidence["orbit_strata"] = "not applicable: " + "; ".join(notes)
-    if sym_orbits is not None:
-        method = "orbits of O(r) × Stab(M) through XXᵀ = M·Π_𝒰 (balanced asymmetric: X = [U; V])"
-        why = SYM_WHY
-        for o in sym_orbits.orbits:
-            gl_found.append((o.point, o.rank, o.dimension, o.count, o.description,
-                             {"stratum": {"kappa": list(o.kappa or ()), "rank_X": o.rank,
-                                          "label": o.piece}}))
-    elif strata is not None:
-        method = "orbits of GL(r) × Stab(Σ) through Z = UVᵀ"
-        why = STRATA_WHY
-        for o in strata.orbits:
-            gl_found.append((o.point, o.rank, o.dimension, o.count, o.description,
-                             {"stratum": {"kappa": None if o.kappa is None else list(o.kappa),
-                                          "t": o.t, "u": o.u, "rank_Z": o.rank,
-                                          "piece": o.piece, "label": o.label()}}))
-    elif proof.kind == "GL" or (proof.kind == "GL1" and reasons):
-        method = "orbits of GL(r) × Stab(Σ) through Z = UVᵀ"
-        if not reasons:
-            reasons.append(f"{proof.group} symmetry (unbalanced): {strata_failed}; the "
-                           "stationary set was not enumerated")
+    structured = _orbit_structure(problem, f, gens, proof, B, seed, evidence)
+    gl_found = structured.found
+    strata = structured.strata
+    reasons += structured.reasons
+    gb_calls += structured.groebner_calls
+    if structured.method:
+        method, why = structured.method, structured.why
     else:
         attempts = [None] if proof.kind != "O" else [None, 1, 2]
         first: tuple[Any, ...] | None = None
