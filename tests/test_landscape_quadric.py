@@ -43,13 +43,19 @@ def test_custom_curves_are_counted() -> None:
         ("global_min", 1, 1), ("local_max", 0, 1)]
 
 
-def test_disjoint_and_touching_circles() -> None:
-    """Disjoint pieces are counted separately; pieces that meet are not (their union is one
-    component, which the sum of counts would miss): then the count is unknown, never wrong."""
+def test_disjoint_touching_and_crossing_pieces() -> None:
+    """Disjoint pieces are counted separately; connected pieces that meet are one component
+    (counts 1 and 0); a piece with two components that meets another one leaves the count
+    unknown (None), never wrong."""
     far = landscape(CustomProblem({"u": [], "v": []},
                                   "(u**2 + v**2 - 1)**2*((u - 3)**2 + v**2 - 1)**2"))
     assert far.complete and far.real_component_count == 5
     touch = landscape(CustomProblem({"u": [], "v": []},
                                     "(u**2 + v**2 - 1)**2*((u - 2)**2 + v**2 - 1)**2"))
-    assert touch.real_component_count is None
-    assert all(c.count is None for c in touch.components if c.dimension == 1)
+    assert touch.complete and touch.real_component_count == 3  # two local maxima + 8-figure
+    assert sorted(c.count for c in touch.components if c.dimension == 1) == [0, 1]
+    cross = landscape(CustomProblem({"u": [], "v": []}, "(u*v)**2"))
+    assert cross.complete and cross.real_component_count == 1
+    assert {c.type for c in cross.components} == {"global_min"}
+    branches = landscape(CustomProblem({"u": [], "v": []}, "(u*v - 1)**2*(u - v)**2"))
+    assert branches.complete and branches.real_component_count is None

@@ -496,7 +496,12 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                 if pc.is_linear:
                     rho = clf.N - data.inertia[1]
                     ok, why_u = _linear_uniform(clf, pc, ch, rho)
-                    if ok:
+                    fconst = None
+                    if not ok:
+                        fv = pc.reduce(f.xreplace({g: ch.substitution.get(g, g) for g in gens}))
+                        if not fv.free_symbols:  # classified by its value (global min or not)
+                            fconst = fv
+                    if ok or fconst is not None:
                         # drop isolated points lying on this linear space
                         def on_piece(p: AlgebraicPoint, ch: Chart = ch, pc: Piece = pc) -> bool:
                             F = p.field
@@ -509,13 +514,18 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
 
                         groups = [g for g in groups if not (g.dimension == 0 and
                                                             on_piece(g.data.point))]
+                        lextra: dict[str, Any] = (
+                            {"equations": list(pc.basis)}
+                            if proof.kind == "trivial" and not ch.substitution else {})
+                        how = f"Hessian rank constant: {why_u}"
+                        if fconst is not None:
+                            lextra["piece_value"] = fconst
+                            how = (f"f ≡ {fconst} on it; the Hessian rank is not constant "
+                                   f"({why_u}), the inertia shown is at the representative")
                         groups.append(_Group(data, 0, pc.dimension, 1,
                                              f"linear space of dimension {pc.dimension} in chart "
                                              f"'{ch.name}': {pc.basis or 'all'} = 0 (connected; "
-                                             f"Hessian rank constant: {why_u})",
-                                             {"equations": list(pc.basis)}
-                                             if proof.kind == "trivial" and not ch.substitution
-                                             else {}))
+                                             f"{how})", lextra))
                         continue
                     reasons.append(f"linear piece {pc.basis}: {why_u}")
                     continue
@@ -666,19 +676,38 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
 
 def _unglue_pieces(groups: list[_Group], gens: list[sp.Symbol], budget: Budget,
                    seed: int) -> None:
-    """Pieces counted separately (quadrics, linear spaces; original coordinates) must be
-    disjoint over ℝ: for every pair, solve both sets of equations exactly; a real common point
-    (or a common curve) makes both counts unknown."""
+    """Pieces counted separately (quadrics, linear spaces; original coordinates) must not share
+    components: for every pair, solve both sets of equations exactly. Connected pieces that meet
+    form ONE component: the first of each cluster keeps count 1, the others get count 0 ("part
+    of the component counted there"). A piece with several components that meets another gets
+    count None (which of its components is joined is not determined)."""
     counted = [g for g in groups if "equations" in g.extra and g.count is not None]
+    parent = list(range(len(counted)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
     for i, a in enumerate(counted):
-        for b in counted[i + 1:]:
+        for j in range(i + 1, len(counted)):
+            b = counted[j]
             sol = solve_polynomial_system(a.extra["equations"] + b.extra["equations"], gens,
                                           budget, seed=seed)
-            if sol.points or sol.pieces:
-                for g in (a, b):
-                    if g.count is not None:
-                        g.count = None
-                        g.description += " (meets another piece: components not counted)"
+            if not (sol.points or sol.pieces):
+                continue
+            if a.count == 1 and b.count == 1:
+                parent[root(j)] = root(i)
+                continue
+            for g in (a, b):
+                if g.count is not None:
+                    g.count = None
+                    g.description += " (meets another piece: components not counted)"
+    for i, g in enumerate(counted):
+        if g.count == 1 and root(i) != i:
+            g.count = 0
+            g.description += (" (meets another connected piece: one component together, "
+                              "counted there)")
 
 
 def _pieces(strata: Stratification, components: list[Component]) -> list[dict[str, Any]]:

@@ -97,7 +97,8 @@ class Component:
         One of :data:`TYPES`.
     count
         Number of real connected components this entry stands for (e.g. 2 for ±x, 2 for the
-        two branches of uv = 1, 2 for the O(r)-orbit of a full-rank X); ``None`` if not known.
+        two branches of uv = 1, 2 for the O(r)-orbit of a full-rank X); 0 for a connected piece
+        that meets another one and is counted with it; ``None`` if not known.
     description
         In words: how the piece is generated.
     """
