@@ -75,9 +75,10 @@ from .algebraic import RealField
 from .glquotient import rank_factorization, stationary_z, unbalanced_fit
 from .stationary import AlgebraicPoint, Budget
 
-__all__ = ["Orbit", "Stratification", "gl_strata", "WHY"]
+__all__ = ["Orbit", "Stratification", "gl_strata", "orthogonal_rational_basis", "WHY"]
 
-WHY = ("stationary set of c·‖UVᵀ − Σ‖² with a rational spectrum of ΣᵀΣ: Z = UVᵀ = Σ·Π_W for a "
+WHY = ("stationary set of c·‖UVᵀ − Σ‖² (rational spectrum of ΣᵀΣ, or distinct singular values "
+       "through the exact Z-system): Z = UVᵀ = Σ·Π_W for a "
        "ΣᵀΣ-invariant W ⊥ ker Σ, and the stationary points are the disjoint union of the orbits "
        "O(κ, t, u) of GL(r) × Stab(Σ) (κ = dims of W in the singular spaces, t, u = ranks of the "
        "ker Σᵀ and ker Σ parts); inertia is constant on each orbit (linear action preserving "
@@ -115,7 +116,7 @@ class Stratification:
     groebner_calls: int = 0
 
 
-def _orthogonal_basis(vectors: list[sp.Matrix]) -> list[sp.Matrix]:
+def orthogonal_rational_basis(vectors: list[sp.Matrix]) -> list[sp.Matrix]:
     """Gram–Schmidt over ℚ without normalization (orthogonal, rational), scaled to primitive
     integer vectors."""
     out: list[sp.Matrix] = []
@@ -147,7 +148,7 @@ def _spectrum(Sigma: sp.Matrix) -> tuple[list[sp.Rational], list[list[sp.Matrix]
         raise _IrrationalSpectrum("ΣᵀΣ has an irrational eigenvalue")
     roots = sorted({-fac.all_coeffs()[1] / fac.all_coeffs()[0] for fac, _ in facs}, reverse=True)
     s2 = [sp.Rational(x) for x in roots if x != 0]
-    bases = [_orthogonal_basis((G - x * sp.eye(G.rows)).nullspace()) for x in s2]
+    bases = [orthogonal_rational_basis((G - x * sp.eye(G.rows)).nullspace()) for x in s2]
     return s2, bases
 
 
@@ -237,8 +238,8 @@ def gl_strata(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int,
     eigenvalue and a repeated nonzero singular value; BudgetExceeded passes through (mode (b)).
     """
     Sigma, m, n, c = unbalanced_fit(problem, f, gens, r)
-    left_null = _orthogonal_basis(Sigma.T.nullspace())
-    right_null = _orthogonal_basis(Sigma.nullspace())
+    left_null = orthogonal_rational_basis(Sigma.T.nullspace())
+    right_null = orthogonal_rational_basis(Sigma.nullspace())
     a, b = len(left_null), len(right_null)
     total = sum(Sigma[i, j] ** 2 for i in range(m) for j in range(n))
     try:

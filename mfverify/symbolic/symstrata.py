@@ -43,7 +43,7 @@ from ..errors import UnsupportedError
 from ..problems.base import Problem
 from .algebraic import RealField, S
 from .glquotient import uv_matrices
-from .glstrata import Orbit, _orthogonal_basis
+from .glstrata import Orbit, orthogonal_rational_basis
 from .stationary import AlgebraicPoint
 
 __all__ = ["SymStrata", "balanced_strata", "sym_strata", "WHY"]
@@ -121,7 +121,7 @@ def _psd_orbits(M: sp.Matrix, r: int, require_repeated: bool, value: Any, what: 
     mult = [eig[x] for x in pos]
     if require_repeated and all(mj == 1 for mj in mult):
         raise UnsupportedError("orbit strata: no repeated positive eigenvalue")
-    bases = [_orthogonal_basis((M - x * sp.eye(n)).nullspace()) for x in pos]
+    bases = [orthogonal_rational_basis((M - x * sp.eye(n)).nullspace()) for x in pos]
     out = SymStrata()
     for kappa in itertools.product(*(range(min(mj, r) + 1) for mj in mult)):
         k = sum(kappa)
