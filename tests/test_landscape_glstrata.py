@@ -225,7 +225,7 @@ def test_numerical_stationary_points_land_on_listed_orbits(Sigma: list, r: int) 
 def test_both_constructions_agree(Sigma: list, r: int) -> None:
     """Distinct rational singular values: the eigenvector construction (mode a) and the exact
     Z-system with rank factorizations (mode b) give the same orbits and pieces."""
-    from mfverify.symbolic.glstrata import orthogonal_rational_basis, _strata_from_z, gl_strata
+    from mfverify.symbolic.glstrata import _strata_from_z, gl_strata, orthogonal_rational_basis
     from mfverify.symbolic.stationary import Budget, objective_polynomial
 
     p = AsymmetricMF(Sigma, rank=r)
