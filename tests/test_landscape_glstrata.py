@@ -232,9 +232,9 @@ def test_both_constructions_agree(Sigma: list, r: int) -> None:
     f, gens = objective_polynomial(p)
     A = gl_strata(p, f, gens, r)
     S = sp.Matrix(Sigma)
-    Bm = _strata_from_z(S, S.rows, S.cols, r, sp.Rational(1, 2),
-                        orthogonal_rational_basis(S.T.nullspace()), orthogonal_rational_basis(S.nullspace()),
-                        Budget(60), 0)
+    left, right = (orthogonal_rational_basis(S.T.nullspace()),
+                   orthogonal_rational_basis(S.nullspace()))
+    Bm = _strata_from_z(S, S.rows, S.cols, r, sp.Rational(1, 2), left, right, Budget(60), 0)
 
     def key(st):
         return sorted((o.rank, o.t, o.u, o.dimension, o.count,
