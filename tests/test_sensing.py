@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
+from taylor_slopes import taylor_slopes
 
 from mfverify.arith import ExactArith
 from mfverify.errors import (
@@ -145,30 +146,10 @@ def test_batched_scale_override() -> None:
 # -- Taylor agreement at n = 50 ---------------------------------------------------------------
 
 
-def _slopes(p: MatrixSensing, seed: int) -> tuple[float, float]:
-    rng = np.random.default_rng(seed)
-    x = {k: rng.standard_normal(s) / 3 for k, s in p.variables.items()}
-    d = {k: rng.standard_normal(s) for k, s in p.variables.items()}
-    f0 = p.value(x)
-    g = p.grad(x)
-    h = p.hessian_vector(x, d)
-    lin = sum(float(np.sum(g[k] * d[k])) for k in d)
-    quad = sum(float(np.sum(h[k] * d[k])) for k in d)
-    hs = np.array([1e-1, 3e-2, 1e-2, 3e-3])
-    e1, e2 = [], []
-    for t in hs:
-        ft = p.value({k: x[k] + t * d[k] for k in d})
-        e1.append(abs(ft - f0 - t * lin))
-        e2.append(abs(ft - f0 - t * lin - t * t * quad / 2))
-    s1 = np.polyfit(np.log(hs), np.log(e1), 1)[0]
-    s2 = np.polyfit(np.log(hs), np.log(e2), 1)[0]
-    return float(s1), float(s2)
-
-
 @pytest.mark.parametrize("symmetric", [True, False])
 def test_taylor_rates_n50(symmetric: bool) -> None:
     p = MatrixSensing.gaussian(50, 6, 3, seed=11, symmetric=symmetric)
-    s1, s2 = _slopes(p, 4)
+    s1, s2 = taylor_slopes(p, 4)
     assert 1.9 < s1 < 2.1  # first-order model error O(h²)
     assert 2.85 < s2 < 3.15  # second-order model error O(h³)
 
