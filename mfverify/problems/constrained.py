@@ -57,12 +57,11 @@ from .base import (
 from .groups import skew_basis
 from .sensing import (
     SensingOperator,
-    _operator_from_spec,
     _planted_truth,
     _scal,
-    _truth_from_spec,
     apply_adjoint,
     apply_operator,
+    operator_and_truth_from_spec,
 )
 from .symmetric import _strings
 
@@ -164,14 +163,8 @@ class ConstrainedMF(Problem):
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> ConstrainedMF:
-        op = _operator_from_spec(spec["operator"], symmetric=True, shape=spec.get("n"))
-        truth = spec.get("ground_truth")
-        origin = None
-        if truth is not None:
-            seed = op.origin.get("gaussian", {}).get("seed", 0)
-            truth, origin = _truth_from_spec(truth, op.shape, True, seed)
-        if truth is None and spec.get("b") is None:
-            raise SpecError("a constrained spec needs 'b' or 'ground_truth'")
+        op, truth, origin = operator_and_truth_from_spec(spec, symmetric=True,
+                                                         kind="constrained")
         merit = spec.get("merit", "penalty")
         if not isinstance(merit, str):
             raise SpecError(f"'merit' must be one of {MERITS}, got {merit!r}")

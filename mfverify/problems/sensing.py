@@ -305,16 +305,37 @@ class SensingOperator:
         return f"explicit operator, m = {self.m}, on {self.shape[0]}×{self.shape[1]} matrices"
 
 
+def _generated(value: Mapping[str, Any], kind: str, required: str, what: str, name: str,
+               placeholder: str) -> Mapping[str, Any]:
+    """The parameters of a generated spec entry ``{kind: {required: …, "seed": s}}``."""
+    if set(value) != {kind} or not isinstance(value[kind], Mapping):
+        raise SpecError(f"a generated {what} is written {{\"{kind}\": {{\"{required}\": "
+                        f"{placeholder}, \"seed\": s}}}}, got {dict(value)!r}")
+    g = value[kind]
+    unknown = sorted(set(g) - {required, "seed"})
+    if unknown or required not in g:
+        raise SpecError(f"{name} takes keys '{required}' (required) and 'seed'; got {sorted(g)}")
+    return g
+
+
+def operator_and_truth_from_spec(spec: Mapping[str, Any], *, symmetric: bool, kind: str
+                                 ) -> tuple[SensingOperator, Any, dict[str, Any] | None]:
+    """The operator, the ground truth (or None) and its origin of a sensing-type spec; a
+    generated truth defaults to the operator's seed. One of 'b' and 'ground_truth' is needed."""
+    op = _operator_from_spec(spec["operator"], symmetric=symmetric, shape=spec.get("n"))
+    truth = spec.get("ground_truth")
+    origin = None
+    if truth is not None:
+        seed = op.origin.get("gaussian", {}).get("seed", 0)
+        truth, origin = _truth_from_spec(truth, op.shape, symmetric, seed)
+    if truth is None and spec.get("b") is None:
+        raise SpecError(f"a {kind} spec needs 'b' or 'ground_truth'")
+    return op, truth, origin
+
+
 def _operator_from_spec(value: Any, *, symmetric: bool, shape: Any) -> SensingOperator:
     if isinstance(value, Mapping):
-        if set(value) != {"gaussian"} or not isinstance(value["gaussian"], Mapping):
-            raise SpecError("a generated operator is written {\"gaussian\": {\"m\": m, "
-                            f"\"seed\": s}}}}, got {dict(value)!r}")
-        g = value["gaussian"]
-        unknown = sorted(set(g) - {"m", "seed"})
-        if unknown or "m" not in g:
-            raise SpecError(f"gaussian operator takes keys 'm' (required) and 'seed'; got "
-                            f"{sorted(g)}")
+        g = _generated(value, "gaussian", "m", "operator", "gaussian operator", "m")
         if shape is None:
             raise SpecError("a Gaussian operator needs the matrix size: key 'n' "
                             "(an integer, or [rows, cols] in the asymmetric case)")
@@ -372,14 +393,7 @@ def _planted_truth(op: SensingOperator, rank: Any, seed: Any, symmetric: bool, *
 def _truth_from_spec(value: Any, shape: tuple[int, int], symmetric: bool,
                      default_seed: int) -> tuple[np.ndarray, dict[str, Any] | None]:
     if isinstance(value, Mapping):
-        if set(value) != {"random"} or not isinstance(value["random"], Mapping):
-            raise SpecError("a generated ground truth is written {\"random\": {\"rank\": k, "
-                            f"\"seed\": s}}}}, got {dict(value)!r}")
-        g = value["random"]
-        unknown = sorted(set(g) - {"rank", "seed"})
-        if unknown or "rank" not in g:
-            raise SpecError(f"random ground truth takes keys 'rank' (required) and 'seed'; got "
-                            f"{sorted(g)}")
+        g = _generated(value, "random", "rank", "ground truth", "random ground truth", "k")
         k = check_rank(g["rank"], "ground-truth rank", low=1, high=min(shape),
                        what="rank of the planted matrix")
         seed = _int_param(g.get("seed", default_seed), "seed", low=0, error=SpecError)
@@ -532,14 +546,8 @@ class MatrixSensing(Problem):
         symmetric = spec.get("symmetric", True)
         if not isinstance(symmetric, bool):
             raise SpecError(f"'symmetric' must be true or false, got {symmetric!r}")
-        op = _operator_from_spec(spec["operator"], symmetric=symmetric, shape=spec.get("n"))
-        truth = spec.get("ground_truth")
-        origin = None
-        if truth is not None:
-            seed = op.origin.get("gaussian", {}).get("seed", 0)
-            truth, origin = _truth_from_spec(truth, op.shape, symmetric, seed)
-        if truth is None and spec.get("b") is None:
-            raise SpecError("a sensing spec needs 'b' or 'ground_truth'")
+        op, truth, origin = operator_and_truth_from_spec(spec, symmetric=symmetric,
+                                                         kind="sensing")
         prob = cls(op, spec["rank"], b=spec.get("b"), ground_truth=truth, symmetric=symmetric,
                    scale=spec.get("scale", sp.Rational(1, 2)))
         prob.truth_origin = origin
