@@ -202,6 +202,22 @@ def _noise(*terms: Any, dim: int) -> np.ndarray:
     return 4 * EPS * np.sqrt(max(dim, 1)) * total
 
 
+def _along_line(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
+                x: Any, direction: np.ndarray | None, rng: np.random.Generator | None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, np.ndarray,
+                           np.random.Generator]:
+    """The common set-up of the Taylor checks: x, the direction d (random unless given), the
+    steps h, f(x), ⟨∇f(x), d⟩, f(x + h·d) for every step, and the generator used."""
+    x = np.asarray(x, dtype=float)
+    rng = rng or np.random.default_rng(0)
+    d = rng.standard_normal(x.shape) if direction is None else np.asarray(direction, float)
+    h = taylor_steps(float(np.linalg.norm(x)), float(np.linalg.norm(d)))
+    f0 = float(cost(x))
+    d1 = float(np.sum(np.asarray(grad(x)) * d))
+    fh = np.array([float(cost(x + t * d)) for t in h])
+    return x, d, h, f0, d1, fh, rng
+
+
 def checkgradient(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
                   x: np.ndarray, *, direction: np.ndarray | None = None,
                   rng: np.random.Generator | None = None, tolerance: float = 0.2
@@ -217,13 +233,7 @@ def checkgradient(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarra
     >>> res.passed
     True
     """
-    x = np.asarray(x, dtype=float)
-    rng = rng or np.random.default_rng(0)
-    d = rng.standard_normal(x.shape) if direction is None else np.asarray(direction, float)
-    h = taylor_steps(float(np.linalg.norm(x)), float(np.linalg.norm(d)))
-    f0 = float(cost(x))
-    d1 = float(np.sum(np.asarray(grad(x)) * d))
-    fh = np.array([float(cost(x + t * d)) for t in h])
+    x, d, h, f0, d1, fh, _rng = _along_line(cost, grad, x, direction, rng)
     err = np.abs(fh - f0 - h * d1)
     noise = _noise(fh, np.full_like(h, f0), h * d1, dim=x.size)
     return fit_taylor(h, err, noise, expected=2, what="gradient", tolerance=tolerance)
@@ -238,14 +248,8 @@ def checkhessian(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarray
     ``hess(x, d)`` is the Hessian-vector product. The result's ``extra`` also reports the
     symmetry defect |⟨u, H[v]⟩ − ⟨H[u], v⟩| relative to its scale.
     """
-    x = np.asarray(x, dtype=float)
-    rng = rng or np.random.default_rng(0)
-    d = rng.standard_normal(x.shape) if direction is None else np.asarray(direction, float)
-    h = taylor_steps(float(np.linalg.norm(x)), float(np.linalg.norm(d)))
-    f0 = float(cost(x))
-    d1 = float(np.sum(np.asarray(grad(x)) * d))
+    x, d, h, f0, d1, fh, rng = _along_line(cost, grad, x, direction, rng)
     d2 = float(np.sum(np.asarray(hess(x, d)) * d))
-    fh = np.array([float(cost(x + t * d)) for t in h])
     err = np.abs(fh - f0 - h * d1 - 0.5 * h**2 * d2)
     noise = _noise(fh, np.full_like(h, f0), h * d1, 0.5 * h**2 * d2, dim=x.size)
     res = fit_taylor(h, err, noise, expected=3, what="hessian", tolerance=tolerance)
