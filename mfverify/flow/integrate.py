@@ -529,9 +529,11 @@ def integrate(
     >>> from mfverify.problems import SymmetricMF
     >>> from mfverify.flow import integrate
     >>> p = SymmetricMF([[3, 0], [0, 1]], rank=1)
-    >>> res = integrate(p, {"X": [["1/2"], ["1/2"]]}, [5], dps=20)
-    >>> res.final.state["X"][0, 0]  # -> sqrt(3)
-    mpf('1.7320508075688771...')
+    >>> res = integrate(p, {"X": [["1/2"], ["1/2"]]}, [5, 40], dps=20)
+    >>> res.final.state["X"][0, 0]  # t = 40: sqrt(3) to working precision
+    mpf('1.7320508075688772935...')
+    >>> res.points[0].state["X"][0, 0]  # t = 5: still 5e-9 away from sqrt(3)
+    mpf('1.732050802213194...')
     """
     t_start = time.perf_counter()
     vf = as_field(system)
