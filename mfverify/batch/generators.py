@@ -1,25 +1,21 @@
-"""Seeded, reproducible random instances (NumPy float64 arrays with a leading batch axis B).
+"""Seeded random instances for the batch engine (re-exported from
+:mod:`mfverify.problems.generators`, where the problem families' sweep generators use them).
 
-Every generator takes ``seed`` (an int, used through ``numpy.random.default_rng``) and returns a
-small dataclass holding the data *and* its construction (eigenvalues, singular values, factors),
-so a test can compare against the truth without refactorizing.
-
-* :func:`symmetric_instances`: M = Q·diag(λ)·Qᵀ with Q Haar-orthogonal and a chosen spectrum
-  (``"psd"``, ``"indefinite"``, ``"singular"`` or explicit eigenvalues).
-* :func:`rectangular_instances`: Σ = U·diag(σ)·Vᵀ with chosen singular values / condition number.
-* :func:`ground_truths`: X* ∈ ℝ^{n×r*} with chosen singular values, M* = X*X*ᵀ.
-* :func:`gaussian_sensing`: sensing matrices A_i with i.i.d. N(0, 1/m) entries (symmetrized
-  on request), so that E‖A(X)‖² = ‖X‖²_F.
+The generators live in the problem layer because each family's :meth:`Problem.generate` hook
+builds its sweep instances with them; this module keeps the batch engine's import path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-import numpy as np
-
-from ..errors import InputError, RankError
+from ..problems.generators import GroundTruths as GroundTruths
+from ..problems.generators import RectangularInstances as RectangularInstances
+from ..problems.generators import SymmetricInstances as SymmetricInstances
+from ..problems.generators import gaussian_sensing as gaussian_sensing
+from ..problems.generators import ground_truths as ground_truths
+from ..problems.generators import haar_orthogonal as haar_orthogonal
+from ..problems.generators import rectangular_instances as rectangular_instances
+from ..problems.generators import spectrum as spectrum
+from ..problems.generators import symmetric_instances as symmetric_instances
 
 __all__ = [
     "SymmetricInstances",
@@ -32,184 +28,3 @@ __all__ = [
     "ground_truths",
     "gaussian_sensing",
 ]
-
-SPECTRA = ("psd", "indefinite", "singular")
-
-
-def _check_sizes(**sizes: int) -> None:
-    for name, v in sizes.items():
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise InputError(f"{name} must be a positive integer, got {v!r}")
-
-
-def _check_cond_top(cond: float, top: float) -> None:
-    # the comparisons are False for NaN; infinite values would give 0 or ∞ eigenvalues
-    if not (1 <= cond < np.inf and 0 < top < np.inf):
-        raise InputError(f"need finite cond >= 1 and finite top > 0, got cond={cond}, "
-                         f"top={top}")
-
-
-def haar_orthogonal(rng: np.random.Generator, B: int, n: int) -> np.ndarray:
-    """B Haar-distributed n×n orthogonal matrices (QR of a Gaussian with the sign fix)."""
-    G = rng.standard_normal((B, n, n))
-    Q, R = np.linalg.qr(G)
-    s = np.sign(np.diagonal(R, axis1=-2, axis2=-1))
-    s[s == 0] = 1.0
-    return Q * s[:, None, :]
-
-
-def spectrum(n: int, kind: str = "psd", *, rank: int | None = None, cond: float = 10.0,
-             top: float = 1.0, n_negative: int | None = None) -> np.ndarray:
-    """A deterministic spectrum of length n, sorted decreasingly.
-
-    * ``"psd"``: ``rank`` (default n) positive values geometrically spaced from ``top`` down to
-      ``top/cond``, the rest 0 (PSD of rank ``rank``).
-    * ``"indefinite"``: ``rank`` positive values as above and ``n_negative`` (default
-      n − rank, at least 1) negative values from ``−top/cond`` to ``−top``, the rest 0.
-    * ``"singular"``: like ``"indefinite"`` with at least one zero eigenvalue.
-    """
-    _check_sizes(n=n)
-    if kind not in SPECTRA:
-        raise InputError(f"spectrum must be one of {SPECTRA}, got {kind!r}")
-    _check_cond_top(cond, top)
-    k = n if rank is None else rank
-    if kind != "psd" and rank is None:
-        k = max(1, n // 2)
-    if not 1 <= k <= n:
-        raise RankError(f"rank must be in [1, {n}], got {k}")
-    pos = top * np.geomspace(1.0, 1.0 / cond, k) if k > 1 else np.array([top])
-    if kind == "psd":
-        return np.concatenate([pos, np.zeros(n - k)])
-    room = n - k - (1 if kind == "singular" else 0)
-    neg_count = max(1, room) if n_negative is None else n_negative
-    if neg_count < 1 or neg_count > room:
-        raise RankError(f"{kind} spectrum of size {n} with {k} positive eigenvalues leaves room "
-                        f"for 1..{room} negative ones, got {neg_count}")
-    neg = -top * (np.geomspace(1.0 / cond, 1.0, neg_count) if neg_count > 1 else np.array([1.0]))
-    zeros = np.zeros(n - k - neg_count)
-    return np.concatenate([pos, zeros, neg])
-
-
-@dataclass
-class SymmetricInstances:
-    """B symmetric matrices ``M = Q diag(eigenvalues) Qᵀ`` (``Q[b]`` columns = eigenvectors)."""
-
-    M: np.ndarray
-    eigenvalues: np.ndarray
-    Q: np.ndarray
-    seed: int
-
-    @property
-    def data(self) -> dict[str, np.ndarray]:
-        return {"M": self.M}
-
-
-def symmetric_instances(B: int, n: int, *, spectrum_kind: str = "psd", rank: int | None = None,
-                        cond: float = 10.0, top: float = 1.0,
-                        eigenvalues: Sequence[float] | None = None, seed: int = 0,
-                        ) -> SymmetricInstances:
-    """B random symmetric n×n matrices with a chosen spectrum and Haar eigenvectors.
-
-    ``eigenvalues`` (length <= n, padded with zeros) overrides ``spectrum_kind`` / ``rank`` /
-    ``cond`` / ``top`` (see :func:`spectrum`). M is exactly symmetrized after the product.
-    """
-    _check_sizes(B=B, n=n)
-    if eigenvalues is not None:
-        lam = np.asarray(eigenvalues, dtype=np.float64)
-        if lam.ndim != 1 or lam.size > n or not np.all(np.isfinite(lam)):
-            raise InputError(f"eigenvalues must be at most {n} finite numbers")
-        lam = np.sort(np.concatenate([lam, np.zeros(n - lam.size)]))[::-1]
-    else:
-        lam = spectrum(n, spectrum_kind, rank=rank, cond=cond, top=top)
-    rng = np.random.default_rng(seed)
-    Q = haar_orthogonal(rng, B, n)
-    M = (Q * lam) @ np.swapaxes(Q, -1, -2)
-    M = 0.5 * (M + np.swapaxes(M, -1, -2))
-    return SymmetricInstances(M, np.broadcast_to(lam, (B, n)).copy(), Q, seed)
-
-
-@dataclass
-class RectangularInstances:
-    """B matrices ``Sigma = U diag(singular_values) Vᵀ`` of size m×n and rank ``rank``."""
-
-    Sigma: np.ndarray
-    singular_values: np.ndarray
-    U: np.ndarray
-    V: np.ndarray
-    seed: int
-
-    @property
-    def data(self) -> dict[str, np.ndarray]:
-        return {"Sigma": self.Sigma}
-
-    @property
-    def condition_number(self) -> np.ndarray:
-        s = self.singular_values
-        return s[:, 0] / s[:, -1]
-
-
-def rectangular_instances(B: int, m: int, n: int, *, rank: int,
-                          singular_values: Sequence[float] | None = None, cond: float = 10.0,
-                          top: float = 1.0, seed: int = 0) -> RectangularInstances:
-    """B random m×n matrices of rank ``rank`` with singular values geometrically spaced from
-    ``top`` to ``top/cond`` (or exactly ``singular_values``) and Haar singular vectors."""
-    _check_sizes(B=B, m=m, n=n, rank=rank)
-    if rank > min(m, n):
-        raise RankError(f"rank must be <= min(m, n) = {min(m, n)}, got {rank}")
-    if singular_values is not None:
-        s = np.sort(np.asarray(singular_values, dtype=np.float64))[::-1]
-        if s.shape != (rank,) or np.any(s <= 0) or not np.all(np.isfinite(s)):
-            raise InputError(f"singular_values must be {rank} positive finite numbers")
-    else:
-        _check_cond_top(cond, top)
-        s = top * np.geomspace(1.0, 1.0 / cond, rank)
-    rng = np.random.default_rng(seed)
-    U = haar_orthogonal(rng, B, m)[:, :, :rank]
-    V = haar_orthogonal(rng, B, n)[:, :, :rank]
-    Sigma = (U * s) @ np.swapaxes(V, -1, -2)
-    return RectangularInstances(Sigma, np.broadcast_to(s, (B, rank)).copy(), U, V, seed)
-
-
-@dataclass
-class GroundTruths:
-    """B ground truths X* ∈ ℝ^{n×r*} and M* = X*X*ᵀ (PSD of rank r*)."""
-
-    X: np.ndarray
-    M: np.ndarray
-    singular_values: np.ndarray
-    seed: int
-
-
-def ground_truths(B: int, n: int, rank: int, *, cond: float = 1.0, top: float = 1.0,
-                  seed: int = 0) -> GroundTruths:
-    """X* = Q_{:, :r*}·diag(σ) with σ from ``top`` to ``top/cond`` (geometric), M* = X*X*ᵀ."""
-    _check_sizes(B=B, n=n, rank=rank)
-    if rank > n:
-        raise RankError(f"rank must be <= n = {n}, got {rank}")
-    _check_cond_top(cond, top)
-    s = top * np.geomspace(1.0, 1.0 / cond, rank)
-    rng = np.random.default_rng(seed)
-    X = haar_orthogonal(rng, B, n)[:, :, :rank] * s
-    M = X @ np.swapaxes(X, -1, -2)
-    return GroundTruths(X, 0.5 * (M + np.swapaxes(M, -1, -2)),
-                        np.broadcast_to(s, (B, rank)).copy(), seed)
-
-
-def gaussian_sensing(B: int, m: int, n: int, *, symmetric: bool = True, n2: int | None = None,
-                     seed: int = 0) -> np.ndarray:
-    """B Gaussian sensing operators, shape ``(B, m, n, n2)`` (n2 = n by default).
-
-    Entries are i.i.d. N(0, 1/m); with ``symmetric=True`` each A_i is replaced by
-    (A_i + A_iᵀ)/√2 (still N(0, 1/m) off the diagonal, N(0, 2/m) on it). Then
-    E‖A(X)‖² = ‖X‖²_F for symmetric X, where A(X)_i = ⟨A_i, X⟩.
-    """
-    _check_sizes(B=B, m=m, n=n)
-    n2 = n if n2 is None else n2
-    _check_sizes(n2=n2)
-    if symmetric and n2 != n:
-        raise InputError("symmetric sensing matrices must be square (n2 == n)")
-    rng = np.random.default_rng(seed)
-    A = rng.standard_normal((B, m, n, n2)) / np.sqrt(m)
-    if symmetric:
-        A = (A + np.swapaxes(A, -1, -2)) / np.sqrt(2.0)
-    return A

@@ -69,38 +69,17 @@ def imbalanced(problem: Problem, B: int, K: int, alpha: float, *, ratio: float =
 
 def spectral(problem: Problem, data: Mapping[str, np.ndarray], K: int = 1, *,
              noise: float = 0.0, seed: int = 0) -> Point:
-    """Top-r spectral initialization from batched data.
+    """Spectral initialization from batched data (``name -> (B, *shape)``), by the problem's
+    :meth:`~mfverify.problems.Problem.spectral_init` hook.
 
     Symmetric (variable X, data M): X = V_r·diag(√max(λ_i, 0)) from the r largest eigenvalues.
     Asymmetric (U, V, data Sigma): U = U_r·diag(√σ), V = V_r·diag(√σ) from the top-r SVD.
-    ``noise`` adds N(0, noise²) entries (independent per initialization k).
+    Other families document theirs (e.g. phase retrieval: the leading eigenvector of
+    (1/m)Σ yᵢaᵢaᵢᴴ scaled to the estimated norm). ``noise`` adds N(0, noise²) entries
+    (independent per initialization k).
     """
-    rng = np.random.default_rng(seed)
-    names = list(problem.variables)
-    if names == ["X"] and "M" in data:
-        M = np.asarray(data["M"], dtype=np.float64)
-        B = M.shape[0]
-        r = problem.variables["X"][1]
-        w, Q = np.linalg.eigh(M)
-        w, Q = w[:, ::-1][:, :r], Q[:, :, ::-1][:, :, :r]
-        X = Q * np.sqrt(np.maximum(w, 0.0))[:, None, :]
-        base: Point = {"X": np.repeat(X[:, None], K, axis=1)}
-    elif names == ["U", "V"] and "Sigma" in data:
-        S = np.asarray(data["Sigma"], dtype=np.float64)
-        B = S.shape[0]
-        r = problem.variables["U"][1]
-        Uf, s, Vt = np.linalg.svd(S, full_matrices=False)
-        k = min(r, s.shape[-1])
-        U = np.zeros((B, S.shape[1], r))
-        V = np.zeros((B, S.shape[2], r))
-        U[:, :, :k] = Uf[:, :, :k] * np.sqrt(s[:, None, :k])
-        V[:, :, :k] = np.swapaxes(Vt, -1, -2)[:, :, :k] * np.sqrt(s[:, None, :k])
-        base = {"U": np.repeat(U[:, None], K, axis=1), "V": np.repeat(V[:, None], K, axis=1)}
-    else:
-        raise UnsupportedError("spectral initialization needs (X, data M) or (U, V, data Sigma)")
-    if noise:
-        base = {k: v + noise * rng.standard_normal(v.shape) for k, v in base.items()}
-    return base
+    _bk(1, K)
+    return problem.spectral_init(data, K, noise=noise, seed=seed)
 
 
 def rank_deficient(problem: Problem, B: int, K: int, rank: int, *, alpha: float = 1.0,

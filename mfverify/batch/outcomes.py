@@ -202,31 +202,16 @@ def hitting_times(values: np.ndarray, deltas: Sequence[float],
 
 
 def global_values(problem: Any, data: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
-    """Optimal values per instance by Eckart–Young (float64, shape ``(B,)``).
+    """Optimal values per instance (float64, shape ``(B,)``), from the problem's
+    :meth:`~mfverify.problems.Problem.optimal_values` hook (e.g. Eckart–Young for the
+    factorization problems). Raises :class:`InputError` when the family has no closed form
+    (pass ``f_global`` to :func:`classify_runs` instead)."""
+    from ..errors import UnsupportedError
 
-    * ``SymmetricMF`` (scale c): c·(Σ of λ_i² over the eigenvalues of M except the r largest
-      positive ones), since the best XXᵀ is the best PSD rank-r approximation of M.
-    * ``AsymmetricMF`` (scale c, any balance >= 0): c·Σ_{i>r} σ_i(Σ)² (a balanced factorization
-      of the truncated SVD makes the regularizer vanish).
-    """
-    kind = getattr(problem, "kind", "")
-    if kind not in ("symmetric", "asymmetric"):
-        raise InputError(f"no closed-form optimal value for problem kind {kind!r}; pass "
-                         "f_global")
-    scale = float(problem.scale)
-    if kind == "symmetric":
-        M = np.asarray(data["M"] if data and "M" in data else
-                       np.asarray(problem.data["M"], dtype=np.float64), dtype=np.float64)
-        M = M.reshape(-1, *M.shape[-2:])
-        lam = np.linalg.eigvalsh(M)[:, ::-1]
-        r = problem.r
-        keep = np.zeros_like(lam, dtype=bool)
-        keep[:, :r] = lam[:, :r] > 0
-        return scale * np.sum(np.where(keep, 0.0, lam ** 2), axis=1)
-    if kind == "asymmetric":
-        S = np.asarray(data["Sigma"] if data and "Sigma" in data else
-                       np.asarray(problem.data["Sigma"], dtype=np.float64), dtype=np.float64)
-        S = S.reshape(-1, *S.shape[-2:])
-        s = np.linalg.svd(S, compute_uv=False)
-        return scale * np.sum(s[:, problem.r:] ** 2, axis=1)
-    raise InputError(f"no closed-form optimal value for problem kind {kind!r}; pass f_global")
+    hook = getattr(problem, "optimal_values", None)
+    if hook is None:
+        raise InputError(f"{type(problem).__name__} is not a problem; pass f_global")
+    try:
+        return np.asarray(hook(data), dtype=np.float64).reshape(-1)
+    except UnsupportedError as exc:
+        raise InputError(f"{exc}; pass f_global") from None

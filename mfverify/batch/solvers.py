@@ -230,7 +230,7 @@ def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
         if lead != (B,):
             raise ShapeError(f"batched data {name!r} must have shape (B={B}, *{dshape}), got "
                              f"{arr.shape}")
-        if name in _SYMMETRIC_DATA.get(getattr(problem, "kind", ""), ()) and not np.array_equal(
+        if problem.data_structure.get(name) == "symmetric" and not np.array_equal(
                 arr, np.swapaxes(arr, -1, -2)):
             raise SymmetryError(f"batched data {name!r} must be exactly symmetric (each "
                                 f"{dshape[0]}×{dshape[1]} matrix equal to its transpose) for a "
@@ -238,11 +238,6 @@ def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
         d[name] = np.ascontiguousarray(arr.reshape(B, 1, *dshape))
         batched.add(name)
     return A, x, d, batched, B, K
-
-
-#: Problem kind -> data names that must be symmetric matrices (the closed forms assume it; the
-#: problem's constructor checks its own data, batched overrides are checked here).
-_SYMMETRIC_DATA: dict[str, tuple[str, ...]] = {"symmetric": ("M",)}
 
 
 def _blocks(B: int, K: int, x: Point, d: Mapping[str, Any], batched: set[str],

@@ -18,7 +18,6 @@ import numpy as np
 import sympy as sp
 from flint import arb, arb_mat, ctx, fmpq
 
-from ..arith import ExactArith
 from ..errors import UnsupportedError
 from ..problems import Problem
 
@@ -223,10 +222,7 @@ def derive(problem: Problem) -> PolySystem:
         key = ""
     if key and key in _CACHE:
         return _CACHE[key]
-    A = ExactArith()
-    x = problem.symbolic_point()
-    syms = [s for s in problem.flatten(x)]
-    f = sp.expand(problem.objective(A, x, problem.data_in(A)))
+    f, syms = problem.symbolic_objective()
     if not f.is_polynomial(*syms):
         raise UnsupportedError("the objective is not a polynomial in the variables; the "
                                "certifier handles polynomial objectives only")

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     A = ExactArith()
     x = problem.symbolic_point()
     d = problem.data_in(A)
-    f = A.finish(problem.objective(A, x, d))
+    f = problem.symbolic_objective()[0]
     if getattr(problem, "closed_form_source", "closed") == "closed":
         g = {k: sp.Matrix(np.atleast_2d(A.finish_array(np.asarray(v))).tolist())
              for k, v in problem.gradient(A, x, d).items()}

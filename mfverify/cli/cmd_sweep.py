@@ -32,14 +32,7 @@ NAME = "sweep"
 HELP = "run a batched solver over many instances and initializations; summarize the outcomes"
 DESCRIPTION = __doc__
 
-_GEN_KEYS = {
-    "symmetric": {"n": int, "r": int, "spectrum": str, "rank": int, "cond": float, "top": float,
-                  "B": int, "seed": int},
-    "asymmetric": {"m": int, "n": int, "r": int, "rank": int, "cond": float, "top": float,
-                   "B": int, "seed": int},
-}
 _MAX_B = 1_000_000
-_MAX_ELEMENTS = 1 << 29  # data or initial points: at most 4 GiB of float64
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -67,15 +60,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", metavar="FILE", help="write a plot (needs matplotlib)")
 
 
-def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, Any]]:
-    """``gen:KIND?k=v&...`` -> (problem, batched data, parameters)."""
-    from ..batch import generators as g
-    from ..problems import AsymmetricMF, SymmetricMF
+def _generator_classes() -> dict[str, Any]:
+    from ..problems import PROBLEM_KINDS
 
+    return {kind: cls for kind, cls in PROBLEM_KINDS.items() if cls.generator_keys}
+
+
+def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, Any]]:
+    """``gen:KIND?k=v&...`` -> (problem, batched data, parameters). KIND is any registered
+    problem kind with a sweep generator (its ``generator_keys`` and ``generate`` hooks)."""
     body = text[4:]
     kind, _, query = body.partition("?")
-    if kind not in _GEN_KEYS:
-        raise InputError(f"unknown generator {kind!r}; expected one of {sorted(_GEN_KEYS)}")
+    classes = _generator_classes()
+    if kind not in classes:
+        raise InputError(f"unknown generator {kind!r}; expected one of {sorted(classes)}")
+    keys: dict[str, Any] = {**classes[kind].generator_keys, "B": int, "seed": int}
     params: dict[str, Any] = {}
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
@@ -83,50 +82,30 @@ def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, An
         raise InputError(f"generator {kind}: malformed query {query!r} ({exc}); expected "
                          "key=value pairs joined by '&'") from None
     for key, value in pairs:
-        if key not in _GEN_KEYS[kind]:
-            raise InputError(f"generator {kind}: unknown key {key!r}; expected "
-                             f"{sorted(_GEN_KEYS[kind])}")
+        if key not in keys:
+            raise InputError(f"generator {kind}: unknown key {key!r}; expected {sorted(keys)}")
         try:
-            params[key] = _GEN_KEYS[kind][key](value)
+            params[key] = keys[key](value)
         except ValueError:
             raise InputError(f"generator {kind}: {key}={value!r} is not a valid "
-                             f"{_GEN_KEYS[kind][key].__name__}") from None
+                             f"{keys[key].__name__}") from None
+        if keys[key] is float and not np.isfinite(params[key]):
+            raise InputError(f"generator {kind}: {key} must be finite, got {params[key]}")
     B = params.setdefault("B", 10)
     seed = params.setdefault("seed", 0)
     if not 1 <= B <= _MAX_B:
         raise InputError(f"B must be in [1, {_MAX_B}], got {B}")
     if seed < 0:
         raise InputError(f"seed must be >= 0, got {seed}")
-    for key in ("cond", "top"):
-        if key in params and not np.isfinite(params[key]):
-            raise InputError(f"generator {kind}: {key} must be finite, got {params[key]}")
-    if kind == "symmetric":
-        n = params.get("n", 10)
-        if n < 1 or n > 2000:
-            raise InputError(f"n must be in [1, 2000], got {n}")
-        _check_size(B * n * n, f"B × n² = {B} × {n}²")
-        inst = g.symmetric_instances(B, n, spectrum_kind=params.get("spectrum", "psd"),
-                                     rank=params.get("rank"), cond=params.get("cond", 10.0),
-                                     top=params.get("top", 1.0), seed=seed)
-        problem = SymmetricMF(np.eye(n, dtype=int).tolist(), params.get("r", n))
-        return problem, inst.data, {"kind": kind, **params}
-    m = params.get("m", 10)
-    n = params.get("n", m)
-    rank = params.get("rank", 3)
-    if not (1 <= m <= 2000 and 1 <= n <= 2000):
-        raise InputError(f"m and n must be in [1, 2000], got {m}, {n}")
-    _check_size(B * m * n, f"B × m × n = {B} × {m} × {n}")
-    inst2 = g.rectangular_instances(B, m, n, rank=rank, cond=params.get("cond", 10.0),
-                                    top=params.get("top", 1.0), seed=seed)
-    problem = AsymmetricMF(np.zeros((m, n), dtype=int).tolist(), params.get("r", rank))
-    return problem, inst2.data, {"kind": kind, **params}
+    gen_params = {k: v for k, v in params.items() if k not in ("B", "seed")}
+    problem, data = classes[kind].generate(B, seed, gen_params)
+    return problem, data, {"kind": kind, **params}
 
 
 def _check_size(elements: int, what: str) -> None:
-    if elements > _MAX_ELEMENTS:
-        raise InputError(f"{what} = {elements} numbers is too large (limit {_MAX_ELEMENTS:,}, "
-                         f"{_MAX_ELEMENTS * 8 / 2**30:.0f} GiB in float64); use fewer or smaller "
-                         "instances")
+    from ..problems.generators import check_generated_size
+
+    check_generated_size(elements, what)
 
 
 def _load(source: str) -> tuple[Any, dict[str, np.ndarray] | None, dict[str, Any]]:
@@ -187,8 +166,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.init == "imbalanced":
         x0 = inits.imbalanced(problem, B, K, args.alpha, seed=args.seed)
     elif args.init == "spectral":
-        d = data if data is not None else {k: np.asarray(v, dtype=np.float64)[None] for k, v in
-                                           problem.data.items() if k in ("M", "Sigma")}
+        d = data if data is not None else {
+            k: np.asarray(v, dtype=np.float64)[None] for k, v in problem.data.items()
+            if isinstance(v, np.ndarray)}
         x0 = inits.spectral(problem, d, K, noise=args.alpha, seed=args.seed)
     else:
         widths = [s[-1] for s in problem.variables.values()]

@@ -5,8 +5,9 @@ the exact mode rebuilds the problem at each size of a range (a *family*: the sym
 has dimensions (n, r), the asymmetric one (m, n, r)), replaces every data matrix by symbols of
 the declared structure (M symmetric for the symmetric problem, as the problem requires), keeps
 the scalar constants (scale, balance) unless they are declared symbolic, and differentiates
-the objective with SymPy. Problem kinds without a registered family are checked at their own
-size only (with their data matrices replaced by symbols).
+the objective with SymPy. The family comes from the problem's hooks (``size_dims``, ``size()``,
+``at_size()``, ``data_structure``); kinds without dimensions are checked at their own size only
+(with their data matrices replaced by symbols).
 """
 
 from __future__ import annotations
@@ -19,16 +20,12 @@ import numpy as np
 import sympy as sp
 
 from ..arith import ExactArith, get_arith
-from ..errors import InputError, RankError, UnsupportedError
-from ..problems import AsymmetricMF, Problem, SymmetricMF
+from ..errors import InputError, UnsupportedError
+from ..problems import Problem
 from .exact import Structure, structured_matrix
 
 __all__ = ["Family", "family_of", "SymbolicInstance", "symbolic_instance", "directional",
            "gradient_of", "random_instance"]
-
-
-def _zeros(rows: int, cols: int) -> list[list[int]]:
-    return [[0] * cols for _ in range(rows)]
 
 
 @dataclass(frozen=True)
@@ -47,43 +44,17 @@ class Family:
     structure: dict[str, Structure] = field(default_factory=dict)
 
 
-def _build_symmetric(p: Problem, s: dict[str, int]) -> Problem:
-    assert isinstance(p, SymmetricMF)
-    try:
-        return SymmetricMF(_zeros(s["n"], s["n"]), s["r"], scale=p.scale)
-    except RankError as exc:
-        raise UnsupportedError(f"the problem needs 1 <= r <= n ({exc})") from None
-
-
-def _build_asymmetric(p: Problem, s: dict[str, int]) -> Problem:
-    assert isinstance(p, AsymmetricMF)
-    try:
-        return AsymmetricMF(_zeros(s["m"], s["n"]), s["r"], scale=p.scale, balance=p.balance)
-    except RankError as exc:
-        raise UnsupportedError(f"the problem needs 1 <= r <= max(m, n) ({exc})") from None
-
-
-FAMILIES: dict[str, Family] = {
-    "symmetric": Family("symmetric", ("n", "r"),
-                        lambda p: {"n": p.n, "r": p.r},  # type: ignore[attr-defined]
-                        _build_symmetric, {"M": Structure.SYMMETRIC}),
-    "asymmetric": Family("asymmetric", ("m", "n", "r"),
-                         lambda p: {"m": p.m, "n": p.n, "r": p.r},  # type: ignore[attr-defined]
-                         _build_asymmetric, {}),
-}
-
-
 def family_of(problem: Problem) -> Family:
-    """The family of ``problem``'s kind, or a fixed-size family (no dimensions) otherwise.
-
-    A problem class may declare the structure its data must have with a class attribute
-    ``data_structure = {"M": "symmetric"}``; it becomes the default declaration.
+    """The size family of ``problem``, from its hooks (:attr:`Problem.size_dims`,
+    :meth:`Problem.size`, :meth:`Problem.at_size`, :attr:`Problem.data_structure`); a kind
+    without dimensions gives a fixed-size family whose ``build`` returns the problem itself.
     """
-    fam = FAMILIES.get(problem.kind)
-    if fam is not None and isinstance(problem, (SymmetricMF, AsymmetricMF)):
-        return fam
-    declared = {k: Structure(v) for k, v in getattr(problem, "data_structure", {}).items()}
-    return Family(problem.kind, (), lambda p: {}, lambda p, s: problem, declared)
+    declared = {k: Structure(v) for k, v in problem.data_structure.items()}
+    dims = tuple(problem.size_dims)
+    if not dims:
+        return Family(problem.kind, (), lambda p: {}, lambda p, s: problem, declared)
+    return Family(problem.kind, dims, lambda p: dict(p.size()),
+                  lambda p, s: p.at_size(s), declared)
 
 
 @dataclass

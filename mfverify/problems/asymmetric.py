@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from ..arith import Arith, get_arith
 from ..errors import InputError
 from ..numbers import parse_number
-from .base import Point, Problem, SymmetryGroup, check_rank, exact_matrix
+from .base import Point, Problem, SymmetryGroup, add_noise, check_rank, exact_matrix
 from .groups import gl_orbit_tangent, orthogonal_orbit_tangent
 from .symmetric import _positive_scale, _strings
 
@@ -135,6 +136,87 @@ class AsymmetricMF(Problem):
         if self.balanced:
             return {"U": pt["U"] @ G, "V": pt["V"] @ G}
         return {"U": pt["U"] @ G, "V": pt["V"] @ A.T(A.inv(G))}
+
+    # -- family hooks ------------------------------------------------------------------------
+    size_dims = ("m", "n", "r")
+    generator_keys = {"m": int, "n": int, "r": int, "rank": int, "cond": float, "top": float}
+
+    def size(self) -> dict[str, int]:
+        return {"m": self.m, "n": self.n, "r": self.r}
+
+    def at_size(self, size: Mapping[str, int]) -> AsymmetricMF:
+        from ..errors import RankError, UnsupportedError
+
+        m, n = int(size["m"]), int(size["n"])
+        try:
+            return AsymmetricMF([[0] * n for _ in range(m)], size["r"], scale=self.scale,
+                                balance=self.balance)
+        except RankError as exc:
+            raise UnsupportedError(f"the problem needs 1 <= r <= max(m, n) ({exc})") from None
+
+    def optimal_values(self, data: Mapping[str, Any] | None = None) -> np.ndarray:
+        """c·Σ_{i>r} σ_i(Σ)² for any balance >= 0 (a balanced factorization of the truncated
+        SVD attains the Eckart–Young bound and makes the regularizer vanish)."""
+        S = np.asarray(data["Sigma"] if data and "Sigma" in data else
+                       np.asarray(self.data["Sigma"], dtype=np.float64), dtype=np.float64)
+        S = S.reshape(-1, *S.shape[-2:])
+        sv = np.linalg.svd(S, compute_uv=False)
+        return float(self.scale) * np.sum(sv[:, self.r:] ** 2, axis=1)
+
+    def global_min_certificate(self) -> tuple[str, str]:
+        return ("attained", "the fit term attains its infimum at a balanced SVD factorization "
+                "(Eckart–Young) where the balancing term vanishes; the minimum is attained "
+                "at a stationary point")
+
+    def hessian_matrix_form(self, x: Point, D: Point, data: Mapping[str, Any]
+                            ) -> tuple[str, sp.Expr] | None:
+        if self.balanced:
+            return None
+        U, V = sp.Matrix(x["U"].tolist()), sp.Matrix(x["V"].tolist())
+        DU, DV = sp.Matrix(D["U"].tolist()), sp.Matrix(D["V"].tolist())
+        Sg = sp.Matrix(np.asarray(data["Sigma"]).tolist())
+        c = data["scale"]
+        dR = DU * V.T + U * DV.T
+        R = U * V.T - Sg
+        expr = 2 * c * (sum(v ** 2 for v in dR) +
+                        2 * sum(a * b for a, b in zip(R, DU * DV.T, strict=True)))
+        return ("2c·(‖D_U Vᵀ + U D_Vᵀ‖²_F + 2⟨U Vᵀ − Σ, D_U D_Vᵀ⟩), c = " + str(c), expr)
+
+    def spectral_init(self, data: Mapping[str, np.ndarray], K: int = 1, *, noise: float = 0.0,
+                      seed: int = 0) -> Point:
+        """U = U_r·diag(√σ), V = V_r·diag(√σ) from the top-r SVD of each Σ."""
+        S = np.asarray(data["Sigma"], dtype=np.float64)
+        B, r = S.shape[0], self.r
+        Uf, sv, Vt = np.linalg.svd(S, full_matrices=False)
+        k = min(r, sv.shape[-1])
+        U = np.zeros((B, S.shape[1], r))
+        V = np.zeros((B, S.shape[2], r))
+        U[:, :, :k] = Uf[:, :, :k] * np.sqrt(sv[:, None, :k])
+        V[:, :, :k] = np.swapaxes(Vt, -1, -2)[:, :, :k] * np.sqrt(sv[:, None, :k])
+        return add_noise({"U": np.repeat(U[:, None], K, axis=1),
+                          "V": np.repeat(V[:, None], K, axis=1)}, noise, seed)
+
+    @classmethod
+    def generate(cls, B: int, seed: int, params: Mapping[str, Any]
+                 ) -> tuple[AsymmetricMF, dict[str, np.ndarray]]:
+        """``gen:asymmetric``: m [10], n [m], r [rank], rank [3], cond [10], top [1].
+        Σ = U·diag(σ)·Vᵀ with Haar singular vectors, f = ½‖UVᵀ − Σ‖²."""
+        from .generators import check_dimension, check_generated_size, rectangular_instances
+
+        m = check_dimension(params.get("m", 10), "m")
+        n = check_dimension(params.get("n", m), "n")
+        rank = params.get("rank", 3)
+        check_generated_size(B * m * n, f"B × m × n = {B} × {m} × {n}")
+        inst = rectangular_instances(B, m, n, rank=rank, cond=params.get("cond", 10.0),
+                                     top=params.get("top", 1.0), seed=seed)
+        return cls(np.zeros((m, n), dtype=int).tolist(), params.get("r", rank)), inst.data
+
+    @classmethod
+    def strategy(cls, **options: Any) -> Any:
+        """:func:`mfverify.strategies.asymmetric_mf` (options m, n, r, rank, cond)."""
+        from ..strategies import asymmetric_mf
+
+        return asymmetric_mf(**options)
 
     def describe(self) -> str:
         text = (f"f(U,V) = {self.scale}·‖UVᵀ − Σ‖²_F, U ∈ R^{{{self.m}×{self.r}}}, "

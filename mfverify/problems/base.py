@@ -23,7 +23,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
@@ -174,6 +174,7 @@ def check_rank(rank: Any, name: str, *, low: int, high: int, what: str) -> int:
 @dataclass(eq=False)
 class _DataCache:
     by_arith: dict[Any, dict[str, Any]] = field(default_factory=dict)
+    symbolic: dict[bool, tuple[Any, list[Any]]] = field(default_factory=dict)
 
 
 class Problem(ABC):
@@ -188,6 +189,15 @@ class Problem(ABC):
     #: Keys the spec format accepts for this kind, and those it requires.
     spec_keys: tuple[str, ...] = ()
     required_keys: tuple[str, ...] = ()
+    #: Declared structure of the data matrices the objective *requires* (``"symmetric"``,
+    #: ``"diagonal"``, ``"skew"``; absent names are general). The exact derivation checks
+    #: replace data by symbols of this structure; the batch solvers check batched overrides.
+    #: (A class or an instance attribute: it may depend on the instance's options.)
+    data_structure: dict[str, str] = {}  # noqa: RUF012 - read-only default
+    #: Names of the dimensions of the size family (``("n", "r")``); empty: fixed size only.
+    size_dims: tuple[str, ...] = ()
+    #: Keys (name -> type) of the sweep generator ``gen:KIND?key=value``; empty: none.
+    generator_keys: ClassVar[dict[str, type]] = {}
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> Problem:
@@ -235,6 +245,69 @@ class Problem(ABC):
     def describe(self) -> str:
         """A one-paragraph statement of the objective with every constant explicit."""
         return self.kind
+
+    # -- family hooks (per-family knowledge the engines ask for; see docs/problems.md) -------
+    def size(self) -> dict[str, int]:
+        """This instance's dimensions, keyed by :attr:`size_dims` (default: none)."""
+        return {}
+
+    def at_size(self, size: Mapping[str, int]) -> Problem:
+        """The same problem (same constants) at another size of its family; the data values
+        do not matter (the exact derivation checks replace them by symbols). Raise
+        :class:`UnsupportedError` for sizes outside the family (e.g. r > n)."""
+        raise UnsupportedError(f"problem kind {self.kind!r} cannot be rebuilt at another size")
+
+    def optimal_values(self, data: Mapping[str, Any] | None = None) -> np.ndarray:
+        """The global minimum value per instance, float64 of shape ``(B,)`` (``data`` may hold
+        batched overrides with a leading axis B). Default: unknown (:class:`UnsupportedError`)."""
+        raise UnsupportedError(f"no closed-form optimal value for problem kind {self.kind!r}")
+
+    def global_min_certificate(self) -> tuple[str, str] | None:
+        """``(status, reason)`` with status ``"attained"`` when f provably attains its infimum
+        (so the global minimum value is the least critical value), or None (the landscape
+        engine then tries its generic certificates)."""
+        return None
+
+    def symbolic_objective(self, *, expand: bool = True) -> tuple[sp.Expr, list[sp.Symbol]]:
+        """f as one SymPy expression in the entry symbols of :meth:`symbolic_point` and those
+        symbols in flat order (cached per instance; ``expand=False`` keeps the objective as the
+        code writes it, e.g. a sum of squares)."""
+        cache = self._cache.symbolic
+        if expand not in cache:
+            from ..arith import ExactArith
+
+            A = ExactArith(expand=expand)
+            x = self.symbolic_point()
+            f = self.objective(A, x, self.data_in(A))
+            f = f.item() if isinstance(f, np.ndarray) else f
+            cache[expand] = (sp.expand(f) if expand else f, list(self.flatten(x)))
+        f, gens = cache[expand]
+        return f, list(gens)
+
+    def hessian_matrix_form(self, x: Point, D: Point, data: Mapping[str, Any]
+                            ) -> tuple[str, sp.Expr] | None:
+        """∇²f(x)[D, D] in matrix notation: ``(text, expression)`` with symbolic ``x``, ``D``
+        and ``data``; :func:`mfverify.symbolic.derive` shows the text once it has proved the
+        expression equal to the quadratic form. Default: None."""
+        return None
+
+    def spectral_init(self, data: Mapping[str, np.ndarray], K: int = 1, *, noise: float = 0.0,
+                      seed: int = 0) -> Point:
+        """Spectral initialization from batched float64 data (``name -> (B, *shape)``), as
+        ``name -> (B, K, *shape)``, with N(0, noise²) added per initialization."""
+        raise UnsupportedError(f"problem kind {self.kind!r} has no spectral initialization")
+
+    @classmethod
+    def generate(cls, B: int, seed: int, params: Mapping[str, Any]
+                 ) -> tuple[Problem, dict[str, np.ndarray]]:
+        """The sweep generator: B random instances as (problem, batched float64 data), from
+        the validated ``params`` of :attr:`generator_keys`."""
+        raise UnsupportedError(f"problem kind {cls.kind!r} has no sweep generator")
+
+    @classmethod
+    def strategy(cls, **options: Any) -> Any:
+        """A hypothesis strategy of instances of this family (see :mod:`mfverify.strategies`)."""
+        raise UnsupportedError(f"problem kind {cls.kind!r} has no hypothesis strategy")
 
     def to_spec(self) -> dict[str, Any]:
         """The spec-file dictionary describing this problem (numbers as exact strings)."""
@@ -400,6 +473,14 @@ class Problem(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.describe()}>"
+
+
+def add_noise(x: Point, noise: float, seed: int) -> Point:
+    """``x`` plus i.i.d. N(0, noise²) entries (seeded; returned unchanged when noise is 0)."""
+    if not noise:
+        return x
+    rng = np.random.default_rng(seed)
+    return {k: v + noise * rng.standard_normal(v.shape) for k, v in x.items()}
 
 
 def scale_batched(c: Any, arr: np.ndarray, core_ndim: int) -> np.ndarray:

@@ -21,7 +21,7 @@ import sympy as sp
 
 from ..arith import Arith, get_arith
 from ..numbers import parse_number
-from .base import Point, Problem, SymmetryGroup, check_rank, exact_matrix
+from .base import Point, Problem, SymmetryGroup, add_noise, check_rank, exact_matrix
 from .groups import orthogonal_orbit_tangent
 
 __all__ = ["SymmetricMF"]
@@ -113,6 +113,81 @@ class SymmetricMF(Problem):
         A = get_arith(arith)
         X = self.point(x, A)["X"]
         return {"X": X @ A.asarray(g)}
+
+    # -- family hooks ------------------------------------------------------------------------
+    data_structure = {"M": "symmetric"}
+    size_dims = ("n", "r")
+    generator_keys = {"n": int, "r": int, "spectrum": str, "rank": int, "cond": float,
+                      "top": float}
+
+    def size(self) -> dict[str, int]:
+        return {"n": self.n, "r": self.r}
+
+    def at_size(self, size: Mapping[str, int]) -> SymmetricMF:
+        from ..errors import RankError, UnsupportedError
+
+        n = int(size["n"])
+        try:
+            return SymmetricMF([[0] * n for _ in range(n)], size["r"], scale=self.scale)
+        except RankError as exc:
+            raise UnsupportedError(f"the problem needs 1 <= r <= n ({exc})") from None
+
+    def optimal_values(self, data: Mapping[str, Any] | None = None) -> np.ndarray:
+        """c·(Σ of λ_i² over the eigenvalues of M except the r largest positive ones): the best
+        XXᵀ is the best PSD rank-r approximation of M (Eckart–Young for the PSD cone)."""
+        M = np.asarray(data["M"] if data and "M" in data else
+                       np.asarray(self.data["M"], dtype=np.float64), dtype=np.float64)
+        M = M.reshape(-1, *M.shape[-2:])
+        lam = np.linalg.eigvalsh(M)[:, ::-1]
+        keep = np.zeros_like(lam, dtype=bool)
+        keep[:, :self.r] = lam[:, :self.r] > 0
+        return float(self.scale) * np.sum(np.where(keep, 0.0, lam ** 2), axis=1)
+
+    def global_min_certificate(self) -> tuple[str, str]:
+        return ("attained", "f(X) = c‖XXᵀ − M‖² ≥ c(‖X‖²_F/√n − ‖M‖_F)² when ‖X‖²_F ≥ √n‖M‖_F, "
+                "so f is coercive and attains its minimum at a stationary point")
+
+    def hessian_matrix_form(self, x: Point, D: Point, data: Mapping[str, Any]
+                            ) -> tuple[str, sp.Expr]:
+        X = sp.Matrix(x["X"].tolist())
+        Dm = sp.Matrix(D["X"].tolist())
+        M = sp.Matrix(np.asarray(data["M"]).tolist())
+        c = data["scale"]
+        R = X * X.T - M
+        S = X * Dm.T + Dm * X.T
+        expr = 4 * c * (sp.Rational(1, 2) * sum(v ** 2 for v in S) +
+                        sum(a * b for a, b in zip(R, Dm * Dm.T, strict=True)))
+        return ("4c·(½‖X Dᵀ + D Xᵀ‖²_F + ⟨X Xᵀ − M, D Dᵀ⟩), c = " + str(c), expr)
+
+    def spectral_init(self, data: Mapping[str, np.ndarray], K: int = 1, *, noise: float = 0.0,
+                      seed: int = 0) -> Point:
+        """X = V_r·diag(√max(λ_i, 0)) from the r largest eigenvalues of each M."""
+        M = np.asarray(data["M"], dtype=np.float64)
+        w, Q = np.linalg.eigh(M)
+        w, Q = w[:, ::-1][:, :self.r], Q[:, :, ::-1][:, :, :self.r]
+        X = Q * np.sqrt(np.maximum(w, 0.0))[:, None, :]
+        return add_noise({"X": np.repeat(X[:, None], K, axis=1)}, noise, seed)
+
+    @classmethod
+    def generate(cls, B: int, seed: int, params: Mapping[str, Any]
+                 ) -> tuple[SymmetricMF, dict[str, np.ndarray]]:
+        """``gen:symmetric``: n [10], r [n], spectrum (psd | indefinite | singular) [psd], rank
+        [n for psd, n/2 otherwise], cond [10], top [1]. M = Q·diag(λ)·Qᵀ (Haar Q)."""
+        from .generators import check_dimension, check_generated_size, symmetric_instances
+
+        n = check_dimension(params.get("n", 10), "n")
+        check_generated_size(B * n * n, f"B × n² = {B} × {n}²")
+        inst = symmetric_instances(B, n, spectrum_kind=params.get("spectrum", "psd"),
+                                   rank=params.get("rank"), cond=params.get("cond", 10.0),
+                                   top=params.get("top", 1.0), seed=seed)
+        return cls(np.eye(n, dtype=int).tolist(), params.get("r", n)), inst.data
+
+    @classmethod
+    def strategy(cls, **options: Any) -> Any:
+        """:func:`mfverify.strategies.symmetric_mf` (options n, r, signature, ...)."""
+        from ..strategies import symmetric_mf
+
+        return symmetric_mf(**options)
 
     def describe(self) -> str:
         return (f"f(X) = {self.scale}·‖XXᵀ − M‖²_F, X ∈ R^{{{self.n}×{self.r}}}, "

@@ -91,15 +91,9 @@ def global_min_certificate(problem: Problem, f: sp.Expr, gens: list[sp.Symbol]
                            ) -> tuple[str, str]:
     """Does f attain its infimum (so that the global minimum value is the least critical
     value)? Returns ``("attained" | "unbounded" | "unknown", reason)``."""
-    from ..problems import AsymmetricMF, SymmetricMF
-
-    if isinstance(problem, SymmetricMF):
-        return ("attained", "f(X) = c‖XXᵀ − M‖² ≥ c(‖X‖²_F/√n − ‖M‖_F)² when ‖X‖²_F ≥ √n‖M‖_F, "
-                "so f is coercive and attains its minimum at a stationary point")
-    if isinstance(problem, AsymmetricMF):
-        return ("attained", "the fit term attains its infimum at a balanced SVD factorization "
-                "(Eckart–Young) where the balancing term vanishes; the minimum is attained "
-                "at a stationary point")
+    cert = problem.global_min_certificate()
+    if cert is not None:
+        return cert
     raw = _unexpanded_objective(problem)
     if raw is not None and _syntactic_nonneg(raw):
         return ("nonnegative", "f is written as a sum of nonnegative terms (squares with "
@@ -139,13 +133,8 @@ def global_min_certificate(problem: Problem, f: sp.Expr, gens: list[sp.Symbol]
 
 
 def _unexpanded_objective(problem: Problem) -> sp.Expr | None:
-    from ..arith import ExactArith
-
     try:
-        A = ExactArith(expand=False)
-        x = problem.symbolic_point()
-        val = problem.objective(A, x, problem.data_in(A))
-        return val.item() if isinstance(val, np.ndarray) else val
+        return problem.symbolic_objective(expand=False)[0]
     except Exception:  # noqa: BLE001 - only a certificate attempt
         return None
 

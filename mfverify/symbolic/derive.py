@@ -93,33 +93,6 @@ class Derivation:
         return "\n\n".join(parts)
 
 
-def _matrix_template(problem: Problem, x: dict[str, np.ndarray], D: dict[str, np.ndarray],
-                     data: dict[str, Any]) -> tuple[str, sp.Expr] | None:
-    from ..problems import AsymmetricMF, SymmetricMF
-
-    if isinstance(problem, SymmetricMF):
-        X = sp.Matrix(x["X"].tolist())
-        Dm = sp.Matrix(D["X"].tolist())
-        M = sp.Matrix(np.asarray(data["M"]).tolist())
-        c = data["scale"]
-        R = X * X.T - M
-        S = X * Dm.T + Dm * X.T
-        expr = 4 * c * (sp.Rational(1, 2) * sum(v ** 2 for v in S) +
-                        sum(a * b for a, b in zip(R, Dm * Dm.T, strict=True)))
-        return ("4c·(½‖X Dᵀ + D Xᵀ‖²_F + ⟨X Xᵀ − M, D Dᵀ⟩), c = " + str(c), expr)
-    if isinstance(problem, AsymmetricMF) and not problem.balanced:
-        U, V = sp.Matrix(x["U"].tolist()), sp.Matrix(x["V"].tolist())
-        DU, DV = sp.Matrix(D["U"].tolist()), sp.Matrix(D["V"].tolist())
-        Sg = sp.Matrix(np.asarray(data["Sigma"]).tolist())
-        c = data["scale"]
-        dR = DU * V.T + U * DV.T
-        R = U * V.T - Sg
-        expr = 2 * c * (sum(v ** 2 for v in dR) +
-                        2 * sum(a * b for a, b in zip(R, DU * DV.T, strict=True)))
-        return ("2c·(‖D_U Vᵀ + U D_Vᵀ‖²_F + 2⟨U Vᵀ − Σ, D_U D_Vᵀ⟩), c = " + str(c), expr)
-    return None
-
-
 def derive(problem: Problem, *, data: dict[str, Any] | None = None) -> Derivation:
     """Differentiate ``problem``'s objective exactly.
 
@@ -140,8 +113,11 @@ def derive(problem: Problem, *, data: dict[str, Any] | None = None) -> Derivatio
     A = ExactArith()
     x = problem.symbolic_point()
     d = problem.data_in(A, data)
-    f = A.finish(problem.objective(A, x, d))
-    f = sp.expand(f.item() if isinstance(f, np.ndarray) else f)
+    if data:
+        f = A.finish(problem.objective(A, x, d))
+        f = sp.expand(f.item() if isinstance(f, np.ndarray) else f)
+    else:
+        f = problem.symbolic_objective()[0]
     gens = list(problem.flatten(x))
     grad_flat = [sp.expand(sp.diff(f, g)) for g in gens]
     gdict = {k: sp.Matrix(np.atleast_2d(np.asarray(v, dtype=object)).tolist())
@@ -154,7 +130,7 @@ def derive(problem: Problem, *, data: dict[str, Any] | None = None) -> Derivatio
     t = sp.Symbol("t")
     sub = {g: g + t * e for g, e in zip(gens, dflat, strict=True)}
     qf = sp.expand(sp.diff(f.xreplace(sub), t, 2).subs(t, 0))
-    tmpl = _matrix_template(problem, x, D, d)
+    tmpl = problem.hessian_matrix_form(x, D, d)
     matrix_form = None
     if tmpl is not None and sp.expand(tmpl[1] - qf) == 0:
         matrix_form = tmpl[0]

@@ -124,6 +124,8 @@ def objective_polynomial(problem: Problem, data: dict[str, Any] | None = None
     """f as an expanded SymPy polynomial in the flat variables (problem order, row-major).
 
     ``data`` optionally overrides problem data (e.g. a symbolic ``M``)."""
+    if not data:
+        return problem.symbolic_objective()
     A = ExactArith()
     x = problem.symbolic_point()
     f = A.finish(problem.objective(A, x, problem.data_in(A, data)))
