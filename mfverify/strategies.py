@@ -31,7 +31,13 @@ from .errors import InputError, UnsupportedError
 if TYPE_CHECKING:  # pragma: no cover
     from hypothesis.strategies import SearchStrategy
 
-    from .problems import AsymmetricMF, SymmetricMF
+    from .problems import (
+        AsymmetricMF,
+        DeepLinearNetwork,
+        MatrixCompletion,
+        PhaseRetrieval,
+        SymmetricMF,
+    )
 
 __all__ = [
     "bounded_floats",
@@ -44,6 +50,10 @@ __all__ = [
     "symmetric_mf",
     "asymmetric_mf",
     "points",
+    "phase_retrieval",
+    "deep_linear_networks",
+    "matrix_completions",
+    "problems",
 ]
 
 
@@ -213,3 +223,83 @@ def points(problem: Any, *, bound: float = 1.0) -> SearchStrategy[dict[str, np.n
                           lambda v, s=shape: np.asarray(v, dtype=np.float64).reshape(s))
              for name, shape in problem.variables.items()}
     return st.fixed_dictionaries(parts)
+
+
+def phase_retrieval(n: int, m: int | None = None, *, field: str = "real",
+                    model: str = "finite") -> SearchStrategy[PhaseRetrieval]:
+    """:class:`~mfverify.problems.PhaseRetrieval` instances with a signal of norm in
+    [1/4, 1] and, for the finite model, m (default 3n) measurement
+    vectors with entries in [−1, 1]; measurements are noiseless."""
+    from .problems import PhaseRetrieval
+
+    _check_dim(n=n)
+    m = 3 * n if m is None else m
+    _check_dim(m=m)
+    st = _st()
+    k = 2 if field == "complex" else 1
+    sig = matrices(n, k).filter(lambda x: float(np.linalg.norm(x)) >= 0.25).map(
+        lambda x: x / max(1.0, float(np.linalg.norm(x))))
+
+    def build(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> PhaseRetrieval:
+        imag = x[:, 1] if k == 2 else None
+        if model == "population":
+            return PhaseRetrieval(signal=x[:, 0], signal_imag=imag, field=field,
+                                  model="population")
+        return PhaseRetrieval(a=a, a_imag=b if k == 2 else None, signal=x[:, 0],
+                              signal_imag=imag, field=field)
+
+    return st.builds(build, sig, matrices(m, n), matrices(m, n))
+
+
+def deep_linear_networks(dims: tuple[int, ...] | list[int], samples: int | None = None, *,
+                         balance: float = 0.0) -> SearchStrategy[DeepLinearNetwork]:
+    """:class:`~mfverify.problems.DeepLinearNetwork` instances with widths ``dims`` =
+    (d₀, d₁, …, d_L) (depth L = len(dims) − 1 >= 2), X with entries in [−1, 1] and
+    ``samples`` (default d₀ + 1) columns, Y with entries in [−1, 1]."""
+    from .problems import DeepLinearNetwork
+
+    dims = list(dims)
+    if len(dims) < 3:
+        raise InputError(f"dims must list d_0, ..., d_L with depth L >= 2, got {dims}")
+    _check_dim(**{f"d{i}": d for i, d in enumerate(dims)})
+    N = dims[0] + 1 if samples is None else samples
+    _check_dim(samples=N)
+    st = _st()
+    return st.builds(lambda X, Y: DeepLinearNetwork(X, Y, dims[1:-1], balance=balance),
+                     matrices(dims[0], N), matrices(dims[-1], N))
+
+
+def matrix_completions(n: int, r: int, *, rank: int | None = None, symmetric: bool = True,
+                       m: int | None = None, cond: float = 10.0
+                       ) -> SearchStrategy[MatrixCompletion]:
+    """:class:`~mfverify.problems.MatrixCompletion` instances of width r: M PSD of rank
+    ``rank`` (default r; or m×n of that rank when not symmetric) with a bounded condition
+    number, and a random 0/1 mask (symmetric when M is) with every row observed at least once.
+    """
+    from .problems import MatrixCompletion
+
+    k = r if rank is None else rank
+    rows = n if symmetric or m is None else m
+    st = _st()
+    Ms = psd_matrices(n, k, cond=cond) if symmetric else low_rank_matrices(rows, n, k,
+                                                                           cond=cond)
+
+    def build(M: np.ndarray, bits: list[bool]) -> MatrixCompletion:
+        W = np.asarray(bits, dtype=int).reshape(rows, n)
+        if symmetric:
+            W = np.triu(W) + np.triu(W, 1).T
+        W[np.arange(rows), np.arange(rows) % n] = 1  # every row observed at least once
+        return MatrixCompletion(M, W, r, symmetric=symmetric)
+
+    return st.builds(build, Ms, st.lists(st.booleans(), min_size=rows * n, max_size=rows * n))
+
+
+def problems(kind: str, **options: Any) -> SearchStrategy[Any]:
+    """Instances of the registered problem family ``kind`` (its ``strategy`` hook), e.g.
+    ``problems("phase_retrieval", n=3, field="complex")``."""
+    from .problems import PROBLEM_KINDS
+
+    if kind not in PROBLEM_KINDS:
+        raise InputError(f"unknown problem kind {kind!r}; expected one of "
+                         f"{sorted(PROBLEM_KINDS)}")
+    return PROBLEM_KINDS[kind].strategy(**options)

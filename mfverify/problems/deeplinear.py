@@ -162,7 +162,7 @@ class DeepLinearNetwork(Problem):
     def gradient(self, A: Arith, x: Point, d: Mapping[str, Any]) -> Point:
         W = self._W(x)
         Bs = self._forward(W, d)
-        delta = 2 * d["scale"] * (Bs[-1] - d["Y"])
+        delta = (Bs[-1] - d["Y"]) * (2 * d["scale"])
         grads: list[Any] = [None] * self.depth
         for i in range(self.depth - 1, -1, -1):
             grads[i] = delta @ A.T(Bs[i])
@@ -170,8 +170,8 @@ class DeepLinearNetwork(Problem):
         if self.balanced:
             lam = d["balance"]
             for i, G in enumerate(self._imbalances(A, W)):
-                grads[i + 1] = grads[i + 1] + lam * (W[i + 1] @ G)
-                grads[i] = grads[i] - lam * (G @ W[i])
+                grads[i + 1] = grads[i + 1] + (W[i + 1] @ G) * lam
+                grads[i] = grads[i] - (G @ W[i]) * lam
         return {f"W{i + 1}": g for i, g in enumerate(grads)}
 
     def hvp(self, A: Arith, x: Point, v: Point, d: Mapping[str, Any]) -> Point:
@@ -182,8 +182,8 @@ class DeepLinearNetwork(Problem):
             term = D[i] @ Bs[i]
             dBs.append(term if dBs[-1] is None else term + W[i] @ dBs[-1])
         c2 = 2 * d["scale"]
-        delta = c2 * (Bs[-1] - d["Y"])
-        ddelta = c2 * dBs[-1]
+        delta = (Bs[-1] - d["Y"]) * c2
+        ddelta = dBs[-1] * c2
         out: list[Any] = [None] * self.depth
         for i in range(self.depth - 1, -1, -1):
             h = ddelta @ A.T(Bs[i])
@@ -196,8 +196,8 @@ class DeepLinearNetwork(Problem):
             for i, G in enumerate(self._imbalances(A, W)):
                 dG = (A.T(D[i + 1]) @ W[i + 1] + A.T(W[i + 1]) @ D[i + 1]
                       - D[i] @ A.T(W[i]) - W[i] @ A.T(D[i]))
-                out[i + 1] = out[i + 1] + lam * (D[i + 1] @ G + W[i + 1] @ dG)
-                out[i] = out[i] - lam * (dG @ W[i] + G @ D[i])
+                out[i + 1] = out[i + 1] + (D[i + 1] @ G + W[i + 1] @ dG) * lam
+                out[i] = out[i] - (dG @ W[i] + G @ D[i]) * lam
         return {f"W{i + 1}": h for i, h in enumerate(out)}
 
     # -- symmetry ----------------------------------------------------------------------------
