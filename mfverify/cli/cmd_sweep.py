@@ -5,13 +5,20 @@ SOURCE is a spec (file or inline JSON: one instance) or a generator::
 
     gen:KIND?key=value&key=value...
 
-Generator kinds and keys (defaults in brackets):
+Generator kinds are the registered problem kinds with a sweep generator (the ``generate`` hook
+of :class:`~mfverify.problems.Problem`); every kind takes B [10] and seed [0]. Keys (defaults in
+brackets):
 
 * ``gen:symmetric``: n [10], r [n], spectrum (psd | indefinite | singular) [psd], rank
-  [n for psd, n/2 otherwise], cond [10], top [1], B [10], seed [0].
-  M = Q·diag(λ)·Qᵀ, f = ¼‖XXᵀ − M‖².
-* ``gen:asymmetric``: m [10], n [m], r [rank], rank [3], cond [10], top [1], B [10], seed [0].
+  [n for psd, n/2 otherwise], cond [10], top [1]. M = Q·diag(λ)·Qᵀ, f = ¼‖XXᵀ − M‖².
+* ``gen:asymmetric``: m [10], n [m], r [rank], rank [3], cond [10], top [1].
   Σ = U·diag(σ)·Vᵀ, f = ½‖UVᵀ − Σ‖².
+* ``gen:phase_retrieval``: n [10], m [6n], field (real | complex) [real]. Gaussian aᵢ,
+  unit-norm Gaussian signal, noiseless yᵢ = |aᵢᴴx|², f = (1/(4m))Σ(|aᵢᴴz|² − yᵢ)².
+* ``gen:deep_linear``: d0 [5], dL [d0], widths [d0-d0], N [4·d0], rank, noise [0].
+  Y = TX + noise·G with a planted map T of the given rank.
+* ``gen:completion``: n [10], m [n], r [rank], rank [2], p [0.5], symmetric (1 | 0) [1].
+  Planted low-rank M, Bernoulli(p) mask.
 
 Example: ``mfverify sweep "gen:symmetric?n=20&r=5&spectrum=psd&rank=3&B=100&seed=1" --inits 10``.
 """
