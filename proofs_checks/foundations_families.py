@@ -360,8 +360,9 @@ def _completion_group(p: MatrixCompletion) -> tuple[list[Any], list[Any]]:
 @claim(
     "foundations.families-invariance",
     paper="foundations",
-    source="Li, Zhu & Tang 2019 (Inf. Inference 8) §1: phase retrieval and deep linear networks "
-           "as invariant objectives; mfverify.problems.{phase, deeplinear, completion}",
+    source="Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019 (IEEE Trans. Inf. Theory 65(6)), "
+           "abstract: phase retrieval and deep linear networks as invariant objectives; "
+           "mfverify.problems.{phase, deeplinear, completion}",
     statement="Phase retrieval is invariant under z ↦ −z (real) and z ↦ e^{iθ}z (complex, "
               "Z ↦ ZQ, Q ∈ SO(2)); a deep linear network under the chain action "
               "(W_{i+1}Aᵢ⁻¹, AᵢWᵢ), Aᵢ ∈ GL(dᵢ) (O(dᵢ) with the balancing term); completion "

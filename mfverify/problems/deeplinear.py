@@ -18,11 +18,13 @@ Closed forms (backpropagation), with B₁ = X, B_{i+1} = WᵢBᵢ (so R = B_{L+1
   dδ_{i−1} = Dᵢᵀδᵢ + Wᵢᵀdδᵢ; then H_{Wᵢ} = dδᵢBᵢᵀ + δᵢdBᵢᵀ + λ(DᵢG_{i−1} + WᵢdG_{i−1} −
   dGᵢWᵢ − GᵢDᵢ) with dGᵢ = D_{i+1}ᵀW_{i+1} + W_{i+1}ᵀD_{i+1} − DᵢWᵢᵀ − WᵢDᵢᵀ.
 
-**Symmetry** (Li, Zhu & Tang 2019, "The non-convex geometry of low-rank matrix optimization",
-Inf. Inference 8, §1 and §5 name deep linear networks among their invariant objectives): the
-chain action (W_{i+1}Aᵢ⁻¹, AᵢWᵢ), one Aᵢ ∈ GL(dᵢ) per hidden layer, leaves the product and so
-the fit term unchanged; the balancing term is invariant only for Aᵢ ∈ O(dᵢ). The orbit tangent
-at W is spanned by (δWᵢ, δW_{i+1}) = (ΩWᵢ, −W_{i+1}Ω), Ω ∈ gl(dᵢ) (so(dᵢ) when λ > 0).
+**Symmetry** (Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019, "Symmetry, saddle points, and
+global optimization landscape of nonconvex matrix factorization", IEEE Trans. Inf. Theory 65(6):
+their abstract names deep linear networks and phase retrieval among the invariant objectives of
+their theory): the chain action (W_{i+1}Aᵢ⁻¹, AᵢWᵢ), one Aᵢ ∈ GL(dᵢ) per hidden layer, leaves
+the product and so the fit term unchanged; the balancing term is invariant only for
+Aᵢ ∈ O(dᵢ). The orbit tangent at W is spanned by (δWᵢ, δW_{i+1}) = (ΩWᵢ, −W_{i+1}Ω),
+Ω ∈ gl(dᵢ) (so(dᵢ) when λ > 0).
 """
 
 from __future__ import annotations

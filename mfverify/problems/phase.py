@@ -154,6 +154,8 @@ class PhaseRetrieval(Problem):
             raise InputError(f"model must be 'finite' or 'population', got {model!r}")
         self.model = model
         self.k = 2 if self.complex else 1
+        #: Planted signals of generated instances (set by :meth:`generate`), else None.
+        self.planted: np.ndarray | None = None
         if model == "population":
             self._init_population(a, a_imag, y, signal, signal_imag)
         else:
@@ -392,6 +394,7 @@ class PhaseRetrieval(Problem):
         data = {"a": a, "y": y}
         if cplx:
             data["a_imag"] = a_imag
+        problem.planted = x  # the B planted signals [Re x, Im x], shape (B, n, k)
         return problem, data
 
     @classmethod
