@@ -5,10 +5,11 @@
   Hessian-vector product equal the derivatives of its objective, as polynomial identities in
   the point, the direction and fully symbolic data (measurement vectors, measurements and signal;
   X, Y, scale and balance; M, mask weights and scale), decided exactly in a polynomial ring over ℚ
-  (:func:`proofs_checks.foundations_sensing.ring_closed_form_check`). The completion regularizer
-  λΣ(‖eᵢᵀX‖ − α)₊⁴ is not polynomial: its closed forms are proved on the piece ‖eᵢᵀX‖ > α with
-  SymPy (square roots simplified) and vanish identically on the other piece, to second order at
-  the boundary, so they are the derivatives everywhere.
+  (:func:`proofs_checks.foundations_sensing.ring_closed_form_check`, imported when a claim
+  runs so that importing this module does not register the sensing claims twice). The
+  completion regularizer λΣ(‖eᵢᵀX‖ − α)₊⁴ is not polynomial: its closed forms are proved on the
+  piece ‖eᵢᵀX‖ > α with SymPy (square roots simplified) and vanish identically on the other
+  piece, to second order at the boundary, so they are the derivatives everywhere.
 * ``foundations.phase-population-moments``: the population objective's constants (3, 4 real;
   2, 2 complex) are the Gaussian expectation ¼E[(|⟨a, z⟩|² − |⟨a, x⟩|²)²], computed exactly by
   Isserlis' theorem (E∏gⱼ^{kⱼ} = ∏(kⱼ − 1)!! for even kⱼ, 0 otherwise) with symbolic z and x.
@@ -35,8 +36,6 @@ from mfverify.problems.completion import row_regularizer
 from mfverify.problems.groups import elementary_basis, skew_basis
 from mfverify.problems.phase import population_constants
 from mfverify.problems.verify import symbolic_matrix
-
-from .foundations_sensing import _RingSetup, ring_closed_form_check
 
 __all__ = ["gaussian_expectation", "phase_instances", "deep_linear_instances",
            "completion_instances"]
@@ -115,6 +114,8 @@ def completion_instances(ctx: RunContext) -> list[tuple[str, Problem, dict[str, 
 
 
 def _closed_forms(instances: list[tuple[str, Problem, dict[str, Any]]], method: str) -> Outcome:
+    from .foundations_sensing import ring_closed_form_check  # at run time: no re-registration
+
     checked, failures = [], []
     for label, problem, data in instances:
         g_ok, h_ok = ring_closed_form_check(problem, data)
@@ -313,6 +314,8 @@ def _invariance(problem: Problem, data: dict[str, Any],
                 tangents: list[Callable[[Any, Point], Point]],
                 elements: list[Callable[[Any, Point], Point]]) -> tuple[bool, bool]:
     """(⟨∇f(x), ξ(x)⟩ ≡ 0 for every tangent ξ, f(g·x) ≡ f(x) for every listed element g)."""
+    from .foundations_sensing import _RingSetup  # at run time: no re-registration
+
     s = _RingSetup(problem, data)
     f = s.objective()
     grad = [f.diff(xk) for xk in s.X]

@@ -53,6 +53,8 @@ PAPER_TITLES: dict[str, str] = {
     "eftekhari2021": "Eftekhari (2021): over-parametrized MF with spurious stationary points",
     "mohammadi2024": "Mohammadi, Tinati, Tu, Soltanolkotabi, Jovanović (2024): gradient flow "
                      "stability",
+    "sunquwright2018": "Sun, Qu & Wright (Found. Comput. Math. 2018): geometry of phase "
+                       "retrieval",
     "related": "Related results (papers.md §5)",
     "cross": "Cross-paper consistency checks (papers.md §6)",
 }
