@@ -55,6 +55,8 @@ PAPER_TITLES: dict[str, str] = {
                      "stability",
     "sunquwright2018": "Sun, Qu & Wright (Found. Comput. Math. 2018): geometry of phase "
                        "retrieval",
+    "gelema2016": "Ge, Lee & Ma (NeurIPS 2016): matrix completion has no spurious local "
+                  "minimum",
     "related": "Related results (papers.md §5)",
     "cross": "Cross-paper consistency checks (papers.md §6)",
 }
