@@ -24,7 +24,8 @@ from mfverify.claims.coverage import (
 
 ID_RE = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9][a-z0-9.\-]*[a-z0-9]$")
 PAPERS = {"li2019", "yedu2021", "eftekhari2021", "mohammadi2024", "related"}
-KNOWN_PAPER_KEYS = PAPERS | {"foundations", "cross", "sunquwright2018", "gelema2016"}
+KNOWN_PAPER_KEYS = PAPERS | {"foundations", "cross", "sunquwright2018", "gelema2016",
+                                      "kawaguchi2016"}
 CROSS_IDS = {f"§{k}" for k in CROSS_CHECKS}
 
 

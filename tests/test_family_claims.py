@@ -19,6 +19,8 @@ from mfverify.claims import RunContext, Verdict, get_claim, run_claim
     ("li2019.families-orbit-hessian", Verdict.PROVED),
     ("li2019.families-stationary-orbits", Verdict.PROVED),
     ("gelema2016.no-spurious", Verdict.SUPPORTED),
+    ("kawaguchi2016.degenerate-saddle", Verdict.PROVED),
+    ("kawaguchi2016.no-spurious-minimum", Verdict.SUPPORTED),
 ])
 def test_claim_quick(cid: str, verdict: Verdict) -> None:
     res = run_claim(get_claim(cid), RunContext())
@@ -34,6 +36,14 @@ def test_dropped_hypotheses() -> None:
                     RunContext(dropped=frozenset({"enough-measurements"})))
     assert res.verdict is Verdict.INCONCLUSIVE
     assert res.evidence["reached_plus_minus_x"] < res.evidence["runs"]
+
+
+def test_kawaguchi_depth_two_contrast() -> None:
+    res = run_claim(get_claim("kawaguchi2016.degenerate-saddle"),
+                    RunContext(dropped=frozenset({"depth-3"})))
+    assert res.verdict is Verdict.REFUTED
+    deep = [r for r in res.evidence["origins"] if r["depth"] >= 3]
+    assert deep and all(r["hessian_zero"] and r["descends"] for r in deep)
 
 
 def test_population_landscape_evidence() -> None:

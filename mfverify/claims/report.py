@@ -57,6 +57,7 @@ PAPER_TITLES: dict[str, str] = {
                        "retrieval",
     "gelema2016": "Ge, Lee & Ma (NeurIPS 2016): matrix completion has no spurious local "
                   "minimum",
+    "kawaguchi2016": "Kawaguchi (NeurIPS 2016): deep learning without poor local minima",
     "related": "Related results (papers.md §5)",
     "cross": "Cross-paper consistency checks (papers.md §6)",
 }
