@@ -30,6 +30,7 @@ from mfverify.problems import (
 )
 from mfverify.problems.verify import check_closed_forms, symbolic_matrix
 from mfverify.spec import load_spec
+from mfverify.strategies import phase_retrieval as phase_retrieval_strategy
 from tests.taylor_slopes import taylor_slopes
 
 
@@ -399,3 +400,26 @@ def test_engines_do_not_dispatch_on_problem_kinds(module: str) -> None:
     names = "|".join(cls.__name__ for cls in PROBLEM_KINDS.values())
     assert not re.search(rf"isinstance\([^)]*\b({names})\b", src), module
     assert not re.search(r"kind\s*==\s*\"(" + "|".join(PROBLEM_KINDS) + r")\"", src), module
+
+
+@settings(max_examples=10, deadline=None)
+@given(phase_retrieval_strategy(3, 5, field="complex"))
+def test_property_phase_invariance_and_gradient(p) -> None:
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((3, 2))
+    Q = np.array([[0.6, 0.8], [-0.8, 0.6]])
+    assert np.isclose(p.value(Z), p.value(Z @ Q), rtol=1e-10, atol=1e-12)
+    D = rng.standard_normal((3, 2))
+    e = 1e-6
+    fd = (p.value(Z + e * D) - p.value(Z - e * D)) / (2 * e)
+    assert np.isclose(fd, float(np.sum(p.grad(Z)["z"] * D)), rtol=1e-5, atol=1e-7)
+
+
+def test_derivation_over_sizes_for_a_new_family() -> None:
+    from mfverify.derivation import check_gradient
+
+    net = DeepLinearNetwork([[1]], [[1]], [1])
+    assert check_gradient(net, "W2.T*(W2*W1*X - Y)*X.T", wrt="W1",
+                          sizes="N=1..2,d0=1..2,d1=1..2,d2=1..2").verdict == "PROVED"
+    wrong = check_gradient(net, "W2*(W2*W1*X - Y)*X.T", wrt="W1", sizes="1..2")
+    assert wrong.verdict == "REFUTED"
