@@ -140,7 +140,7 @@ def no_spurious_instance(problem: Any, ctx: RunContext | None = None) -> Outcome
     statement="For M = UUᵀ PSD of rank r, incoherent and well conditioned, entries observed "
               "i.i.d. with probability p >= C(μ, r, κ)·log n/n, every local minimum of "
               "½‖P_Ω(XXᵀ − M)‖² + λΣ(‖eᵢᵀX‖ − α)₊⁴ satisfies XXᵀ = M (w.h.p.). Batch check: "
-              "n = 20 (40 full), r = 2, p = 0.5, GD from random starts recovers M in every run.",
+              "n = 20 (30 full), r = 2, p = 0.5, GD from random starts recovers M in every run.",
     latex=r"\nabla f(X)=0,\ \nabla^2 f(X)\succeq 0 \Rightarrow XX^\top = M",
     hypotheses=[
         Hypothesis("psd-low-rank", "M is PSD of rank r (the factor width)",
@@ -161,8 +161,8 @@ def no_spurious(ctx: RunContext) -> Outcome:
     from mfverify.problems import MatrixCompletion
     from mfverify.problems.generators import ground_truths
 
-    n = 20 if ctx.quick else 40
-    B, K = (8, 6) if ctx.quick else (32, 16)
+    n = 20 if ctx.quick else 30
+    B, K = (8, 6) if ctx.quick else (16, 8)
     r = 2
     p_obs = 0.12 if ctx.dropping("sampling") else 0.5
     truth = ground_truths(B, n, r, cond=2.0, top=math.sqrt(n), seed=ctx.seed % 1000)

@@ -132,14 +132,14 @@ def no_spurious_minimum(ctx: RunContext) -> Outcome:
     from mfverify.batch.outcomes import classify_runs, global_values
     from mfverify.cli.cmd_sweep import parse_generator
 
-    B, K = (4, 6) if ctx.quick else (24, 16)
+    B, K = (4, 6) if ctx.quick else (12, 8)
     problem, data, _ = parse_generator(
         f"gen:deep_linear?d0=4&widths=3-3&dL=2&N=16&noise=0.1&B={B}&seed=3")
     rng = np.random.default_rng(ctx.seed)
     x0 = {k: 0.5 * rng.standard_normal((B, K, *s)) / np.sqrt(s[1])
           for k, s in problem.variables.items()}
     res = solvers.solve(problem, x0, method="gd", step=solvers.Armijo(),
-                        max_iter=20000 if not ctx.quick else 5000, gtol=1e-9, data=data)
+                        max_iter=10000 if not ctx.quick else 5000, gtol=1e-9, data=data)
     fg = global_values(problem, data)
     ftol = 1e-7
     out = classify_runs(res, f_global=fg[:, None], ftol=ftol, gtol=1e-9)
