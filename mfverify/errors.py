@@ -15,7 +15,9 @@ Hierarchy::
     │   ├── ExpressionError        text that is not in the safe grammar (hostile or malformed)
     │   ├── NumberError            a number that cannot be parsed exactly
     │   ├── SpecError              a spec file that is malformed (unknown keys, missing keys, ...)
-    │   └── OperatorError          a sensing operator that is malformed
+    │   ├── OperatorError          a sensing operator that is malformed
+    │   └── LimitError             a request refused up front: it would exceed a size, degree,
+    │                              point-count or memory limit (the message says how to raise it)
     ├── UnsupportedError           a request the engine cannot serve for this problem
     └── BudgetExceeded             a time or degree budget ran out (-> INCONCLUSIVE)
 """
@@ -33,6 +35,7 @@ __all__ = [
     "NumberError",
     "SpecError",
     "OperatorError",
+    "LimitError",
     "UnsupportedError",
     "BudgetExceeded",
 ]
@@ -85,11 +88,16 @@ class OperatorError(InputError):
     """A malformed sensing operator (sizes, symmetry, number of measurements)."""
 
 
+class LimitError(InputError):
+    """A request refused before any work: its estimated size (terms, entries, points, bytes,
+    steps) exceeds a limit. The message names the limit and how to raise it."""
+
+
 class UnsupportedError(MfverifyError):
     """The request is valid but this engine or problem does not support it."""
 
 
 class BudgetExceeded(MfverifyError):
-    """A computation ran out of its time or degree budget."""
+    """A computation ran out of its time, degree or memory budget (-> INCONCLUSIVE, exit 1)."""
 
     exit_code = 1

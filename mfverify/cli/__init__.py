@@ -7,6 +7,9 @@ automatically, so adding a command touches no shared file.
 Exit codes: 0 success; 1 a verdict that fails (REFUTED unexpectedly, INCONCLUSIVE where a
 decision was asked for, an errored claim); 2 bad input (one-line message on stderr, no
 traceback); 3 internal error (one line; set ``MFVERIFY_DEBUG=1`` for the traceback).
+
+Every command runs under ``--max-memory`` and, where it has one, its ``--budget``
+(:mod:`mfverify.cli.limits`, docs/budgets.md).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import NoReturn
 
 from .. import __version__
 from ..errors import MfverifyError
+from .limits import add_memory_argument, run_limited
 
 __all__ = ["main", "build_parser"]
 
@@ -53,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION",
                                                                           mod.HELP))
         mod.add_arguments(p)
+        add_memory_argument(p)
         p.set_defaults(_run=mod.run)
     return parser
 
@@ -64,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(args._run(args))
+        return run_limited(args._run, args)
     except MfverifyError as exc:
         print(f"mfverify: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code

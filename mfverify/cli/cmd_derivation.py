@@ -31,6 +31,7 @@ import re
 from typing import Any
 
 from ..errors import InputError
+from .limits import add_budget_argument
 
 NAME = "derivation"
 HELP = "check a hand derivation (gradient, Hessian, HVP, identity) exactly or numerically"
@@ -80,6 +81,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--points", type=int, default=3, help="numeric mode: number of points")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_budget_argument(p, NAME)
 
 
 def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
@@ -132,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("an identity needs a SPEC or --declare'd inputs")
         res = check_identity(args.identity, declare=declare, problem=problem, flow=flow or None,
                              sizes=args.sizes, symbolic=args.symbolic, numeric=args.numeric,
-                             size=size, points=args.points, **common)
+                             size=size, points=args.points, budget=args.budget, **common)
     else:
         if problem is None:
             raise InputError("--gradient/--hessian/--hvp need a problem SPEC")
@@ -147,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
                 raise InputError("--sizes is an exact-mode option (numeric: --n, --r, --m)")
         else:
             numeric = {"sizes": args.sizes, "symbolic": args.symbolic}
+        common["budget"] = args.budget
         if args.gradient is not None:
             res = check_gradient(problem, args.gradient, wrt=args.wrt, **numeric, **common)
         elif args.hessian is not None:

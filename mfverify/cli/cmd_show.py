@@ -8,8 +8,10 @@ import numpy as np
 import sympy as sp
 
 from ..arith import ExactArith
+from ..budget import Budget
 from ..spec import load_spec
 from .common import print_json
+from .limits import add_budget_argument
 
 NAME = "show"
 HELP = "print a problem: objective, gradient and Hessian in matrix form"
@@ -18,9 +20,15 @@ HELP = "print a problem: objective, gradient and Hessian in matrix form"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="spec file (JSON/TOML) or inline JSON")
     p.add_argument("--json", action="store_true")
+    add_budget_argument(p, NAME)
 
 
 def run(args: argparse.Namespace) -> int:
+    with Budget(args.budget, what=NAME).alarm("computing and printing the problem"):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     problem = load_spec(args.spec)
     A = ExactArith()
     x = problem.symbolic_point()

@@ -25,7 +25,7 @@ from ..problems import Problem
 from .exact import Structure, structured_matrix
 
 __all__ = ["Family", "family_of", "SymbolicInstance", "symbolic_instance", "directional",
-           "gradient_of", "random_instance"]
+           "gradient_of", "random_instance", "float_entries"]
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,20 @@ def gradient_of(f: Any, xv: np.ndarray, backend: Any = None) -> np.ndarray:
         out[idx] = sp.expand(sp.diff(f, xv[idx])) if backend is None else \
             backend.diff(f, xv[idx])
     return out
+
+
+def float_entries(problem: Problem, size: Mapping[str, int] | None) -> int:
+    """The number of floats of the data and variables of ``problem`` rebuilt at ``size``
+    (``size`` None: the problem itself), computed without building anything."""
+    fam = family_of(problem)
+    if size and fam.dims:
+        s = {d: int(size.get(d, 1)) for d in fam.dims}
+        if fam.kind == "symmetric":
+            return s["n"] * s["n"] + s["n"] * s["r"]
+        return s["m"] * s["n"] + (s["m"] + s["n"]) * s["r"]
+    data = sum(int(np.size(v)) for v in problem.data.values()
+               if isinstance(v, (np.ndarray, list, tuple)))
+    return data + problem.dim
 
 
 def random_instance(problem: Problem, size: Mapping[str, int] | None, rng: np.random.Generator

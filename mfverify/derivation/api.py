@@ -43,10 +43,18 @@ import numpy as np
 import sympy as sp
 
 from ..arith import NumpyArith
-from ..errors import InputError, MfverifyError, ShapeError, UnsupportedError
+from ..budget import DEFAULT_SECONDS, Budget, as_budget, check_limit
+from ..errors import BudgetExceeded, InputError, MfverifyError, ShapeError, UnsupportedError
 from ..problems import Problem
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
-from ._instances import Family, family_of, gradient_of, random_instance, symbolic_instance
+from ._instances import (
+    Family,
+    family_of,
+    float_entries,
+    gradient_of,
+    random_instance,
+    symbolic_instance,
+)
 from ._instances import directional as _directional
 from ._poly import Backend, with_backends
 from .diagnose import DiagnosisCase, diagnose, diagnosis_cases
@@ -72,6 +80,12 @@ EPS32 = float(np.finfo(np.float32).eps)
 #: Values below this (far above float32's smallest normal, 1.2e-38) may have underflowed in
 #: float32 intermediates: no empirical rounding estimate from float32 there.
 TINY32 = 1e-30
+#: default time budget (seconds) of the derivation checks
+DEFAULT_BUDGET = DEFAULT_SECONDS["derivation"]
+#: most random points of one numeric check
+MAX_POINTS = 10_000
+#: most bytes of the float arrays of one numeric check (data and points along a Taylor sweep)
+MAX_NUMERIC_BYTES = 2 << 30
 
 
 @dataclass
@@ -228,7 +242,7 @@ def _eval_claim(claimed: Claimed, env: Mapping[str, Any], A: Any, size: Mapping[
 
 def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
            dirmap: dict[str, str], structure: dict[str, Structure], symbolic: Sequence[str],
-           defs_spec: Any, sizes: Any, seed: int, fam: Family) -> ExactResult:
+           defs_spec: Any, sizes: Any, seed: int, fam: Family, budget: Budget) -> ExactResult:
     grid = _sizes(problem, fam, sizes)
     label = {"gradient": f"grad_{wrt}", "hessian": "hessian_form",
              "hvp": f"hvp_{wrt}"}[kind]
@@ -292,7 +306,8 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
         return diagnose(cases, what=what_word[kind])
 
     res = decide(grid, lambda s: build_both(s)[0], what=f"claimed {title}: {claimed.text}",
-                 structure={k: str(v) for k, v in structure.items()}, diagnose=diag, seed=seed)
+                 structure={k: str(v) for k, v in structure.items()}, diagnose=diag, seed=seed,
+                 budget=budget)
     res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
     if symbolic:
         res.notes.append(f"symbolic constants: {', '.join(symbolic)}")
@@ -332,11 +347,12 @@ def _as_float(value: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
 def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
              dirmap: dict[str, str], defs_spec: Any, size: Mapping[str, int] | None,
              at: Any, points: int, seed: int, tolerance: float,
-             gradient_claim: Claimed | None) -> NumericResult:
+             gradient_claim: Claimed | None, budget: Budget) -> NumericResult:
     t0 = time.perf_counter()
     if not claimed.numeric_ok:
         raise UnsupportedError("the numeric mode needs the claim as text or a callable (a SymPy "
                                "expression is checked in the exact mode)")
+    check_numeric_size(problem, size, points if at is None or at == "random" else 1)
     rng = np.random.default_rng(seed)
     p, override = random_instance(problem, size, rng)
     A = NumpyArith()
@@ -366,81 +382,142 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
     if gradient_claim is not None and len(dirmap) != 1:
         raise InputError("gradient= takes the gradient of one variable: use it with one "
                          "direction (and wrt= in problems with several variables)")
-    for k, x in enumerate(pts):
-        if kind == "gradient":
-            assert wrt is not None
-            dvec = {wrt: rng.standard_normal(p.variables[wrt])}
-        else:
-            dvec = {v: rng.standard_normal(p.variables[v]) for v in dirmap}
-        env = defs.extend({**x, **d64, **{dirmap[v]: dvec[v] for v in dirmap}}, A)
-        h = taylor_steps(_norm(x), _norm(dvec))
-        f0 = float(p.objective(A, x, d64))
-        x32 = {v: np.asarray(a, np.float32) for v, a in x.items()}
-        with np.errstate(all="ignore"):
-            f032 = float(p.objective(A32, x32, d32))
-        h, phi, phi32 = _sweep(p, x, dvec, h, f0, d64, d32, A, A32)
-        emp = (np.abs(phi32 - phi) + abs(f032 - f0)) * (EPS / EPS32)
-        # the float32 estimate means nothing where float32 under- or overflows
-        in_range = (np.abs(phi) >= TINY32) | (phi == 0)
-        if not (abs(f0) >= TINY32 or f0 == 0):
-            in_range[:] = False
-        emp = np.where(np.isfinite(emp) & in_range, emp, 0.0)
-        if kind == "gradient":
-            assert wrt is not None
-            g = _as_float(_eval_claim(claimed, env, A, {}, "gradient"), p.variables[wrt],
-                          "gradient")
-            d1 = float(np.sum(g * dvec[wrt]))
-            with np.errstate(all="ignore"):
-                err = np.abs(phi - f0 - h * d1)
-                noise = 4 * EPS * np.sqrt(dim) * (np.abs(phi) + abs(f0) + np.abs(h * d1)) + emp
-            chk: TaylorCheck | None = fit_taylor(h, err, noise, expected=2, what="gradient",
-                                                 tolerance=tolerance)
-        else:
-            if gradient_claim is not None:
-                genv = env
-                gsum = 0.0
-                for v in dvec:
-                    gv = _as_float(_eval_claim(gradient_claim, genv, A, {}, "gradient"),
-                                   p.variables[v], "gradient")
-                    gsum += float(np.sum(gv * dvec[v]))
-                d1 = gsum
-            else:
-                try:
-                    gfull = p.gradient(A, x, d64)
-                except UnsupportedError:
-                    raise UnsupportedError("the Hessian check needs the gradient: the problem "
-                                           "has no closed form, pass gradient=...") from None
-                d1 = float(sum(np.sum(np.asarray(gfull[v]) * dvec[v]) for v in dvec))
-            val = _eval_claim(claimed, env, A, {}, what_word[kind])
-            if kind == "hessian":
-                d2 = float(np.asarray(val, dtype=float))
-            else:
-                assert wrt is not None
-                hv = _as_float(val, p.variables[wrt], "Hessian-vector product")
-                if set(dvec) == {wrt}:
-                    d2 = float(np.sum(hv * dvec[wrt]))
-                else:
-                    d2 = float("nan")
-            with np.errstate(all="ignore"):
-                err = np.abs(phi - f0 - h * d1 - 0.5 * h**2 * d2)
-                noise = 4 * EPS * np.sqrt(dim) * (np.abs(phi) + abs(f0) + np.abs(h * d1)
-                                                  + np.abs(0.5 * h**2 * d2)) + emp
-            if np.isfinite(d2):
-                chk = fit_taylor(h, err, noise, expected=3, what="hessian", tolerance=tolerance)
-            else:
-                chk = None
-        local = [] if chk is None else [chk]
-        if kind == "hvp":
-            assert wrt is not None
-            local.extend(_hvp_checks(p, claimed, defs, env, x, dvec, dirmap, wrt, d64, A,
-                                     h, tolerance, rng))
-        for c in local:
-            c.extra["point"] = k
-        checks.extend(local)
-        if any(c.status is TaylorStatus.WRONG_ORDER or c.extra.get("symmetric") is False
-               for c in local):
-            failed.append((k, x, dvec))
+    truncated = ""
+    try:
+        with budget.alarm("checking the numeric points"):
+            for k, x in enumerate(pts):
+                if budget.expired():
+                    raise BudgetExceeded(budget.message(f"checking point {k + 1}"))
+                _numeric_point(k, x, p=p, claimed=claimed, kind=kind, wrt=wrt, dirmap=dirmap,
+                               defs=defs, d64=d64, d32=d32, A=A, A32=A32, rng=rng, dim=dim,
+                               tolerance=tolerance, gradient_claim=gradient_claim,
+                               checks=checks, failed=failed)
+    except BudgetExceeded as exc:
+        done = len({c.extra.get("point") for c in checks})
+        truncated = f"{exc} (checked {done} of {len(pts)} points)"
+        notes.append(truncated)
     tol = {"slope": tolerance, "noise_margin": 30, "window_decades": 1.5}
+    if truncated and not failed:
+        return NumericResult("INCONCLUSIVE", f"claimed {what_word[kind]}: {claimed.text}",
+                             size_used, checks, tol, len(pts), notes=notes,
+                             seconds=time.perf_counter() - t0, seed=seed)
+    grace = budget.child(1.0, floor=0.1 * (budget.seconds or 0.0))
+    try:
+        with grace.alarm("certifying the failing point"):
+            return _numeric_verdict(p, claimed, kind, wrt, dirmap, defs, override, size_used,
+                                    checks, failed, tol, len(pts), notes, seed, gradient_claim,
+                                    t0)
+    except BudgetExceeded as exc:
+        notes.append(f"{exc}: a failing point was not certified exactly")
+        return NumericResult("INCONCLUSIVE", f"claimed {what_word[kind]}: {claimed.text}",
+                             size_used, checks, tol, len(pts), notes=notes,
+                             seconds=time.perf_counter() - t0, seed=seed)
+
+
+def check_numeric_size(problem: Problem, size: Mapping[str, int] | None, points: int) -> None:
+    """Refuse (``LimitError``) a numeric check over :data:`MAX_POINTS` points or whose float
+    arrays along one Taylor sweep (about 200 steps × 4 arrays the size of data and variables)
+    would exceed :data:`MAX_NUMERIC_BYTES`, before allocating anything."""
+    check_limit(points, MAX_POINTS, "the number of points", "use --points <= "
+                f"{MAX_POINTS:,} (each point is a full Taylor sweep)")
+    entries = float_entries(problem, size)
+    check_limit(200 * 4 * 8 * entries, MAX_NUMERIC_BYTES,
+                "the estimated memory (bytes) of one Taylor sweep at this size",
+                "use smaller --n/--r/--m (the arrays grow like n²)")
+
+
+def _numeric_point(k: int, x: dict[str, np.ndarray], *, p: Problem, claimed: Claimed, kind: str,
+                   wrt: str | None, dirmap: dict[str, str], defs: Definitions,
+                   d64: Mapping[str, Any], d32: Mapping[str, Any], A: Any, A32: Any,
+                   rng: np.random.Generator, dim: int, tolerance: float,
+                   gradient_claim: Claimed | None, checks: list[TaylorCheck],
+                   failed: list[tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]]
+                   ) -> None:
+    """The Taylor checks at one point (appended to ``checks``; a failing point to ``failed``)."""
+    what_word = {"gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
+    if kind == "gradient":
+        assert wrt is not None
+        dvec = {wrt: rng.standard_normal(p.variables[wrt])}
+    else:
+        dvec = {v: rng.standard_normal(p.variables[v]) for v in dirmap}
+    env = defs.extend({**x, **d64, **{dirmap[v]: dvec[v] for v in dirmap}}, A)
+    h = taylor_steps(_norm(x), _norm(dvec))
+    f0 = float(p.objective(A, x, d64))
+    x32 = {v: np.asarray(a, np.float32) for v, a in x.items()}
+    with np.errstate(all="ignore"):
+        f032 = float(p.objective(A32, x32, d32))
+    h, phi, phi32 = _sweep(p, x, dvec, h, f0, d64, d32, A, A32)
+    emp = (np.abs(phi32 - phi) + abs(f032 - f0)) * (EPS / EPS32)
+    # the float32 estimate means nothing where float32 under- or overflows
+    in_range = (np.abs(phi) >= TINY32) | (phi == 0)
+    if not (abs(f0) >= TINY32 or f0 == 0):
+        in_range[:] = False
+    emp = np.where(np.isfinite(emp) & in_range, emp, 0.0)
+    if kind == "gradient":
+        assert wrt is not None
+        g = _as_float(_eval_claim(claimed, env, A, {}, "gradient"), p.variables[wrt],
+                      "gradient")
+        d1 = float(np.sum(g * dvec[wrt]))
+        with np.errstate(all="ignore"):
+            err = np.abs(phi - f0 - h * d1)
+            noise = 4 * EPS * np.sqrt(dim) * (np.abs(phi) + abs(f0) + np.abs(h * d1)) + emp
+        chk: TaylorCheck | None = fit_taylor(h, err, noise, expected=2, what="gradient",
+                                             tolerance=tolerance)
+    else:
+        if gradient_claim is not None:
+            genv = env
+            gsum = 0.0
+            for v in dvec:
+                gv = _as_float(_eval_claim(gradient_claim, genv, A, {}, "gradient"),
+                               p.variables[v], "gradient")
+                gsum += float(np.sum(gv * dvec[v]))
+            d1 = gsum
+        else:
+            try:
+                gfull = p.gradient(A, x, d64)
+            except UnsupportedError:
+                raise UnsupportedError("the Hessian check needs the gradient: the problem "
+                                       "has no closed form, pass gradient=...") from None
+            d1 = float(sum(np.sum(np.asarray(gfull[v]) * dvec[v]) for v in dvec))
+        val = _eval_claim(claimed, env, A, {}, what_word[kind])
+        if kind == "hessian":
+            d2 = float(np.asarray(val, dtype=float))
+        else:
+            assert wrt is not None
+            hv = _as_float(val, p.variables[wrt], "Hessian-vector product")
+            if set(dvec) == {wrt}:
+                d2 = float(np.sum(hv * dvec[wrt]))
+            else:
+                d2 = float("nan")
+        with np.errstate(all="ignore"):
+            err = np.abs(phi - f0 - h * d1 - 0.5 * h**2 * d2)
+            noise = 4 * EPS * np.sqrt(dim) * (np.abs(phi) + abs(f0) + np.abs(h * d1)
+                                              + np.abs(0.5 * h**2 * d2)) + emp
+        if np.isfinite(d2):
+            chk = fit_taylor(h, err, noise, expected=3, what="hessian", tolerance=tolerance)
+        else:
+            chk = None
+    local = [] if chk is None else [chk]
+    if kind == "hvp":
+        assert wrt is not None
+        local.extend(_hvp_checks(p, claimed, defs, env, x, dvec, dirmap, wrt, d64, A,
+                                 h, tolerance, rng))
+    for c in local:
+        c.extra["point"] = k
+    checks.extend(local)
+    if any(c.status is TaylorStatus.WRONG_ORDER or c.extra.get("symmetric") is False
+           for c in local):
+        failed.append((k, x, dvec))
+
+
+def _numeric_verdict(p: Problem, claimed: Claimed, kind: str, wrt: str | None,
+                     dirmap: dict[str, str], defs: Definitions, override: Any,
+                     size_used: dict[str, int], checks: list[TaylorCheck],
+                     failed: list[tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]],
+                     tol: dict[str, Any], npts: int, notes: list[str], seed: int,
+                     gradient_claim: Claimed | None, t0: float) -> NumericResult:
+    what_word = {"gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
+    pts = range(npts)
     if not failed:
         bad = [c for c in checks if not c.passed]
         verdict = "SUPPORTED" if not bad else "INCONCLUSIVE"
@@ -696,7 +773,8 @@ def check_gradient(problem: Problem, claimed: Any, *, wrt: str | None = None,
                    diagonal: Iterable[str] = (), skew: Iterable[str] = (),
                    general: Iterable[str] = (), symbolic: Iterable[str] = (),
                    where: Any = None, size: Mapping[str, int] | None = None, at: Any = None,
-                   points: int = 3, seed: int = 0, tolerance: float = 0.2
+                   points: int = 3, seed: int = 0, tolerance: float = 0.2,
+                   budget: float | Budget | None = DEFAULT_BUDGET
                    ) -> ExactResult | NumericResult:
     """Check a claimed gradient ∂f/∂(wrt) of ``problem``'s objective.
 
@@ -750,9 +828,10 @@ def check_gradient(problem: Problem, claimed: Any, *, wrt: str | None = None,
     if numeric:
         return _numeric(problem, c, kind="gradient", wrt=w, dirmap={}, defs_spec=where,
                         size=size, at=at, points=points, seed=seed, tolerance=tolerance,
-                        gradient_claim=None)
+                        gradient_claim=None, budget=as_budget(budget, "derivation"))
     return _exact(problem, c, kind="gradient", wrt=w, dirmap={}, structure=st, symbolic=sym,
-                  defs_spec=where, sizes=sizes, seed=seed, fam=fam)
+                  defs_spec=where, sizes=sizes, seed=seed, fam=fam,
+                  budget=as_budget(budget, "derivation"))
 
 
 def _def_names(where: Any) -> list[str]:
@@ -787,7 +866,7 @@ def _second_order(kind: str, problem: Problem, claimed: Any, *, wrt: str | None,
                   direction: Any, numeric: bool, sizes: Any, structure: Any, symmetric: Any,
                   diagonal: Any, skew: Any, general: Any, symbolic: Any, where: Any,
                   size: Any, at: Any, points: int, seed: int, tolerance: float,
-                  gradient: Any) -> ExactResult | NumericResult:
+                  gradient: Any, budget: float | Budget | None) -> ExactResult | NumericResult:
     fam, st, sym = _common(problem, numeric, sizes, structure, symmetric, diagonal, skew,
                            general, symbolic)
     body, dirnames = _split_claim(claimed, direction)
@@ -802,12 +881,13 @@ def _second_order(kind: str, problem: Problem, claimed: Any, *, wrt: str | None,
             if gradient is not None else None
         return _numeric(problem, c, kind=kind, wrt=w, dirmap=dirmap, defs_spec=where,
                         size=size, at=at, points=points, seed=seed, tolerance=tolerance,
-                        gradient_claim=gc)
+                        gradient_claim=gc, budget=as_budget(budget, "derivation"))
     if gradient is not None:
         raise InputError("gradient= is a numeric-mode option (check the gradient on its own "
                          "with check_gradient in the exact mode)")
     return _exact(problem, c, kind=kind, wrt=w, dirmap=dirmap, structure=st, symbolic=sym,
-                  defs_spec=where, sizes=sizes, seed=seed, fam=fam)
+                  defs_spec=where, sizes=sizes, seed=seed, fam=fam,
+                  budget=as_budget(budget, "derivation"))
 
 
 def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
@@ -817,7 +897,8 @@ def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
                   skew: Iterable[str] = (), general: Iterable[str] = (),
                   symbolic: Iterable[str] = (), where: Any = None,
                   size: Mapping[str, int] | None = None, at: Any = None, points: int = 3,
-                  seed: int = 0, tolerance: float = 0.2, gradient: Any = None
+                  seed: int = 0, tolerance: float = 0.2, gradient: Any = None,
+                  budget: float | Budget | None = DEFAULT_BUDGET
                   ) -> ExactResult | NumericResult:
     """Check a claimed Hessian **quadratic form** ∇²f(x)[D, D] (a scalar expression in D).
 
@@ -839,7 +920,7 @@ def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
                          numeric=numeric, sizes=sizes, structure=structure, symmetric=symmetric,
                          diagonal=diagonal, skew=skew, general=general, symbolic=symbolic,
                          where=where, size=size, at=at, points=points, seed=seed,
-                         tolerance=tolerance, gradient=gradient)
+                         tolerance=tolerance, gradient=gradient, budget=budget)
 
 
 def check_hvp(problem: Problem, claimed: Any, *, wrt: str | None = None,
@@ -849,7 +930,8 @@ def check_hvp(problem: Problem, claimed: Any, *, wrt: str | None = None,
               skew: Iterable[str] = (), general: Iterable[str] = (),
               symbolic: Iterable[str] = (), where: Any = None,
               size: Mapping[str, int] | None = None, at: Any = None, points: int = 3,
-              seed: int = 0, tolerance: float = 0.2, gradient: Any = None
+              seed: int = 0, tolerance: float = 0.2, gradient: Any = None,
+              budget: float | Budget | None = DEFAULT_BUDGET
               ) -> ExactResult | NumericResult:
     """Check a claimed **Hessian-vector product** ∇²f(x)[D] (a matrix shaped like ``wrt``).
 
@@ -868,4 +950,4 @@ def check_hvp(problem: Problem, claimed: Any, *, wrt: str | None = None,
                          numeric=numeric, sizes=sizes, structure=structure, symmetric=symmetric,
                          diagonal=diagonal, skew=skew, general=general, symbolic=symbolic,
                          where=where, size=size, at=at, points=points, seed=seed,
-                         tolerance=tolerance, gradient=gradient)
+                         tolerance=tolerance, gradient=gradient, budget=budget)

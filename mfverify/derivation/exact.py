@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import numpy as np
 import sympy as sp
 
+from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
 
 _T = TypeVar("_T")
@@ -647,14 +648,21 @@ FLOAT_NOTE_REFUTED = ("floating-point numbers in the sides were taken at their e
 def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]], ExactCase], *,
            what: str, structure: Mapping[str, str] | None = None,
            diagnose: Callable[[ExactCase, Mismatch], str | None] | None = None,
-           seed: int = 0, time_budget: float | None = None) -> ExactResult:
+           seed: int = 0, time_budget: float | None = None,
+           budget: float | Budget | None = None) -> ExactResult:
     """Check ``build(size)`` at every size, smallest first, and stop at the first refutation.
 
     ``build`` may raise :class:`ShapeError` or :class:`UnsupportedError` for a size where the
     statement does not apply (e.g. a square block needed but m != n): that size is skipped
     and listed with the reason. If no size applies, :class:`InputError` is raised.
+
+    ``budget`` (seconds or a :class:`~mfverify.budget.Budget`; ``time_budget`` is its older
+    name) bounds the whole check: building and comparing a size is interrupted at the deadline,
+    and the result is INCONCLUSIVE with the sizes decided so far (the sizes not reached are
+    listed in the notes).
     """
     t0 = time.perf_counter()
+    B = as_budget(budget if budget is not None else time_budget, "derivation")
     checked: list[dict[str, int]] = []
     skipped: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -662,12 +670,17 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
     float_sizes: list[dict[str, int]] = []
     for size in sizes:
         size = dict(size)
-        if time_budget is not None and time.perf_counter() - t0 > time_budget:
-            notes.append(f"time budget {time_budget}s ran out before {size_label(size)}")
+        if B.expired():
+            notes.append(f"time budget of {B.seconds:g} s ran out before {size_label(size)}")
             undecided.append(size)
             break
         try:
-            case = build(size)
+            with B.alarm(f"building {size_label(size)}"):
+                case = build(size)
+        except BudgetExceeded as exc:
+            notes.append(f"{size_label(size)}: {exc}")
+            undecided.append(size)
+            break
         except ClaimUndefined as exc:
             if not checked:
                 raise
@@ -701,19 +714,28 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
                                notes,
                                time.perf_counter() - t0)
         try:
-            mm, decided = first_mismatch(case.claimed, case.true, label=case.label,
-                                         symbols=_input_symbols(case.inputs), seed=seed,
-                                         to_sympy=case.to_sympy)
+            with B.alarm(f"comparing at {size_label(size)}"):
+                mm, decided = first_mismatch(case.claimed, case.true, label=case.label,
+                                             symbols=_input_symbols(case.inputs), seed=seed,
+                                             to_sympy=case.to_sympy)
         except BudgetExceeded as exc:
             notes.append(f"{size_label(size)}: {exc}")
             undecided.append(size)
+            if B.expired():
+                break
             continue
         for n in case.notes:
             if n not in notes:
                 notes.append(n)
         if mm is not None:
             checked.append(size)
-            diag = diagnose(case, mm) if diagnose else None
+            diag = None
+            if diagnose:
+                try:
+                    with B.child(1.0, floor=0.1 * (B.seconds or 0)).alarm("diagnosing"):
+                        diag = diagnose(case, mm)
+                except BudgetExceeded:
+                    notes.append("the diagnosis was skipped: the time budget ran out")
             if floats:
                 notes.append(FLOAT_NOTE_REFUTED)
             return ExactResult("REFUTED", what, checked, skipped, counterexample_json(case, mm),

@@ -22,6 +22,7 @@ Example: Ye & Du's continuous-time identity (papers.md §3.2, corrected form)::
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,7 +33,14 @@ import numpy as np
 import sympy as sp
 
 from ..arith import NumpyArith
-from ..errors import InputError, MfverifyError, ShapeError, UnsupportedError
+from ..budget import DEFAULT_SECONDS, Budget, as_budget, check_limit
+from ..errors import (
+    BudgetExceeded,
+    InputError,
+    MfverifyError,
+    ShapeError,
+    UnsupportedError,
+)
 from ..problems import Problem
 from ._claimed import Claimed, as_claimed, parse_definitions
 from ._instances import family_of, symbolic_instance
@@ -50,6 +58,9 @@ from .exact import (
     size_grid,
     structured_matrix,
 )
+
+#: default time budget (seconds) of an identity check
+DEFAULT_BUDGET = DEFAULT_SECONDS["derivation"]
 
 __all__ = ["check_identity", "parse_declaration", "time_derivative", "Declaration"]
 
@@ -203,7 +214,7 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
                    general: Iterable[str] = (), symbolic: Iterable[str] = (),
                    numeric: bool = False, size: Mapping[str, int] | None = None,
                    points: int = 3, rtol: float = 1e-9, seed: int = 0,
-                   what: str | None = None) -> Any:
+                   what: str | None = None, budget: float | Budget | None = DEFAULT_BUDGET) -> Any:
     """Check ``LHS == RHS`` exactly for every size in a range (or numerically at one size).
 
     Parameters
@@ -229,6 +240,9 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
     numeric, size, points, rtol
         Numeric mode: random float inputs at ``size``, both sides compared with relative
         tolerance ``rtol`` (SUPPORTED), a violation re-checked exactly (REFUTED).
+    budget
+        Seconds (or a :class:`~mfverify.budget.Budget`; ``None`` for no limit). Over budget the
+        verdict is INCONCLUSIVE with the sizes or points checked so far.
 
     Returns
     -------
@@ -296,7 +310,7 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
             raise UnsupportedError("the numeric identity mode does not take flows; use the "
                                    "exact mode")
         return _numeric_identity(lhs, rhs, decls, problem, defs, size, points, rtol, seed,
-                                 title, dims)
+                                 title, dims, as_budget(budget, "derivation"))
     grid = size_grid(parse_sizes(sizes, dims)) if dims else [{}]
     symbolic = (symbolic,) if isinstance(symbolic, str) else tuple(symbolic)
     backends: list[str] = []
@@ -359,7 +373,7 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
     st_report = {k: str(v) for k, v in prob_structure.items()}
     st_report.update({k: str(d.structure) for k, d in decls.items() if d.shape})
     res = decide(grid, lambda s: build_both(s)[0], what=title, structure=st_report,
-                 diagnose=diag, seed=seed)
+                 diagnose=diag, seed=seed, budget=as_budget(budget, "derivation"))
     res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
     if res.counterexample is not None:
         res.counterexample["lhs"] = res.counterexample.pop("claimed")
@@ -370,9 +384,8 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
 def _numeric_identity(lhs: Claimed, rhs: Claimed, decls: Mapping[str, Declaration],
                       problem: Problem | None, defs: Any, size: Mapping[str, int] | None,
                       points: int, rtol: float, seed: int, title: str,
-                      dims: Sequence[str]) -> Any:
-    from ._rational import LineArith, to_fraction
-    from .api import NumericResult
+                      dims: Sequence[str], budget: Budget) -> Any:
+    from .api import MAX_NUMERIC_BYTES, MAX_POINTS, NumericResult
 
     t0 = time.perf_counter()
     if problem is not None:
@@ -381,59 +394,86 @@ def _numeric_identity(lhs: Claimed, rhs: Claimed, decls: Mapping[str, Declaratio
     missing = [d for d in dims if d not in size]
     if missing:
         raise InputError(f"numeric identity needs a size for {missing}")
+    check_limit(points, MAX_POINTS, "the number of points", f"use --points <= {MAX_POINTS:,}")
+    entries = sum(math.prod(d.concrete(size)) for d in decls.values() if d.shape)
+    check_limit(8 * 16 * entries, MAX_NUMERIC_BYTES,
+                "the estimated memory (bytes) of the inputs and definitions at this size",
+                "use smaller sizes")
     rng = np.random.default_rng(seed)
-    A = NumpyArith()
     worst = 0.0
     notes: list[str] = []
-    for k in range(points):
-        env: dict[str, Any] = {}
-        for name, d in decls.items():
-            if not d.shape:
-                env[name] = float(rng.standard_normal())
-                continue
-            r, c = d.concrete(size)
-            a = rng.standard_normal((r, c))
-            if d.structure is Structure.SYMMETRIC:
-                a = (a + a.T) / 2
-            elif d.structure is Structure.SKEW:
-                a = (a - a.T) / 2
-            elif d.structure is Structure.DIAGONAL:
-                a = np.diag(np.diag(a))
-            env[name] = a
-        full = defs.extend(env, A)
-        L = np.asarray(lhs(full, A), float)
-        R = np.asarray(rhs(full, A), float)
-        if L.shape != R.shape:
-            raise InputError(f"the sides have shapes {L.shape} and {R.shape}")
-        scale = max(float(np.max(np.abs(L), initial=0)), float(np.max(np.abs(R), initial=0)),
-                    1e-300)
-        rel = float(np.max(np.abs(L - R), initial=0)) / scale
-        worst = max(worst, rel)
-        if rel > rtol:
-            try:
-                LA = LineArith()
-                envx = {k2: (LA.const(v) if np.ndim(v) == 0 else LA.asarray(v))
-                        for k2, v in env.items()}
-                fx = defs.extend(envx, LA)
-                Lx = np.asarray(lhs(fx, LA), dtype=object)
-                Rx = np.asarray(rhs(fx, LA), dtype=object)
-                differ = [idx for idx in np.ndindex(*Lx.shape) if
-                          to_fraction(Lx[idx]) != to_fraction(Rx[idx])] if Lx.shape else (
-                    [()] if to_fraction(Lx) != to_fraction(Rx) else [])
-            except (MfverifyError, TypeError, ValueError, ArithmeticError) as exc:
-                notes.append(f"exact re-check not possible: {exc}")
-                differ = []
-            if differ:
-                idx = differ[0]
-                ce = {"size": size, "point": f"random float64 inputs (seed {seed}), point #{k}",
-                      "entry": f"LHS{list(idx)}", "lhs": f"{float(to_fraction(Lx[idx])):.17g}",
-                      "rhs": f"{float(to_fraction(Rx[idx])):.17g}",
-                      "rechecked": "both sides evaluated exactly in rational arithmetic"}
-                return NumericResult("REFUTED", title, size, [], {"rtol": rtol}, k + 1, ce,
-                                     None, notes, time.perf_counter() - t0, seed)
-            return NumericResult("INCONCLUSIVE", title, size, [], {"rtol": rtol}, k + 1, None,
-                                 f"relative difference {rel:.3g} > rtol {rtol} (not certified)",
-                                 notes, time.perf_counter() - t0, seed)
+    k = 0
+    try:
+        with budget.alarm("checking the numeric points"):
+            for k in range(points):
+                rel, result = _identity_point(lhs, rhs, decls, defs, size, rtol, seed, title,
+                                              notes, t0, rng, k)
+                if result is not None:
+                    return result
+                worst = max(worst, rel)
+    except BudgetExceeded as exc:
+        notes.append(f"{exc} (checked {k} of {points} points)")
+        return NumericResult("INCONCLUSIVE", title, size, [], {"rtol": rtol}, k, None, None,
+                             notes, time.perf_counter() - t0, seed)
     notes.append(f"largest relative difference {worst:.3g}")
     return NumericResult("SUPPORTED", title, size, [], {"rtol": rtol}, points, None, None, notes,
                          time.perf_counter() - t0, seed)
+
+
+def _identity_point(lhs: Claimed, rhs: Claimed, decls: Mapping[str, Declaration], defs: Any,
+                    size: dict[str, int], rtol: float, seed: int, title: str, notes: list[str],
+                    t0: float, rng: np.random.Generator, k: int) -> tuple[float, Any]:
+    """Both sides at random point #k: (relative difference, a final result or None)."""
+    from ._rational import LineArith, to_fraction
+    from .api import NumericResult
+
+    A = NumpyArith()
+    env: dict[str, Any] = {}
+    for name, d in decls.items():
+        if not d.shape:
+            env[name] = float(rng.standard_normal())
+            continue
+        r, c = d.concrete(size)
+        a = rng.standard_normal((r, c))
+        if d.structure is Structure.SYMMETRIC:
+            a = (a + a.T) / 2
+        elif d.structure is Structure.SKEW:
+            a = (a - a.T) / 2
+        elif d.structure is Structure.DIAGONAL:
+            a = np.diag(np.diag(a))
+        env[name] = a
+    full = defs.extend(env, A)
+    L = np.asarray(lhs(full, A), float)
+    R = np.asarray(rhs(full, A), float)
+    if L.shape != R.shape:
+        raise InputError(f"the sides have shapes {L.shape} and {R.shape}")
+    scale = max(float(np.max(np.abs(L), initial=0)), float(np.max(np.abs(R), initial=0)),
+                1e-300)
+    rel = float(np.max(np.abs(L - R), initial=0)) / scale
+    if rel <= rtol:
+        return rel, None
+    try:
+        LA = LineArith()
+        envx = {k2: (LA.const(v) if np.ndim(v) == 0 else LA.asarray(v))
+                for k2, v in env.items()}
+        fx = defs.extend(envx, LA)
+        Lx = np.asarray(lhs(fx, LA), dtype=object)
+        Rx = np.asarray(rhs(fx, LA), dtype=object)
+        differ = [idx for idx in np.ndindex(*Lx.shape) if
+                  to_fraction(Lx[idx]) != to_fraction(Rx[idx])] if Lx.shape else (
+            [()] if to_fraction(Lx) != to_fraction(Rx) else [])
+    except (MfverifyError, TypeError, ValueError, ArithmeticError) as exc:
+        notes.append(f"exact re-check not possible: {exc}")
+        differ = []
+    if differ:
+        idx = differ[0]
+        ce = {"size": size, "point": f"random float64 inputs (seed {seed}), point #{k}",
+              "entry": f"LHS{list(idx)}", "lhs": f"{float(to_fraction(Lx[idx])):.17g}",
+              "rhs": f"{float(to_fraction(Rx[idx])):.17g}",
+              "rechecked": "both sides evaluated exactly in rational arithmetic"}
+        return rel, NumericResult("REFUTED", title, size, [], {"rtol": rtol}, k + 1, ce,
+                                  None, notes, time.perf_counter() - t0, seed)
+    return rel, NumericResult("INCONCLUSIVE", title, size, [], {"rtol": rtol}, k + 1, None,
+                              f"relative difference {rel:.3g} > rtol {rtol} (not certified)",
+                              notes, time.perf_counter() - t0, seed)
+

@@ -49,6 +49,7 @@ import numpy as np
 import sympy as sp
 
 from ..arith import Arith, ExactArith, get_arith
+from ..budget import check_limit
 from ..errors import (
     ExpressionError,
     InputError,
@@ -58,7 +59,16 @@ from ..errors import (
     SymmetryError,
     UnsupportedError,
 )
-from ..expr import FUNCTIONS, Node, evaluate, infer_shape, parse_expression, to_text
+from ..expr import (
+    FUNCTIONS,
+    Node,
+    degree_bound,
+    evaluate,
+    infer_shape,
+    parse_expression,
+    to_text,
+)
+from ..exprcost import check_cost, estimate_cost, max_terms
 from .base import Point, Problem, SymmetryGroup, _to_exact_array
 from .groups import elementary_basis, skew_basis
 from .symmetric import _positive_scale
@@ -267,6 +277,7 @@ class CustomProblem(Problem):
         self._hess_cache: list[list[tuple[int, Compiled]]] | None = None
         self._sym_objective: sp.Expr | None = None
         self._compiled_objective: Compiled | None = None
+        self._cost_checked = False
         self.node: Node | None = None
         self.callable: Callable[..., Any] | None = None
         self._callable_takes_data = False
@@ -356,9 +367,35 @@ class CustomProblem(Problem):
             self._sym_objective = expr
         return self._sym_objective
 
+    def _check_exact_cost(self) -> None:
+        """Refuse (``LimitError``) an objective whose exact expansion is estimated to exceed
+        the size or work limits of :mod:`mfverify.exprcost`, before expanding it."""
+        if self.form == "text" and not self._cost_checked:
+            assert self.node is not None
+            check_cost(estimate_cost(self.node, self._shapes, self.variables), "the objective")
+            self._cost_checked = True
+
+    def _check_derivative_size(self, order: int) -> None:
+        """Refuse derivatives whose total size (at most terms·degree^order) is over the limit."""
+        f = self.sympy_objective
+        terms = sp.Add.make_args(f)
+        deg = 0
+        if self.form == "text":
+            assert self.node is not None
+            deg = degree_bound(self.node)
+        elif f.free_symbols:  # a sample of the terms: enough for an estimate
+            deg = max(sp.total_degree(t, *self._flat_symbols) for t in terms[:50])
+        which = "gradient" if order == 1 else "Hessian"
+        check_limit(len(terms) * max(deg, 1) ** order, max_terms(),
+                    f"the estimated number of terms of the exact {which} (objective terms × "
+                    f"degree{'²' if order == 2 else ''})",
+                    "simplify the objective or raise the limit with MFVERIFY_MAX_TERMS=N")
+
     def _raw_objective(self, A: Arith, x: Point, d: Mapping[str, Any]) -> Any:
         if self.form == "text":
             assert self.node is not None
+            if A.exact:
+                self._check_exact_cost()
             env = {**x, **{k: d[k] for k in self.user_data}}
             return evaluate(self.node, env, A, shapes=self._shapes)
         if self.form == "callable":
@@ -392,6 +429,7 @@ class CustomProblem(Problem):
 
     def _gradient_exprs(self) -> list[Compiled]:
         if self._grad_cache is None:
+            self._check_derivative_size(1)
             f = self.sympy_objective
             self._grad_exprs_sym = [sp.expand(sp.diff(f, s)) for s in self._flat_symbols]
             self._grad_cache = [compile_sympy(g, self._index) for g in self._grad_exprs_sym]
@@ -400,6 +438,7 @@ class CustomProblem(Problem):
     def _hessian_exprs(self) -> list[list[tuple[int, Compiled]]]:
         if self._hess_cache is None:
             self._gradient_exprs()
+            self._check_derivative_size(2)
             rows: list[list[tuple[int, Compiled]]] = []
             for g in self._grad_exprs_sym:
                 row = []

@@ -33,11 +33,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import signal
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +40,7 @@ import numpy as np
 import sympy as sp
 
 from ..arith import ExactArith
+from ..budget import Budget  # re-exported: the class lives in mfverify.budget
 from ..errors import BudgetExceeded, UnsupportedError
 from ..problems.base import Problem
 from .algebraic import RealField, S, canonical_number, equal_vectors
@@ -60,58 +56,6 @@ __all__ = [
     "solve_chart",
     "krull_dimension",
 ]
-
-
-# ---------------------------------------------------------------------------------------------
-# budget
-# ---------------------------------------------------------------------------------------------
-
-
-class Budget:
-    """A time budget (seconds) and a degree budget (largest eliminant degree accepted)."""
-
-    def __init__(self, seconds: float | None = 60.0, *, max_degree: int = 400) -> None:
-        self.seconds = seconds
-        self.max_degree = max_degree
-        self.start = time.monotonic()
-
-    @property
-    def deadline(self) -> float | None:
-        return None if self.seconds is None else self.start + self.seconds
-
-    def remaining(self) -> float | None:
-        return None if self.deadline is None else self.deadline - time.monotonic()
-
-    def check(self, what: str = "") -> None:
-        rem = self.remaining()
-        if rem is not None and rem <= 0:
-            suffix = f": {what}" if what else ""
-            raise BudgetExceeded(f"time budget of {self.seconds} s exceeded{suffix}")
-
-    @contextmanager
-    def alarm(self) -> Iterator[None]:
-        """Interrupt long SymPy computations at the deadline (main thread only; elsewhere the
-        budget is checked between steps)."""
-        rem = self.remaining()
-        use = (rem is not None and threading.current_thread() is threading.main_thread()
-               and hasattr(signal, "setitimer"))
-        if not use:
-            yield
-            return
-        if rem is not None and rem <= 0:
-            raise BudgetExceeded(f"time budget of {self.seconds} s exceeded")
-
-        def _handler(signum: int, frame: Any) -> None:
-            raise BudgetExceeded(f"time budget of {self.seconds} s exceeded")
-
-        old = signal.signal(signal.SIGALRM, _handler)
-        # capped: setitimer overflows (time_t) for huge budgets; 10⁷ s is beyond any run
-        signal.setitimer(signal.ITIMER_REAL, min(max(rem, 1e-3), 1e7))  # type: ignore[arg-type]
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
 
 
 # ---------------------------------------------------------------------------------------------
