@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import InputError, SpecError
 from ..spec import MAX_SPEC_BYTES, load_spec
 from .common import print_json, table
+from .limits import add_budget_argument
 
 NAME = "flow"
 HELP = "follow a gradient flow or GD map at arbitrary precision (state, f, invariants, error)"
@@ -53,6 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "value")
     p.add_argument("--max-steps", type=int, default=100_000, help="step budget of the flow")
     p.add_argument("--json", action="store_true", help="print results as JSON")
+    add_budget_argument(p, NAME)
 
 
 def _read_x0(text: str) -> dict[str, Any]:
@@ -117,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     x0 = _read_x0(args.x0)
     if args.dps < 5 or args.dps > 10000:
         raise InputError(f"--dps must be in [5, 10000], got {args.dps}")
+    if args.max_steps < 1:
+        raise InputError(f"--max-steps must be >= 1, got {args.max_steps}")
     names = [n for n in _split(args.invariants, "--invariants")] if args.invariants else []
     dual = getattr(problem, "dual_variables", None) or [v for v in problem.variables
                                                          if v == "lam"]
@@ -132,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         bar, cb = _progress(tty, float(max(times)), "t")
         try:
             res = integrate(system, x0, times, dps=args.dps, tol=args.tol, progress=cb,
-                            max_steps=args.max_steps)
+                            max_steps=args.max_steps, budget=args.budget)
         finally:
             if bar is not None:
                 bar.close()
@@ -158,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             mres = iterate_map(system if args.method == "primal-dual" or not use_pd else problem,
                                x0, its, method=args.method, step=args.step,
-                               dual_step=args.dual_step, dps=args.dps, progress=cb)
+                               dual_step=args.dual_step, dps=args.dps, progress=cb,
+                               budget=args.budget)
         finally:
             if bar is not None:
                 bar.close()
@@ -172,9 +177,10 @@ def run(args: argparse.Namespace) -> int:
         header = {"dps": args.dps, "method": args.method, "step": str(args.step),
                   "status": mres.status, "seconds": round(mres.seconds, 3),
                   "notes": mres.notes}
+    incomplete = header["status"] in ("max_steps", "budget")
     if args.json:
         print_json({**header, "points": rows_out})
-        return 0
+        return 1 if incomplete else 0
     print(f"{header['method']}: {getattr(problem, 'describe', lambda: problem.kind)()}")
     print(f"dps = {args.dps}, status = {header['status']}" +
           (f", steps = {header['steps']}, order = {header['order']}" if "steps" in header
@@ -191,6 +197,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {k}: {json.dumps(v)}")
     for e in header.get("events", []):
         print(f"event {e['name']}: t = {e['t']} (± {e['time_error_estimate']})")
+    if incomplete:
+        how = ("raise it with --max-steps N" if header["status"] == "max_steps" else
+               "raise it with --budget SECONDS")
+        for note in header["notes"]:
+            print(f"note: {note}")
+        print(f"INCONCLUSIVE: stopped early ({header['status']}); only the output times listed "
+              f"above were reached; {how}")
+        return 1
     return 0
 
 

@@ -61,7 +61,9 @@ def _gib(nbytes: int) -> str:
 def run_limited(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a command under its ``--budget`` safety net and ``--max-memory`` cap."""
     budget = getattr(args, "budget", None)
-    net = Budget(None if budget is None else 1.1 * budget + 1.0, what=args.command)
+    ok = isinstance(budget, (int, float)) and math.isfinite(budget) and budget > 0
+    # an invalid --budget of a command that validates it itself gets no net (its own message)
+    net = Budget(1.1 * budget + 1.0 if ok else None, what=args.command)
     cap = getattr(args, "max_memory", DEFAULT_MAX_MEMORY)
     with memory_limit(cap) as effective:
         try:

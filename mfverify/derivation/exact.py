@@ -681,6 +681,11 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
             notes.append(f"{size_label(size)}: {exc}")
             undecided.append(size)
             break
+        except MemoryError:
+            notes.append(f"{size_label(size)}: ran out of memory building this size (see "
+                         "--max-memory); larger sizes were not tried")
+            undecided.append(size)
+            break
         except ClaimUndefined as exc:
             if not checked:
                 raise
@@ -724,6 +729,11 @@ def decide(sizes: Sequence[Mapping[str, int]], build: Callable[[dict[str, int]],
             if B.expired():
                 break
             continue
+        except MemoryError:
+            notes.append(f"{size_label(size)}: ran out of memory comparing at this size (see "
+                         "--max-memory); larger sizes were not tried")
+            undecided.append(size)
+            break
         for n in case.notes:
             if n not in notes:
                 notes.append(n)

@@ -42,6 +42,7 @@ import numpy as np
 import sympy as sp
 
 from ..arith import Arith, MpArith
+from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
 from ..numbers import parse_number
 from ..problems.base import Problem, _nested_shape
@@ -491,6 +492,7 @@ def integrate(
     record: bool = True,
     progress: Callable[[Any, Any], None] | None = None,
     time_budget: float | None = None,
+    budget: float | Budget | None = None,
 ) -> FlowResult:
     """Integrate ``ẋ = F(x)`` from the exact initial state ``x0`` to each time in ``times``.
 
@@ -512,9 +514,13 @@ def integrate(
         Taylor order K; default ``⌈-ln(tol)/2⌉ + 1`` (Jorba–Zou).
     events
         :class:`Event` objects whose zero crossings are located to working precision.
-    max_steps, time_budget
-        Budgets; running out of ``time_budget`` seconds raises
-        :class:`~mfverify.errors.BudgetExceeded`, ``max_steps`` sets status ``"max_steps"``.
+    max_steps, budget, time_budget
+        Budgets. ``max_steps`` steps, or ``budget`` seconds (or a
+        :class:`~mfverify.budget.Budget`; a step in progress is interrupted at the deadline),
+        end the run early with status ``"max_steps"`` or ``"budget"``: the result holds the
+        output times reached and a note with the time reached. Running out of
+        ``time_budget`` seconds (checked between steps) raises
+        :class:`~mfverify.errors.BudgetExceeded` instead.
     progress
         Called as ``progress(t, t_end)`` after each step.
 
@@ -611,116 +617,128 @@ def integrate(
     steps = 0
     stationary_all = True
     exact_zero: bool | None = None
-    while next_out < len(out_times):
-        if steps >= max_steps:
-            status = "max_steps"
-            notes.append(f"stopped after {max_steps} steps at t = {_s(t, 10)}")
-            break
-        if time_budget is not None and time.perf_counter() - t_start > time_budget:
-            raise BudgetExceeded(f"flow integration ran out of its {time_budget} s budget at "
-                                 f"t = {_s(t, 10)} (of {_s(t_end, 10)})")
-        target = out_times[next_out]
-        hf = to_fixed(h_guess, P, ctx)
-        ser = eng.series(x, hf, K, with_extras=bool(events))
-        # coefficient sizes (log2, absolute) of the last four orders
-        L = []
-        for k in range(max(1, K - 3), K + 1):
-            flat = np.concatenate([ser[n][k].reshape(-1) for n in eng.names])
-            L.append((k, log2_norm(flat) - P))
-        zero_series = all(
-            log2_norm(np.concatenate([ser[n][k].reshape(-1) for n in eng.names])) == -math.inf
-            for k in range(1, K + 1))
-        xn = norm_log2(x)
-        tol_abs = log2_tol + max(0.0, xn)
-        s_opt = math.inf
-        for k, lk in L:
-            if lk > -math.inf:
-                s_opt = min(s_opt, 2.0 ** ((tol_abs - lk) / k))
-        s_target = (target - t) / h_guess
-        if zero_series:
-            s_acc: Any = s_target
-            if exact_zero is None:
-                exact_zero = _exactly_stationary(vf, x, P)
-        else:
-            exact_zero = None
-            stationary_all = False
-            s_acc = min(ctx.mpf(s_opt), ctx.one)
-            if s_acc < ctx.mpf(2) ** -60:
-                status = "blow-up"
-                notes.append(f"step size collapsed at t = {_s(t, 10)}: finite-time "
-                             "singularity or a non-analytic field")
-                break
-        if not zero_series and (h_guess * s_acc <= abs(t) * two ** (-A.prec) or
-                                xn > A.prec + x0_log2):
-            status = "blow-up"
-            notes.append(f"blow-up near t = {_s(t, 10)}: the step fell below the resolution of "
-                         "t or |x| exceeded 2^prec times its initial size (finite-time "
-                         "singularity)")
-            break
-        hit_out = s_target <= s_acc
-        s = s_target if hit_out else s_acc
-        sf = to_fixed(s, P, ctx)
-        new_x = {n: _horner(ser[n], sf, P) for n in eng.names}
-        # local error: last two terms + fixed-point rounding
-        trunc = ctx.zero
-        if not zero_series:
-            for k, lk in L[-2:]:
-                if lk > -math.inf:
-                    trunc += two ** lk * s ** k
-            trunc *= 2
-        top = max([xn] + [lk for _, lk in L if lk > -math.inf] + [0.0])
-        rnd = ulp * (eng.n_nodes + 4) * (K + 1) * two ** top * ctx.sqrt(vf.dim)
-        h = h_guess * s
-        gser = []
-        if events:
-            gser = [[from_fixed(v, P, ctx) for v in eng.extra_series(i, K)]
-                    for i in range(len(events))]
-        J1, _ = eng.jacobian(new_x)
-        mu1, jn1 = _lognorm(J1)
-        # log-norm over the step: the larger end value plus the change across the step (the
-        # Jacobian is not sampled inside the step), and only half of a contraction is credited
-        mu = max(mu0, mu1) + abs(mu1 - mu0)
-        mu = mu / 2 if mu < 0 else mu * 1.05
-        # event detection on [0, s]
-        if events:
-            found = []
-            for i, ev in enumerate(events):
-                root = _find_crossing(gser[i], s, ev.direction, ctx)
-                if root is not None:
-                    found.append((root, i))
-            found.sort(key=lambda r: r[0])
-            stop = False
-            for root, i in found:
-                hit = _make_hit(eng, events[i], i, ser, root, t, h_guess, P, ctx, E, mu,
-                                to_mp, out_err)
-                hits.append(hit)
-                if events[i].terminal:
-                    stop = True
+    B = as_budget(budget, "flow")
+    try:
+        with B.alarm("integrating"):
+            while next_out < len(out_times):
+                if steps >= max_steps:
+                    status = "max_steps"
+                    notes.append(f"stopped after {max_steps} steps at t = {_s(t, 10)}")
                     break
-            if stop:
-                status = "event"
+                if time_budget is not None and time.perf_counter() - t_start > time_budget:
+                    raise BudgetExceeded(f"flow integration ran out of its {time_budget} s "
+                                         f"budget at t = {_s(t, 10)} (of {_s(t_end, 10)})")
+                target = out_times[next_out]
+                hf = to_fixed(h_guess, P, ctx)
+                ser = eng.series(x, hf, K, with_extras=bool(events))
+                # coefficient sizes (log2, absolute) of the last four orders
+                L = []
+                for k in range(max(1, K - 3), K + 1):
+                    flat = np.concatenate([ser[n][k].reshape(-1) for n in eng.names])
+                    L.append((k, log2_norm(flat) - P))
+                zero_series = all(
+                    log2_norm(np.concatenate([ser[n][k].reshape(-1) for n in eng.names]))
+                    == -math.inf for k in range(1, K + 1))
+                xn = norm_log2(x)
+                tol_abs = log2_tol + max(0.0, xn)
+                s_opt = math.inf
+                for k, lk in L:
+                    if lk > -math.inf:
+                        s_opt = min(s_opt, 2.0 ** ((tol_abs - lk) / k))
+                s_target = (target - t) / h_guess
+                if zero_series:
+                    s_acc: Any = s_target
+                    if exact_zero is None:
+                        exact_zero = _exactly_stationary(vf, x, P)
+                else:
+                    exact_zero = None
+                    stationary_all = False
+                    s_acc = min(ctx.mpf(s_opt), ctx.one)
+                    if s_acc < ctx.mpf(2) ** -60:
+                        status = "blow-up"
+                        notes.append(f"step size collapsed at t = {_s(t, 10)}: finite-time "
+                                     "singularity or a non-analytic field")
+                        break
+                if not zero_series and (h_guess * s_acc <= abs(t) * two ** (-A.prec) or
+                                        xn > A.prec + x0_log2):
+                    status = "blow-up"
+                    notes.append(f"blow-up near t = {_s(t, 10)}: the step fell below the "
+                                 "resolution of t or |x| exceeded 2^prec times its initial size "
+                                 "(finite-time singularity)")
+                    break
+                hit_out = s_target <= s_acc
+                s = s_target if hit_out else s_acc
+                sf = to_fixed(s, P, ctx)
+                new_x = {n: _horner(ser[n], sf, P) for n in eng.names}
+                # local error: last two terms + fixed-point rounding
+                trunc = ctx.zero
+                if not zero_series:
+                    for k, lk in L[-2:]:
+                        if lk > -math.inf:
+                            trunc += two ** lk * s ** k
+                    trunc *= 2
+                top = max([xn] + [lk for _, lk in L if lk > -math.inf] + [0.0])
+                rnd = ulp * (eng.n_nodes + 4) * (K + 1) * two ** top * ctx.sqrt(vf.dim)
+                h = h_guess * s
+                gser = []
+                if events:
+                    gser = [[from_fixed(v, P, ctx) for v in eng.extra_series(i, K)]
+                            for i in range(len(events))]
+                J1, _ = eng.jacobian(new_x)
+                mu1, jn1 = _lognorm(J1)
+                # log-norm over the step: the larger end value plus the change across the step
+                # (the Jacobian is not sampled inside the step), and only half of a contraction
+                # is credited
+                mu = max(mu0, mu1) + abs(mu1 - mu0)
+                mu = mu / 2 if mu < 0 else mu * 1.05
+                # event detection on [0, s]
+                if events:
+                    found = []
+                    for i, ev in enumerate(events):
+                        root = _find_crossing(gser[i], s, ev.direction, ctx)
+                        if root is not None:
+                            found.append((root, i))
+                    found.sort(key=lambda r: r[0])
+                    stop = False
+                    for root, i in found:
+                        hit = _make_hit(eng, events[i], i, ser, root, t, h_guess, P, ctx, E, mu,
+                                        to_mp, out_err)
+                        hits.append(hit)
+                        if events[i].terminal:
+                            stop = True
+                            break
+                    if stop:
+                        status = "event"
+                        steps += 1
+                        if record:
+                            trajectory.append((hits[-1].t, hits[-1].state,
+                                               hits[-1].state_error_estimate))
+                        break
+                if zero_series:
+                    E = (E * ctx.exp(ctx.mpf(max(mu, 0.0)) * h)
+                         + (ctx.zero if exact_zero else rnd * h))
+                else:
+                    E = E * ctx.exp(ctx.mpf(mu) * h) + trunc + rnd
+                t = target if hit_out else t + h
+                x = new_x
+                mu0 = mu1
                 steps += 1
                 if record:
-                    trajectory.append((hits[-1].t, hits[-1].state,
-                                       hits[-1].state_error_estimate))
-                break
-        if zero_series:
-            E = E * ctx.exp(ctx.mpf(max(mu, 0.0)) * h) + (ctx.zero if exact_zero else rnd * h)
-        else:
-            E = E * ctx.exp(ctx.mpf(mu) * h) + trunc + rnd
-        t = target if hit_out else t + h
-        x = new_x
-        mu0 = mu1
-        steps += 1
-        if record:
-            trajectory.append((t, to_mp(x), E))
-        if hit_out:
-            points.append(FlowPoint(t, to_mp(x), out_err(x, E)))
-            next_out += 1
-        # next step size guess
-        h_guess = h_guess * ctx.mpf(min(s_opt, 8.0))
-        if progress is not None:
-            progress(t, t_end)
+                    trajectory.append((t, to_mp(x), E))
+                if hit_out:
+                    points.append(FlowPoint(t, to_mp(x), out_err(x, E)))
+                    next_out += 1
+                # next step size guess
+                h_guess = h_guess * ctx.mpf(min(s_opt, 8.0))
+                if progress is not None:
+                    progress(t, t_end)
+    except BudgetExceeded as exc:
+        if budget is None:  # the older time_budget: raise
+            raise
+        status = "budget"
+        done = ", ".join(_s(p.t, 10) for p in points) or "none"
+        notes.append(f"{exc}; reached t = {_s(t, 10)} of {_s(t_end, 10)} after {steps} steps "
+                     f"(output times reached: {done})")
     exactly_stationary = bool(stationary_all and steps > 0 and status == "done" and exact_zero)
     return FlowResult(vf, dps, tol_v, K, points, trajectory, hits, status, steps,
                       time.perf_counter() - t_start, A, P, exactly_stationary, notes)

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from ..arith import MpArith
-from ..errors import InputError
+from ..budget import Budget, as_budget
+from ..errors import BudgetExceeded, InputError
 from ..numbers import parse_number
 from ..problems.base import Problem
 from .integrate import VectorField, _s, _sarr, as_field, exact_point, primal_dual_field
@@ -132,6 +133,7 @@ def iterate_map(
     dps: int = 30,
     error_estimate: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    budget: float | Budget | None = None,
 ) -> MapResult:
     """Iterate a discrete map and record the state at the requested iteration counts.
 
@@ -149,6 +151,9 @@ def iterate_map(
         Step sizes η and β (exact numbers; ``dual_step`` defaults to ``step``).
     error_estimate
         Run the shadow computation at higher precision to estimate the rounding error.
+    budget
+        Seconds (or a :class:`~mfverify.budget.Budget`; ``None`` for no limit). When it runs
+        out the result has status ``"budget"``, no points, and a note saying so.
     """
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; expected one of {METHODS}")
@@ -168,6 +173,22 @@ def iterate_map(
         dual_step if hasattr(dual_step, "_mpf_") else parse_number(dual_step))
     eta = A.const(step_x) if not hasattr(step_x, "_mpf_") else A.ctx.mpf(step_x)
     beta = eta if dual_x is None else A.const(dual_x)
+    for name, value in (("step", eta), ("dual_step", beta)):
+        if not value > 0:
+            raise InputError(f"{name} must be a positive number, got {A.ctx.nstr(value, 10)}")
+    Bt = as_budget(budget, "flow")
+    try:
+        with Bt.alarm(f"iterating {method} to iteration {its[-1]}"):
+            return _iterate(vf, x_exact, its, method, eta, beta, A, progress, step_x, dual_x,
+                            dual_step, dps, error_estimate, t0)
+    except BudgetExceeded as exc:
+        return MapResult(vf, method, eta, None if dual_step is None else beta, dps, [], "budget",
+                         time.perf_counter() - t0, A, [str(exc)])
+
+
+def _iterate(vf: VectorField, x_exact: Any, its: list[int], method: str, eta: Any, beta: Any,
+             A: MpArith, progress: Any, step_x: Any, dual_x: Any, dual_step: Any, dps: int,
+             error_estimate: bool, t0: float) -> MapResult:
     pts, status = _run(vf, x_exact, its, method, eta, beta, A, progress)
     notes: list[str] = []
     errs: list[Any] = [None] * len(pts)

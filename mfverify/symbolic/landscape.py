@@ -321,6 +321,13 @@ def _orbit_structure(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], proof:
     return out
 
 
+def _grace(B: Budget) -> Budget:
+    """The grace period after an overrun, to group and classify what was found: 10% of the
+    budget plus 1 s (so that the whole run stays within 1.1·budget + 1 s)."""
+    assert B.seconds is not None
+    return Budget(0.1 * B.seconds + 1.0, max_degree=B.max_degree, what=B.what)
+
+
 def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: int = 0
               ) -> Landscape:
     """The complete real stationary set of ``problem`` with every component classified exactly.
@@ -342,21 +349,35 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
         ``complete`` is True only when the set is provably complete and classified.
     """
     t0 = time.perf_counter()
-    B = budget if isinstance(budget, Budget) else Budget(budget)
-    f, gens = objective_polynomial(problem)
+    B = budget if isinstance(budget, Budget) else Budget(budget, what="landscape")
     try:
-        rational = all(c.is_Rational for c in sp.Poly(f, *gens).coeffs())
-    except sp.PolynomialError:
-        rational = False
+        with B.alarm("expanding the objective"):
+            f, gens = objective_polynomial(problem)
+            try:
+                rational = all(c.is_Rational for c in sp.Poly(f, *gens).coeffs())
+            except sp.PolynomialError:
+                rational = False
+    except BudgetExceeded as exc:
+        return Landscape(problem=problem.describe(), complete=False, components=[],
+                         global_min_value=None, reason=str(exc), method="none",
+                         seconds=time.perf_counter() - t0,
+                         evidence={"completeness": f"not started: {exc}"})
     if not rational:
         why_not = ("the objective is not a polynomial with rational coefficients in the "
                    "variables; the exact engine does not apply")
         return Landscape(problem=problem.describe(), complete=False, components=[],
                          global_min_value=None, reason=why_not, method="none",
                          seconds=time.perf_counter() - t0, evidence={"completeness": why_not})
-    proof = verify_invariance(problem, f, gens)
-    cert, cert_reason = global_min_certificate(problem, f, gens)
-    clf = Classifier(problem, f, gens, proof)
+    try:
+        with B.alarm("verifying the symmetry and the global-minimum certificate"):
+            proof = verify_invariance(problem, f, gens)
+            cert, cert_reason = global_min_certificate(problem, f, gens)
+            clf = Classifier(problem, f, gens, proof)
+    except BudgetExceeded as exc:
+        return Landscape(problem=problem.describe(), complete=False, components=[],
+                         global_min_value=None, reason=str(exc), method="none",
+                         seconds=time.perf_counter() - t0,
+                         evidence={"completeness": f"not started: {exc}"})
     reasons: list[str] = []
     evidence: dict[str, Any] = {"symmetry": {"group": proof.group, "proved_by": proof.identities},
                                 "global_min_certificate": {"status": cert, "reason": cert_reason}}
@@ -422,9 +443,9 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
             break
     # ---- group points into orbits ----------------------------------------------------------
     # after a budget overrun the points found so far are still grouped and classified (partial
-    # results), within a grace period of max(5 s, budget/2)
+    # results), within a grace period of 10% of the budget plus 1 s (see _grace)
     if reasons and B.seconds is not None:
-        B = Budget(max(5.0, B.seconds / 2), max_degree=B.max_degree)
+        B = _grace(B)
     # an overrun first hit here (the solve finished in time) restarts the grouping once within
     # the same grace period, so that the points found are still reported (partial results)
     pre_reasons = list(reasons)
@@ -561,7 +582,7 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
             reasons.append(str(exc))
             if not pre_reasons and not overrun and B.seconds is not None:
                 overrun.append(str(exc))
-                B = Budget(max(5.0, B.seconds / 2), max_degree=B.max_degree)
+                B = _grace(B)
                 continue
         break
     # ---- types ------------------------------------------------------------------------------
