@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 
 from ..arith import NumpyArith
-from ..errors import InputError, ShapeError, SymmetryError, UnsupportedError
+from ..budget import Budget, as_budget
+from ..errors import BudgetExceeded, InputError, ShapeError, SymmetryError, UnsupportedError
 from ..problems.base import Point, Problem
 
 __all__ = [
@@ -545,6 +546,14 @@ def scaled_gd(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *,
     """
     if len(problem.variables) not in (1, 2):
         raise UnsupportedError("scaled GD needs a problem with one or two factor variables")
+    shapes = {k: tuple(v) for k, v in problem.variables.items()}
+    not_matrix = [k for k, v in shapes.items() if len(v) != 2]
+    if not_matrix or len({v[-1] for v in shapes.values()}) != 1:
+        raise UnsupportedError(
+            f"scaled GD needs matrix factors of one common width r (X: n×r, or U: m×r and "
+            f"V: n×r); this problem has variables {shapes}"
+            + (f" ({', '.join(not_matrix)} not a matrix, e.g. a multiplier; use gd or "
+               "primal_dual)" if not_matrix else ""))
     if damping < 0:
         raise InputError(f"damping must be >= 0, got {damping}")
     A, x, d, batched, B, K, rule, eta, o = _common(
@@ -780,9 +789,38 @@ METHODS: dict[str, Callable[..., BatchRun]] = {
 
 
 def solve(problem: Problem, x0: Mapping[str, Any] | np.ndarray, *, method: str = "gd",
-          **options: Any) -> BatchRun:
+          budget: float | Budget | None = None, **options: Any) -> BatchRun:
     """Run the named method (``"gd"``, ``"alternating_gd"``, ``"scaled_gd"``,
-    ``"gradient_flow"`` (needs ``t_eval=``), ``"primal_dual"``)."""
+    ``"gradient_flow"`` (needs ``t_eval=``), ``"primal_dual"``).
+
+    ``budget`` (seconds or a :class:`~mfverify.budget.Budget`; ``None``: no limit) interrupts
+    the run at the deadline with :class:`~mfverify.errors.BudgetExceeded`, whose message says
+    how many instances had finished.
+    """
+    B = as_budget(budget, "sweep")
+    if B.seconds is None:
+        return _dispatch(problem, x0, method, options)
+    user = options.get("progress")
+    done = [0, 0]
+
+    def track(i: int, total: int) -> None:
+        done[0], done[1] = i, total
+        if user is not None:
+            user(i, total)
+
+    options["progress"] = track
+    try:
+        with B.alarm(f"running {method}"):
+            return _dispatch(problem, x0, method, options)
+    except BudgetExceeded as exc:
+        what = (f"{done[0]} of {done[1]} instances had finished" if done[1] else
+                "no block of instances had finished")
+        raise BudgetExceeded(f"{exc} ({what}; fewer instances, inits or iterations also "
+                             "help)") from None
+
+
+def _dispatch(problem: Problem, x0: Mapping[str, Any] | np.ndarray, method: str,
+              options: dict[str, Any]) -> BatchRun:
     if method == "gradient_flow":
         if "t_eval" not in options:
             raise InputError("gradient_flow needs t_eval=[...] (the times to record)")

@@ -34,6 +34,7 @@ import numpy as np
 
 from ..errors import InputError
 from .common import print_json, table
+from .limits import add_budget_argument
 
 NAME = "sweep"
 HELP = "run a batched solver over many instances and initializations; summarize the outcomes"
@@ -65,6 +66,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the initializations")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--plot", metavar="FILE", help="write a plot (needs matplotlib)")
+    add_budget_argument(p, NAME)
 
 
 def _generator_classes() -> dict[str, Any]:
@@ -109,10 +111,17 @@ def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, An
     return problem, data, {"kind": kind, **params}
 
 
+#: the solvers hold about 8 arrays the size of the runs' states at once (state, gradient,
+#: step, trial point, results)
+_RUN_COPIES = 8
+
+
 def _check_size(elements: int, what: str) -> None:
+    """Refuse, before allocating, runs whose arrays would exceed the generators' peak-memory
+    limit (:func:`mfverify.problems.generators.check_generated_size`)."""
     from ..problems.generators import check_generated_size
 
-    check_generated_size(elements, what)
+    check_generated_size(elements, what, copies=_RUN_COPIES)
 
 
 def _load(source: str) -> tuple[Any, dict[str, np.ndarray] | None, dict[str, Any]]:
@@ -195,12 +204,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.method == "gradient_flow":
             t_eval = np.linspace(0.0, args.t_final, 101)
-            res = solvers.gradient_flow(problem, x0, t_eval, **common)
+            res = solvers.solve(problem, x0, method="gradient_flow", t_eval=t_eval,
+                                budget=args.budget, **common)
         else:
             every = max(1, args.max_iter // 100) if args.plot else 0
             res = solvers.solve(problem, x0, method=args.method, step=step,
                                 max_iter=args.max_iter, gtol=args.gtol, record_every=every,
-                                **common)
+                                budget=args.budget, **common)
     finally:
         if bar is not None:
             bar.close()

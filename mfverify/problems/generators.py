@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError, RankError
+from ..errors import InputError, LimitError, RankError
 
 __all__ = [
     "SymmetricInstances",
@@ -34,6 +34,8 @@ __all__ = [
     "check_generated_size",
     "check_dimension",
     "MAX_GENERATED_ELEMENTS",
+    "MAX_SWEEP_BYTES",
+    "GENERATOR_COPIES",
 ]
 
 SPECTRA = ("psd", "indefinite", "singular")
@@ -220,15 +222,24 @@ def gaussian_sensing(B: int, m: int, n: int, *, symmetric: bool = True, n2: int 
 
 #: Largest number of float64 entries a sweep generator may produce (4 GiB).
 MAX_GENERATED_ELEMENTS = 1 << 29
+#: Largest estimated peak memory (bytes) of the arrays of a sweep (4 GiB).
+MAX_SWEEP_BYTES = 4 << 30
+#: A generator holds about this many arrays the size of its output at once (Gaussian draws,
+#: QR factors, products, the symmetrized result).
+GENERATOR_COPIES = 6
 
 
-def check_generated_size(elements: int, what: str) -> None:
-    """Raise :class:`InputError` when a generator would produce more than
-    :data:`MAX_GENERATED_ELEMENTS` numbers (``what`` names the product, e.g. ``"B × n²"``)."""
-    if elements > MAX_GENERATED_ELEMENTS:
-        raise InputError(f"{what} = {elements} numbers is too large (limit "
-                         f"{MAX_GENERATED_ELEMENTS:,}, {MAX_GENERATED_ELEMENTS * 8 / 2**30:.0f} "
-                         "GiB in float64); use fewer or smaller instances")
+def check_generated_size(elements: int, what: str, *, copies: int = GENERATOR_COPIES) -> None:
+    """Refuse (:class:`~mfverify.errors.LimitError`), before allocating, output of more than
+    :data:`MAX_GENERATED_ELEMENTS` numbers or whose arrays at peak (``copies`` arrays of
+    ``elements`` float64 numbers) exceed :data:`MAX_SWEEP_BYTES` (``what`` names the product,
+    e.g. ``"B × n²"``)."""
+    need = elements * copies * 8
+    if elements > MAX_GENERATED_ELEMENTS or need > MAX_SWEEP_BYTES:
+        raise LimitError(f"{what} = {elements:,} numbers needs about {need / 2**30:.1f} GiB of "
+                         f"float64 arrays at peak ({copies} copies), above the limit "
+                         f"{MAX_SWEEP_BYTES / 2**30:.0f} GiB; use fewer or smaller instances "
+                         "(or fewer --inits)")
 
 
 def check_dimension(value: int, name: str, *, low: int = 1, high: int = 2000) -> int:
