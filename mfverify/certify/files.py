@@ -59,7 +59,8 @@ from typing import Any
 import sympy as sp
 from flint import arb, fmpz_poly
 
-from ..errors import InputError, MfverifyError, SpecError, UnsupportedError
+from ..budget import DEFAULT_SECONDS, Budget, as_budget
+from ..errors import BudgetExceeded, InputError, MfverifyError, SpecError, UnsupportedError
 from ..numbers import parse_number
 from ..problems import Problem
 from ._poly import derive, exact_to_arb, working_precision
@@ -92,10 +93,16 @@ class CheckResult:
     proved: bool
     reasons: list[str] = field(default_factory=list)
     details: list[dict[str, Any]] = field(default_factory=list)
+    #: True when the time budget ran out before every claim was re-checked (and none failed)
+    out_of_budget: bool = False
 
     @property
     def verdict(self) -> str:
-        return "PROVED" if self.proved else "REJECTED"
+        if self.proved:
+            return "PROVED"
+        if self.out_of_budget and all(d.get("ok") or d.get("budget") for d in self.details):
+            return "INCONCLUSIVE"
+        return "REJECTED"
 
     def to_json(self) -> dict[str, Any]:
         return {"verdict": self.verdict, "proved": self.proved, "reasons": self.reasons,
@@ -513,12 +520,16 @@ def _check_constrained(spec: Mapping[str, Any], claim: Mapping[str, Any], label:
                                   "and ∇_λ L_ρ = −(A(UUᵀ) − b) = 0")
 
 
-def check_certificate(source: str | Path | Mapping[str, Any]) -> CheckResult:
+def check_certificate(source: str | Path | Mapping[str, Any], *,
+                      budget: float | Budget | None = DEFAULT_SECONDS["certify"]) -> CheckResult:
     """Re-check a certificate from scratch; never raises for a false claim (it is REJECTED).
 
     Raises :class:`CertificateFormatError` (an :class:`InputError`) when the file is unreadable
-    or malformed.
+    or malformed. ``budget`` (seconds or a :class:`~mfverify.budget.Budget`; ``None``: no
+    limit) bounds the whole re-check: when it runs out, the claim in progress and the claims
+    after it are "not checked" and the verdict is INCONCLUSIVE (unless a claim was rejected).
     """
+    B = as_budget(budget, "certify")
     doc = load_certificate(source)
     spec = doc["problem"]
     kind = spec.get("problem")
@@ -533,22 +544,13 @@ def check_certificate(source: str | Path | Mapping[str, Any]) -> CheckResult:
         label = f"claim {k} ({claim['type']})"
         detail: dict[str, Any] = {"type": claim["type"], "ok": False}
         try:
-            typ = claim["type"]
-            if typ in ("spurious_kkt_point", "global_minimizer", "flow_equilibrium"):
-                if not constrained:
-                    raise _Reject(f"{label}: needs a 'constrained' problem, got {kind!r}")
-                _check_constrained(spec, claim, label, detail)
-            elif constrained:
-                raise _Reject(f"{label}: not applicable to a constrained problem")
-            elif typ == "strict_spurious_local_min":
-                _check_local_min(problem, claim, label, detail)
-            elif typ == "strict_saddle":
-                _check_saddle(problem, claim, label, detail)
-            elif typ == "rip_constant":
-                if kind != "sensing":
-                    raise _Reject(f"{label}: needs a sensing problem, got {kind!r}")
-                _check_rip(problem, spec, claim, label, detail)
-            detail["ok"] = True
+            with B.alarm(f"re-checking {label}"):
+                _check_claim(problem, spec, kind, constrained, claim, label, detail)
+        except BudgetExceeded as exc:
+            out.proved = False
+            out.out_of_budget = True
+            out.reasons.append(f"{label}: not checked: {exc}")
+            detail.update(budget=True, reason=str(exc))
         except _Reject as exc:
             out.proved = False
             out.reasons.append(str(exc))
@@ -559,3 +561,24 @@ def check_certificate(source: str | Path | Mapping[str, Any]) -> CheckResult:
             detail["reason"] = str(exc)
         out.details.append(detail)
     return out
+
+
+def _check_claim(problem: Problem, spec: Mapping[str, Any], kind: Any, constrained: bool,
+                 claim: Mapping[str, Any], label: str, detail: dict[str, Any]) -> None:
+    """Re-check one claim (``detail`` is filled in; a false claim raises ``_Reject``)."""
+    typ = claim["type"]
+    if typ in ("spurious_kkt_point", "global_minimizer", "flow_equilibrium"):
+        if not constrained:
+            raise _Reject(f"{label}: needs a 'constrained' problem, got {kind!r}")
+        _check_constrained(spec, claim, label, detail)
+    elif constrained:
+        raise _Reject(f"{label}: not applicable to a constrained problem")
+    elif typ == "strict_spurious_local_min":
+        _check_local_min(problem, claim, label, detail)
+    elif typ == "strict_saddle":
+        _check_saddle(problem, claim, label, detail)
+    elif typ == "rip_constant":
+        if kind != "sensing":
+            raise _Reject(f"{label}: needs a sensing problem, got {kind!r}")
+        _check_rip(problem, spec, claim, label, detail)
+    detail["ok"] = True

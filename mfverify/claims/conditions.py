@@ -44,7 +44,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InputError, MfverifyError, UnsupportedError
+from ..budget import DEFAULT_SECONDS, Budget, as_budget
+from ..errors import BudgetExceeded, InputError, MfverifyError, UnsupportedError
 from .model import Claim, Hypothesis, Outcome, RunContext, Verdict
 
 __all__ = ["HypothesisStatus", "ConditionsResult", "evaluate_conditions", "call_check",
@@ -181,14 +182,20 @@ def _accepts_params(fn: Callable[..., Any]) -> bool:
     return varargs or len(positional) >= 2
 
 
-def call_check(h: Hypothesis, problem: Any, params: Mapping[str, Any]) -> HypothesisStatus:
-    """Evaluate one hypothesis on an instance (see the module docstring for the contract)."""
+def call_check(h: Hypothesis, problem: Any, params: Mapping[str, Any],
+               budget: Budget | None = None) -> HypothesisStatus:
+    """Evaluate one hypothesis on an instance (see the module docstring for the contract); a
+    check still running when ``budget`` runs out is undetermined."""
     if h.check is None:
         return HypothesisStatus(h.name, h.statement, None,
                                 "no check on an instance is available for this hypothesis",
                                 checkable=False)
     try:
-        out = h.check(problem, params) if _accepts_params(h.check) else h.check(problem)
+        with (budget or Budget(None)).alarm(f"checking hypothesis {h.name}"):
+            out = h.check(problem, params) if _accepts_params(h.check) else h.check(problem)
+    except BudgetExceeded as exc:
+        return HypothesisStatus(h.name, h.statement, None, f"not determined: {exc}",
+                                error=exc.one_line())
     except (InputError, UnsupportedError) as exc:
         return HypothesisStatus(h.name, h.statement, None, f"cannot evaluate: {exc}",
                                 error=exc.one_line())
@@ -209,6 +216,7 @@ def evaluate_conditions(
     ctx: RunContext | None = None,
     run_conclusion: bool = True,
     force: bool = False,
+    budget: float | Budget | None = DEFAULT_SECONDS["conditions"],
 ) -> ConditionsResult:
     """Evaluate a claim's hypotheses on ``problem`` and, if they all hold, its conclusion.
 
@@ -228,6 +236,10 @@ def evaluate_conditions(
     force
         Run ``instance_run`` even when not every hypothesis is established; the result is marked
         ``forced`` (it then says nothing about the theorem).
+    budget
+        Seconds (or a :class:`~mfverify.budget.Budget`; ``None``: no limit) for the hypothesis
+        checks and the conclusion run together: a check still running at the deadline is
+        undetermined, a conclusion run is INCONCLUSIVE.
 
     Returns
     -------
@@ -240,7 +252,8 @@ def evaluate_conditions(
             f"claim {claim.id} has no hypothesis that can be checked on an instance; claims "
             f"that can: {', '.join(checkable) or 'none registered'}")
     t0 = time.perf_counter()
-    statuses = [call_check(h, problem, params) for h in claim.hypotheses]
+    B = as_budget(budget, "conditions")
+    statuses = [call_check(h, problem, params, B) for h in claim.hypotheses]
     if any(s.holds is False for s in statuses):
         all_hold: bool | None = False
     elif all(s.holds is True for s in statuses):
@@ -259,7 +272,8 @@ def evaluate_conditions(
     elif all_hold is True or force:
         result.forced = all_hold is not True
         try:
-            out = claim.instance_run(problem, run_ctx)
+            with B.alarm("running the conclusion"):
+                out = claim.instance_run(problem, run_ctx)
         except (InputError, UnsupportedError) as exc:
             out = Outcome(Verdict.INCONCLUSIVE, {"error": exc.one_line()},
                           f"the conclusion could not be run on this instance: {exc}")

@@ -6,6 +6,7 @@ import argparse
 
 from ..certify import check_certificate
 from .common import print_json
+from .limits import add_budget_argument
 
 NAME = "certify"
 HELP = "re-check a certificate file from scratch and print PROVED or why it fails"
@@ -14,17 +15,19 @@ DESCRIPTION = (
     "Everything is recomputed from the problem spec and the stated point or box: the gradient "
     "and Hessian are re-derived with SymPy, stationarity is proved exactly or by a Krawczyk "
     "test in ball arithmetic, Hessian inertia exactly (Descartes) or by a certified Gershgorin "
-    "test. Exit 0: PROVED; 1: rejected (the reason is printed); 2: unreadable or malformed file."
+    "test. Exit 0: PROVED; 1: rejected, or INCONCLUSIVE when --budget ran out (the reason is "
+    "printed); 2: unreadable or malformed file."
 )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="certificate file (JSON)")
     p.add_argument("--json", action="store_true", help="print the re-check as JSON")
+    add_budget_argument(p, NAME)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = check_certificate(args.file)
+    result = check_certificate(args.file, budget=args.budget)
     if args.json:
         print_json(result.to_json())
         return 0 if result.proved else 1
@@ -41,5 +44,5 @@ def run(args: argparse.Namespace) -> int:
         print("PROVED")
         return 0
     for reason in result.reasons:
-        print(f"REJECTED: {reason}")
+        print(f"{result.verdict}: {reason}")
     return 1

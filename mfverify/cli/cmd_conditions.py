@@ -19,6 +19,7 @@ from ..errors import InputError, NonFiniteError
 from ..numbers import parse_number
 from ..spec import load_spec
 from .common import print_json, table
+from .limits import add_budget_argument
 
 NAME = "conditions"
 HELP = "check a theorem's hypotheses on your own instance, then its conclusion"
@@ -47,6 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="list the claims whose hypotheses can be checked on an instance")
     p.add_argument("--profile", choices=("quick", "full"), default="quick")
     p.add_argument("--seed", type=int, default=20211227, help="seed of the conclusion run")
+    add_budget_argument(p, NAME)
     p.add_argument("--claims", action="append", default=[], metavar="MODULE_OR_FILE",
                    help="also load user claims from a Python module or file (repeatable)")
 
@@ -96,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
     problem = load_spec(args.spec)
     res = evaluate_conditions(claim, problem, params=params,
                               ctx=RunContext(profile=args.profile, seed=args.seed),
-                              run_conclusion=not args.no_run, force=args.force)
+                              run_conclusion=not args.no_run, force=args.force,
+                              budget=args.budget)
     if args.json:
         print_json(res.to_json())
         return 0 if res.applies else 1
