@@ -124,14 +124,15 @@ class Budget:
             raise BudgetExceeded(self.message(what))
 
     @contextmanager
-    def alarm(self, what: str = "") -> Iterator[None]:
-        """Interrupt the block at the deadline (main thread only; elsewhere the budget is
-        checked between steps)."""
+    def alarm(self, what: str = "", *, grace: float = 0.0) -> Iterator[None]:
+        """Interrupt the block at the deadline plus ``grace`` seconds (main thread only;
+        elsewhere the budget is checked between steps)."""
         if self.deadline is None or not _alarms_usable():
             yield
             return
-        self.check(what)
-        entry = (self.deadline, self.message(what))
+        if grace <= 0:
+            self.check(what)
+        entry = (self.deadline + max(grace, 0.0), self.message(what))
         if not _STACK:
             _STACK.append((math.inf, ""))  # sentinel: remembers the previous handler below
             _OLD_HANDLER[0] = signal.signal(signal.SIGALRM, _on_alarm)

@@ -23,6 +23,7 @@ Targets (papers.md section in brackets):
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import time
@@ -35,6 +36,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..budget import as_budget
 from ..certify import (
     check_certificate,
     derive,
@@ -43,7 +45,7 @@ from ..certify import (
     prove_stationary_box,
 )
 from ..certify.files import FORMAT, VERSION, load_problem
-from ..errors import InputError
+from ..errors import BudgetExceeded, InputError
 from ..numbers import parse_number
 from .search import (
     Progress,
@@ -726,8 +728,26 @@ TARGETS: dict[str, Callable[..., CounterexampleResult]] = {
 
 
 def run_target(name: str, **kwargs: Any) -> CounterexampleResult:
-    """Run a built-in target by name (see :data:`TARGETS`)."""
+    """Run a built-in target by name (see :data:`TARGETS`).
+
+    The target's ``budget`` (seconds) also bounds the whole run: the search and shrinking
+    phases stop themselves before it, and a certification still running at the deadline is
+    interrupted, giving INCONCLUSIVE (the progress messages say what was done).
+    """
     if name not in TARGETS:
         raise InputError(f"unknown counterexample target {name!r}; expected one of "
                          f"{sorted(TARGETS)}")
-    return TARGETS[name](**kwargs)
+    fn = TARGETS[name]
+    seconds = kwargs.get("budget", inspect.signature(fn).parameters["budget"].default)
+    # the phases of a target end before its budget; the alarm leaves the certification a grace
+    # of 5% + 0.5 s (the CLI's own safety net comes later, at 1.25·budget + 5 s)
+    B = as_budget(seconds, "counterexample")
+    grace = 0.0 if B.seconds is None else 0.05 * B.seconds + 0.5
+    try:
+        with B.alarm(f"running target {name}", grace=grace):
+            return fn(**kwargs)
+    except BudgetExceeded as exc:
+        _say(kwargs.get("progress"), f"[{name}] {exc}")
+        return CounterexampleResult(name, "INCONCLUSIVE", reason=str(exc),
+                                    summary="no certified counterexample within the budget of "
+                                    f"{seconds:g} s")
