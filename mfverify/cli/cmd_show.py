@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..arith import ExactArith
 from ..budget import Budget
+from ..exprcost import max_terms
 from ..spec import load_spec
 from .common import print_json
 from .limits import add_budget_argument
@@ -45,7 +46,16 @@ def _run(args: argparse.Namespace) -> int:
              for k, v in problem.unflatten(np.array(gvec, dtype=object)).items()}
         grad_source = "SymPy derivative of the objective"
     flat = problem.flatten(x)
-    H = sp.hessian(f, list(flat)) if problem.dim <= 30 else None
+    H = None
+    hess_note = "the Hessian is printed for at most 30 unknowns"
+    if problem.dim <= 30:
+        # at most (terms of f) · dim² terms: skipped, with a note, when that is over the limit
+        size = len(sp.Add.make_args(f)) * problem.dim ** 2
+        if size <= max_terms():
+            H = sp.hessian(f, list(flat))
+        else:
+            hess_note = (f"the Hessian is not printed: it may have about {size:,} terms, above "
+                         f"the limit {max_terms():,} (MFVERIFY_MAX_TERMS)")
     sym = problem.symmetry()
     if args.json:
         print_json({
@@ -69,4 +79,6 @@ def _run(args: argparse.Namespace) -> int:
     if H is not None:
         print("\nHessian (on the flat vector, variables in order, row-major):")
         print(sp.pretty(H, use_unicode=True))
+    else:
+        print(f"\n({hess_note})")
     return 0
