@@ -236,13 +236,25 @@ def parse_memory(text: str) -> int | None:
     return out
 
 
+def _mapped_bytes() -> int:
+    """The address space this process maps now (Linux ``/proc/self/statm``; else 0)."""
+    try:
+        import os
+
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
+
+
 @contextmanager
 def memory_limit(nbytes: int | None) -> Iterator[int | None]:
     """Cap the address space (``RLIMIT_AS``) of this process at ``nbytes`` within the block.
 
     The cap is never raised above an existing hard limit; the previous limit is restored on
-    exit. Yields the effective cap (``None`` when no cap applies, e.g. on a platform without
-    :mod:`resource`).
+    exit. It is not applied when the process already maps more than half of ``nbytes`` (the
+    CLI called from inside a larger program, e.g. a test session). Yields the effective cap
+    (``None`` when no cap applies, e.g. on a platform without :mod:`resource`).
     """
     try:
         import resource
@@ -254,6 +266,9 @@ def memory_limit(nbytes: int | None) -> Iterator[int | None]:
         yield None if soft == resource.RLIM_INFINITY else soft
         return
     new = nbytes if hard == resource.RLIM_INFINITY else min(nbytes, hard)
+    if _mapped_bytes() > new // 2:
+        yield None if soft == resource.RLIM_INFINITY else soft
+        return
     try:
         resource.setrlimit(resource.RLIMIT_AS, (new, hard))
     except (ValueError, OSError):  # pragma: no cover - a platform that refuses
