@@ -383,6 +383,7 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
         raise InputError("gradient= takes the gradient of one variable: use it with one "
                          "direction (and wrt= in problems with several variables)")
     truncated = ""
+    done = 0
     try:
         with budget.alarm("checking the numeric points"):
             for k, x in enumerate(pts):
@@ -399,7 +400,7 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
     tol = {"slope": tolerance, "noise_margin": 30, "window_decades": 1.5}
     if truncated and not failed:
         return NumericResult("INCONCLUSIVE", f"claimed {what_word[kind]}: {claimed.text}",
-                             size_used, checks, tol, len(pts), notes=notes,
+                             size_used, checks, tol, done, notes=notes,
                              seconds=time.perf_counter() - t0, seed=seed)
     grace = budget.child(1.0, floor=0.1 * (budget.seconds or 0.0))
     try:
