@@ -59,7 +59,7 @@ from typing import Any
 import sympy as sp
 from flint import arb, fmpz_poly
 
-from ..budget import DEFAULT_SECONDS, Budget, as_budget
+from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError, MfverifyError, SpecError, UnsupportedError
 from ..numbers import parse_number
 from ..problems import Problem
@@ -521,7 +521,7 @@ def _check_constrained(spec: Mapping[str, Any], claim: Mapping[str, Any], label:
 
 
 def check_certificate(source: str | Path | Mapping[str, Any], *,
-                      budget: float | Budget | None = DEFAULT_SECONDS["certify"]) -> CheckResult:
+                      budget: float | Budget | None = None) -> CheckResult:
     """Re-check a certificate from scratch; never raises for a false claim (it is REJECTED).
 
     Raises :class:`CertificateFormatError` (an :class:`InputError`) when the file is unreadable

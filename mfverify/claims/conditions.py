@@ -44,7 +44,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..budget import DEFAULT_SECONDS, Budget, as_budget
+from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError, MfverifyError, UnsupportedError
 from .model import Claim, Hypothesis, Outcome, RunContext, Verdict
 
@@ -216,7 +216,7 @@ def evaluate_conditions(
     ctx: RunContext | None = None,
     run_conclusion: bool = True,
     force: bool = False,
-    budget: float | Budget | None = DEFAULT_SECONDS["conditions"],
+    budget: float | Budget | None = None,
 ) -> ConditionsResult:
     """Evaluate a claim's hypotheses on ``problem`` and, if they all hold, its conclusion.
 

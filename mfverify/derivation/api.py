@@ -43,7 +43,7 @@ import numpy as np
 import sympy as sp
 
 from ..arith import NumpyArith
-from ..budget import DEFAULT_SECONDS, Budget, as_budget, check_limit
+from ..budget import Budget, as_budget, check_limit
 from ..errors import BudgetExceeded, InputError, MfverifyError, ShapeError, UnsupportedError
 from ..problems import Problem
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
@@ -80,8 +80,9 @@ EPS32 = float(np.finfo(np.float32).eps)
 #: Values below this (far above float32's smallest normal, 1.2e-38) may have underflowed in
 #: float32 intermediates: no empirical rounding estimate from float32 there.
 TINY32 = 1e-30
-#: default time budget (seconds) of the derivation checks
-DEFAULT_BUDGET = DEFAULT_SECONDS["derivation"]
+#: default time budget of the derivation checks in the API: none (the CLI default is
+#: ``mfverify.budget.DEFAULT_SECONDS["derivation"]``)
+DEFAULT_BUDGET: float | None = None
 #: most random points of one numeric check
 MAX_POINTS = 10_000
 #: most bytes of the float arrays of one numeric check (data and points along a Taylor sweep)

@@ -33,7 +33,7 @@ import numpy as np
 import sympy as sp
 
 from ..arith import NumpyArith
-from ..budget import DEFAULT_SECONDS, Budget, as_budget, check_limit
+from ..budget import Budget, as_budget, check_limit
 from ..errors import (
     BudgetExceeded,
     InputError,
@@ -59,8 +59,8 @@ from .exact import (
     structured_matrix,
 )
 
-#: default time budget (seconds) of an identity check
-DEFAULT_BUDGET = DEFAULT_SECONDS["derivation"]
+#: default time budget of an identity check in the API: none (the CLI has one)
+DEFAULT_BUDGET: float | None = None
 
 __all__ = ["check_identity", "parse_declaration", "time_derivative", "Declaration"]
 
