@@ -351,8 +351,10 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
         if not all_active:
             g = {k: np.where(_bmask(active, v), v, 0) for k, v in g.items()}
         if rule is None:
+            x_prev = x
             x = update(ev, x, g, eta if all_active else np.where(active, eta, 0).astype(dt),
                        active)
+            _same_shapes(x_prev, x)
         else:
             d = direction(ev, x, g)
             slope = sum(ev.A.inner(g[k], d[k]) for k in g)  # <∇f, d> (< 0)
@@ -388,6 +390,17 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
             h[..., last + 1:] = h[..., last:last + 1]
     return {"x": x, "f": f_fin, "grad_norm": gn_fin, "status": status, "iterations": iters,
             "step": step, "history": hist, "hits": hits}
+
+
+def _same_shapes(before: Point, after: Point) -> None:
+    """An update must keep every variable's shape (a broadcast, as scaled GD once did with
+    the augmented Lagrangian's multiplier, grows the arrays each iteration until memory runs
+    out)."""
+    for k, v in before.items():
+        if after[k].shape != v.shape:
+            raise UnsupportedError(f"the update changed the shape of {k} from {v.shape} to "
+                                   f"{after[k].shape}; this method does not apply to this "
+                                   "problem's variables")
 
 
 def _gd_update(ev: _Eval, x: Point, g: Point, eta: np.ndarray, active: np.ndarray) -> Point:
