@@ -42,7 +42,7 @@ import numpy as np
 import sympy as sp
 
 from ..arith import Arith, MpArith
-from ..budget import Budget, as_budget
+from ..budget import Budget, as_budget, check_limit
 from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
 from ..numbers import parse_number
 from ..problems.base import Problem, _nested_shape
@@ -371,6 +371,10 @@ def _to_float(v: Any, P: int) -> float:
         return math.inf if v > 0 else -math.inf
 
 
+#: most bytes of the Taylor coefficients held at once by the flow integrator
+MAX_JET_BYTES = 2 << 30
+
+
 class _Engine:
     """Traced field + fixed-point state; computes series, Jacobians and event polynomials."""
 
@@ -384,6 +388,20 @@ class _Engine:
         self.N = vf.dim
         self.inner_nodes = [n for n in self.tape.nodes if n.rule is not None]
         self.n_nodes = len(self.inner_nodes)
+        self.size_checked = False
+
+    def check_size(self, K: int) -> None:
+        """Refuse (``LimitError``) a jet whose coefficients (every traced node, orders 0..K, at
+        P bits each) would exceed :data:`MAX_JET_BYTES`; called after the order-0 pass, before
+        the higher orders are allocated."""
+        entries = sum(int(np.size(n.c[0])) for n in self.inner_nodes if n.c)
+        entries += sum(int(np.size(leaf.c[0])) for leaf in self.leaves.values() if leaf.c)
+        need = entries * (K + 1) * (self.P // 8 + 32)
+        check_limit(need, MAX_JET_BYTES, "the estimated memory (bytes) of the Taylor jet "
+                    f"({entries:,} traced entries × order {K} × {self.P} bits)",
+                    "lower --dps or --tol (the order grows with the digits), or use a smaller "
+                    "problem")
+        self.size_checked = True
 
     def _pass(self, k: int) -> None:
         for node in self.inner_nodes:
@@ -397,6 +415,8 @@ class _Engine:
             self.leaves[name].c = [x[name]]
         for k in range(K):
             self._pass(k)
+            if not self.size_checked:
+                self.check_size(K)
             for name in self.names:
                 Fk = self.outputs[name].coef(k)
                 self.leaves[name].c.append(np.asarray(((h_fixed * Fk) >> P) // (k + 1),
@@ -565,59 +585,60 @@ def integrate(
     xmax = max((float(v.evalf(20)) for v in x_abs), default=0.0)
     small = 0 if xmax == 0 or xmax >= 1 else min(int(-math.log2(xmax)) + 1, 4 * A.prec)
     P = A.prec + GUARD_BITS + small
-    eng = _Engine(vf, P, events)
-    x = {name: np.vectorize(lambda v: to_fixed(v, P, ctx), otypes=[object])(arr)
-         for name, arr in x_exact.items()}
-    two = ctx.mpf(2)
-    ulp = two ** (-P)
+    B = as_budget(budget if budget is not None else time_budget, "flow")
+    with B.alarm("preparing the integration (tracing the field, the initial Jacobian)"):
+        eng = _Engine(vf, P, events)
+        x = {name: np.vectorize(lambda v: to_fixed(v, P, ctx), otypes=[object])(arr)
+             for name, arr in x_exact.items()}
+        two = ctx.mpf(2)
+        ulp = two ** (-P)
 
-    def to_mp(state: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {k: np.vectorize(lambda v: from_fixed(v, P, ctx), otypes=[object])(a)
-                if a.size else a.copy() for k, a in state.items()}
+        def to_mp(state: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+            return {k: np.vectorize(lambda v: from_fixed(v, P, ctx), otypes=[object])(a)
+                    if a.size else a.copy() for k, a in state.items()}
 
-    def norm_log2(state: Mapping[str, np.ndarray]) -> float:
-        flat = np.concatenate([a.reshape(-1) for a in state.values()]) if state else []
-        return log2_norm(flat) - P
+        def norm_log2(state: Mapping[str, np.ndarray]) -> float:
+            flat = np.concatenate([a.reshape(-1) for a in state.values()]) if state else []
+            return log2_norm(flat) - P
 
-    # initial error: rounding of x0 to the grid (0 when exact)
-    exact_start = all(
-        (v * sp.Integer(2) ** P).is_integer for arr in x_exact.values() for v in arr.reshape(-1)
-        if v.is_Rational) and all(v.is_Rational for arr in x_exact.values()
-                                  for v in arr.reshape(-1))
-    E = ctx.zero if exact_start else ulp * ctx.sqrt(vf.dim)
-    t = ctx.zero
-    t_end = out_times[-1]
-    points: list[FlowPoint] = []
-    trajectory: list[tuple[Any, dict[str, np.ndarray], Any]] = []
-    hits: list[EventHit] = []
-    notes: list[str] = []
+        # initial error: rounding of x0 to the grid (0 when exact)
+        exact_start = all(
+            (v * sp.Integer(2) ** P).is_integer for arr in x_exact.values() for v in arr.reshape(-1)
+            if v.is_Rational) and all(v.is_Rational for arr in x_exact.values()
+                                      for v in arr.reshape(-1))
+        E = ctx.zero if exact_start else ulp * ctx.sqrt(vf.dim)
+        t = ctx.zero
+        t_end = out_times[-1]
+        points: list[FlowPoint] = []
+        trajectory: list[tuple[Any, dict[str, np.ndarray], Any]] = []
+        hits: list[EventHit] = []
+        notes: list[str] = []
 
-    def out_err(state: Mapping[str, np.ndarray], Eval: Any) -> Any:
-        nl = norm_log2(state)
-        rnd = two ** (nl - A.prec + 1) if nl > -math.inf else ctx.zero
-        return Eval + rnd
+        def out_err(state: Mapping[str, np.ndarray], Eval: Any) -> Any:
+            nl = norm_log2(state)
+            rnd = two ** (nl - A.prec + 1) if nl > -math.inf else ctx.zero
+            return Eval + rnd
 
-    if record:
-        trajectory.append((t, to_mp(x), E))
-    next_out = 0
-    while next_out < len(out_times) and out_times[next_out] == 0:
-        points.append(FlowPoint(ctx.zero, to_mp(x), out_err(x, E)))
-        next_out += 1
+        if record:
+            trajectory.append((t, to_mp(x), E))
+        next_out = 0
+        while next_out < len(out_times) and out_times[next_out] == 0:
+            points.append(FlowPoint(ctx.zero, to_mp(x), out_err(x, E)))
+            next_out += 1
 
-    x0_log2 = max(0.0, norm_log2(x))
-    J0, _ = eng.jacobian(x)
-    mu0, jn = _lognorm(J0)
-    if not math.isfinite(jn):
-        raise UnsupportedError("the Jacobian of the field at the initial state is beyond the "
-                               "float64 range (entries above ~1e308), which the step-size "
-                               "control needs; expected an initial state of moderate size "
-                               "(rescale the problem)")
-    h_guess = ctx.mpf(1) / jn if jn > 0 else t_end - t if t_end > t else ctx.one
+        x0_log2 = max(0.0, norm_log2(x))
+        J0, _ = eng.jacobian(x)
+        mu0, jn = _lognorm(J0)
+        if not math.isfinite(jn):
+            raise UnsupportedError("the Jacobian of the field at the initial state is beyond the "
+                                   "float64 range (entries above ~1e308), which the step-size "
+                                   "control needs; expected an initial state of moderate size "
+                                   "(rescale the problem)")
+        h_guess = ctx.mpf(1) / jn if jn > 0 else t_end - t if t_end > t else ctx.one
     status = "done"
     steps = 0
     stationary_all = True
     exact_zero: bool | None = None
-    B = as_budget(budget, "flow")
     try:
         with B.alarm("integrating"):
             while next_out < len(out_times):
