@@ -229,6 +229,8 @@ def parse_memory(text: str) -> int | None:
         value = math.nan
     if unit not in _UNITS or not math.isfinite(value) or value <= 0:
         raise InputError(f"--max-memory must be a size such as 8G, 512M or 'none', got {text!r}")
+    if value * _UNITS[unit] >= 2.0**62:  # beyond any address space: no cap
+        return None
     out = int(value * _UNITS[unit])
     if out < 256 << 20:
         raise InputError(f"--max-memory must be at least 256M (the interpreter alone needs "

@@ -118,7 +118,7 @@ def test_check_limit_and_memory_parsing() -> None:
     with pytest.raises(LimitError, match=r"points is 11, above the limit 10; use fewer"):
         check_limit(11, 10, "the number of points", "use fewer")
     assert parse_memory("8G") == 8 << 30 and parse_memory("512m") == 512 << 20
-    assert parse_memory("none") is None
+    assert parse_memory("none") is None and parse_memory("1e30G") is None
     for bad in ("lots", "-1G", "10K", "1.5X"):
         with pytest.raises(InputError):
             parse_memory(bad)
