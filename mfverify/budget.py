@@ -24,6 +24,7 @@ Defaults (seconds) of the commands are in :data:`DEFAULT_SECONDS`; docs/budgets.
 from __future__ import annotations
 
 import math
+import os
 import signal
 import threading
 import time
@@ -56,8 +57,10 @@ DEFAULT_SECONDS: dict[str, float] = {
     "conditions": 300.0,
 }
 
-#: default cap on the address space of a CLI process (bytes): 8 GiB
-DEFAULT_MAX_MEMORY = 8 << 30
+#: default cap on the address space of a CLI process (bytes): 8 GiB plus 128 MiB per CPU (the
+#: address space, unlike the memory in use, also counts what every thread reserves: its stack,
+#: its malloc arena, its BLAS buffer)
+DEFAULT_MAX_MEMORY = (8 << 30) + (128 << 20) * (os.cpu_count() or 1)
 
 #: an expired alarm fires again after this many seconds while its block still runs
 REPEAT_SECONDS = 1.0
@@ -241,8 +244,6 @@ def parse_memory(text: str) -> int | None:
 def _mapped_bytes() -> int:
     """The address space this process maps now (Linux ``/proc/self/statm``; else 0)."""
     try:
-        import os
-
         with open("/proc/self/statm", encoding="ascii") as fh:
             return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError, AttributeError):

@@ -51,7 +51,8 @@ def _memory(text: str) -> int | None:
 def add_memory_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-memory", type=_memory, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
                    help=f"cap on the process address space, e.g. 8G, 512M or 'none' (default "
-                   f"{DEFAULT_MAX_MEMORY >> 30}G); reaching it ends the command with exit 1")
+                   f"8G + 128M per CPU = {DEFAULT_MAX_MEMORY / 2**30:.3g}G here); reaching it "
+                   "ends the command with exit 1")
 
 
 def _gib(nbytes: int) -> str:
