@@ -51,21 +51,6 @@ class ExactArith(Arith):
             flat[k] = _to_expr(v)
         return flat.reshape(arr.shape)
 
-    def inner(self, a: np.ndarray, b: np.ndarray) -> Any:
-        """<a, b> = tr(aᵀ b) over the last two axes, summed in one ``sympy.Add`` (a pairwise
-        ``sum`` of N SymPy terms costs O(N²) term merges)."""
-        prod = np.asarray(a) * np.asarray(b)
-        if prod.ndim < 2:
-            raise ShapeError(f"inner product needs matrices, got shape {prod.shape}")
-        lead = prod.shape[:-2]
-        flat = prod.reshape(lead + (-1,))
-        if not lead:
-            return self.finish(sp.Add(*[_to_expr(v) for v in flat]))
-        out = np.empty(lead, dtype=object)
-        for idx in np.ndindex(*lead):
-            out[idx] = self.finish(sp.Add(*[_to_expr(v) for v in flat[idx]]))
-        return out
-
     def sqrt(self, x: Any) -> Any:
         if isinstance(x, np.ndarray):
             return np.vectorize(sp.sqrt, otypes=[object])(x)

@@ -155,11 +155,8 @@ def float_entries(problem: Problem, size: Mapping[str, int] | None) -> int:
     """The number of floats of the data and variables of ``problem`` rebuilt at ``size``
     (``size`` None: the problem itself), computed without building anything."""
     fam = family_of(problem)
-    if size and fam.dims:
-        s = {d: int(size.get(d, 1)) for d in fam.dims}
-        if fam.kind == "symmetric":
-            return s["n"] * s["n"] + s["n"] * s["r"]
-        return s["m"] * s["n"] + (s["m"] + s["n"]) * s["r"]
+    if size and fam.dims and all(d in size for d in fam.dims):
+        return problem.entries_at({d: int(size[d]) for d in fam.dims})
     data = sum(int(np.size(v)) for v in problem.data.values()
                if isinstance(v, (np.ndarray, list, tuple)))
     return data + problem.dim

@@ -154,6 +154,11 @@ class AsymmetricMF(Problem):
         except RankError as exc:
             raise UnsupportedError(f"the problem needs 1 <= r <= max(m, n) ({exc})") from None
 
+    def entries_at(self, size: Mapping[str, int]) -> int:
+        """Σ (m×n), U (m×r) and V (n×r), without building them."""
+        m, n, r = int(size["m"]), int(size["n"]), int(size["r"])
+        return m * n + (m + n) * r
+
     def optimal_values(self, data: Mapping[str, Any] | None = None) -> np.ndarray:
         """c·Σ_{i>r} σ_i(Σ)² for any balance >= 0 (a balanced factorization of the truncated
         SVD attains the Eckart–Young bound and makes the regularizer vanish)."""

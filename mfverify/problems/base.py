@@ -257,6 +257,15 @@ class Problem(ABC):
         :class:`UnsupportedError` for sizes outside the family (e.g. r > n)."""
         raise UnsupportedError(f"problem kind {self.kind!r} cannot be rebuilt at another size")
 
+    def entries_at(self, size: Mapping[str, int]) -> int:
+        """The number of entries of the data and variables at ``size`` (what a numeric check
+        allocates per point). The default builds the problem there (:meth:`at_size`); a kind
+        that knows its shapes overrides this so that a huge size is refused before anything
+        is built."""
+        p = self.at_size(size)
+        return p.dim + sum(int(np.size(v)) for v in p.data.values()
+                           if isinstance(v, (np.ndarray, list, tuple)))
+
     def optimal_values(self, data: Mapping[str, Any] | None = None) -> np.ndarray:
         """The global minimum value per instance, float64 of shape ``(B,)`` (``data`` may hold
         batched overrides with a leading axis B). Default: unknown (:class:`UnsupportedError`)."""

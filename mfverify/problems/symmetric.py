@@ -132,6 +132,11 @@ class SymmetricMF(Problem):
         except RankError as exc:
             raise UnsupportedError(f"the problem needs 1 <= r <= n ({exc})") from None
 
+    def entries_at(self, size: Mapping[str, int]) -> int:
+        """M (n×n) and X (n×r), without building them."""
+        n, r = int(size["n"]), int(size["r"])
+        return n * n + n * r
+
     def optimal_values(self, data: Mapping[str, Any] | None = None) -> np.ndarray:
         """c·(Σ of λ_i² over the eigenvalues of M except the r largest positive ones): the best
         XXᵀ is the best PSD rank-r approximation of M (Eckart–Young for the PSD cone)."""
