@@ -206,10 +206,12 @@ def test_every_command_honours_its_budget(name: str, tmp_path: Path, warm: None,
     budget = 2.0
     argv = [*BUDGETED[name](tmp_path), "--budget", str(budget)]
     rc, out, err, elapsed = _run(argv, capsys)
-    # a counterexample search may also succeed within the budget (exit 0)
-    assert rc == 1 or (rc == 0 and name == "counterexample"), (rc, out[-500:], err)
+    # a counterexample search ends at its budget either way: with a certificate (exit 0) or
+    # INCONCLUSIVE with what it searched (exit 1); the other commands are over budget here
+    search = name == "counterexample"
+    assert rc == 1 or (rc == 0 and search), (rc, out[-500:], err)
     assert elapsed <= 1.2 * budget + SLACK, elapsed
-    assert rc == 0 or "budget" in (out + err).lower()
+    assert search or "budget" in (out + err).lower()
     _clean(err)
 
 
