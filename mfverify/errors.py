@@ -16,6 +16,7 @@ Hierarchy::
     │   ├── NumberError            a number that cannot be parsed exactly
     │   ├── SpecError              a spec file that is malformed (unknown keys, missing keys, ...)
     │   ├── OperatorError          a sensing operator that is malformed
+    │   ├── StoreError             a study results store that is corrupt or belongs to another study
     │   └── LimitError             a request refused up front: it would exceed a size, degree,
     │                              point-count or memory limit (the message says how to raise it)
     ├── UnsupportedError           a request the engine cannot serve for this problem
@@ -36,6 +37,7 @@ __all__ = [
     "SpecError",
     "OperatorError",
     "LimitError",
+    "StoreError",
     "UnsupportedError",
     "BudgetExceeded",
 ]
@@ -91,6 +93,11 @@ class OperatorError(InputError):
 class LimitError(InputError):
     """A request refused before any work: its estimated size (terms, entries, points, bytes,
     steps) exceeds a limit. The message names the limit and how to raise it."""
+
+
+class StoreError(InputError):
+    """A study results store that cannot be used: corrupt files, a missing or unreadable
+    manifest, or a store written for another study (different content hash)."""
 
 
 class UnsupportedError(MfverifyError):

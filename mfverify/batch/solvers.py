@@ -145,6 +145,70 @@ class BatchRun:
     def converged(self) -> np.ndarray:
         return self.status == CONVERGED
 
+    @classmethod
+    def concatenate(cls, runs: Sequence[BatchRun]) -> BatchRun:
+        """Merge shards along the instance axis B (e.g. blocks computed by different workers).
+
+        All shards must come from the same method with the same K, variables, recorded times,
+        histories and thresholds (:class:`ShapeError` otherwise); ``seconds`` is summed and
+        ``options`` is the first shard's.
+        """
+        runs = list(runs)
+        if not runs:
+            raise InputError("concatenate needs at least one BatchRun")
+        first = runs[0]
+        for r in runs[1:]:
+            same = (r.method == first.method and r.shape[1] == first.shape[1]
+                    and set(r.x) == set(first.x) and set(r.history) == set(first.history)
+                    and set(r.hits) == set(first.hits) and set(r.extra) == set(first.extra)
+                    and np.array_equal(r.times, first.times))
+            if not same:
+                raise ShapeError("BatchRun shards differ in method, K, variables, times, "
+                                 "histories or thresholds; cannot concatenate")
+
+        def cat(get: Callable[[BatchRun], np.ndarray]) -> np.ndarray:
+            return np.concatenate([get(r) for r in runs], axis=0)
+
+        return cls(
+            first.method, {k: cat(lambda r, k=k: r.x[k]) for k in first.x},
+            cat(lambda r: r.f), cat(lambda r: r.grad_norm), cat(lambda r: r.status),
+            cat(lambda r: r.iterations), cat(lambda r: r.step), np.array(first.times),
+            {k: cat(lambda r, k=k: r.history[k]) for k in first.history},
+            {d: cat(lambda r, d=d: r.hits[d]) for d in first.hits}, dict(first.options),
+            float(sum(r.seconds for r in runs)),
+            {k: cat(lambda r, k=k: r.extra[k]) for k in first.extra})
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything as JSON values: arrays as nested lists (floats round-trip exactly through
+        Python's shortest repr; non-finite values become the strings ``"nan"``, ``"inf"``,
+        ``"-inf"``), status names next to the codes, thresholds as string keys."""
+
+        def arr(a: np.ndarray) -> Any:
+            a = np.asarray(a)
+            if a.dtype.kind == "f":
+                return np.vectorize(_json_float, otypes=[object])(a).tolist() if a.size else []
+            return a.tolist()
+
+        return {
+            "method": self.method, "shape": list(self.shape), "counts": self.counts(),
+            "x": {k: arr(v) for k, v in self.x.items()}, "f": arr(self.f),
+            "grad_norm": arr(self.grad_norm), "status": arr(self.status),
+            "status_names": {str(k): v for k, v in STATUS.items()},
+            "iterations": arr(self.iterations), "step": arr(self.step),
+            "times": arr(self.times), "history": {k: arr(v) for k, v in self.history.items()},
+            "hits": {repr(float(d)): arr(v) for d, v in self.hits.items()},
+            "options": {k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
+                        for k, v in self.options.items()},
+            "seconds": self.seconds, "extra": {k: arr(v) for k, v in self.extra.items()},
+        }
+
+
+def _json_float(v: float) -> Any:
+    v = float(v)
+    if np.isfinite(v):
+        return v
+    return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+
 
 # ---------------------------------------------------------------------------------------------
 # preparation: points, data, blocks

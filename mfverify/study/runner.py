@@ -1,0 +1,134 @@
+"""Run a study's pending cells on any :class:`concurrent.futures.Executor`.
+
+Every cell is one task, :func:`mfverify.study.cell.run_cell` (a pure function of the cell's
+JSON and the sizes B, K); the main process writes each finished cell to the store as soon as it
+arrives. Because a cell's rows depend only on the study and the cell (seeds derived from their
+hashes, see :mod:`mfverify.study.spec`), the store's content is the same bit for bit whatever
+executor, worker count or completion order computed it:
+
+* ``executor=None``: a local :class:`~concurrent.futures.ProcessPoolExecutor` with
+  ``max_workers`` processes (default: the machine's cores);
+* any executor you pass, e.g. ``dask.distributed.Client(...).get_executor()`` or a
+  ``ThreadPoolExecutor``; it is not shut down.
+
+A worker that dies (a Dask worker killed, a pool process lost) costs only its in-flight cells:
+Dask reschedules them on the remaining workers; a broken local pool raises, and re-running the
+study resumes with the cells already stored.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .cell import run_cell
+from .spec import Cell, Study, load_study
+from .store import Store
+
+__all__ = ["run_study", "study_status", "StudyResult", "CellStatus"]
+
+
+@dataclass
+class StudyResult:
+    """What a call to :func:`run_study` did: cells computed now, skipped (already stored)."""
+
+    store: Store
+    computed: list[str]
+    skipped: list[str]
+    total: int
+
+    def rows(self) -> Any:
+        """All rows of the store (a pyarrow Table sorted by cell, instance, init)."""
+        return self.store.read_all()
+
+
+@dataclass
+class CellStatus:
+    """Progress of one cell: done or pending, with its outcome counts when done."""
+
+    cell: Cell
+    done: bool
+    rows: int
+    counts: dict[str, int]
+
+
+def _default_progress(total: int) -> tuple[Callable[[], None], Callable[[], None]]:
+    if not sys.stderr.isatty():
+        return (lambda: None), (lambda: None)
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, file=sys.stderr, unit="cell", leave=False)
+    return (lambda: bar.update(1)), bar.close
+
+
+def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | Store, *,
+              executor: cf.Executor | None = None, max_workers: int | None = None,
+              progress: bool | None = None) -> StudyResult:
+    """Compute the cells of ``study`` that ``store`` does not hold yet.
+
+    Parameters
+    ----------
+    study
+        A :class:`Study`, a TOML path or a dict (see :func:`load_study`).
+    store
+        Store directory (created when missing) or an open :class:`Store`. A store of another
+        study, or with a corrupt cell file, raises :class:`~mfverify.errors.StoreError` before
+        anything runs.
+    executor
+        Any :class:`concurrent.futures.Executor`; default a local process pool.
+    max_workers
+        Processes of the default pool (ignored when ``executor`` is given).
+    progress
+        Show a tqdm bar on stderr; default only when stderr is a terminal.
+    """
+    st = study if isinstance(study, Study) else load_study(study)
+    db = store if isinstance(store, Store) else Store(store, st)
+    db.validate()
+    cells = st.cells()
+    done = db.finished()
+    pending = [c for c in cells if c.cell_id not in done]
+    skipped = [c.cell_id for c in cells if c.cell_id in done]
+    computed: list[str] = []
+    if progress is False or not pending:
+        tick, close = (lambda: None), (lambda: None)
+    else:
+        tick, close = _default_progress(len(pending))
+    own = executor is None and pending
+    ex = (cf.ProcessPoolExecutor(max_workers=max_workers or os.cpu_count() or 1) if own
+          else executor)
+    try:
+        futures = {ex.submit(run_cell, c.to_json(), st.instances, st.inits): c
+                   for c in pending} if pending and ex is not None else {}
+        for fut in cf.as_completed(futures):
+            cell = futures[fut]
+            db.write_cell(cell.cell_id, fut.result())
+            computed.append(cell.cell_id)
+            tick()
+    finally:
+        close()
+        if own and ex is not None:
+            ex.shutdown(wait=True, cancel_futures=True)
+    return StudyResult(db, computed, skipped, len(cells))
+
+
+def study_status(study: Study | str | Path | dict[str, Any], store: str | Path | Store
+                 ) -> list[CellStatus]:
+    """Progress per cell: done (with outcome counts) or pending."""
+    st = study if isinstance(study, Study) else load_study(study)
+    db = store if isinstance(store, Store) else Store(store, st)
+    done = db.finished()
+    out = []
+    for c in st.cells():
+        if c.cell_id in done:
+            t = db.read_cell(c.cell_id)
+            labels = t.column("outcome").to_pylist()
+            counts = {k: labels.count(k) for k in sorted(set(labels))}
+            out.append(CellStatus(c, True, t.num_rows, counts))
+        else:
+            out.append(CellStatus(c, False, 0, {}))
+    return out
