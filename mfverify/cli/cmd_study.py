@@ -1,0 +1,111 @@
+"""``mfverify study SPEC.toml``: run a phase-transition study (a grid of batched runs) into a
+resumable results store, or show its progress.
+
+The store (``--store DIR``, default ``SPEC.store`` next to the study file) keeps one Parquet
+file per finished cell; re-running the command skips finished cells and recomputes the others
+whole. Executors: a local process pool (default, ``--workers N``), ``--dask`` (starts a
+``dask.distributed.LocalCluster``), or ``--scheduler tcp://HOST:PORT`` (an existing Dask
+scheduler). The rows are identical whatever executor computed them. See ``docs/studies.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, UnsupportedError
+from .common import print_json, table
+
+NAME = "study"
+HELP = "run a parameter-grid study into a resumable Parquet store (--status: progress)"
+DESCRIPTION = __doc__
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", metavar="SPEC.toml", help="the study file")
+    p.add_argument("--store", metavar="DIR", help="results store (default: SPEC.store)")
+    p.add_argument("--status", action="store_true", help="show progress per cell; run nothing")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes (local pool or --dask); default: all cores")
+    ex = p.add_mutually_exclusive_group()
+    ex.add_argument("--dask", action="store_true",
+                    help="run on a dask.distributed.LocalCluster started for this study")
+    ex.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                    help="run on an existing Dask scheduler")
+    p.add_argument("--json", action="store_true", help="print the per-cell summary as JSON")
+
+
+def _store_dir(args: argparse.Namespace) -> Path:
+    return Path(args.store) if args.store else Path(args.spec).with_suffix(".store")
+
+
+def _client(args: argparse.Namespace) -> Any:
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UnsupportedError("--dask / --scheduler need dask.distributed: pip install "
+                               "'mfverify[cluster]'") from None
+    if args.scheduler:
+        try:
+            return Client(args.scheduler, timeout=30)
+        except OSError as exc:
+            raise InputError(f"cannot connect to the Dask scheduler {args.scheduler!r}: "
+                             f"{exc}") from None
+    cluster = LocalCluster(n_workers=args.workers or None, threads_per_worker=1,
+                           processes=True, dashboard_address=None)
+    return Client(cluster)
+
+
+def _rows(statuses: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for s in statuses:
+        runs = max(1, s.rows)
+        out.append({"cell_id": s.cell.cell_id, "axes": s.cell.axes, "done": s.done,
+                    "rows": s.rows, "counts": s.counts,
+                    "p_global_min": (s.counts.get("global_min", 0) / runs) if s.done else None})
+    return out
+
+
+def _print(rows: list[dict[str, Any]], head: str) -> None:
+    print(head)
+    body = [[r["cell_id"], " ".join(f"{k}={v}" for k, v in r["axes"].items()) or "-",
+             "done" if r["done"] else "pending", r["rows"],
+             "" if r["p_global_min"] is None else f"{r['p_global_min']:.3f}"] for r in rows]
+    print(table(body, ["cell", "axes", "state", "rows", "P(global min)"]))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..study import load_study, run_study, study_status
+    from ..study.store import Store, require_pyarrow
+
+    if args.workers is not None and not 1 <= args.workers <= 1024:
+        raise InputError(f"--workers must be in [1, 1024], got {args.workers}")
+    study = load_study(args.spec)
+    require_pyarrow()
+    store = Store(_store_dir(args), study)
+    store.validate()
+    computed: list[str] = []
+    if not args.status:
+        if args.dask or args.scheduler:
+            client = _client(args)
+            try:
+                res = run_study(study, store, executor=client.get_executor())
+            finally:
+                client.close()
+                if args.dask:
+                    client.cluster.close() if client.cluster is not None else None
+        else:
+            res = run_study(study, store, max_workers=args.workers)
+        computed = res.computed
+    rows = _rows(study_status(study, store))
+    n_done = sum(r["done"] for r in rows)
+    if args.json:
+        print_json({"study": study.name, "study_hash": study.content_hash,
+                    "store": str(store.root), "cells": len(rows), "done": n_done,
+                    "computed_now": len(computed), "per_cell": rows})
+    else:
+        _print(rows, f"study {study.name!r} ({study.family}, {study.instances} instances × "
+                     f"{study.inits} inits per cell): {n_done}/{len(rows)} cells done, "
+                     f"{len(computed)} computed now; store {store.root}")
+    return 0
