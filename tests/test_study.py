@@ -266,7 +266,7 @@ def test_killing_a_dask_worker_mid_study_loses_nothing(tmp_path: Path,
     """One of the 2 worker processes is killed (SIGKILL) while a cell runs on it; Dask
     reschedules the cell, the study finishes, every row is stored once and equals the
     one-process run."""
-    study = load_study({**BASE, "instances": 20, "inits": 4, "max_iter": 4000,
+    study = load_study({**BASE, "instances": 6, "inits": 3, "max_iter": 1500,
                         "grid": {"r": [1, 2, 3, 4], "alpha": [0.01, 0.3]}})
     root = tmp_path / "killed"
     killed: list[int] = []
