@@ -48,7 +48,7 @@ def _client(args: argparse.Namespace) -> Any:
                                "'mfverify[cluster]'") from None
     if args.scheduler:
         try:
-            return Client(args.scheduler, timeout=30)
+            return Client(args.scheduler, timeout=10)
         except OSError as exc:
             raise InputError(f"cannot connect to the Dask scheduler {args.scheduler!r}: "
                              f"{exc}") from None
