@@ -226,6 +226,7 @@ def test_cli_runs_resumes_and_reports_status(tmp_path: Path, capsys: Any) -> Non
     assert main(["study", str(spec), "--status", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["done"] == 0 and [c["done"] for c in out["per_cell"]] == [False, False]
+    assert not (tmp_path / "s.store").exists()  # --status creates nothing
     assert main(["study", str(spec), "--workers", "1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["done"] == 2 and out["computed_now"] == 2
@@ -347,3 +348,41 @@ def test_killing_a_dask_worker_mid_study_loses_nothing(tmp_path: Path,
         ref = run_study(study, tmp_path / "serial", executor=ex).rows()
     _assert_complete(res.rows(), study)
     _assert_identical(res.rows(), ref)
+
+
+# --- the heatmap -----------------------------------------------------------------------------
+
+
+def test_success_grid_pools_the_other_axes(reference: Any) -> None:
+    from mfverify.study.plot import success_grid
+
+    g = success_grid(reference, "alpha", "r", outcome="global_min")
+    assert g.xs == [0.01, 0.3] and g.ys == [1, 2, 3]
+    assert (g.runs == 6).all()
+    labels = reference.column("outcome").to_pylist()
+    r = reference.column("axis_r").to_pylist()
+    a = reference.column("axis_alpha").to_pylist()
+    for i, rv in enumerate(g.ys):
+        for j, av in enumerate(g.xs):
+            sel = [lab for lab, x, y in zip(labels, a, r, strict=True) if x == av and y == rv]
+            assert g.fraction[i, j] == sel.count("global_min") / len(sel)
+    pooled = success_grid(reference, "r")  # α pooled: 12 runs per r
+    assert (pooled.runs == 12).all() and pooled.fraction.shape == (1, 3)
+    assert np.allclose(pooled.fraction[0], g.fraction.mean(axis=1))
+    with pytest.raises(Exception, match="not a grid axis"):
+        success_grid(reference, "colour")
+
+
+def test_cli_plot(tmp_path: Path, capsys: Any) -> None:
+    pytest.importorskip("matplotlib")
+    from mfverify.cli import main
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('family = "symmetric"\ninstances = 2\ninits = 2\nmax_iter = 200\n'
+                    '[params]\nn = 4\n[grid]\nr = [1, 2]\nalpha = [0.01, 0.1]\n')
+    png = tmp_path / "h.png"
+    assert main(["study", str(spec), "--status", "--plot", str(png)]) == 2  # no rows yet
+    capsys.readouterr()
+    assert main(["study", str(spec), "--workers", "1", "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["study", str(spec), "--plot", str(png), "--axes", "r,alpha,n"]) == 2

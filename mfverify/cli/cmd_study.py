@@ -34,6 +34,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     ex.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                     help="run on an existing Dask scheduler")
     p.add_argument("--json", action="store_true", help="print the per-cell summary as JSON")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="draw the P(outcome) heatmap of the stored rows (needs matplotlib)")
+    p.add_argument("--axes", metavar="X[,Y]",
+                   help="the heatmap's axes (default: the first two grid axes; the others are "
+                        "pooled)")
+    p.add_argument("--outcome", default="global_min",
+                   help="the outcome whose fraction is drawn (default global_min)")
 
 
 def _store_dir(args: argparse.Namespace) -> Path:
@@ -83,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--workers must be in [1, 1024], got {args.workers}")
     study = load_study(args.spec)
     require_pyarrow()
-    store = Store(_store_dir(args), study)
+    store = Store(_store_dir(args), study, create=not args.status)
     store.validate()
     computed: list[str] = []
     if not args.status:
@@ -93,19 +100,36 @@ def run(args: argparse.Namespace) -> int:
                 res = run_study(study, store, executor=client.get_executor())
             finally:
                 client.close()
-                if args.dask:
-                    client.cluster.close() if client.cluster is not None else None
+                if args.dask and client.cluster is not None:
+                    client.cluster.close()
         else:
             res = run_study(study, store, max_workers=args.workers)
         computed = res.computed
+    plot = _plot(args, study, store) if args.plot else None
     rows = _rows(study_status(study, store))
     n_done = sum(r["done"] for r in rows)
     if args.json:
         print_json({"study": study.name, "study_hash": study.content_hash,
                     "store": str(store.root), "cells": len(rows), "done": n_done,
-                    "computed_now": len(computed), "per_cell": rows})
+                    "computed_now": len(computed), "plot": plot, "per_cell": rows})
     else:
         _print(rows, f"study {study.name!r} ({study.family}, {study.instances} instances × "
                      f"{study.inits} inits per cell): {n_done}/{len(rows)} cells done, "
                      f"{len(computed)} computed now; store {store.root}")
+        if plot:
+            print(f"plot: {plot}")
     return 0
+
+
+def _plot(args: argparse.Namespace, study: Any, store: Any) -> str:
+    from ..study.plot import heatmap, success_grid
+
+    axes = args.axes.split(",") if args.axes else list(study.grid)[:2]
+    if not axes or len(axes) > 2:
+        raise InputError("--plot needs a study with a grid axis and at most two --axes")
+    table = store.read_all()
+    if table.num_rows == 0:
+        raise InputError("--plot: the store holds no rows yet")
+    grid = success_grid(table, axes[0], axes[1] if len(axes) > 1 else None,
+                        outcome=args.outcome)
+    return str(heatmap(grid, args.plot, title=f"{study.name}: P({args.outcome})"))

@@ -98,7 +98,7 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
         tick, close = (lambda: None), (lambda: None)
     else:
         tick, close = _default_progress(len(pending))
-    own = executor is None and pending
+    own = executor is None and bool(pending)
     ex = (cf.ProcessPoolExecutor(max_workers=max_workers or os.cpu_count() or 1) if own
           else executor)
     try:

@@ -67,10 +67,11 @@ class Store:
     """A study's results store at ``root`` (created on first use).
 
     Raises :class:`StoreError` when ``root`` holds another study's store (a different content
-    hash) or an unreadable manifest.
+    hash) or an unreadable manifest. With ``create=False`` a missing store is not created (it
+    reads as empty).
     """
 
-    def __init__(self, root: str | Path, study: Study) -> None:
+    def __init__(self, root: str | Path, study: Study, *, create: bool = True) -> None:
         self.root = Path(root)
         self.study = study
         self.study_hash = study.content_hash
@@ -80,6 +81,8 @@ class Store:
             raise StoreError(f"store {str(self.root)!r} is not a directory")
         if manifest.exists():
             self._check_manifest(manifest)
+        elif not create and not self.root.exists():
+            return
         else:
             if self.root.exists() and any(self.root.iterdir()):
                 raise StoreError(f"store {str(self.root)!r} is a non-empty directory without "
@@ -111,6 +114,8 @@ class Store:
 
     def finished(self) -> set[str]:
         """Ids of the cells with a file in the store (each is validated on :meth:`read`)."""
+        if not self.cells_dir.is_dir():
+            return set()
         return {p.stem for p in self.cells_dir.glob("*.parquet")}
 
     def write_cell(self, cell_id: str, columns: dict[str, np.ndarray]) -> None:
