@@ -386,3 +386,36 @@ def test_cli_plot(tmp_path: Path, capsys: Any) -> None:
     assert main(["study", str(spec), "--workers", "1", "--plot", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["study", str(spec), "--plot", str(png), "--axes", "r,alpha,n"]) == 2
+
+
+# --- BatchRun.concatenate / to_json ----------------------------------------------------------
+
+
+def test_batchrun_concatenate_and_to_json() -> None:
+    from mfverify.batch import BatchRun, gd
+    from mfverify.batch.generators import symmetric_instances
+    from mfverify.batch.inits import small_random
+    from mfverify.errors import ShapeError
+    from mfverify.problems import SymmetricMF
+
+    inst = symmetric_instances(5, 4, rank=2, seed=3)
+    p = SymmetricMF(np.zeros((4, 4), dtype=int), 2)
+    x0 = small_random(p, 5, 3, 0.1, seed=4)
+    kw: dict[str, Any] = {"step": 0.2, "max_iter": 100, "record_every": 10,
+                          "thresholds": (1e-3,)}
+    whole = gd(p, x0, data=inst.data, **kw)
+    parts = [gd(p, {"X": x0["X"][s]}, data={"M": inst.M[s]}, **kw)
+             for s in (slice(0, 1), slice(1, 5))]
+    merged = BatchRun.concatenate(parts)
+    for name in ("f", "grad_norm", "status", "iterations", "step"):
+        assert np.array_equal(getattr(merged, name), getattr(whole, name)), name
+    assert np.array_equal(merged.history["f"], whole.history["f"])
+    assert np.array_equal(merged.hits[1e-3], whole.hits[1e-3])
+    other = gd(p, {"X": x0["X"][:1, :2]}, data={"M": inst.M[:1]}, **kw)  # K = 2
+    with pytest.raises(ShapeError):
+        BatchRun.concatenate([whole, other])
+    merged.f[0, 0], merged.f[0, 1] = np.nan, -np.inf
+    d = json.loads(json.dumps(merged.to_json(), allow_nan=False))
+    assert d["shape"] == [5, 3] and d["f"][0][:2] == ["nan", "-inf"]
+    assert np.array_equal(np.array(d["x"]["X"]), merged.x["X"])  # floats round-trip exactly
+    assert d["hits"]["0.001"] == merged.hits[1e-3].tolist()
