@@ -20,7 +20,10 @@ from ..errors import InputError, RankError, ShapeError, UnsupportedError
 from ..problems.base import Point, Problem
 
 __all__ = ["small_random", "imbalanced", "spectral", "rank_deficient", "perturbed",
-           "batch_shape"]
+           "batch_shape", "by_name", "NAMES"]
+
+#: Initializations selectable by name (:func:`by_name`; the CLI's ``--init`` and study files).
+NAMES = ("small", "imbalanced", "spectral", "rank_deficient")
 
 
 def _bk(B: int, K: int) -> None:
@@ -136,3 +139,20 @@ def perturbed(point: Mapping[str, np.ndarray], K: int, eps: float, *, seed: int 
         d = dirs[k] / nrm.reshape(B, K, *([1] * (v.ndim - 1)))
         out[k] = v[:, None] + eps * d
     return out
+
+
+def by_name(name: str, problem: Problem, data: Mapping[str, np.ndarray], B: int, K: int,
+            alpha: float, *, seed: int = 0) -> Point:
+    """The initialization called ``name`` (:data:`NAMES`) at scale α: ``small``
+    (:func:`small_random`), ``imbalanced``, ``spectral`` (α = the noise level) or
+    ``rank_deficient`` (rank r − 1, at least 1, of the narrowest factor width r)."""
+    if name == "small":
+        return small_random(problem, B, K, alpha, seed=seed)
+    if name == "imbalanced":
+        return imbalanced(problem, B, K, alpha, seed=seed)
+    if name == "spectral":
+        return spectral(problem, data, K, noise=alpha, seed=seed)
+    if name == "rank_deficient":
+        widths = [s[-1] for s in problem.variables.values()]
+        return rank_deficient(problem, B, K, max(1, min(widths) - 1), alpha=alpha, seed=seed)
+    raise InputError(f"unknown initialization {name!r}; expected one of {NAMES}")

@@ -53,21 +53,6 @@ def numerical_rank(x: Mapping[str, np.ndarray], rtol: float) -> np.ndarray:
         return np.min(np.stack(ranks), axis=0)
 
 
-def _inits(problem: Any, data: Mapping[str, np.ndarray], B: int, K: int, run: Mapping[str, Any],
-           seed: int) -> dict[str, np.ndarray]:
-    from ..batch import inits
-
-    alpha = float(run["alpha"])
-    if run["init"] == "small":
-        return inits.small_random(problem, B, K, alpha, seed=seed)
-    if run["init"] == "imbalanced":
-        return inits.imbalanced(problem, B, K, alpha, seed=seed)
-    if run["init"] == "spectral":
-        return inits.spectral(problem, data, K, noise=alpha, seed=seed)
-    widths = [s[-1] for s in problem.variables.values()]
-    return inits.rank_deficient(problem, B, K, max(1, min(widths) - 1), alpha=alpha, seed=seed)
-
-
 def _solve(problem: Any, x0: Any, data: Mapping[str, np.ndarray], run: Mapping[str, Any]) -> Any:
     from ..batch import solvers
 
@@ -93,7 +78,9 @@ def run_cell(cell: Mapping[str, Any], B: int, K: int) -> dict[str, np.ndarray]:
     cls = _generator_class(c.family)
     problem, data = cls.generate(B, c.instance_seed, dict(c.gen))
     run = c.run
-    x0 = _inits(problem, data, B, K, run, c.init_seed)
+    from ..batch.inits import by_name
+
+    x0 = by_name(run["init"], problem, data, B, K, float(run["alpha"]), seed=c.init_seed)
     res = _solve(problem, x0, data, run)
     try:
         f_global: Any = global_values(problem, data)[:, None]

@@ -47,7 +47,7 @@ __all__ = ["Study", "Cell", "load_study", "canonical_json", "derive_seed", "RUN_
 
 FORMAT = "mfverify-study/1"
 METHODS = ("gd", "alternating_gd", "scaled_gd", "gradient_flow")
-INITS = ("small", "imbalanced", "spectral", "rank_deficient")
+INITS = ("small", "imbalanced", "spectral", "rank_deficient")  # = batch.inits.NAMES
 
 #: Run settings and their defaults (top-level keys of a study file).
 RUN_DEFAULTS: dict[str, Any] = {
