@@ -101,9 +101,11 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
     own = executor is None and bool(pending)
     ex = (cf.ProcessPoolExecutor(max_workers=max_workers or os.cpu_count() or 1) if own
           else executor)
+    futures: dict[cf.Future[Any], Cell] = {}
     try:
-        futures = {ex.submit(run_cell, c.to_json(), st.instances, st.inits): c
-                   for c in pending} if pending and ex is not None else {}
+        if pending and ex is not None:
+            futures = {ex.submit(run_cell, c.to_json(), st.instances, st.inits): c
+                       for c in pending}
         for fut in cf.as_completed(futures):
             cell = futures[fut]
             db.write_cell(cell.cell_id, fut.result())
@@ -111,6 +113,8 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
             tick()
     finally:
         close()
+        for fut in futures:  # after an error or an interrupt: do not leave work behind
+            fut.cancel()
         if own and ex is not None:
             ex.shutdown(wait=True, cancel_futures=True)
     return StudyResult(db, computed, skipped, len(cells))
