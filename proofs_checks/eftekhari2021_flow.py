@@ -39,7 +39,15 @@ from mfverify.flow.experiments import escape, trap
 from mfverify.flow.invariants import singular_values
 from mfverify.problems import AsymmetricMF, ConstrainedMF, SymmetricMF
 
-from ._flowkit import cayley_orthogonal, mp_str, random_rational, sigma_min_lower_bound, strings
+from ._flowkit import (
+    cayley_orthogonal,
+    exact_field_vs_gradient,
+    mp_str,
+    objective_decrease,
+    random_rational,
+    sigma_min_lower_bound,
+    strings,
+)
 
 DPS = 50
 #: σ of the missing directions must stay below this at every recorded step (E-P1).
@@ -123,7 +131,9 @@ def _shifted_field(M: sp.Matrix, C: sp.Matrix) -> Any:
         Hypothesis("merit-of-UUt", "the merit depends on U only through UUᵀ (ψ(UUᵀ))",
                    "an affine pull −(U − C) is added to the field: the rank grows at once"),
     ],
-    conclusion="max over recorded steps of σ₃, σ₄ < 1e-45 at 50 digits, and min σ₂ > 1e-10",
+    conclusion="max over recorded steps of σ₃, σ₄ < 1e-45 at 50 digits, and min σ₂ > 1e-10; "
+               "the integrated field is −∇φ at U(0) (exact, independent SymPy derivative) and "
+               "φ is non-increasing along the steps",
     expected=Verdict.SUPPORTED,
     predictions=("E-P1",),
     tags=("flow", "rank"),
@@ -132,33 +142,51 @@ def rank_preservation(ctx: RunContext) -> Outcome:
     T = 2 if ctx.quick else 10
     full = ctx.dropping("rank-deficient-start")
     runs = []
+    # two merits ψ(UUᵀ) of different form in the quick profile, three in the full one
     instances: list[tuple[str, Any]] = [
         ("psd rank 2, f = 1/4||UU^T - M||^2", SymmetricMF(_psd(2, 11).tolist(), 4)),
+        ("penalty merit 1/2||U||^2 + (rho/2)||A(UU^T) - b||^2",
+         ConstrainedMF.gaussian(6, 4, 4, seed=5, merit="penalty")),
     ]
     if not ctx.quick:
         instances.append(("psd rank 3", SymmetricMF(_psd(3, 12).tolist(), 4)))
-        cm = ConstrainedMF.gaussian(6, 4, 4, seed=5, merit="penalty")
-        instances.append(("penalty merit 1/2||U||^2 + (rho/2)||A(UU^T) - b||^2", cm))
     shifted = ctx.dropping("merit-of-UUt")
     if shifted:
         M = _psd(2, 11)
         C = random_rational(6, 4, 99, den=20)
         instances = [("shifted field (not psi(UU^T))", _shifted_field(M, C))]
     U0 = _start(2, 21, full=full)
-    failed = []
+    failed: list[str] = []
+    not_gradient: list[str] = []
     for label, system in instances:
         var = "U" if isinstance(system, ConstrainedMF) else "X"
         res = integrate(system, {var: strings(U0)}, [T], dps=DPS)
         tr = _sigma_track(res, var, 2)
         ok = tr["max_missing_sigma"] < res.arith.const(SIGMA_TOL) and \
             tr["min_kept_sigma"] > res.arith.const(sp.Rational(1, 10**10))
-        runs.append({"instance": label, "T": T, "ok": ok,
-                     **{k: mp_str(v) if hasattr(v, "_mpf_") else v for k, v in tr.items()}})
+        row = {"instance": label, "T": T, "ok": ok,
+               **{k: mp_str(v) if hasattr(v, "_mpf_") else v for k, v in tr.items()}}
+        if not shifted:
+            # the rank statement holds for any field G(U)U; these two depend on the field
+            # being the gradient flow of the merit: exact −∇f at U(0), and f non-increasing
+            fc = exact_field_vs_gradient(res.field, system, {var: strings(U0)})
+            dec = objective_decrease(system, res, sp.Rational(1, 10**40))
+            dec.pop("f_values")
+            row.update({"field_check": fc, "objective_decrease": dec})
+            if not (fc["field_is_minus_gradient"] and dec["non_increasing"]):
+                not_gradient.append(label)
+        runs.append(row)
         if not ok:
             failed.append(label)
     evidence = {"dps": DPS, "tolerance": str(SIGMA_TOL), "instances": len(runs), "runs": runs,
                 "method": "adaptive Taylor flow (mfverify.flow.integrate), sigma from mpmath "
-                          "svd_r at every step"}
+                          "svd_r at every step; field = −∇f at U(0) exactly (SymPy derivative "
+                          "of the merit) and f non-increasing along the steps"}
+    if not_gradient:
+        return Outcome(Verdict.INCONCLUSIVE, evidence,
+                       f"the integrated field is not the gradient flow of the merit on "
+                       f"{not_gradient} (exact field check or f increased): nothing is "
+                       "concluded about gradient flows")
     if failed:
         rank_exact = int(U0.rank())  # exact (SymPy, rational start)
         evidence["rank_U0_exact"] = rank_exact
@@ -276,15 +304,58 @@ def rank_preservation_asymmetric(ctx: RunContext) -> Outcome:
                    f"{2 if sv_uT[2] < tiny else 3} (σ₂(U) = {mp_str(sv_uT[1])})")
 
 
-@lru_cache(maxsize=4)
-def _rank_one_run(rank0: int, T: int) -> tuple[Any, Any]:
-    Q = cayley_orthogonal(6, 31)
-    M = Q * sp.diag(3, 1, 0, 0, 0, 0) * Q.T
+#: The rank-1-limit instances: (λ₁, λ₂) of M = Q diag(λ₁, λ₂, 0, …)Qᵀ, seed of Q, seed of U(0).
+RANK_ONE_INSTANCES = (((3, 1), 31, 41), (("5/2", "1/2"), 33, 43))
+#: At T: |f − ¼λ₂²| and ‖UUᵀ − λ₁u₁u₁ᵀ‖_F below this, both smaller than at T/2; σ₂ below
+#: RANK_ONE_SIGMA at every recorded time.
+RANK_ONE_TOL = "1e-8"
+RANK_ONE_SIGMA = "1e-40"
+
+
+@lru_cache(maxsize=8)
+def _rank_one_run(rank0: int, T: int, lams: tuple[Any, Any] = (3, 1), qseed: int = 31,
+                  useed: int = 41) -> tuple[Any, Any]:
+    Q = cayley_orthogonal(6, qseed)
+    M = Q * sp.diag(sp.Rational(str(lams[0])), sp.Rational(str(lams[1])), 0, 0, 0, 0) * Q.T
     p = SymmetricMF(M.tolist(), 4)
-    U0 = sp.Matrix.hstack(random_rational(6, rank0, 41), sp.zeros(6, 4 - rank0)) * \
-        cayley_orthogonal(4, 42)
+    U0 = sp.Matrix.hstack(random_rational(6, rank0, useed), sp.zeros(6, 4 - rank0)) * \
+        cayley_orthogonal(4, useed + 1)
     res = integrate(p, {"X": strings(U0)}, [T // 2, T], dps=DPS)
     return p, res
+
+
+def _rank_one_rows(p: Any, res: Any, lams: tuple[Any, Any], qseed: int) -> dict[str, Any]:
+    """f − ¼λ₂², ‖XXᵀ − λ₁u₁u₁ᵀ‖_F and σ₂(X) at the requested times, and the tests on them."""
+    A = res.arith
+    ctx_ = A.ctx
+    l1, l2 = (A.const(sp.Rational(str(v))) for v in lams)
+    Q = cayley_orthogonal(6, qseed)
+    u1 = A.asarray([[v] for v in Q[:, 0]])
+    target = l1 * (u1 @ u1.T)
+    limit = l2 * l2 / 4
+    rows, gaps, dists, sig2 = [], [], [], []
+    for pt in res.points:
+        X = pt.state["X"]
+        f = p.objective(A, pt.state, p.data_in(A))
+        dist = ctx_.sqrt(sum(((a - b) ** 2 for a, b in zip((X @ X.T).reshape(-1),
+                                                             target.reshape(-1),
+                                                             strict=True)), ctx_.zero))
+        sv = singular_values(X, A)
+        gaps.append(abs(f - limit))
+        dists.append(dist)
+        sig2.append(sv[1])
+        rows.append({"t": mp_str(pt.t), "f_minus_quarter_lambda2_sq": mp_str(f - limit),
+                     "dist_to_best_rank1": mp_str(dist), "sigma_2": mp_str(sv[1]),
+                     "f": mp_str(f)})
+    tol, stol = A.const(RANK_ONE_TOL), A.const(RANK_ONE_SIGMA)
+    tests = {"f_at_T_near_quarter_lambda2_sq": bool(gaps[-1] < tol),
+             "dist_to_best_rank1_at_T_small": bool(dists[-1] < tol),
+             "dist_shrinking": bool(dists[-1] < dists[0]),
+             "f_gap_shrinking": bool(gaps[-1] < gaps[0]),
+             "rank_stays_1": bool(max(sig2) < stol)}
+    return {"M_eigenvalues": [str(v) for v in lams], "trajectory": rows, "steps": res.steps,
+            "tests": tests, "ok": all(tests.values()), "f_gap_at_T": mp_str(gaps[-1]),
+            "dist_at_T": mp_str(dists[-1])}
 
 
 @claim(
@@ -297,49 +368,50 @@ def _rank_one_run(rank0: int, T: int) -> tuple[Any, Any]:
         Hypothesis("rank-one-start", "rank U(0) = 1 < rank M = 2",
                    "a rank-2 start: f → 0, the flow reaches M"),
     ],
-    conclusion="f(U(T)) − ¼λ₂² and ‖UUᵀ − λ₁u₁u₁ᵀ‖ are small and shrinking, rank stays 1",
+    conclusion="at T: |f − ¼λ₂²| < 1e-8 and ‖UUᵀ − λ₁u₁u₁ᵀ‖_F < 1e-8, both smaller than at T/2, "
+               "and σ₂(U) < 1e-40 at every requested time (rank stays 1), on 2 instances",
     expected=Verdict.SUPPORTED,
     predictions=("E-P2",),
     tags=("flow", "rank"),
 )
 def rank_one_limit(ctx: RunContext) -> Outcome:
     T = 12 if ctx.quick else 30
-    rank0 = 2 if ctx.dropping("rank-one-start") else 1
-    p, res = _rank_one_run(rank0, T)
-    A = res.arith
-    ctx_ = A.ctx
-    Q = cayley_orthogonal(6, 31)
-    u1 = A.asarray([[v] for v in Q[:, 0]])
-    target = 3 * (u1 @ u1.T)
-    rows = []
-    for pt in res.points:
-        X = pt.state["X"]
-        f = p.objective(A, pt.state, p.data_in(A))
-        dist = ctx_.sqrt(sum(((a - b) ** 2 for a, b in zip((X @ X.T).reshape(-1),
-                                                             target.reshape(-1),
-                                                             strict=True)), ctx_.zero))
-        sv = singular_values(X, A)
-        rows.append({"t": mp_str(pt.t), "f_minus_quarter_lambda2_sq": mp_str(f - ctx_.mpf(1) / 4),
-                     "dist_to_best_rank1": mp_str(dist), "sigma_2": mp_str(sv[1]),
-                     "f": mp_str(f)})
-    last = res.points[-1]
-    f_last = p.objective(A, last.state, p.data_in(A))
-    tol = ctx_.mpf(10) ** -8
-    gap = abs(f_last - ctx_.mpf(1) / 4)
-    evidence = {"dps": DPS, "tolerance": "1e-8", "instances": 1, "M_eigenvalues": [3, 1],
-                "rank_U0": rank0, "T": T, "trajectory": rows, "steps": res.steps}
-    if rank0 == 1 and gap < tol:
+    if ctx.dropping("rank-one-start"):
+        return _rank_one_dropped(T)
+    cases = []
+    for lams, qs, us in RANK_ONE_INSTANCES:
+        p, res = _rank_one_run(1, T, lams, qs, us)
+        cases.append(_rank_one_rows(p, res, lams, qs))
+    evidence = {"dps": DPS, "tolerance": RANK_ONE_TOL, "rank_tolerance": RANK_ONE_SIGMA,
+                "instances": len(cases), "rank_U0": 1, "T": T, "cases": cases,
+                "method": "adaptive Taylor flow at 50 digits from exactly rank-1 rational U(0); "
+                          "the limit λ₁u₁u₁ᵀ and ¼λ₂² from the exact eigen-decomposition of M"}
+    bad = [c["M_eigenvalues"] for c in cases if not c["ok"]]
+    if not bad:
         return Outcome(Verdict.SUPPORTED, evidence,
-                       f"rank-1 start: f(T) = 1/4 + {mp_str(f_last - ctx_.mpf(1) / 4)} "
-                       "(best rank-1 error ¼λ₂²); M is not reached")
-    if rank0 == 2:
-        # f(U(t)) → 0 is observed on the integrated trajectory only: the Taylor flow's error
-        # estimate is not a validated bound, so this is evidence that the hypothesis is needed.
-        return Outcome(Verdict.INCONCLUSIVE, {**evidence,
-                                              "numerical_counterexample": "rank-2 start"},
-                       f"numerically the conclusion fails: rank-2 start, f(T) = {mp_str(f_last)} "
-                       f"(→ 0, not ¼λ₂² = 1/4) at T = {T}; not a certified refutation")
-    return Outcome(Verdict.INCONCLUSIVE, evidence, f"f(T) − 1/4 = {mp_str(gap)} not yet < 1e-8")
+                       f"rank-1 starts on {len(cases)} instances: ‖UUᵀ − λ₁u₁u₁ᵀ‖ at T = "
+                       f"{', '.join(c['dist_at_T'] for c in cases)}, f(T) − ¼λ₂² = "
+                       f"{', '.join(c['f_gap_at_T'] for c in cases)} (shrinking), σ₂ < "
+                       f"{RANK_ONE_SIGMA}; M is not reached")
+    failed = {str(c["M_eigenvalues"]): [k for k, v in c["tests"].items() if not v]
+              for c in cases if not c["ok"]}
+    return Outcome(Verdict.INCONCLUSIVE, evidence,
+                   f"the rank-1 limit is not observed on {bad}: failed tests {failed} (float "
+                   "trajectory, not a certified refutation)")
+
+
+def _rank_one_dropped(T: int) -> Outcome:
+    p, res = _rank_one_run(2, T)
+    A = res.arith
+    f_last = p.objective(A, res.final.state, p.data_in(A))
+    evidence = {"dps": DPS, "tolerance": RANK_ONE_TOL, "instances": 1, "M_eigenvalues": [3, 1],
+                "rank_U0": 2, "T": T, "steps": res.steps,
+                "numerical_counterexample": "rank-2 start"}
+    # f(U(t)) → 0 is observed on the integrated trajectory only: the Taylor flow's error
+    # estimate is not a validated bound, so this is evidence that the hypothesis is needed.
+    return Outcome(Verdict.INCONCLUSIVE, evidence,
+                   f"numerically the conclusion fails: rank-2 start, f(T) = {mp_str(f_last)} "
+                   f"(→ 0, not ¼λ₂² = 1/4) at T = {T}; not a certified refutation")
 
 
 def _ssp_instance() -> ConstrainedMF:
@@ -359,8 +431,9 @@ def _ssp_instance() -> ConstrainedMF:
         Hypothesis("exact-start", "the flow starts exactly at the spurious KKT point",
                    "a start at distance 1e-20 along a random direction leaves the 1/10-ball"),
     ],
-    conclusion="the field vanishes exactly at (u*, λ*), so x(t) ≡ x* (Picard–Lindelöf); "
-               "the computed series is constant to t = 100",
+    conclusion="(u*, λ*) is a KKT point with S(λ*) not PSD and a feasible point of smaller "
+               "objective (exact), the field vanishes exactly there, so x(t) ≡ x* "
+               "(Picard–Lindelöf); the computed series is constant to t = 100",
     expected=Verdict.PROVED,
     tags=("flow", "ssp"),
 )
@@ -400,12 +473,31 @@ def ssp_trap(ctx: RunContext) -> Outcome:
                            f"1/10-ball at t = {mp_str(esc.rows[0].time, 10)}; not a certified "
                            "refutation")
         return Outcome(Verdict.INCONCLUSIVE, evidence, "no escape observed")
+    kkt = _ssp_kkt_evidence(prob, S)
+    evidence["kkt_check"] = kkt
     tr = trap(vf, x_star, 100, dps=DPS)
     evidence["trap"] = tr.to_json()
-    if tr.exactly_stationary and tr.series_constant and tr.max_deviation == 0:
+    evidence["instances"] = 1
+    stays = tr.exactly_stationary and tr.series_constant and tr.max_deviation == 0
+    if not kkt["engine_S_matches_formula"]:
+        return Outcome(Verdict.INCONCLUSIVE, evidence,
+                       "the problem's S(λ*) differs from I − 2λ*A₁ computed from the operator "
+                       f"data ({kkt['S_formula']} vs {kkt['S_engine']}): the KKT operator is "
+                       "inconsistent, nothing is claimed")
+    if not kkt["spurious"]:
+        return Outcome(Verdict.INCONCLUSIVE, evidence,
+                       f"(u*, λ*) is not a spurious KKT point: feasible {kkt['feasible']}, "
+                       f"S(λ*)u* = 0 {kkt['stationary']}, S(λ*) ⪰ 0 {kkt['S_psd']}, "
+                       f"½‖u*‖² = {kkt['objective_at_u_star']} vs "
+                       f"{kkt['objective_at_feasible_competitor']} at (0, 1); the premise of the "
+                       "statement fails on this instance")
+    if stays:
         return Outcome(Verdict.PROVED, evidence,
-                       "primal-dual field vanishes exactly at the SSP (S(λ*) = diag(0, −3) "
-                       "not PSD); unique solution x(t) ≡ x*, confirmed to t = 100")
+                       f"(u*, λ*) is a spurious KKT point (exact: S(λ*) = "
+                       f"{kkt['S_engine']} has eigenvalues {kkt['S_eigenvalues']}, not PSD; "
+                       f"½‖u*‖² = {kkt['objective_at_u_star']} > ½ at (0, 1)); the primal-dual "
+                       "field vanishes exactly there: unique solution x(t) ≡ x*, confirmed to "
+                       "t = 100")
     F_star = _exact_field(vf, x_star)
     if any(v != 0 for v in F_star):
         # the field does not vanish exactly at x*: x* is not an equilibrium (exact)
@@ -415,6 +507,42 @@ def ssp_trap(ctx: RunContext) -> Outcome:
     return Outcome(Verdict.INCONCLUSIVE, evidence,
                    f"field vanishes exactly at x*, but the computed series was not constant "
                    f"(residual {tr.residual}; deviation {mp_str(tr.max_deviation)})")
+
+
+def _ssp_kkt_evidence(prob: ConstrainedMF, S_engine: Any) -> dict[str, Any]:
+    """Exact KKT and spuriousness test of (u*, λ*) = ((2, 0), 1/2) for the SSP instance.
+
+    * S(λ*) from the problem (``prob.S``) is compared with I − 2λ*A₁ built here from the
+      operator data (an independent path);
+    * S(λ*) ⪰ 0 is decided exactly from its eigenvalues (SymPy, rational 2×2 matrix): a
+      negative one makes the Burer–Monteiro certificate fail at u*;
+    * feasibility A(u*u*ᵀ) = b and stationarity S(λ*)u* = 0, exactly;
+    * spuriousness: ½‖u*‖² exceeds the objective at the feasible point (0, 1) (exact).
+    """
+    lam = sp.Rational(1, 2)
+    A1 = sp.Matrix(np.asarray(prob.data["A"], dtype=object)[0].tolist())
+    b = sp.Rational(str(np.asarray(prob.data["b"], dtype=object)[0]))
+    u = sp.Matrix([2, 0])
+    Se = sp.Matrix(np.asarray(S_engine, dtype=object).tolist()).applyfunc(sp.nsimplify)
+    Sf = sp.eye(2) - lam * (A1 + A1.T)
+    eig = sorted(Se.eigenvals(multiple=True), key=lambda v: float(sp.N(v, 30)))
+    psd = all(sp.N(v, 50) >= 0 for v in eig)
+    feasible = (u.T * A1 * u)[0, 0] == b
+    stationary = (Se * u).is_zero_matrix
+    competitor = sp.Matrix([0, 1])
+    comp_feasible = (competitor.T * A1 * competitor)[0, 0] == b
+    f_star = (u.T * u)[0, 0] / 2
+    f_comp = (competitor.T * competitor)[0, 0] / 2
+    return {"S_engine": str(Se.tolist()), "S_formula": str(Sf.tolist()),
+            "engine_S_matches_formula": (Se - Sf).is_zero_matrix,
+            "S_eigenvalues": [str(v) for v in eig], "S_psd": bool(psd),
+            "feasible": bool(feasible), "stationary": bool(stationary),
+            "objective_at_u_star": str(f_star),
+            "objective_at_feasible_competitor": str(f_comp) if comp_feasible else "n/a",
+            "spurious": bool(feasible and stationary and not psd and comp_feasible
+                             and f_comp < f_star),
+            "method": "exact SymPy: eigenvalues of the rational S(λ*), A(u*u*ᵀ) − b, S(λ*)u*, "
+                      "objective against the feasible point (0, 1)"}
 
 
 def _symbolic_state(vf: Any) -> tuple[dict[str, Any], list[sp.Symbol]]:

@@ -32,7 +32,14 @@ from mfverify.flow.invariants import (
 )
 from mfverify.problems import SymmetricMF
 
-from ._flowkit import mp_str, random_rational, sigma_min_lower_bound, strings
+from ._flowkit import (
+    exact_field_vs_gradient,
+    mp_str,
+    objective_decrease,
+    random_rational,
+    sigma_min_lower_bound,
+    strings,
+)
 
 DPS = 40
 #: Digits of agreement required between S(t) and its closed form.
@@ -309,17 +316,25 @@ def xdd_rate(ctx: RunContext) -> Outcome:
                    f"{mp_str(pred, 10)}; not a certified refutation")
 
 
+#: f(X(T)) must be within this of the rank-2 limit ¼λ₃² = 1/4 (the flow converges to the best
+#: rank-2 approximation from a generic rank-2 start; at T = 15 the gap is about 1e-15).
+LIMIT_TOL = sp.Rational(1, 10**10)
+
+
 @claim(
     "cross.rank-deficient-trap",
     paper="cross",
     source="papers.md §6.3 (Eftekhari rank preservation ↔ Mohammadi cascade), §1.3 E1/E3",
     statement="With r = rank M = 3 (M = diag(3, 2, 1, 0, 0)), a start of rank 2 cannot reach the "
-              "rank-3 global minimum: rank X(t) = 2 and f(X(t)) >= ¼λ₃² = 1/4 for all t.",
+              "rank-3 global minimum: rank X(t) = 2 and f(X(t)) >= ¼λ₃² = 1/4 for all t, and "
+              "the gradient flow decreases f to that rank-2 value 1/4.",
     hypotheses=[
         Hypothesis("rank-deficient-start", "rank X₀ = 2 < r₁ = 3",
                    "a full-rank start converges to M (f → 0)"),
     ],
-    conclusion="min over steps of f >= 1/4 − 1e-35 and σ₃ < 1e-35 at every step",
+    conclusion="min over steps of f >= 1/4 − 1e-35 and σ₃ < 1e-35 at every step; the integrated "
+               "field equals −∇f at X₀ exactly (independent SymPy derivative), f is "
+               "non-increasing along the steps and f(T) − 1/4 < 1e-10",
     expected=Verdict.SUPPORTED,
     predictions=("§6.3",),
     tags=("flow", "cross", "rank"),
@@ -332,18 +347,31 @@ def rank_deficient_trap(ctx: RunContext) -> Outcome:
     fmin = min(p.objective(A, st, p.data_in(A)) for _t, st, _e in res.trajectory)
     s3 = max(singular_values(st["X"], A)[2] for _t, st, _e in res.trajectory)
     f_last = p.objective(A, res.final.state, p.data_in(A))
+    quarter = A.ctx.mpf(1) / 4
+    grad_check = exact_field_vs_gradient(res.field, p, {"X": strings(X0)})
+    dec = objective_decrease(p, res, sp.Rational(1, 10**35))
+    dec.pop("f_values")
+    limit_gap = abs(f_last - quarter)
     evidence = {"dps": DPS, "tolerance": "1e-35", "instances": 1, "rank_X0": rank0 or 3,
                 "min_f": mp_str(fmin, 20), "final_f": mp_str(f_last, 20),
                 "max_sigma3": mp_str(s3), "T": T, "steps": res.steps,
-                "lower_bound": "1/4 (Eckart–Young: rank XXᵀ <= 2)"}
-    quarter = A.ctx.mpf(1) / 4
+                "lower_bound": "1/4 (Eckart–Young: rank XXᵀ <= 2)",
+                "field_check": grad_check, "objective_decrease": dec,
+                "final_f_minus_limit": mp_str(limit_gap), "limit_tolerance": str(LIMIT_TOL)}
     rank_exact = int(X0.rank())  # exact (SymPy, rational X₀)
     s3_sq_lb = sigma_min_lower_bound(X0) if rank_exact == 3 else sp.Rational(0)
     evidence.update({"rank_X0_exact": rank_exact, "sigma3_X0_sq_lower_bound_exact": str(s3_sq_lb)})
-    if fmin >= quarter - A.const("1e-35") and s3 < A.const("1e-35"):
+    if not grad_check["field_is_minus_gradient"]:
+        return Outcome(Verdict.INCONCLUSIVE, evidence,
+                       "the integrated field is not −∇f at X₀ (exact difference "
+                       f"{grad_check['max_abs_difference'][:20]}): this trajectory is not the "
+                       "gradient flow, nothing is concluded")
+    trapped = fmin >= quarter - A.const("1e-35") and s3 < A.const("1e-35")
+    if trapped and dec["non_increasing"] and limit_gap < A.const(LIMIT_TOL):
         return Outcome(Verdict.SUPPORTED, evidence,
-                       f"rank-2 start: f >= 1/4 along the flow (final f − 1/4 = "
-                       f"{mp_str(f_last - quarter, 3)}), σ₃ <= {mp_str(s3, 3)}")
+                       f"rank-2 start: f decreases to 1/4 and stays >= 1/4 along the flow "
+                       f"(final f − 1/4 = {mp_str(f_last - quarter, 3)}), σ₃ <= {mp_str(s3, 3)};"
+                       " field = −∇f at X₀ exactly")
     if rank_exact == 3 and s3_sq_lb > sp.Rational(1, 10**70):
         # The conclusion "σ₃ < 1e-35 at every step" fails at the first step, t = 0, exactly:
         # σ₃(X₀)² >= det(X₀ᵀX₀)/tr(X₀ᵀX₀)² > 1e-70 in rational arithmetic.
@@ -356,5 +384,6 @@ def rank_deficient_trap(ctx: RunContext) -> Outcome:
                        "rank X(t) = 2 fails at t = 0; numerically f reaches "
                        f"{mp_str(fmin, 5)} < 1/4 (the flow converges to M)")
     return Outcome(Verdict.INCONCLUSIVE, evidence,
-                   f"numerically the conclusion fails: f reaches {mp_str(fmin, 5)} (< 1/4?) or "
-                   f"σ₃ reaches {mp_str(s3, 3)}; not a certified refutation")
+                   f"numerically the conclusion fails: f reaches {mp_str(fmin, 5)} (< 1/4?), "
+                   f"σ₃ reaches {mp_str(s3, 3)}, f rose by {dec['max_increase_between_steps']} "
+                   f"or f(T) − 1/4 = {mp_str(limit_gap, 3)}; not a certified refutation")

@@ -105,7 +105,9 @@ class Claim:
         ``run(ctx: RunContext) -> Outcome``.
     expected
         The verdict the catalog expects (e.g. ``REFUTED`` for a misprinted equation). A result
-        equal to it is shown "as expected"; an unexpected ``REFUTED`` fails ``mfverify check``.
+        equal to it is shown "as expected"; any other verdict (or an error) fails ``mfverify
+        check`` (see :meth:`ClaimResult.departure`; ``--allow-inconclusive`` tolerates an
+        INCONCLUSIVE).
     predictions
         papers.md prediction ids covered (``L-P1``, ``Y-P4``, ...).
     instance_run
@@ -150,14 +152,30 @@ class ClaimResult:
     def as_expected(self) -> bool:
         return self.verdict == self.claim.expected and not self.dropped
 
+    def departure(self, *, allow_inconclusive: bool = False) -> str | None:
+        """Why this result fails ``mfverify check``, or None when it does not.
+
+        A result departs from the catalog when the run raised (always), or, with no hypothesis
+        dropped, when its verdict differs from the claim's ``expected`` verdict: an expected
+        REFUTED (a registered misprint) that comes back PROVED, an expected PROVED or SUPPORTED
+        that comes back INCONCLUSIVE, REFUTED, or any other verdict. With
+        ``allow_inconclusive`` a non-errored INCONCLUSIVE is tolerated (never an errored run,
+        never a changed decisive verdict). A run with a hypothesis dropped has no expected
+        verdict (showing the verdict change is its point): only an error fails it.
+        """
+        if self.error is not None:
+            return f"errored: {self.error}"
+        if self.dropped or self.verdict == self.claim.expected:
+            return None
+        if allow_inconclusive and self.verdict is Verdict.INCONCLUSIVE:
+            return None
+        return f"expected {self.claim.expected}, got {self.verdict}"
+
     @property
     def failed(self) -> bool:
-        """An unexpected REFUTED, or a run that raised: what makes ``mfverify check`` exit 1."""
-        if self.error is not None:
-            return True
-        if self.dropped:
-            return False
-        return self.verdict is Verdict.REFUTED and self.claim.expected is not Verdict.REFUTED
+        """What makes ``mfverify check`` exit 1 in its default (strict) mode: see
+        :meth:`departure`."""
+        return self.departure() is not None
 
     def to_json(self) -> dict[str, Any]:
         c = self.claim

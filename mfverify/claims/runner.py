@@ -103,15 +103,31 @@ def run_claims(
     return [out[c.id] for c in claims]
 
 
-def summarize(results: Iterable[ClaimResult]) -> dict[str, Any]:
+def summarize(results: Iterable[ClaimResult], *, allow_inconclusive: bool = False
+              ) -> dict[str, Any]:
+    """Counts per verdict and the departures from the expected verdicts.
+
+    ``failed`` is True when any result departs (:meth:`ClaimResult.departure`): strict by
+    default; ``allow_inconclusive`` tolerates a non-errored INCONCLUSIVE.
+    """
     results = list(results)
     counts = {v.value: 0 for v in Verdict}
     for r in results:
         counts[r.verdict.value] += 1
+    departures = []
+    for r in results:
+        why = r.departure(allow_inconclusive=allow_inconclusive)
+        if why is not None:
+            departures.append({"id": r.claim.id, "expected": str(r.claim.expected),
+                               "verdict": str(r.verdict), "reason": why})
     return {
         "total": len(results),
         "counts": counts,
         "errors": sum(1 for r in results if r.error),
-        "unexpected_refuted": [r.claim.id for r in results if r.failed and not r.error],
-        "failed": any(r.failed for r in results),
+        "unexpected_refuted": [r.claim.id for r in results
+                               if r.verdict is Verdict.REFUTED and not r.dropped
+                               and r.claim.expected is not Verdict.REFUTED and not r.error],
+        "departures": departures,
+        "mode": "allow-inconclusive" if allow_inconclusive else "strict",
+        "failed": bool(departures),
     }

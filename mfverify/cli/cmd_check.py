@@ -14,6 +14,14 @@ from .common import print_json, table
 
 NAME = "check"
 HELP = "run the registered claims (the main job) and print their verdicts"
+DESCRIPTION = (
+    "Run the claims catalog and print each claim's verdict with its evidence. Exit status: 0 "
+    "when every claim came out as its expected verdict; 1 when any claim departs from it (an "
+    "expected REFUTED misprint that comes back PROVED, an expected PROVED or SUPPORTED that "
+    "comes back INCONCLUSIVE or REFUTED, any other changed verdict) or a claim's run raised; "
+    "2 on bad input. This strict mode is the default; --allow-inconclusive tolerates "
+    "INCONCLUSIVE verdicts (not errors, not changed decisive verdicts). A claim run with "
+    "--drop has no expected verdict: only an error fails it.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,6 +38,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=20211227, help="base random seed")
     p.add_argument("--jobs", type=int, default=None,
                    help="worker processes (default: number of cores, at most 2)")
+    p.add_argument("--allow-inconclusive", action="store_true",
+                   help="exit 0 when a claim comes back INCONCLUSIVE instead of its expected "
+                        "verdict (default: strict, any departure from the expected verdict "
+                        "exits 1; errors and changed decisive verdicts always exit 1)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
               end="\r" if done[0] < len(claims) else "\n")
 
     results = run_claims(claims, ctx, progress, jobs=jobs, contexts=contexts)
-    summary = summarize(results)
+    summary = summarize(results, allow_inconclusive=args.allow_inconclusive)
     if args.report:
         from ..claims.report import write_report
 
@@ -83,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
                 note = f"dropped: {', '.join(r.dropped)}"
             if r.error:
                 note = "ERROR"
+            elif not r.dropped and r.departure(allow_inconclusive=args.allow_inconclusive):
+                note = f"DEPARTS (expected {r.claim.expected})"
             rows.append([r.claim.id, str(r.verdict), f"{r.seconds:.1f}s", note,
                          r.summary[:90]])
         print(table(rows, ["claim", "verdict", "time", "note", "summary"]))
@@ -94,4 +108,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{summary['total']} claims: {c['PROVED']} PROVED, {c['SUPPORTED']} SUPPORTED, "
               f"{refuted}, {c['INCONCLUSIVE']} INCONCLUSIVE; "
               f"{summary['errors']} errored")
+        deps = summary["departures"]
+        if deps:
+            print(f"{len(deps)} claim(s) depart from their expected verdict "
+                  f"({summary['mode']} mode): "
+                  + "; ".join(f"{d['id']} ({d['reason']})" for d in deps))
+        elif not args.allow_inconclusive:
+            print("every claim came out as expected (strict mode)")
     return 1 if summary["failed"] else 0
