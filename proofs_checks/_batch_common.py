@@ -14,7 +14,7 @@ import flint
 import numpy as np
 
 __all__ = ["cayley", "cayley_exact", "qmat", "qmat_float", "is_psd_exact", "frac",
-           "fstr", "round_sig"]
+           "fstr", "round_sig", "step_used"]
 
 
 def frac(x: float) -> Fraction:
@@ -76,3 +76,20 @@ def round_sig(x: float, digits: int = 6) -> float:
     if not np.isfinite(x) or x == 0:
         return float(x)
     return float(f"{x:.{digits}g}")
+
+
+def step_used(res: Any, requested: Any) -> dict[str, Any]:
+    """The fixed step size the batch engine actually used, read from ``BatchRun.step`` (one
+    value per run), against the one requested (scalar or per instance, broadcast to the runs).
+
+    ``matches`` is exact equality: a fixed-step run reports η itself. The evidence of a claim
+    records ``eta_used`` (what ran), so an engine that runs at 2η shows it.
+    """
+    used = np.asarray(res.step, dtype=np.float64)
+    req = np.asarray(requested, dtype=np.float64)
+    want = np.broadcast_to(req.reshape(req.shape + (1,) * (used.ndim - req.ndim)), used.shape)
+    vals = np.unique(used)
+    return {"eta_requested": req.tolist() if req.ndim else float(req),
+            "eta_used": float(vals[0]) if vals.size == 1 else [round_sig(v, 8) for v in vals],
+            "read_from": "BatchRun.step (per run)",
+            "matches": bool(used.shape == want.shape and np.array_equal(used, want))}

@@ -26,7 +26,7 @@ from mfverify.batch.rates import classify_rate, fit_line
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
 from mfverify.problems import AsymmetricMF, SymmetricMF
 
-from ._batch_common import round_sig
+from ._batch_common import round_sig, step_used
 
 REL_TOL = 0.02  # acceptance: within 2% of √k/2
 
@@ -81,12 +81,14 @@ def gd_sublinear_constant(ctx: RunContext) -> Outcome:
     out = sublinear_constant(50, 3, 5, eta=eta, T=T, B=B, seed=ctx.seed % 10_000,
                              spectrum_kind=kind)
     res = out["run"]
+    step = step_used(res, eta)
     target = np.sqrt(2) / 2
     final = out["scaled"][..., -1].ravel()
     ev: dict[str, Any] = {
         "method": "batched GD (mfverify.batch.gd) on SymmetricMF (scale 1/4), n = 50, "
                   "r* = 3, r = 5, M = Q·diag(1, 1/√3, 1/3, 0, ...)·Qᵀ, X₀ entries N(0, 0.1²)",
-        "eta": eta, "t": T, "instances": int(final.size), "tolerance": REL_TOL,
+        "eta": step["eta_used"], "step_check": step, "t": T, "instances": int(final.size),
+        "tolerance": REL_TOL,
         "target": round_sig(target, 8),
         "values_at_t": [round_sig(v, 6) for v in final],
         "trajectory_median": [round_sig(v, 6) for v in np.median(
@@ -101,6 +103,9 @@ def gd_sublinear_constant(ctx: RunContext) -> Outcome:
                        f"{int(res.diverged.sum())} runs diverged (no limit)")
     rel = np.abs(final - target) / target
     ev["max_relative_deviation"] = round_sig(float(rel.max()), 4)
+    if not step["matches"]:
+        return Outcome(Verdict.INCONCLUSIVE, ev, f"the engine ran at η = {step['eta_used']}, "
+                       f"not the requested {eta}")
     if float(rel.max()) <= REL_TOL:
         return Outcome(Verdict.SUPPORTED, ev, f"η·t·‖XXᵀ − M‖ = {np.median(final):.4f} at "
                                               f"t = {T} vs √2/2 = {target:.4f}")
