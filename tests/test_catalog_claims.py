@@ -96,9 +96,15 @@ def test_claim_verdicts(cid: str, dropped: tuple[str, ...], verdict: Verdict) ->
 
 
 @pytest.mark.slow
-def test_yedu_theorem_conditions_supported() -> None:
+def test_yedu_theorem_conditions_undetermined_is_inconclusive() -> None:
+    """Regression (issue 17): the claim returned SUPPORTED with its ε and η hypotheses
+    undetermined (unspecified O(·) constants); it is INCONCLUSIVE, with the conclusion observed
+    at ratios 1 kept in the evidence."""
     res = run_claim(get_claim("yedu2021.theorem-1.1-conditions"))
-    assert res.verdict is Verdict.SUPPORTED, res.summary
+    assert res.verdict is Verdict.INCONCLUSIVE, res.summary
+    assert res.as_expected
+    assert set(res.evidence["undetermined_hypotheses"]) == {"init-scale", "step-size"}
+    assert res.evidence["conclusion_at_ratio_1"] == "SUPPORTED"
     assert all(h is not None for h in res.evidence["hit"])
 
 
