@@ -71,6 +71,7 @@ def zsl_rip_threshold(ctx: RunContext) -> Outcome:
     if ctx.dropping("rip-below-half"):
         res = find_zsl_spurious_min(budget=_budget(ctx, 60, 240), seed=ctx.seed % 10_000)
         return _refuted(res, "RIP δ > 1/2 admits a strict spurious local minimum")
+    controls = _zsl_search_controls(ctx)
     restarts = 300 if ctx.quick else 3000
     res = find_zsl_spurious_min(budget=_budget(ctx, 60, 300), seed=ctx.seed % 10_000,
                                 rip_below_half=True, max_restarts=restarts)
@@ -81,14 +82,57 @@ def zsl_rip_threshold(ctx: RunContext) -> Outcome:
                     "f > 1e-10 and positive definite Hessian",
           "instances": search.get("evaluations", 0),
           "restarts": search.get("restarts", 0), "tolerance": 1e-8,
-          "best_margin": search.get("best_violation"), "status": res.status}
+          "best_margin": search.get("best_violation"), "status": res.status,
+          "positive_controls": controls}
     if res.certified:
         return Outcome(Verdict.REFUTED, {**ev, "certificate": res.certificate},
                        "a spurious local minimum with δ* < 1/2 (contradicts the theorem)")
+    if not controls["ok"]:
+        return Outcome(Verdict.INCONCLUSIVE, ev,
+                       "the search failed its positive controls (it does not see the known "
+                       f"spurious minima: {controls['failed']}), so finding nothing says "
+                       "nothing")
     if res.status == "NOT_FOUND":
         return Outcome(Verdict.SUPPORTED, ev, f"no spurious local minimum among "
-                       f"{ev['instances']} operators with δ* < 1/2 (gradient tolerance 1e-8)")
+                       f"{ev['instances']} operators with δ* < 1/2 (gradient tolerance 1e-8); "
+                       "the same search finds the planted ones (ZSL c = 11/20, unrestricted "
+                       "sampler)")
     return Outcome(Verdict.INCONCLUSIVE, ev, f"search stopped early: {res.reason}")
+
+
+def _zsl_theta(c: str) -> np.ndarray:
+    """The 9 parameters (a₀₀, a₀₁, a₁₁ per sensing matrix) of the ZSL family operator."""
+    from mfverify.problems.sensing import zsl_family
+
+    mats = np.asarray(zsl_family(c).data["A"], dtype=object)
+    return np.array([float(sp.N(mats[k][i][j], 30)) for k in range(mats.shape[0])
+                     for i, j in ((0, 0), (0, 1), (1, 1))])
+
+
+def _zsl_search_controls(ctx: RunContext) -> dict[str, Any]:
+    """Positive (and negative) controls of the spurious-minimum search.
+
+    * planted: the ZSL operator with c = 11/20 (δ = 11/20 > 1/2) has the strict spurious local
+      minimum (0, ±√c) (papers.md §5 R4, exact in related.zsl-landscape): the search's margin
+      function must be positive there; with c = 9/20 (δ < 1/2, no spurious minimum) it must not;
+    * search: the same random search without the δ* < 1/2 filter must find a spurious minimum
+      within 50 restarts (such operators are common).
+    """
+    from mfverify.counterexample.targets import _sensing_starts, sensing_spurious_margin
+
+    starts = _sensing_starts(ctx.seed % 10_000)
+    m_bad, _ = sensing_spurious_margin(_zsl_theta("11/20"), starts=starts)
+    m_good, _ = sensing_spurious_margin(_zsl_theta("9/20"), starts=starts)
+    found = find_zsl_spurious_min(budget=_budget(ctx, 20, 60), seed=ctx.seed % 10_000,
+                                  max_restarts=50, certify=False)
+    checks = {"planted_c_11/20_detected": bool(m_bad > 0),
+              "planted_c_9/20_not_detected": bool(m_good <= 0),
+              "unrestricted_search_finds_one": found.status == "FOUND"}
+    return {"checks": checks, "ok": all(checks.values()),
+            "failed": [k for k, v in checks.items() if not v],
+            "margin_c_11/20": float(m_bad), "margin_c_9/20": float(m_good),
+            "unrestricted_search": {"status": found.status, "summary": found.summary,
+                                    "reason": found.reason}}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -74,8 +74,9 @@ class CounterexampleResult:
         The target name.
     status
         ``"CERTIFIED"`` (the certificate re-checked PROVED), ``"INCONCLUSIVE"`` (budget ran out,
-        nothing violating found, or certification failed: ``reason`` says which) or
-        ``"NOT_FOUND"`` (the search space was exhausted within the restarts asked for).
+        nothing violating found, or certification failed: ``reason`` says which),
+        ``"NOT_FOUND"`` (the search space was exhausted within the restarts asked for) or
+        ``"FOUND"`` (a float candidate, when certification was not asked).
     certificate
         The certificate document (dict) when one was produced.
     check
@@ -173,14 +174,16 @@ def _sensing_spec(mats: list[list[list[sp.Expr]]], rank: int) -> dict[str, Any]:
 
 
 def find_zsl_spurious_min(*, budget: float = 60.0, seed: int = 0, rip_below_half: bool = False,
-                          progress: Progress | None = None, max_restarts: int | None = None
-                          ) -> CounterexampleResult:
+                          progress: Progress | None = None, max_restarts: int | None = None,
+                          certify: bool = True) -> CounterexampleResult:
     """Search rank-1 symmetric sensing operators (n = 2, m = 3, ground truth e₁e₁ᵀ) for a strict
     spurious local minimum, shrink the operator to simple rationals, and certify it.
 
     With ``rip_below_half=True`` (the hypothesis of Zhang–Sojoudi–Lavaei kept) the sampler only
     draws operators whose best-scaled RIP constant δ* is below 1/2 and every candidate with
     δ* >= 1/2 is discarded; finding nothing is then the expected outcome (papers.md §5 R4).
+    With ``certify=False`` the run stops after the search: status ``"FOUND"`` (a float candidate,
+    not certified) when it found a violating operator (used as a positive control of the search).
     """
     t0 = time.perf_counter()
     starts = _sensing_starts(seed)
@@ -197,7 +200,7 @@ def find_zsl_spurious_min(*, budget: float = 60.0, seed: int = 0, rip_below_half
     # the violation is flat (= 0) on operators without a spurious minimum, so local search only
     # pays off once one is found: pure random restarts, then Nelder–Mead polishes the margin
     res = maximize_violation(violation, _sample_operator(rip_below_half), budget=budget * 0.6,
-                             seed=seed, local_evals=0, polish_evals=300,
+                             seed=seed, local_evals=0, polish_evals=300 if certify else 0,
                              max_restarts=max_restarts, progress=progress,
                              progress_every=25)
     evidence: dict[str, Any] = {"search": res.to_json(), "space": "three symmetric 2×2 sensing "
@@ -215,6 +218,11 @@ def find_zsl_spurious_min(*, budget: float = 60.0, seed: int = 0, rip_below_half
                                     summary=f"no spurious local minimum in {res.evaluations} "
                                     "operators")
     assert res.best is not None
+    if not certify:
+        return CounterexampleResult(target, "FOUND", best=best, evidence=evidence,
+                                    reason="certification not asked",
+                                    summary=f"a spurious local minimum (float margin "
+                                    f"{res.best.violation:.3g}) after {res.restarts} restarts")
     # scale the operator so that the Gram eigenvalues are centred at 1: then its RIP constant
     # δ equals the best-scaled δ* = (λ_max − λ_min)/(λ_max + λ_min) (up to the rounding below)
     ev0 = np.linalg.eigvalsh(svec_gram(theta_to_mats(res.best.params)))
