@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-__all__ = ["cayley_orthogonal", "random_rational", "strings", "mp_str"]
+__all__ = ["cayley_orthogonal", "random_rational", "strings", "mp_str",
+           "sigma_min_lower_bound", "exact_objective_gradient", "exact_field_vs_gradient",
+           "objective_decrease"]
 
 
 def cayley_orthogonal(n: int, seed: int) -> sp.Matrix:
@@ -57,36 +59,49 @@ def sigma_min_lower_bound(X: sp.Matrix) -> sp.Rational:
     return sp.Rational(0) if det == 0 else sp.Rational(det / tr ** (G.rows - 1))
 
 
-def exact_field_vs_gradient(field: Any, problem: Any, x0: Any) -> dict[str, Any]:
-    """Is the field the flow integrated the gradient flow ẋ = −∇f of ``problem`` at ``x0``?
-
-    Decided exactly and independently of the closed-form gradient: ∂f/∂x_k at x0 is the
-    coefficient of s in f(x0 + s·e_k) (SymPy, the objective only), compared entry by entry with
-    ``field.fn`` evaluated at x0 in exact arithmetic. ``x0`` maps variable names to nested lists
-    of exact strings.
-    """
+def exact_objective_gradient(problem: Any, x: Any) -> dict[str, np.ndarray]:
+    """∇f at the exact point ``x`` (name -> object array of SymPy numbers), from the objective
+    only: ∂f/∂x_k is the coefficient of s in f(x + s·e_k) (independent of the closed-form
+    gradient of the problem)."""
     from mfverify.arith import ExactArith
-    from mfverify.flow import exact_point
 
     A = ExactArith()
-    x = exact_point(field.variables, x0)
-    F = field.fn(A, x)
     d = problem.data_in(A)
     s = sp.Symbol("s")
-    worst = sp.Integer(0)
-    entries = 0
-    for name in field.variables:
-        flat = np.ravel(x[name])
-        Fv = np.ravel(np.asarray(F[name], dtype=object))
+    out: dict[str, np.ndarray] = {}
+    for name, arr in x.items():
+        flat = np.ravel(np.asarray(arr, dtype=object))
+        g = np.empty(flat.size, dtype=object)
         for k in range(flat.size):
             y = {n: np.array(v, dtype=object, copy=True) for n, v in x.items()}
             yk = y[name].reshape(-1)
             yk[k] = yk[k] + s
-            y[name] = yk.reshape(x[name].shape)
-            fk = sp.expand(problem.objective(A, y, d))
-            grad_k = fk.coeff(s, 1)
-            diff = abs(sp.nsimplify(sp.expand(Fv[k] + grad_k)))
-            worst = max(worst, diff)
+            y[name] = yk.reshape(np.shape(arr))
+            g[k] = sp.expand(problem.objective(A, y, d)).coeff(s, 1)
+        out[name] = g.reshape(np.shape(arr))
+    return out
+
+
+def exact_field_vs_gradient(field: Any, problem: Any, x0: Any) -> dict[str, Any]:
+    """Is the field the flow integrated the gradient flow ẋ = −∇f of ``problem`` at ``x0``?
+
+    Decided exactly and independently of the closed-form gradient
+    (:func:`exact_objective_gradient`), compared entry by entry with ``field.fn`` evaluated at
+    x0 in exact arithmetic. ``x0`` maps variable names to nested lists of exact strings.
+    """
+    from mfverify.arith import ExactArith
+    from mfverify.flow import exact_point
+
+    x = exact_point(field.variables, x0)
+    F = field.fn(ExactArith(), x)
+    grad = exact_objective_gradient(problem, x)
+    worst = sp.Integer(0)
+    entries = 0
+    for name in field.variables:
+        Fv = np.ravel(np.asarray(F[name], dtype=object))
+        gv = np.ravel(grad[name])
+        for k in range(Fv.size):
+            worst = max(worst, abs(sp.nsimplify(sp.expand(Fv[k] + gv[k]))))
             entries += 1
     return {"field_is_minus_gradient": bool(worst == 0), "max_abs_difference": str(worst),
             "entries": entries,
