@@ -179,6 +179,7 @@ def test_asymmetric_invariance_checks_o_r_with_balance(monkeypatch: pytest.Monke
     assert all(not r["gl_infinitesimal_balance_b"] for r in rows)
     import proofs_checks.foundations as mod
 
+    monkeypatch.setattr(mod, "_asym_sizes", lambda ctx, quick_limit=12: [(1, 1, 1), (2, 1, 2)])
     monkeypatch.setattr(mod, "_o_check", lambda *a: False)  # O(r) invariance lost
     assert run_claim(get_claim("foundations.asymmetric-invariance")).verdict is Verdict.REFUTED
 
