@@ -19,7 +19,7 @@ from mfverify.batch.rates import fit_iterations, fit_line
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
 from mfverify.problems import AsymmetricMF, MatrixSensing
 
-from ._batch_common import round_sig
+from ._batch_common import round_sig, step_used
 
 PAPER = "related"
 
@@ -107,6 +107,7 @@ def ward_kolda(ctx: RunContext) -> Outcome:
     K = 3
     rows = []
     slopes, ks = [], []
+    steps: list[dict[str, Any]] = []
     diverged = 0
     for j, kappa in enumerate(kappas):
         inst = rectangular_instances(1, m, n, rank=rank, cond=kappa, seed=ctx.seed % 10_000 + j)
@@ -117,6 +118,7 @@ def ward_kolda(ctx: RunContext) -> Outcome:
         res = alternating_gd(prob, x0, data=inst.data, step=eta,
                              max_iter=int(400 * kappa ** 2) + 2000, gtol=0.0,
                              ftol=min(deltas), thresholds=deltas, check_every=1)
+        steps.append(step_used(res, eta))
         diverged += int(res.diverged.sum())
         if res.diverged.any():
             rows.append({"kappa": kappa, "diverged": int(res.diverged.sum())})
@@ -139,9 +141,12 @@ def ward_kolda(ctx: RunContext) -> Outcome:
         "sizes": {"m": m, "n": n, "rank": rank, "width": width},
         "width_note": "width = rank (exact parametrization); over-parametrized widths from a "
                       "small random start add XDD's α-dependence (see related.xdd-*)",
-        "eta": eta,
+        "eta": steps[0]["eta_used"] if steps else eta, "step_checks": steps,
         "instances": K * len(kappas), "tolerance": "exponent <= 2 + 2·stderr; R² >= 0.97",
         "cases": rows, "diverged_runs": diverged}
+    if not all(st["matches"] for st in steps):
+        return Outcome(Verdict.INCONCLUSIVE, ev, f"the engine did not run at the requested "
+                       f"step η = {eta} (see step_checks)")
     if diverged or len(ks) < 3:
         ev["note"] = "runs diverged or never reached ε: T undefined"
         return Outcome(Verdict.INCONCLUSIVE, ev, f"{diverged} runs diverged; no scaling fit")
@@ -329,9 +334,12 @@ def jiang_sequential(ctx: RunContext) -> Outcome:
                      "rel_dist_to_best_rank_i_between": [round_sig(v, 3) for v in dists]})
     ev = {"method": "batched GD, singular values of UVᵀ and distances ‖UVᵀ − Σ_i‖_F/σ_i "
                     "recorded every step; learning time of σ_i: first t with σ_i(UVᵀ) >= σ_i/2",
-          "Sigma": sig.tolist(), "width": width, "alpha": alpha, "eta": eta,
+          "Sigma": sig.tolist(), "width": width, "alpha": alpha,
+          "eta": step_used(res, eta)["eta_used"], "step_check": step_used(res, eta),
           "instances": K, "tolerance": "relative distance <= 0.2 at the midpoint between "
                                        "learning times", "runs": rows}
+    if not ev["step_check"]["matches"]:
+        return Outcome(Verdict.INCONCLUSIVE, ev, f"the engine did not run at η = {eta}")
     if seq_ok and close_ok:
         return Outcome(Verdict.SUPPORTED, ev, "components learned in order σ₁, σ₂, σ₃; "
                                               "midway iterates near the best rank-i "
