@@ -42,7 +42,7 @@ from mfverify.symbolic import landscape
 from ._batch_common import round_sig, step_used
 from ._flowkit import exact_objective_gradient
 
-#: (label, constructor, path the engine is expected to take)
+#: (label, constructor of the problem)
 INSTANCES: tuple[tuple[str, Any], ...] = (
     ("symmetric M = diag(2, 2, 1), r = 2", lambda: SymmetricMF([[2, 0, 0], [0, 2, 0],
                                                                  [0, 0, 1]], 2)),

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -332,13 +333,19 @@ def test_yedu_theorem_undetermined_hypotheses_give_inconclusive(
     assert res.verdict is Verdict.INCONCLUSIVE and res.as_expected
     assert set(res.evidence["undetermined_hypotheses"]) == {"init-scale", "step-size"}
     # were the hypotheses decided (here: planted as holding), the conclusion would count
-    import dataclasses
-
     decided = dataclasses.replace(c, hypotheses=tuple(
         dataclasses.replace(h, check=lambda *a: (True, "planted"))
         if h.name in ("init-scale", "step-size") else h for h in c.hypotheses))
     monkeypatch.setattr(mod, "theorem_1_1_conditions_claim", lambda: decided)
     assert run_claim(c).verdict is Verdict.SUPPORTED
+    # a decided hypothesis that fails: the theorem does not apply
+    failing = dataclasses.replace(decided, hypotheses=tuple(
+        dataclasses.replace(h, check=lambda *a: (False, "planted"))
+        if h.name == "exact-parametrization" else h for h in decided.hypotheses))
+    monkeypatch.setattr(mod, "theorem_1_1_conditions_claim", lambda: failing)
+    out = run_claim(c)
+    assert out.verdict is Verdict.INCONCLUSIVE and "do not apply" not in out.summary
+    assert out.evidence["failing_hypotheses"] == ["exact-parametrization"]
 
 
 # ---------------------------------------------------------------------------------------------
