@@ -102,15 +102,15 @@ def claims_file(tmp_path: Path) -> str:
 
 
 def test_check_is_strict_by_default(claims_file: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--claims", claims_file, "guardtest.fine"]) == 0
+    assert main(["check", "--jobs", "1", "--claims", claims_file, "guardtest.fine"]) == 0
     capsys.readouterr()
-    rc = main(["check", "--claims", claims_file, "guardtest.proved-inconclusive",
+    rc = main(["check", "--jobs", "1", "--claims", claims_file, "guardtest.proved-inconclusive",
                "guardtest.fine"])
     out = capsys.readouterr().out
     assert rc == 1
     assert "DEPARTS (expected PROVED)" in out
     assert "guardtest.proved-inconclusive (expected PROVED, got INCONCLUSIVE)" in out
-    assert main(["check", "--claims", claims_file, "guardtest.proved-inconclusive",
+    assert main(["check", "--jobs", "1", "--claims", claims_file, "guardtest.proved-inconclusive",
                  "--allow-inconclusive"]) == 0
     capsys.readouterr()
 
@@ -118,8 +118,8 @@ def test_check_is_strict_by_default(claims_file: str, capsys: pytest.CaptureFixt
 def test_expected_refuted_that_comes_back_proved_fails_in_both_modes(
         claims_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     for extra in ([], ["--allow-inconclusive"]):
-        rc = main(["check", "--claims", claims_file, "guardtest.misprint-proved", "--json",
-                   *extra])
+        rc = main(["check", "--jobs", "1", "--claims", claims_file,
+                   "guardtest.misprint-proved", "--json", *extra])
         out = json.loads(capsys.readouterr().out)
         assert rc == 1
         (dep,) = out["summary"]["departures"]
