@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION",
                                                                           mod.HELP))
         mod.add_arguments(p)
-        add_memory_argument(p)
+        add_memory_argument(p, capped=getattr(mod, "MEMORY_CAPPED", True))
         p.set_defaults(_run=mod.run)
     return parser
 

@@ -13,6 +13,10 @@ from ..errors import InputError
 from .common import print_json, table
 
 NAME = "check"
+#: No address-space cap by default: forked claim workers inherit RLIMIT_AS, and C libraries
+#: (OpenBLAS thread buffers, GMP) can abort rather than raise under it; each claim has its own
+#: budget. ``--max-memory SIZE`` still applies a cap on request.
+MEMORY_CAPPED = False
 HELP = "run the registered claims (the main job) and print their verdicts"
 DESCRIPTION = (
     "Run the claims catalog and print each claim's verdict with its evidence. Exit status: 0 "

@@ -48,11 +48,15 @@ def _memory(text: str) -> int | None:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def add_memory_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-memory", type=_memory, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
+def add_memory_argument(p: argparse.ArgumentParser, *, capped: bool = True) -> None:
+    """``--max-memory SIZE``; ``capped=False`` makes ``none`` the default (a command that runs
+    only the project's own, individually budgeted code, such as ``check``)."""
+    default = DEFAULT_MAX_MEMORY if capped else None
+    shown = (f"8G + 128M per CPU = {DEFAULT_MAX_MEMORY / 2**30:.3g}G here" if capped
+             else "none: the catalog's claims carry their own budgets")
+    p.add_argument("--max-memory", type=_memory, default=default, metavar="SIZE",
                    help=f"cap on the process address space, e.g. 8G, 512M or 'none' (default "
-                   f"8G + 128M per CPU = {DEFAULT_MAX_MEMORY / 2**30:.3g}G here); reaching it "
-                   "ends the command with exit 1")
+                   f"{shown}); reaching it ends the command with exit 1")
 
 
 def _gib(nbytes: int) -> str:
