@@ -1,0 +1,470 @@
+"""Step 2 of :func:`~mfverify.symbolic.landscape.landscape`: group the solutions into orbits,
+pieces and strata.
+
+* structure-theorem orbits are re-checked (∇f = 0 exactly, orbit dimension <= stratum dimension
+  <= Hessian nullity);
+* isolated points are grouped by the orbit invariant of the quotient strategy;
+* positive-dimensional pieces that are single orbits become one group each; a piece on which f
+  is the certified global minimum value is one group (every point is a global minimizer);
+* every other piece is split into strata of proved constant inertia
+  (:mod:`mfverify.symbolic.stratify`), one group per stratum; the pieces themselves are kept as
+  :class:`PieceRecord` s (dimension, real components, the strata they contain) for the summary.
+
+Real components of pieces are counted exactly where a rule applies (linear spaces, one quadric,
+linear equations with one quadric, a binomial m(x) = c) and pieces that meet are glued
+(:func:`unglue`); otherwise the count is ``None`` (unknown, never guessed).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from ..errors import UnsupportedError
+from .algebraic import RealField, equal_vectors
+from .classify import Classifier, PointData, compare_values
+from .quadric import quadric_components
+from .quotients import NoQuotient, Quotient
+from .stationary import (
+    AlgebraicPoint,
+    Budget,
+    Chart,
+    Piece,
+    chart_point_to_original,
+    solve_polynomial_system,
+)
+from .stratify import Stratum, stratify_piece
+
+__all__ = ["Group", "PieceRecord", "group_stage", "piece_components", "unglue"]
+
+
+class Group:
+    """One future component: exact local data at a representative, and how it was found."""
+
+    def __init__(self, data: PointData, members: int, dimension: int, count: int | None,
+                 description: str, extra: dict[str, Any] | None = None) -> None:
+        self.data = data
+        self.members = members
+        self.dimension = dimension
+        self.count = count
+        self.description = description
+        self.extra = extra or {}
+
+
+@dataclass
+class PieceRecord:
+    """A positive-dimensional piece of the stationary set (closed; a union of connected
+    components of it once glued with the pieces it meets)."""
+
+    label: str
+    chart: Chart
+    piece: Piece
+    value: sp.Expr | None
+    count: int | None
+    text: str
+    literal: bool  # the piece is a subset of the stationary set in the original coordinates
+    groups: list[Group] = field(default_factory=list)
+
+    @property
+    def equations(self) -> list[sp.Expr]:
+        return list(self.piece.basis)
+
+
+# ---------------------------------------------------------------------------------------------
+# real components of a piece
+# ---------------------------------------------------------------------------------------------
+
+
+def _linear_parametrization(basis: list[sp.Expr], gens: list[sp.Symbol]
+                            ) -> tuple[dict[sp.Symbol, sp.Expr], list[sp.Expr]] | None:
+    lin = [b for b in basis if sp.Poly(b, *gens).total_degree() <= 1]
+    rest = [b for b in basis if sp.Poly(b, *gens).total_degree() > 1]
+    if not lin:
+        return {}, rest
+    sol = sp.solve(lin, gens, dict=True)
+    if len(sol) != 1:
+        return None
+    param = sol[0]
+    return param, [sp.expand(b.xreplace(param)) for b in rest]
+
+
+def _binomial_components(g: sp.Expr, gens: list[sp.Symbol]) -> int | None:
+    """Components of {c·m(x) = d} for a monomial m and rational c, d ≠ 0 (all other
+    coordinates free): in each orthant of the support where sign(c·m) = sign(d) the set is the
+    graph of log|x_i| over the others, a connected set; so 2^(s−1) components when some exponent
+    of the support is odd (s = support size), 2^s or 0 when all are even."""
+    P = sp.Poly(g, *gens)
+    terms = P.terms()
+    if len(terms) != 2:
+        return None
+    (m1, c1), (m2, c2) = terms
+    if sum(m2) != 0:
+        (m1, c1), (m2, c2) = (m2, c2), (m1, c1)
+    if sum(m2) != 0 or sum(m1) == 0:
+        return None
+    supp = [e for e in m1 if e]
+    s = len(supp)
+    if any(e % 2 for e in supp):
+        return 2 ** (s - 1)
+    return 2 ** s if (-c2 / c1) > 0 else None
+
+
+def piece_components(basis: list[sp.Expr], gens: list[sp.Symbol]) -> tuple[int | None, str]:
+    """(number of real connected components or None, description) of V(basis)."""
+    eqs = ", ".join(str(b) for b in basis) or "all"
+    pr = _linear_parametrization(basis, gens)
+    if pr is None:
+        return None, f"the set {{{eqs} = 0}}"
+    param, rest = pr
+    free = [g for g in gens if g not in param]
+    if not rest:
+        return 1, f"the linear space {{{eqs} = 0}} (connected)"
+    if len(rest) == 1:
+        q = quadric_components(rest[0], free)
+        if q is not None and q[0] == len(free) - 1:
+            what = "connected" if q[1] == 1 else f"{q[1]} connected components"
+            if not param:
+                return q[1], (f"the real quadric {{{rest[0]} = 0}}: dimension {q[0]}, " + what)
+            return q[1], f"the quadric {{{eqs} = 0}} in a linear space: dimension {q[0]}, " + what
+        b = _binomial_components(rest[0], free)
+        if b is not None:
+            return b, (f"the binomial hypersurface {{{eqs} = 0}}: {b} connected component"
+                       + ("s" if b != 1 else "") + " (one per admissible orthant)")
+    return None, f"the set {{{eqs} = 0}}"
+
+
+def stratum_components(st: Stratum, gens: list[sp.Symbol]) -> int | None:
+    """Components of a stratum: a linear space minus hyperplanes with independent normals (2^k
+    regions; removed subspaces of codimension >= 2 do not disconnect), or a piece with a known
+    count and nothing removed."""
+    pr = _linear_parametrization(st.basis, gens)
+    if pr is None:
+        return None
+    param, rest = pr
+    if rest:
+        if st.splitters or st.excluded:
+            return None
+        return piece_components(st.basis, gens)[0]
+    free = [g for g in gens if g not in param]
+    normals = []
+    for g in st.splitters:
+        e = sp.expand(g.xreplace(param))
+        if not e.free_symbols:
+            return None if e == 0 else 1
+        if sp.Poly(e, *free).total_degree() != 1:
+            return None
+        normals.append([sp.Poly(e, *free).coeff_monomial(v) for v in free])
+    for ex in st.excluded:
+        sub = [sp.expand(e.xreplace(param)) for e in ex]
+        if any(sp.Poly(e, *free).total_degree() > 1 for e in sub if e.free_symbols):
+            return None
+        rank = sp.Matrix([[sp.Poly(e, *free).coeff_monomial(v) for v in free]
+                          for e in sub if e.free_symbols] or [[0] * len(free)]).rank()
+        if rank == 1:
+            return None
+    if normals and sp.Matrix(normals).rank() != len(normals):
+        return None
+    return 2 ** len(normals)
+
+
+def unglue(records: list[Any], gens: list[sp.Symbol], budget: Budget, seed: int) -> None:
+    """Pieces counted separately must not share components: for every pair, solve both sets of
+    equations exactly. Connected pieces that meet form ONE component: the first of each cluster
+    keeps count 1, the others get count 0 ("part of the component counted there"). A piece
+    with several components that meets another gets count None (which of its components is
+    joined is not determined). ``records`` have ``equations``, ``count``, ``text``."""
+    counted = [g for g in records if g.count is not None]
+    parent = list(range(len(counted)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(counted):
+        for j in range(i + 1, len(counted)):
+            b = counted[j]
+            sol = solve_polynomial_system(a.equations + b.equations, gens, budget, seed=seed)
+            if not (sol.points or sol.pieces):
+                continue
+            if a.count == 1 and b.count == 1:
+                parent[root(j)] = root(i)
+                continue
+            for g in (a, b):
+                if g.count is not None:
+                    g.count = None
+                    g.text += " (meets another piece: components not counted)"
+    for i, g in enumerate(counted):
+        if g.count == 1 and root(i) != i:
+            g.count = 0
+            g.text += (" (meets another connected piece: one component together, "
+                       "counted there)")
+
+
+class _GroupEq:
+    """Adapter: a Group as an unglue record."""
+
+    def __init__(self, g: Group) -> None:
+        self.g = g
+
+    @property
+    def equations(self) -> list[sp.Expr]:
+        return list(self.g.extra["equations"])
+
+    @property
+    def count(self) -> int | None:
+        return self.g.count
+
+    @count.setter
+    def count(self, v: int | None) -> None:
+        self.g.count = v
+
+    @property
+    def text(self) -> str:
+        return self.g.description
+
+    @text.setter
+    def text(self, v: str) -> None:
+        self.g.description = v
+
+
+# ---------------------------------------------------------------------------------------------
+# the step
+# ---------------------------------------------------------------------------------------------
+
+
+def sample_piece(piece: Piece, budget: Budget) -> AlgebraicPoint | None:
+    """A real point of a positive-dimensional piece: fix a maximal independent set of
+    variables to small integers and solve the zero-dimensional rest."""
+    gens = piece.gens
+    lms = [sp.Poly(b, *gens).monoms(order="grevlex")[0] for b in piece.basis]
+    supports = [frozenset(i for i, e in enumerate(m) if e) for m in lms]
+    indep = None
+    for subset in itertools.combinations(range(len(gens)), piece.dimension):
+        if not any(sup <= frozenset(subset) for sup in supports):
+            indep = subset
+            break
+    if indep is None:
+        return None
+    for values in ([1] * len(indep), [2] * len(indep), [1, 2, 3, 1, 2, 3][:len(indep)],
+                   [0] * len(indep), [-1] * len(indep)):
+        eqs = list(piece.basis) + [gens[i] - v for i, v in zip(indep, values, strict=False)]
+        try:
+            sol = solve_polynomial_system(eqs, gens, budget)
+        except UnsupportedError:
+            continue
+        if sol.points:
+            return sol.points[0]
+    return None
+
+
+@dataclass
+class Grouped:
+    groups: list[Group]
+    records: list[PieceRecord]
+    reasons: list[str]
+    groebner_calls: int = 0
+
+
+def _structured_groups(clf: Classifier, found: list[Any], B: Budget) -> list[Group]:
+    out = []
+    for gpt, _k, gdim, gcount, gtext, gextra in found:
+        B.check("GL(r) fibres")
+        if not all(clf.eval(gx, gpt).is_zero for gx in clf.grad):
+            raise UnsupportedError(f"∇f ≠ 0 at the representative of {gtext}")
+        gdata = clf.local_data(gpt)
+        if "stratum" in gextra and "t" in gextra["stratum"]:
+            # a stationary manifold's tangent lies in the Hessian null space, and the
+            # GL(r)-orbit lies in the stratum (glstrata.py): consistency checks
+            if not gdata.orbit_dimension <= gdim <= gdata.inertia[1]:
+                raise UnsupportedError(
+                    f"orbit-stratum dimension {gdim} is not between the GL(r)-orbit "
+                    f"dimension {gdata.orbit_dimension} and the Hessian nullity "
+                    f"{gdata.inertia[1]} at {gtext}")
+            gextra["stratum"]["null_directions_beyond_stratum"] = gdata.inertia[1] - gdim
+        out.append(Group(gdata, 1, gdim, gcount, gtext, gextra))
+    return out
+
+
+def _point_groups(quotient: Quotient, clf: Classifier, points: list[AlgebraicPoint],
+                  B: Budget, groups: list[Group]) -> None:
+    buckets: list[tuple[RealField, list[sp.Poly], list[AlgebraicPoint]]] = []
+    for p in points:
+        B.check("grouping")
+        inv = quotient.invariant(p)
+        for Fb, invb, mem in buckets:
+            if equal_vectors(p.field, inv, Fb, invb):
+                mem.append(p)
+                break
+        else:
+            buckets.append((p.field, inv, [p]))
+    for _Fb, _invb, members in buckets:
+        rep = min(members, key=lambda p: (p.field.degree, len(str(p.exprs()))))
+        if any(g.dimension == 0 and equal_vectors(
+                rep.field, quotient.invariant(rep), g.data.point.field,
+                quotient.invariant(g.data.point)) for g in groups):
+            continue
+        data = clf.local_data(rep)
+        desc, count = quotient.describe(rep, data.orbit_dimension)
+        groups.append(Group(data, len(members), data.orbit_dimension, count, desc))
+
+
+def _min_value(values: list[tuple[RealField, sp.Poly]], cert: str
+               ) -> tuple[RealField, sp.Poly] | None:
+    if cert == "nonnegative":
+        return next((v for v in values if v[1].is_zero), None)
+    if cert != "attained" or not values:
+        return None
+    best = values[0]
+    for v in values[1:]:
+        if compare_values(v, best) < 0:
+            best = v
+    return best
+
+
+def group_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Quotient,
+                clf: Classifier, solved: Any, B: Budget, seed: int, cert: str) -> Grouped:
+    """Groups, piece records and reasons (module docstring)."""
+    reasons: list[str] = []
+    groups = _structured_groups(clf, solved.structured.found, B)
+    _point_groups(quotient, clf, solved.points, B, groups)
+    literal = isinstance(quotient, NoQuotient)
+    records: list[PieceRecord] = []
+    for ch, pc in solved.pieces:
+        B.check("pieces")
+        if quotient.piece_is_orbit(ch, pc):
+            sample = sample_piece(pc, B)
+            if sample is None:
+                reasons.append(f"a {pc.dimension}-dimensional piece (over C) of chart "
+                               f"'{ch.name}' has no real sample point found; its real points "
+                               "were not determined")
+                continue
+            orig = chart_point_to_original(sample, ch, gens)
+            inv = quotient.invariant(orig)
+            if any(equal_vectors(orig.field, inv, g.data.point.field,
+                                 quotient.invariant(g.data.point)) for g in groups):
+                continue
+            data = clf.local_data(orig)
+            desc, count = quotient.describe(orig, data.orbit_dimension)
+            groups.append(Group(data, 0, data.orbit_dimension, count,
+                                desc + "; found as a positive-dimensional piece of the gauge on "
+                                "which the orbit invariant is constant (one orbit)"))
+            continue
+        fval = pc.reduce(f.xreplace({g: ch.substitution.get(g, g) for g in gens}))
+        count, text = (piece_components(list(pc.basis), list(ch.variables)) if literal
+                       else (None, f"{pc.dimension}-dimensional piece {pc.basis} (over C) of "
+                                   f"chart '{ch.name}'"))
+        records.append(PieceRecord(f"P{len(records) + 1}", ch, pc,
+                                   None if fval.free_symbols else fval, count, text, literal))
+    # the global minimum value, when certified, from the points and the piece values
+    values = [(g.data.point.field, g.data.value) for g in groups]
+    if all(r.value is not None for r in records):
+        values += [(RealField.rational(0), RealField.rational(0).elem(r.value))
+                   for r in records]
+        gmin = _min_value(values, cert)
+    else:
+        gmin = None
+    by_chart: dict[int, list[PieceRecord]] = {}
+    calls = 0
+    for rec in records:
+        at_min = (gmin is not None and rec.value is not None and compare_values(
+            (RealField.rational(0), RealField.rational(0).elem(rec.value)), gmin) == 0)
+        if at_min:
+            _global_min_piece(rec, clf, gens, B, groups, reasons)
+        else:
+            by_chart.setdefault(id(rec.chart), []).append(rec)
+    for recs in by_chart.values():
+        calls += _stratified(recs, quotient, clf, gens, B, seed, groups, reasons)
+    return Grouped(groups, records, reasons, calls)
+
+
+def _global_min_piece(rec: PieceRecord, clf: Classifier, gens: list[sp.Symbol], B: Budget,
+                      groups: list[Group], reasons: list[str]) -> None:
+    sample = sample_piece(rec.piece, B)
+    if sample is None:
+        reasons.append(f"a {rec.piece.dimension}-dimensional piece (over C) of chart "
+                       f"'{rec.chart.name}' has no real sample point found; its real points "
+                       "were not determined")
+        return
+    orig = chart_point_to_original(sample, rec.chart, gens)
+    data = clf.local_data(orig)
+    extra: dict[str, Any] = {"piece_value": rec.value, "piece": rec.label,
+                             "uniform": "f ≡ the global minimum value on the piece (normal "
+                                        "form modulo its ideal); the inertia shown is at the "
+                                        "representative"}
+    if rec.literal:
+        extra["equations"] = rec.equations
+    g = Group(data, 0, rec.piece.dimension, rec.count, rec.text, extra)
+    rec.groups.append(g)
+    groups.append(g)
+    # isolated points lying on the piece belong to it
+    if rec.literal:
+        groups[:] = [h for h in groups if not (h.dimension == 0 and _on(h.data.point, rec))]
+
+
+def _on(pt: AlgebraicPoint, rec: PieceRecord) -> bool:
+    F = pt.field
+    sub = {g: c.as_expr() for g, c in zip(rec.chart.variables, pt.coords, strict=False)}
+    return all(F.elem(sp.expand(b.xreplace(sub))).is_zero for b in rec.piece.basis)
+
+
+def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
+                gens: list[sp.Symbol], B: Budget, seed: int, groups: list[Group],
+                reasons: list[str]) -> int:
+    chart = recs[0].chart
+    res = stratify_piece(clf, chart, [r.piece.basis for r in recs], B, seed)
+    for st in res.strata:
+        if st.point is None:
+            reasons.append(f"stratum {st.text()} of chart '{chart.name}': {st.reason}")
+            continue
+        data = clf.local_data(st.point)
+        if st.inertia is not None and data.inertia != st.inertia:  # pragma: no cover - a bug
+            raise UnsupportedError(f"the proved inertia {st.inertia} of the stratum "
+                                   f"{st.text()} differs from {data.inertia} at its point")
+        if st.reason:
+            reasons.append(f"stratum {st.text()}: {st.reason}")
+        owner = [r for r in recs if all(_reduces_to_zero(b, st.basis, chart.variables)
+                                       for b in r.piece.basis)]
+        count = stratum_components(st, list(chart.variables)) if owner and owner[0].literal \
+            else None
+        label = owner[0].label if owner else "?"
+        desc = (f"stratum of piece {label}: {st.text()}, dimension {st.dimension}"
+                + ("" if chart.name == "identity" else f" in chart '{chart.name}'"))
+        g = Group(data, 0, st.dimension, count, desc, {"inertia_stratum": st, "piece": label})
+        groups.append(g)
+        if owner:
+            owner[0].groups.append(g)
+    for p in res.points:
+        inv = quotient.invariant(p)
+        if any(equal_vectors(p.field, inv, g.data.point.field, quotient.invariant(g.data.point))
+               for g in groups if g.dimension == 0):
+            continue
+        data = clf.local_data(p)
+        owner = [r for r in recs if _on_orig(p, r, gens)]
+        label = owner[0].label if owner else "?"
+        desc, count = quotient.describe(p, data.orbit_dimension)
+        g = Group(data, 1, 0, count, f"point stratum of piece {label}: {desc}",
+                  {"piece": label, "point_stratum": True})
+        groups.append(g)
+        if owner:
+            owner[0].groups.append(g)
+    reasons += res.reasons
+    return res.groebner_calls
+
+
+def _on_orig(pt: AlgebraicPoint, rec: PieceRecord, gens: list[sp.Symbol]) -> bool:
+    if not rec.literal:
+        return False
+    F = pt.field
+    sub = {g: c.as_expr() for g, c in zip(gens, pt.coords, strict=True)}
+    return all(F.elem(sp.expand(b.xreplace(sub))).is_zero for b in rec.piece.basis)
+
+
+def _reduces_to_zero(e: sp.Expr, basis: list[sp.Expr], gens: list[sp.Symbol]) -> bool:
+    if not basis:
+        return sp.expand(e) == 0
+    _, r = sp.reduced(sp.expand(e), basis, *gens, order="grevlex")
+    return sp.expand(r) == 0
