@@ -64,6 +64,9 @@ def _stratum_type(g: Group, st: Stratum, is_gmin: bool, lower_exists: bool,
                   ev: dict[str, Any]) -> tuple[str, bool | None]:
     ev["strata_certificate"] = list(st.certificate)
     ev["stratum_equations"] = st.text()
+    ev["equations"] = [str(b) for b in st.basis]
+    ev["nonzero"] = [str(h) for h in st.splitters]
+    ev["excluded"] = [[str(e) for e in ex] for ex in st.excluded]
     assert st.inertia is not None
     pos, zero, neg = st.inertia
     if is_gmin:
@@ -148,6 +151,8 @@ def classify_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Qu
             else:
                 ctype, strict = "global_min", False
                 ev["uniform"] = g.extra["uniform"]
+            if "equations" in g.extra:
+                ev["equations"] = [str(b) for b in g.extra["equations"]]
         elif st is not None:
             if st.reason or st.inertia is None:
                 ctype = "degenerate_unresolved"

@@ -37,6 +37,7 @@ from .stationary import (
     solve_polynomial_system,
 )
 from .stratify import Stratum, stratify_piece
+from .symmetry import nf_nullspace, nf_rank, orbit_tangent_exact
 
 __all__ = ["Group", "PieceRecord", "group_stage", "piece_components", "unglue"]
 
@@ -381,6 +382,31 @@ def group_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Quoti
     return Grouped(groups, records, reasons, calls)
 
 
+def saturated_dimension(clf: Classifier, chart: Chart, basis: list[sp.Expr],
+                        chart_point: AlgebraicPoint, point: AlgebraicPoint) -> int:
+    """Local dimension at ``point`` of the group saturation of a chart set: the rank of
+    dφ(ker Jac(basis)) together with the orbit tangent (exact, over ℚ(θ)); equal to the
+    dimension of the set near a smooth point."""
+    F = chart_point.field
+    cv = list(chart.variables)
+    sub = {v: c.as_expr() for v, c in zip(cv, chart_point.coords, strict=True)}
+    J = [[F.elem(sp.expand(sp.diff(b, v).xreplace(sub))) for v in cv] for b in basis]
+    ker = nf_nullspace(F, J, len(cv)) if J else [
+        [F.elem(1 if i == j else 0) for j in range(len(cv))] for i in range(len(cv))]
+    dphi = [[sp.diff(chart.substitution.get(g, g), v) for v in cv] for g in clf.gens]
+    vecs = [[sum((F.mul(F.elem(row[j]), k[j]) for j in range(len(cv)) if row[j] != 0),
+                 F.elem(0)).rem(F.q) for row in dphi] for k in ker]
+    tangent = [[F.elem(sp.expand(e)) for e in v] for v in orbit_tangent_exact(
+        clf.proof, clf.problem, [c.as_expr() for c in point.coords])]
+    if point.field is not F:
+        return chart_point_dim_fallback(vecs, F)
+    return nf_rank(F, vecs + tangent) if vecs or tangent else 0
+
+
+def chart_point_dim_fallback(vecs: list[list[sp.Poly]], F: RealField) -> int:
+    return nf_rank(F, vecs) if vecs else 0
+
+
 def _global_min_piece(rec: PieceRecord, clf: Classifier, gens: list[sp.Symbol], B: Budget,
                       groups: list[Group], reasons: list[str]) -> None:
     sample = sample_piece(rec.piece, B)
@@ -391,13 +417,15 @@ def _global_min_piece(rec: PieceRecord, clf: Classifier, gens: list[sp.Symbol], 
         return
     orig = chart_point_to_original(sample, rec.chart, gens)
     data = clf.local_data(orig)
+    dim = rec.piece.dimension if rec.literal else saturated_dimension(
+        clf, rec.chart, rec.piece.basis, sample, orig)
     extra: dict[str, Any] = {"piece_value": rec.value, "piece": rec.label,
                              "uniform": "f ≡ the global minimum value on the piece (normal "
                                         "form modulo its ideal); the inertia shown is at the "
                                         "representative"}
     if rec.literal:
         extra["equations"] = rec.equations
-    g = Group(data, 0, rec.piece.dimension, rec.count, rec.text, extra)
+    g = Group(data, 0, dim, rec.count, rec.text, extra)
     rec.groups.append(g)
     groups.append(g)
     # isolated points lying on the piece belong to it
@@ -431,9 +459,13 @@ def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
         count = stratum_components(st, list(chart.variables)) if owner and owner[0].literal \
             else None
         label = owner[0].label if owner else "?"
-        desc = (f"stratum of piece {label}: {st.text()}, dimension {st.dimension}"
-                + ("" if chart.name == "identity" else f" in chart '{chart.name}'"))
-        g = Group(data, 0, st.dimension, count, desc, {"inertia_stratum": st, "piece": label})
+        dim = st.dimension
+        if chart.substitution and st.chart_point is not None:
+            dim = saturated_dimension(clf, chart, st.basis, st.chart_point, st.point)
+        desc = (f"stratum of piece {label}: {st.text()}, dimension {dim}"
+                + ("" if chart.name == "identity" else f" (its orbit under the group; "
+                   f"{st.dimension}-dimensional in chart '{chart.name}')"))
+        g = Group(data, 0, dim, count, desc, {"inertia_stratum": st, "piece": label})
         groups.append(g)
         if owner:
             owner[0].groups.append(g)
