@@ -402,3 +402,57 @@ def test_mutants_are_caught(which: str, request: pytest.FixtureRequest) -> None:
     assert not check_landscape(p, L)
     for name, m in _mutants(L):
         assert check_landscape(p, m, trials=300), f"mutant not caught: {name}"
+
+
+def test_cli_shows_strata_and_pieces(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from mfverify.cli import main
+
+    spec = '{"problem":"custom","variables":{"a":[],"b":[],"c":[]},"objective":"(a*b*c - 1)**2"}'
+    assert main(["landscape", spec]) == 0
+    assert "closed pieces" in capsys.readouterr().out
+    assert main(["landscape", spec, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["complete"] and out["real_component_count"] == 5
+    assert sum(len(p["strata"]) for p in out["pieces"]) == len(out["components"])
+    saddles = [c for c in out["components"] if c["type"] == "strict_saddle"]
+    assert all(c["evidence"]["strata_certificate"] for c in saddles)
+
+
+def test_unproved_coefficient_sign_stays_unresolved() -> None:
+    """A stratum whose characteristic-polynomial coefficient has a factor of unproved sign is
+    never given a type: the landscape is INCONCLUSIVE with the reason."""
+    from mfverify.symbolic.stratify import definite_sign, sign_pattern
+
+    a, b = sp.symbols("a b")
+    assert definite_sign(a ** 2 + b ** 4 + 1, [a, b]) == 1
+    assert definite_sign(-(a - b) ** 2 - 3, [a, b]) == -1
+    assert definite_sign(a * b, [a, b]) is None
+    sign, facs, why = sign_pattern(-4 * a ** 2 * b ** 2, [a, b])
+    assert sign == -1 and set(facs) == {a, b}
+    sign, _facs, why = sign_pattern(a * b, [a, b])
+    assert sign is None and "not proved" in why
+
+
+def test_sign_cells_of_a_line() -> None:
+    """f = x·y²: on the line y = 0 the Hessian is diag(0, 2x); the factor x of c₁ = −2x has no
+    definite sign, so the line splits into the cells x > 0 (Morse–Bott local minima, spurious:
+    f is unbounded below), x < 0 (local maxima) and the point 0 (a degenerate saddle)."""
+    p = CustomProblem({"x": [], "y": []}, "x*y**2")
+    L = landscape(p, budget=30)
+    assert L.complete and L.real_component_count == 1
+    got = sorted((c.type, c.dimension, c.inertia) for c in L.components)
+    assert got == [("degenerate_saddle", 0, (0, 2, 0)), ("local_max", 1, (0, 1, 1)),
+                   ("spurious_local_min", 1, (1, 1, 0))]
+    assert not check_landscape(p, L)
+
+
+def test_infeasible_sign_cell_is_proved_empty() -> None:
+    """(x² − 1)·y²: the cell {x − 1 > 0, x + 1 < 0} is infeasible (Fourier–Motzkin), the three
+    others are local minima, local maxima, local minima."""
+    L = landscape(CustomProblem({"x": [], "y": []}, "(x**2 - 1)*y**2"), budget=30)
+    assert L.complete
+    assert sorted(c.type for c in L.components if c.dimension == 1) == [
+        "local_max", "local_min", "local_min"]
+    assert L.real_component_count == 1

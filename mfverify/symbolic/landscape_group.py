@@ -151,7 +151,7 @@ def stratum_components(st: Stratum, gens: list[sp.Symbol]) -> int | None:
         return piece_components(st.basis, gens)[0]
     free = [g for g in gens if g not in param]
     normals = []
-    for g in st.splitters:
+    for g in [h for h in st.splitters if h not in st.cell] + list(st.cell):
         e = sp.expand(g.xreplace(param))
         if not e.free_symbols:
             return None if e == 0 else 1
@@ -168,7 +168,8 @@ def stratum_components(st: Stratum, gens: list[sp.Symbol]) -> int | None:
             return None
     if normals and sp.Matrix(normals).rank() != len(normals):
         return None
-    return 2 ** len(normals)
+    # regions of independent hyperplanes: 2^k, of which a sign cell fixes len(cell) signs
+    return 2 ** (len(normals) - len(st.cell))
 
 
 def unglue(records: list[Any], gens: list[sp.Symbol], budget: Budget, seed: int) -> None:
@@ -304,10 +305,6 @@ def _point_groups(quotient: Quotient, clf: Classifier, points: list[AlgebraicPoi
             buckets.append((p.field, inv, [p]))
     for _Fb, _invb, members in buckets:
         rep = min(members, key=lambda p: (p.field.degree, len(str(p.exprs()))))
-        if any(g.dimension == 0 and equal_vectors(
-                rep.field, quotient.invariant(rep), g.data.point.field,
-                quotient.invariant(g.data.point)) for g in groups):
-            continue
         data = clf.local_data(rep)
         desc, count = quotient.describe(rep, data.orbit_dimension)
         groups.append(Group(data, len(members), data.orbit_dimension, count, desc))
@@ -448,12 +445,12 @@ def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
         if st.point is None:
             reasons.append(f"stratum {st.text()} of chart '{chart.name}': {st.reason}")
             continue
+        if st.reason and st.inertia is None:
+            reasons.append(f"stratum {st.text()}: {st.reason}")
         data = clf.local_data(st.point)
         if st.inertia is not None and data.inertia != st.inertia:  # pragma: no cover - a bug
             raise UnsupportedError(f"the proved inertia {st.inertia} of the stratum "
                                    f"{st.text()} differs from {data.inertia} at its point")
-        if st.reason:
-            reasons.append(f"stratum {st.text()}: {st.reason}")
         owner = [r for r in recs if all(_reduces_to_zero(b, st.basis, chart.variables)
                                        for b in r.piece.basis)]
         count = stratum_components(st, list(chart.variables)) if owner and owner[0].literal \

@@ -15,8 +15,11 @@ exactly:
    recursively. On S every g_i ≠ 0, so the sign of c_k on S is sign(a)·∏_{m_i odd} sign(g_i),
    which is constant when each odd-multiplicity factor is *sign-definite*: a sum of even
    monomials with coefficients of one sign, or a quadratic polynomial whose Gram matrix on
-   (1, y) is semidefinite (principal minors). A factor that is not proved definite leaves the
-   stratum ``unresolved`` (never guessed).
+   (1, y) is semidefinite (principal minors). The other odd factors h₁, …, h_m (m <= 3) split
+   the stratum into the *sign cells* {sign h_j = ε_j} (semi-algebraic strata), on each of which
+   the signs are then constant; a cell with no real point found is not called empty (only the
+   whole stratum can be proved empty, step 6) and stays ``unresolved``, as does a stratum with
+   more than three such factors (never guessed).
 3. **Inertia by Descartes.** ∇²f is real symmetric, so χ has only real roots and Descartes' rule
    of signs is exact: n₊ = sign changes of (c₀, …, c_ρ), n₋ = sign changes of the coefficients of
    χ(−μ), n₀ = N − ρ. With every sign constant on S, so is the inertia.
@@ -72,6 +75,7 @@ class Stratum:
     dimension: int
     splitters: list[sp.Expr] = field(default_factory=list)
     excluded: list[list[sp.Expr]] = field(default_factory=list)
+    cell: dict[sp.Expr, int] = field(default_factory=dict)  # sign conditions g > 0 / g < 0
     inertia: tuple[int, int, int] | None = None
     signs: list[int] = field(default_factory=list)
     certificate: list[str] = field(default_factory=list)
@@ -92,8 +96,10 @@ class Stratum:
     def text(self) -> str:
         eqs = ", ".join(str(b) for b in self.basis) or "all"
         out = f"{{{eqs}}} = 0"
-        if self.splitters:
-            out += " with " + ", ".join(f"{g} ≠ 0" for g in self.splitters)
+        conds = [f"{g} {'>' if self.cell[g] > 0 else '<'} 0" for g in self.cell]
+        conds += [f"{g} ≠ 0" for g in self.splitters if g not in self.cell]
+        if conds:
+            out += " with " + ", ".join(conds)
         if self.excluded:
             out += " minus " + "; ".join("{" + ", ".join(str(e) for e in ex) + " = 0}"
                                          for ex in self.excluded)
@@ -152,10 +158,12 @@ def definite_sign(g: sp.Expr, gens: list[sp.Symbol]) -> int | None:
     return None
 
 
-def sign_pattern(expr: sp.Expr, gens: list[sp.Symbol]
+def sign_pattern(expr: sp.Expr, gens: list[sp.Symbol], known: dict[sp.Expr, int] | None = None
                  ) -> tuple[int | None, list[sp.Expr], str]:
-    """Sign of a nonzero polynomial on the set where all its factors are nonzero:
+    """Sign of a nonzero polynomial on the set where all its factors are nonzero, using the
+    signs ``known`` on the set (a sign cell) for factors that are not definite:
     (sign or None, the non-constant factors, the reason in words)."""
+    known = known or {}
     const, facs = sp.factor_list(sp.expand(expr), *gens)
     sign = 1 if const > 0 else -1
     factors = []
@@ -169,10 +177,20 @@ def sign_pattern(expr: sp.Expr, gens: list[sp.Symbol]
             continue
         s = definite_sign(g, gens)
         if s is None:
+            s = next((sg * ks for h, ks in known.items() for sg in (1, -1)
+                      if sp.expand(g - sg * h) == 0), None)
+        if s is None:
             return None, factors, f"the sign of the factor {g} is not proved constant"
         sign *= s
         why.append(f"{g} {'>' if s > 0 else '<'} 0")
     return sign, factors, f"{const}·" + "·".join(why) if why else f"the constant {const}"
+
+
+def undetermined_factors(expr: sp.Expr, gens: list[sp.Symbol]) -> list[sp.Expr]:
+    """The odd-multiplicity factors of ``expr`` that are not proved definite."""
+    _, facs = sp.factor_list(sp.expand(expr), *gens)
+    return [g for g, m in facs if g.free_symbols and m % 2 == 1
+            and definite_sign(g, gens) is None]
 
 
 def _descartes(signs: list[int]) -> tuple[int, int, int]:
@@ -237,7 +255,7 @@ class Stratifier:
         self.identity = not chart.substitution and not chart.extra
         self.descent_tries = descent_tries
         self.out = Stratification()
-        self._seen: dict[tuple[str, ...], Stratum] = {}
+        self._seen: dict[tuple[str, ...], list[Stratum]] = {}
         self._point_keys: list[AlgebraicPoint] = []
 
     # -- characteristic polynomial modulo I ---------------------------------------------------
@@ -276,14 +294,14 @@ class Stratifier:
             if I.dimension == 0:
                 self._points_of(I.basis)
                 continue
-            st = self._process(I)
-            self._seen[key] = st
-            for g in st.splitters:
+            cells = self._process(I)
+            self._seen[key] = cells
+            for g in {str(g): g for st in cells for g in st.splitters}.values():
                 queue.append(I.basis + [g])
-        strata = list(self._seen.values())
+        strata = [st for cells in self._seen.values() for st in cells]
         self._partition(strata)
         for st in strata:
-            if st.point is None and not st.reason:
+            if st.point is None:
                 self._represent(st)
         self.out.strata = [s for s in strata if not s.reason.startswith("empty")]
         self._drop_points_inside()
@@ -301,39 +319,64 @@ class Stratifier:
         for pc in sol.pieces:  # pragma: no cover - a zero-dimensional ideal has no pieces
             raise UnsupportedError(f"unexpected positive-dimensional piece {pc.basis}")
 
-    def _process(self, I: _Ideal) -> Stratum:
-        st = Stratum(I.basis, I.dimension)
+    def _process(self, I: _Ideal) -> list[Stratum]:
+        """The sign cells of the closed set: one stratum per sign pattern of the factors of
+        the coefficients that are not proved definite (at most ``max_cells``)."""
         coeffs = self.charpoly(I)
         rho = max(k for k, c in enumerate(coeffs) if c != 0)
-        signs = [1] + [0] * self.N
         splitters: list[sp.Expr] = []
+        loose: list[sp.Expr] = []
+        for k in range(1, rho + 1):
+            if coeffs[k] == 0:
+                continue
+            _, facs, _ = sign_pattern(coeffs[k], self.vars, {g: 1 for g in
+                                                              undetermined_factors(
+                                                                  coeffs[k], self.vars)})
+            for g in facs:
+                if not any(sp.expand(g - h) == 0 for h in splitters):
+                    splitters.append(g)
+            for g in undetermined_factors(coeffs[k], self.vars):
+                if not any(sp.expand(g - h) == 0 or sp.expand(g + h) == 0 for h in loose):
+                    loose.append(g)
+        fv = I.reduce(self.f)
+        cells = list(itertools.product((1, -1), repeat=len(loose))) if len(loose) <= 3 else []
+        out = []
+        for pattern in cells or [()]:
+            st = Stratum(I.basis, I.dimension, list(splitters))
+            st.cell = dict(zip(loose, pattern, strict=False)) if cells else {}
+            self._signs(st, coeffs, rho, loose if not cells else [])
+            st.value = fv if not fv.free_symbols else None
+            if st.value is None and not st.reason:
+                st.reason = f"f ≡ {fv} is not constant modulo the ideal of the piece"
+            if st.inertia is not None and st.inertia[1] > 0 and (st.inertia[0] == 0
+                                                                 or st.inertia[2] == 0):
+                self._degenerate(I, st)
+            out.append(st)
+        return out
+
+    def _signs(self, st: Stratum, coeffs: list[sp.Expr], rho: int,
+               unsplit: list[sp.Expr]) -> None:
+        signs = [1] + [0] * self.N
         for k in range(1, rho + 1):
             c = coeffs[k]
             if c == 0:
                 continue
-            sg, facs, why = sign_pattern(c, self.vars)
-            for g in facs:
-                if not any(sp.expand(g - h) == 0 for h in splitters):
-                    splitters.append(g)
+            sg, _facs, why = sign_pattern(c, self.vars, st.cell)
             if sg is None:
                 st.reason = f"c_{k} = {c} on the piece: {why}"
-                signs[k] = 0
                 continue
             signs[k] = sg
             st.certificate.append(f"c_{k} ≡ {c} (mod the ideal): {why}")
         st.signs = signs
-        st.splitters = splitters
+        if unsplit:
+            st.reason = st.reason or (f"more than three factors of undetermined sign: "
+                                      f"{unsplit}")
         if not st.reason:
             st.inertia = _descartes(signs)
             st.certificate.append(f"c_k ∈ I for k > {rho}: rank ∇²f = {rho} on the stratum")
-        fv = I.reduce(self.f)
-        st.value = fv if not fv.free_symbols else None
-        if st.value is None and not st.reason:
-            st.reason = f"f ≡ {fv} is not constant modulo the ideal of the piece"
-        if st.inertia is not None and st.inertia[1] > 0 and (st.inertia[0] == 0
-                                                             or st.inertia[2] == 0):
-            self._degenerate(I, st)
-        return st
+            if st.cell:
+                st.certificate.append("on the sign cell " + ", ".join(
+                    f"{g} {'>' if v > 0 else '<'} 0" for g, v in st.cell.items()))
 
     # -- degenerate strata --------------------------------------------------------------------
     def _directions(self) -> list[list[int]]:
@@ -367,7 +410,7 @@ class Stratifier:
             if order is None:
                 continue
             k, a = order
-            sg, facs, why = sign_pattern(a, self.vars)
+            sg, facs, why = sign_pattern(a, self.vars, st.cell)
             if k % 2 == 1:
                 ok = True
             else:
@@ -479,6 +522,8 @@ class Stratifier:
             return False
         if any(val(g).is_zero for g in st.splitters):
             return False
+        if any(F.sign(val(g)) != sg for g, sg in st.cell.items()):
+            return False
         return not any(all(val(e).is_zero for e in ex) for ex in st.excluded)
 
     # -- representatives ----------------------------------------------------------------------
@@ -491,8 +536,31 @@ class Stratifier:
         if self._empty(st):
             st.reason = "empty: no complex point off the splitters"
             return
-        st.reason = (f"no real point of the stratum {st.text()} was found; its real points "
-                     "were not determined")
+        if st.cell and self._cell_infeasible(st):
+            st.reason = "empty: the sign conditions of the cell are infeasible on the piece"
+            return
+        st.reason = (f"no real point of the stratum {st.text()} was found (emptiness not "
+                     "proved); its real points were not determined")
+
+    def _cell_infeasible(self, st: Stratum) -> bool:
+        """A sign cell of a linear piece with linear sign conditions: infeasibility of the
+        strict system Σ a_i t_i + b > 0 by exact Fourier–Motzkin elimination."""
+        lin = [b for b in st.basis if sp.Poly(b, *self.vars).total_degree() <= 1]
+        if len(lin) != len(st.basis):
+            return False
+        sol = sp.solve(lin, self.vars, dict=True) if lin else [{}]
+        if len(sol) != 1:
+            return False
+        free = [v for v in self.vars if v not in sol[0]]
+        rows = []
+        for g, sg in st.cell.items():
+            e = sp.expand(sg * g.xreplace(sol[0]))
+            P = sp.Poly(e, *free) if free else None
+            if P is not None and P.total_degree() > 1:
+                return False
+            coeffs = [P.coeff_monomial(v) for v in free] if P is not None else []
+            rows.append((coeffs, e.xreplace({v: 0 for v in free})))
+        return not _strict_feasible(rows, len(free))
 
     def _empty(self, st: Stratum) -> bool:
         T = sp.Symbol("T_rab")
@@ -517,7 +585,9 @@ class Stratifier:
         pools = [[2, 3, 5, 7, 11, 13], [1, 2, 3, 4, 5, 6], [R(1, 2), R(1, 3), R(1, 5), R(1, 7)],
                  [1] * d, [-1, 2, -3, 5, -7, 11], [0] * d, [R(1, 4)] * d, [R(1, 10)] * d,
                  [R(1, 3), -R(1, 5), R(1, 7), -R(1, 11)], [0] * (d - 1) + [1],
-                 [0] * (d - 1) + [R(1, 2)], [1] + [0] * (d - 1), [R(1, 2)] + [0] * (d - 1)]
+                 [0] * (d - 1) + [R(1, 2)], [1] + [0] * (d - 1), [R(1, 2)] + [0] * (d - 1),
+                 [-2, 3, -5, 7], [-3, -2, 5, 3], [5, -7, 2, -3], [-R(1, 2), R(1, 3)],
+                 [-5, -3, -2, -7]]
         for vals in pools:
             vals = (list(vals) * d)[:d]
             self.budget.check("stratum representative")
@@ -541,7 +611,24 @@ class Stratifier:
 
         if any(val(g).is_zero for g in st.splitters):
             return False
+        if any(F.sign(val(g)) != sg for g, sg in st.cell.items()):
+            return False
         return not any(all(val(e).is_zero for e in ex) for ex in st.excluded)
+
+
+def _strict_feasible(rows: list[tuple[list[Any], Any]], n: int) -> bool:
+    """Is {t : a·t + b > 0 for every row (a, b)} nonempty? Exact Fourier–Motzkin."""
+    rows = [(list(a), sp.Rational(b)) for a, b in rows]
+    for j in range(n):
+        pos = [(a, b) for a, b in rows if a[j] > 0]
+        neg = [(a, b) for a, b in rows if a[j] < 0]
+        rows = [(a, b) for a, b in rows if a[j] == 0]
+        for ap, bp in pos:
+            for an, bn in neg:
+                cp, cn = ap[j], -an[j]
+                rows.append(([cn * x + cp * y for x, y in zip(ap, an, strict=True)],
+                             cn * bp + cp * bn))
+    return all(b > 0 for _, b in rows)
 
 
 def stratify_piece(clf: Any, chart: Chart, bases: list[list[sp.Expr]], budget: Budget,
