@@ -20,7 +20,8 @@ import sympy as sp
 
 from .algebraic import RealField
 from .classify import TPAR, Classifier, compare_values
-from .landscape_group import Group, Grouped, PieceRecord, unglue
+from .components import unglue
+from .landscape_group import Group, Grouped, PieceRecord
 from .quotients import Quotient
 from .result import Component, DescentCurve
 from .stratify import Stratum
