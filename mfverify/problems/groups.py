@@ -1,6 +1,7 @@
 """Group actions as objects, and the Lie-algebra bases and orbit tangents they are built from.
 
-Every group the landscape theory of Li et al. (2019) uses acts *linearly* on the flat
+Every group the landscape theory of Li, Lu, Arora, Haupt, Liu, Wang & Zhao (2019, IEEE Trans.
+Inf. Theory 65(6)) uses acts *linearly* on the flat
 coordinate vector of a problem; :class:`GroupAction` records that action as exact matrices (Lie
 algebra basis, finite part) plus the quotient strategy the landscape engine should ask for.
 Actions: :class:`RightOrthogonal` (O(r) on the right), :class:`GLPair` (GL(r) on (U, V)),
@@ -123,8 +124,7 @@ class GroupAction:
     The action is given by exact data the engines use:
 
     * :meth:`lie_algebra`: N×N rational matrices ξ₁, …, ξ_k spanning the image of the Lie
-      algebra; the orbit tangent at x is span{ξ_k x} (Li et al. 2019, the tangent space of the
-      orbit G·x);
+      algebra; the orbit tangent at x is span{ξ_k x}, the tangent space of the orbit G·x;
     * :meth:`finite_part`: N×N rational matrices g₁, …, g_m that, with the identity component
       G⁰ = ⟨exp ξ⟩, generate G (one per component generator: a reflection for O(r), one sign
       per GL factor, the sign flips of a finite sign group);
@@ -333,8 +333,9 @@ class GLPair(GroupAction):
 
 class GLChain(GroupAction):
     """The chain action of a deep linear network W_L ⋯ W₁: one GL(h_i) factor per hidden
-    layer i = 1, …, L−1, acting by (W_{i+1}, W_i) ↦ (W_{i+1}A_i⁻¹, A_iW_i) (Li et al. 2019's
-    invariance group of deep linear networks). ``layers`` lists the variable names W₁, …, W_L
+    layer i = 1, …, L−1, acting by (W_{i+1}, W_i) ↦ (W_{i+1}A_i⁻¹, A_iW_i) (the invariance
+    group of deep linear networks named by Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019, IEEE
+    Trans. Inf. Theory 65(6)). ``layers`` lists the variable names W₁, …, W_L
     (W_i of shape h_i × h_{i−1}; scalars and vectors read as 1×1 / h×1 matrices). Lie algebra
     per hidden layer: E_ab acting as δW_i = E_ab W_i, δW_{i+1} = −W_{i+1}E_ab; finite part: one
     A_i = diag(−1, 1, …, 1) per hidden layer."""

@@ -257,6 +257,7 @@ class Stratifier:
         self.out = Stratification()
         self._seen: dict[tuple[str, ...], list[Stratum]] = {}
         self._point_keys: list[AlgebraicPoint] = []
+        self._point_sets: set[tuple[str, ...]] = set()
 
     # -- characteristic polynomial modulo I ---------------------------------------------------
     def charpoly(self, I: _Ideal) -> list[sp.Expr]:
@@ -281,6 +282,25 @@ class Stratifier:
     # -- driver ---------------------------------------------------------------------------------
     def run(self, bases: list[list[sp.Expr]]) -> Stratification:
         queue = [list(b) for b in bases]
+        for _round in range(10):
+            self._close(queue)
+            strata = [st for cells in self._seen.values() for st in cells]
+            for st in strata:
+                st.excluded = []
+            queue = self._partition(strata)
+            if not queue:
+                break
+        else:
+            raise UnsupportedError("the strata partition did not close after 10 rounds")
+        for st in strata:
+            if st.point is None:
+                self._represent(st)
+        self.out.strata = [s for s in strata if not s.reason.startswith("empty")]
+        self._drop_points_inside()
+        return self.out
+
+    def _close(self, queue: list[list[sp.Expr]]) -> None:
+        """Process every closed set of the queue and, recursively, its splitters' zero sets."""
         while queue:
             self.budget.check("stratification")
             basis = queue.pop(0)
@@ -289,23 +309,16 @@ class Stratifier:
             if I.is_one():
                 continue
             key = tuple(sorted(str(b) for b in I.basis))
-            if key in self._seen:
+            if key in self._seen or key in self._point_sets:
                 continue
             if I.dimension == 0:
+                self._point_sets.add(key)
                 self._points_of(I.basis)
                 continue
             cells = self._process(I)
             self._seen[key] = cells
             for g in {str(g): g for st in cells for g in st.splitters}.values():
                 queue.append(I.basis + [g])
-        strata = [st for cells in self._seen.values() for st in cells]
-        self._partition(strata)
-        for st in strata:
-            if st.point is None:
-                self._represent(st)
-        self.out.strata = [s for s in strata if not s.reason.startswith("empty")]
-        self._drop_points_inside()
-        return self.out
 
     def _points_of(self, basis: list[sp.Expr]) -> None:
         sol = solve_polynomial_system(basis, self.vars, self.budget, seed=self.seed)
@@ -477,17 +490,25 @@ class Stratifier:
         return None
 
     # -- partition ------------------------------------------------------------------------------
-    def _partition(self, strata: list[Stratum]) -> None:
+    def _partition(self, strata: list[Stratum]) -> list[list[sp.Expr]]:
+        """Exclude from each stratum the closed sets of the others that meet it outside its
+        splitters; return the intersections of closed sets neither of which contains the other
+        (new closed sets to stratify, so that their points belong to some stratum)."""
         ideals = {s.key(): _Ideal(s.basis, self.vars) for s in strata}
+        meets: dict[tuple[tuple[str, ...], tuple[str, ...]], _Ideal] = {}
+        new: list[list[sp.Expr]] = []
         for a in strata:
             Ia = ideals[a.key()]
             for b in strata:
-                if a is b:
+                if a is b or a.key() == b.key():
                     continue
                 self.budget.check("strata partition")
                 Ib = ideals[b.key()]
-                both = _Ideal(Ia.basis + Ib.basis, self.vars)
-                self.out.groebner_calls += 1
+                pair = tuple(sorted((a.key(), b.key())))
+                if pair not in meets:
+                    meets[pair] = _Ideal(Ia.basis + Ib.basis, self.vars)  # type: ignore[index]
+                    self.out.groebner_calls += 1
+                both = meets[pair]  # type: ignore[index]
                 if both.is_one():
                     continue
                 # is C_a ∩ C_b inside the splitters of a?  1 ∈ I_a + I_b + (1 − T·∏g)
@@ -496,6 +517,11 @@ class Stratifier:
                 if all(Ia.contains(e) for e in Ib.basis):
                     continue  # C_a ⊆ C_b: handled from b's side
                 a.excluded.append(both.basis)
+                key = tuple(sorted(str(e) for e in both.basis))
+                if (key not in ideals and key not in self._seen and key not in self._point_sets
+                        and not all(Ib.contains(e) for e in Ia.basis)):
+                    new.append(both.basis)
+        return new
 
     def _covered(self, I: _Ideal, splitters: list[sp.Expr]) -> bool:
         if not splitters:

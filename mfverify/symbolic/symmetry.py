@@ -21,8 +21,10 @@ linear network this is the chain action GL(1)^{L−1}), and the finite sign grou
 every monomial of f is even in the flipped coordinates} (the GF(2) kernel of the exponent
 parities).
 
-At a stationary point x, Li et al. (2019, Theorem 2 and its corollaries) give null ∇²f(x) ⊇
-T_x(G·x); the *excess zero directions* are dim null ∇²f(x) − dim T_x(G·x).
+At a stationary point x of a G-invariant f, null ∇²f(x) ⊇ T_x(G·x) (Li, Lu, Arora, Haupt, Liu,
+Wang & Zhao 2019, IEEE Trans. Inf. Theory 65(6), the invariant-group facts of their symmetry
+framework: differentiate ∇f(g·x) = g⁻ᵀ∇f(x) along the orbit); the *excess zero directions* are
+dim null ∇²f(x) − dim T_x(G·x).
 """
 
 from __future__ import annotations
