@@ -109,7 +109,7 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     # ---- classify -----------------------------------------------------------------------------
     gtuple = global_min_of(grouped.groups, cert, not reasons)
     components, complete = classify_stage(problem, f, gens, quotient, clf, grouped, cert,
-                                          not reasons, seed, reasons)
+                                          not reasons, seed, reasons, gtuple)
     strata = solved.structured.strata
     stratified = any("inertia_stratum" in g.extra or "point_stratum" in g.extra
                      for g in grouped.groups)

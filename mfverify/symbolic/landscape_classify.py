@@ -130,9 +130,10 @@ def _point_type(problem: Any, clf: Classifier, f: sp.Expr, gens: list[sp.Symbol]
 
 def classify_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Quotient,
                    clf: Classifier, grouped: Grouped, cert: str, complete: bool, seed: int,
-                   reasons: list[str]) -> tuple[list[Component], bool]:
-    """Components (sorted by value) and whether the result is still complete."""
-    gmin = global_min_of(grouped.groups, cert, complete)
+                   reasons: list[str], gmin: tuple[RealField, sp.Poly] | None
+                   ) -> tuple[list[Component], bool]:
+    """Components (sorted by value) and whether the result is still complete; ``gmin`` is the
+    certified global minimum value (:func:`global_min_of`) or None."""
     components: list[Component] = []
     for g in grouped.groups:
         d = g.data
