@@ -456,3 +456,25 @@ def test_infeasible_sign_cell_is_proved_empty() -> None:
     assert sorted(c.type for c in L.components if c.dimension == 1) == [
         "local_max", "local_min", "local_min"]
     assert L.real_component_count == 1
+
+
+def test_families_agree_with_the_custom_objectives(dln4: tuple[CustomProblem, Landscape],
+                                                   complex_pr: tuple[CustomProblem, Landscape]
+                                                   ) -> None:
+    """The same landscapes through the families (groups declared by Problem.group_action):
+    the scalar depth-4 DeepLinearNetwork (chain action GL(1)³) and complex population phase
+    retrieval n = 2 (U(1) on the rows of Z = [Re z, Im z])."""
+    from mfverify.problems.deeplinear import DeepLinearNetwork
+    from mfverify.problems.phase import PhaseRetrieval
+
+    def summary(L: Landscape) -> list[tuple[str, int, tuple[int, int, int], Any]]:
+        return sorted((c.type, c.dimension, c.inertia, c.count) for c in L.components)
+
+    net = landscape(DeepLinearNetwork([[1]], [[1]], [1, 1, 1]), budget=120)
+    assert net.complete and net.evidence["symmetry"]["group"] == "GL(1) × GL(1) × GL(1)"
+    assert summary(net) == summary(dln4[1]) and net.real_component_count == 9
+    cpr = landscape(PhaseRetrieval(signal=[1, 0], signal_imag=[0, 0], field="complex",
+                                   model="population"), budget=120)
+    assert cpr.complete and cpr.evidence["symmetry"]["group"] == "U(1)"
+    assert [(c.type, c.dimension, c.value) for c in cpr.components] == [
+        (c.type, c.dimension, c.value) for c in complex_pr[1].components]

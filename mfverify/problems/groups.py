@@ -343,11 +343,13 @@ class GLChain(GroupAction):
     quotient = "none"
 
     def __init__(self, layout: Mapping[str, tuple[int, tuple[int, ...]]],
-                 layers: list[str]) -> None:
+                 layers: list[str], *, orthogonal: bool = False) -> None:
         super().__init__(layout)
         self.layers = list(layers)
+        self.orthogonal = orthogonal  # O(h_i) factors only (a balancing term), A⁻¹ = Aᵀ
         self.widths = [_as_matrix_shape(self.layout[w][1])[0] for w in self.layers[:-1]]
-        self.name = " × ".join(f"GL({h})" for h in self.widths) or "trivial"
+        letter = "O" if orthogonal else "GL"
+        self.name = " × ".join(f"{letter}({h})" for h in self.widths) or "trivial"
 
     @property
     def action(self) -> str:
@@ -378,7 +380,7 @@ class GLChain(GroupAction):
     def lie_algebra(self) -> list[sp.Matrix]:
         out = []
         for i, h in enumerate(self.widths):
-            for om in elementary_basis(h):
+            for om in (skew_basis(h) if self.orthogonal else elementary_basis(h)):
                 E = sp.Matrix(om)
                 out.append(self._layer_map(i, E, -E))
         return out
@@ -393,6 +395,8 @@ class GLChain(GroupAction):
 
     @property
     def dimension(self) -> int:
+        if self.orthogonal:
+            return sum(h * (h - 1) // 2 for h in self.widths)
         return sum(h * h for h in self.widths)
 
 

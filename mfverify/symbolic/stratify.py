@@ -408,20 +408,26 @@ class Stratifier:
         return out
 
     def _descent(self, I: _Ideal, f: sp.Expr, st: Stratum) -> dict[str, Any] | None:
-        x = [self.sub[g] for g in self.clf.gens]
+        """A constant direction d whose first nonzero Taylor coefficient
+        a_k = (1/k!)·(d·∇)^k f on the stratum certifies descent (module docstring, step 4)."""
         best: dict[str, Any] | None = None
         extra = 0
+        gens = self.clf.gens
+        deg = sp.Poly(f, *gens).total_degree()
         for d in self._directions():
             if best is not None:
                 extra += 1
                 if extra > 8:  # a few more tries for a certificate with fewer splitters
                     break
             self.budget.check("descent curves on a stratum")
-            moved = {g: xi + TPAR * di for g, xi, di in zip(self.clf.gens, x, d, strict=True)}
-            ser = sp.Poly(sp.expand(f.xreplace(moved)), TPAR)
+            g = f
             order = None
-            for k in range(1, ser.degree() + 1):
-                a = I.reduce(ser.coeff_monomial(TPAR ** k))
+            for k in range(1, deg + 1):
+                g = sp.expand(sum((di * sp.diff(g, x) for di, x in zip(d, gens, strict=True)
+                                   if di != 0), sp.Integer(0)))
+                if g == 0:
+                    break
+                a = I.reduce(g.xreplace(self.sub) / sp.factorial(k))
                 if a != 0:
                     order = (k, a)
                     break
@@ -459,7 +465,7 @@ class Stratifier:
                     f"(a Jacobian minor {minor} ≠ 0) and the nullity of ∇²f equals it")
                 return
         sign = 1 if neg == 0 else -1
-        d = self._descent(I, sign * self.f, st)
+        d = self._descent(I, sign * self.clf.f, st)
         if d is None:
             return
         st.behaviour = "saddle" if sign > 0 else "not_max"
