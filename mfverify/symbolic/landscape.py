@@ -46,6 +46,20 @@ def _not_polynomial(problem: Problem, t0: float) -> Landscape:
                      seconds=time.perf_counter() - t0, evidence={"completeness": why_not})
 
 
+def _not_started(problem: Problem, t0: float, exc: BudgetExceeded) -> Landscape:
+    return Landscape(problem=problem.describe(), complete=False, components=[],
+                     global_min_value=None, reason=str(exc), method="none",
+                     seconds=time.perf_counter() - t0,
+                     evidence={"completeness": f"not started: {exc}"})
+
+
+def _grace(B: Budget) -> Budget:
+    """The grace period after an overrun, to group and classify what was found: 10% of the
+    budget plus 1 s (so that the whole run stays within 1.1·budget + 1 s)."""
+    assert B.seconds is not None
+    return Budget(0.1 * B.seconds + 1.0, max_degree=B.max_degree, what=B.what)
+
+
 def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: int = 0
               ) -> Landscape:
     """The complete real stationary set of ``problem`` with every component classified exactly.
@@ -67,27 +81,36 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
         ``complete`` is True only when the set is provably complete and classified.
     """
     t0 = time.perf_counter()
-    B = budget if isinstance(budget, Budget) else Budget(budget)
-    f, gens = objective_polynomial(problem)
+    B = budget if isinstance(budget, Budget) else Budget(budget, what="landscape")
     try:
-        if not all(c.is_Rational for c in sp.Poly(f, *gens).coeffs()):
-            return _not_polynomial(problem, t0)
-    except sp.PolynomialError:
+        with B.alarm("expanding the objective"):
+            f, gens = objective_polynomial(problem)
+            try:
+                rational = all(c.is_Rational for c in sp.Poly(f, *gens).coeffs())
+            except sp.PolynomialError:
+                rational = False
+    except BudgetExceeded as exc:
+        return _not_started(problem, t0, exc)
+    if not rational:
         return _not_polynomial(problem, t0)
     # ---- group: prove the symmetry, ask for its quotient strategy ---------------------------
-    proof = verify_invariance(problem, f, gens)
-    quotient = quotient_for(problem, gens, proof)
-    cert, cert_reason = global_min_certificate(problem, f, gens)
-    clf = Classifier(problem, f, gens, proof)
+    try:
+        with B.alarm("verifying the symmetry and the global-minimum certificate"):
+            proof = verify_invariance(problem, f, gens)
+            quotient = quotient_for(problem, gens, proof)
+            cert, cert_reason = global_min_certificate(problem, f, gens)
+            clf = Classifier(problem, f, gens, proof)
+    except BudgetExceeded as exc:
+        return _not_started(problem, t0, exc)
     evidence: dict[str, Any] = {"symmetry": {"group": proof.group, "action": proof.action.action,
                                              "proved_by": proof.identities},
                                 "global_min_certificate": {"status": cert, "reason": cert_reason},
                                 "quotient": quotient.name}
     # ---- solve ------------------------------------------------------------------------------
     solved = solve_stage(quotient, f, clf.grad, gens, B, seed, evidence)
-    # ---- group the solutions (after an overrun: a grace period of max(5 s, budget/2)) -------
+    # ---- group the solutions (after an overrun: a grace period, see _grace) -----------------
     if solved.reasons and B.seconds is not None:
-        B = Budget(max(5.0, B.seconds / 2), max_degree=B.max_degree)
+        B = _grace(B)
     pre_reasons = list(solved.reasons)
     overrun: list[str] = []
     while True:
@@ -103,7 +126,7 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
             if (isinstance(exc, BudgetExceeded) and not pre_reasons and not overrun
                     and B.seconds is not None):
                 overrun.append(str(exc))
-                B = Budget(max(5.0, B.seconds / 2), max_degree=B.max_degree)
+                B = _grace(B)
                 continue
         break
     # ---- classify -----------------------------------------------------------------------------
