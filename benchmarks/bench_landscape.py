@@ -7,7 +7,8 @@ gauge): ``groebner(..., order="lex")`` (which only triangularizes; it does not i
 classify anything) and ``solve(..., dict=True)``. Each baseline is cut at ``--baseline-cap``
 seconds ("> cap" then means the baseline did not finish). Targets from the issue: symmetric MF
 n·r <= 6 under 10 s, n·r = 8 under 60 s, asymmetric (m+n)·r <= 8 under 30 s, rank-1 sensing
-n <= 3 under 5 s.
+n <= 3 under 5 s; the custom acceptance landscapes of issue 12 (stratified pieces) under
+30 s.
 
 Run:  python benchmarks/bench_landscape.py [--quick] [--baseline-cap 60]
 """
@@ -22,7 +23,7 @@ from typing import Any
 
 import sympy as sp
 
-from mfverify.problems import AsymmetricMF, SymmetricMF
+from mfverify.problems import AsymmetricMF, CustomProblem, SymmetricMF
 from mfverify.problems.sensing import MatrixSensing, zsl_family
 from mfverify.symbolic import landscape, objective_polynomial
 
@@ -92,6 +93,17 @@ def _instances(quick: bool) -> list[tuple[str, str, Any, float]]:
          MatrixSensing([[[1, 0, 0], [0, 0, 0], [0, 0, 1]], [[0, 1, 0], [1, 1, 0], [0, 0, 0]],
                         [[0, 0, 1], [0, 0, 0], [1, 0, 0]], [[1, 0, 0], [0, 2, 1], [0, 1, 1]]],
                        1, ground_truth=[[1, 0, 0], [0, 0, 0], [0, 0, 0]]), 5),
+    ]
+    # issue 12 acceptance landscapes (custom objectives; target 30 s on 2 cores)
+    nz = "(z[0]**2 + z[1]**2 + z[2]**2 + z[3]**2)"
+    nzc = "(x[0]**2 + x[1]**2 + y[0]**2 + y[1]**2)"
+    out += [
+        ("cust", "real phase retrieval pop. n=4", CustomProblem(
+            {"z": [4]}, f"(3*{nz}**2 + 3 - 2*{nz} - 4*z[0]**2)/4"), 30),
+        ("cust", "scalar network (w0w1w2w3 - 1)^2", CustomProblem(
+            {"w": [4]}, "(w[0]*w[1]*w[2]*w[3] - 1)**2"), 30),
+        ("cust", "complex phase retrieval pop. n=2", CustomProblem(
+            {"x": [2], "y": [2]}, f"({nzc}**2 + 1 - {nzc} - (x[0]**2 + y[0]**2))/2"), 30),
     ]
     if quick:
         out = [o for o in out if o[3] <= 10 or "n=8" in o[1]][:8]

@@ -24,11 +24,11 @@ def uv_gradient(S: np.ndarray, r: int, balance: float = 0.0
 
 
 def stationary_points(grad: Callable[[np.ndarray], np.ndarray], dim: int, trials: int,
-                      seed: int, *, zero_column_every: int = 0, r: int = 1
-                      ) -> Iterator[np.ndarray]:
+                      seed: int, *, zero_column_every: int = 0, r: int = 1,
+                      sparse_every: int = 0) -> Iterator[np.ndarray]:
     """Solutions z with ‖∇f(z)‖ <= 1e-10 found from ``trials`` seeded starts of scales 0.3, 1, 2
-    (every ``zero_column_every``-th start has one of its r columns zeroed, to reach lower
-    strata)."""
+    (every ``zero_column_every``-th start has one of its r columns zeroed, and every
+    ``sparse_every``-th start a random set of its coordinates, to reach lower strata)."""
     rng = np.random.default_rng(seed)
     for trial in range(trials):
         z0 = rng.standard_normal(dim) * [0.3, 1.0, 2.0][trial % 3]
@@ -36,6 +36,8 @@ def stationary_points(grad: Callable[[np.ndarray], np.ndarray], dim: int, trials
             z0 = z0.reshape(-1, r)
             z0[:, int(rng.integers(r))] = 0
             z0 = z0.ravel()
+        if sparse_every and trial % sparse_every == 1 % sparse_every:
+            z0[rng.random(dim) < rng.random()] = 0
         sol = least_squares(grad, z0, xtol=1e-15, ftol=1e-15, gtol=1e-15, method="lm")
         if np.linalg.norm(grad(sol.x)) <= 1e-10:
             yield sol.x

@@ -62,7 +62,8 @@ def _show(res: Landscape, args: argparse.Namespace) -> int:
     print(table(rows, ["type", "value", "dim", "count", "inertia(+,0,-)", "orbit", "excess",
                        "eigenvalues", "representative"]))
     if res.pieces is not None:
-        print("rows are orbit strata (constant inertia); they form these closed pieces:")
+        print("rows are strata of constant inertia (orbits or proved strata); they form these "
+              "closed pieces:")
         print(table([[p["piece"], p["value"], p["dimension"], p["components"], p["type"],
                       ", ".join(str(i + 1) for i in p["strata"])] for p in res.pieces],
                     ["piece", "value", "dim", "components", "type", "strata (rows)"]))

@@ -230,6 +230,17 @@ class Problem(ABC):
         """The invariance group (default: trivial)."""
         return SymmetryGroup("trivial", 0, "x -> x")
 
+    def group_action(self) -> Any:
+        """The invariance group as an action object (:class:`~mfverify.problems.groups.
+        GroupAction`): Lie-algebra basis, finite part and the quotient strategy the landscape
+        engine asks for. Default: built from :meth:`symmetry` (O(r) on the right of all matrix
+        variables, GL(r) on (U, V), else trivial); families whose group is not of these forms
+        (a deep linear network's chain action, U(1) on complex coordinates) override it. The
+        engine proves the invariance from f before using it."""
+        from .groups import action_from_record
+
+        return action_from_record(self.variables, self.symmetry())
+
     def orbit_tangent(self, x: Point, arith: str | Arith = "exact") -> list[Point]:
         """A spanning set of the tangent space at ``x`` of the group orbit through ``x``.
 

@@ -215,6 +215,14 @@ class DeepLinearNetwork(Problem):
             note = "one GL factor per hidden layer"
         return SymmetryGroup(name, dim, "(W_{i+1}, W_i) -> (W_{i+1} A_i^{-1}, A_i W_i)", note)
 
+    def group_action(self) -> Any:
+        """The chain action as an object (:class:`~mfverify.problems.groups.GLChain`), one
+        GL(dᵢ) (balanced: O(dᵢ)) factor per hidden layer."""
+        from .groups import GLChain, flat_layout
+
+        return GLChain(flat_layout(self.variables), list(self.variables),
+                       orthogonal=self.balanced)
+
     def orbit_tangent(self, x: Point, arith: str | Arith = "exact") -> list[Point]:
         A = get_arith(arith)
         pt = self.point(x, A, batch=False)

@@ -281,6 +281,16 @@ class PhaseRetrieval(Problem):
                                  "the data are real")
         return SymmetryGroup("O(1)", 0, "z -> ±z", "finite sign group {±1}")
 
+    def group_action(self) -> Any:
+        """Complex signals: U(1) on the rows (Re z_k, Im z_k) of Z as an object
+        (:class:`~mfverify.problems.groups.UnitaryPhase`); real: {±1} (O(1) on the right)."""
+        from .groups import UnitaryPhase, flat_layout
+
+        if not self.complex:
+            return super().group_action()
+        return UnitaryPhase(flat_layout(self.variables),
+                            [(2 * k, 2 * k + 1) for k in range(self.n)])
+
     def orbit_tangent(self, x: Point, arith: str | Arith = "exact") -> list[Point]:
         if not self.complex:
             return []

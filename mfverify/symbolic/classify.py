@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -353,6 +354,18 @@ class Classifier:
                 for s in (1, -1, 2, -2):
                     cands.append([(a + s * b).rem(F.q) for a, b in
                                   zip(dirs[i], dirs[j], strict=True)])
+        if 3 <= k <= 5:
+            # sign patterns over every subset of three or more excess directions (a zero
+            # Hessian of a product of k factors needs a direction moving all of them)
+            for size in range(3, k + 1):
+                for sub in itertools.combinations(range(k), size):
+                    for sg in itertools.product((1, -1), repeat=size - 1):
+                        w = [0] * k
+                        w[sub[0]] = 1
+                        for i, s in zip(sub[1:], sg, strict=True):
+                            w[i] = s
+                        cands.append([sum((wi * d[m] for wi, d in zip(w, dirs, strict=True)),
+                                          F.elem(0)).rem(F.q) for m in range(self.N)])
         while len(cands) < tries and k > 1:
             w = [rng.randint(-3, 3) for _ in range(k)]
             if any(w):

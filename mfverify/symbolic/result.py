@@ -179,10 +179,13 @@ class Landscape:
         The classified pieces. For unbalanced asymmetric MF these are the orbit strata of
         GL(r) × Stab(Σ) (constant inertia on each), grouped into ``pieces``.
     pieces
-        ``None``, or the closed pieces S_κ of the stationary set (each a union of connected
-        components of it): dimension, number of connected components, value, type and the
-        indices of its strata in ``components``. When set, ``real_component_count`` counts
-        pieces, not strata (strata of one piece are glued along their closures).
+        ``None``, or the closed pieces of the stationary set (each a union of connected
+        components of it once pieces that meet are glued): dimension, number of connected
+        components, value, type and the indices of its strata in ``components``. Set for the
+        orbit pieces S_κ of GL(r) × Stab(Σ), and whenever a piece was split into strata of
+        constant inertia (:mod:`mfverify.symbolic.stratify`; then every other component is a
+        piece of its own). When set, ``real_component_count`` counts pieces, not strata
+        (strata of one piece are glued along their closures).
     """
 
     problem: str
@@ -204,10 +207,14 @@ class Landscape:
     def real_component_count(self) -> int | None:
         """Number of connected components of the real stationary set; None when unknown
         (an incomplete result, or a piece whose real components were not counted)."""
-        if not self.complete or any(c.count is None for c in self.components):
+        if not self.complete:
             return None
         if self.pieces is not None:
+            if any(p["components"] is None for p in self.pieces):
+                return None
             return sum(int(p["components"]) for p in self.pieces)
+        if any(c.count is None for c in self.components):
+            return None
         return sum(int(c.count) for c in self.components)  # type: ignore[arg-type]
 
     def of_type(self, kind: str) -> list[Component]:

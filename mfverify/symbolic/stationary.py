@@ -25,8 +25,10 @@ Method (every step exact, over ℚ):
    root θ of each irreducible factor of q gives the point (g_i(θ)) exactly
    (:class:`~mfverify.symbolic.algebraic.RealField`).
 5. **Positive-dimensional pieces** are accepted only when described exactly: a piece on which
-   the O(r) invariant W Wᵀ is constant is (contained in) one orbit; a linear piece is a connected
-   linear space. Anything else makes the result INCONCLUSIVE (never a silently partial list).
+   the orbit invariant (W Wᵀ for O(r)) is constant is (contained in) one orbit; a piece on which
+   f is the certified global minimum value consists of global minimizers; any other piece is
+   split into strata of proved constant Hessian inertia (:mod:`mfverify.symbolic.stratify`).
+   What cannot be proved makes the result INCONCLUSIVE (never a silently partial list).
 """
 
 from __future__ import annotations

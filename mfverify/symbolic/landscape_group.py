@@ -1,0 +1,334 @@
+"""Step 2 of :func:`~mfverify.symbolic.landscape.landscape`: group the solutions into orbits,
+pieces and strata.
+
+* structure-theorem orbits are re-checked (∇f = 0 exactly, orbit dimension <= stratum dimension
+  <= Hessian nullity);
+* isolated points are grouped by the orbit invariant of the quotient strategy;
+* positive-dimensional pieces that are single orbits become one group each; a piece on which f
+  is the certified global minimum value is one group (every point is a global minimizer);
+* every other piece is split into strata of proved constant inertia
+  (:mod:`mfverify.symbolic.stratify`), one group per stratum; the pieces themselves are kept as
+  :class:`PieceRecord` s (dimension, real components, the strata they contain) for the summary.
+
+Real components of pieces are counted exactly where a rule applies (linear spaces, one quadric,
+linear equations with one quadric, a binomial m(x) = c) and pieces that meet are glued
+(:func:`unglue`); otherwise the count is ``None`` (unknown, never guessed).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from ..errors import UnsupportedError
+from .algebraic import RealField, equal_vectors
+from .classify import Classifier, PointData, compare_values
+from .components import piece_components, stratum_components
+from .quotients import NoQuotient, Quotient
+from .stationary import (
+    AlgebraicPoint,
+    Budget,
+    Chart,
+    Piece,
+    chart_point_to_original,
+    solve_polynomial_system,
+)
+from .stratify import stratify_piece
+from .symmetry import nf_nullspace, nf_rank, orbit_tangent_exact
+
+__all__ = ["Group", "PieceRecord", "Grouped", "group_stage", "sample_piece"]
+
+
+class Group:
+    """One future component: exact local data at a representative, and how it was found."""
+
+    def __init__(self, data: PointData, members: int, dimension: int, count: int | None,
+                 description: str, extra: dict[str, Any] | None = None) -> None:
+        self.data = data
+        self.members = members
+        self.dimension = dimension
+        self.count = count
+        self.description = description
+        self.extra = extra or {}
+
+
+@dataclass
+class PieceRecord:
+    """A positive-dimensional piece of the stationary set (closed; a union of connected
+    components of it once glued with the pieces it meets)."""
+
+    label: str
+    chart: Chart
+    piece: Piece
+    value: sp.Expr | None
+    count: int | None
+    text: str
+    literal: bool  # the piece is a subset of the stationary set in the original coordinates
+    groups: list[Group] = field(default_factory=list)
+
+    @property
+    def equations(self) -> list[sp.Expr]:
+        return list(self.piece.basis)
+
+
+# ---------------------------------------------------------------------------------------------
+# the step
+# ---------------------------------------------------------------------------------------------
+
+
+def sample_piece(piece: Piece, budget: Budget) -> AlgebraicPoint | None:
+    """A real point of a positive-dimensional piece: fix a maximal independent set of
+    variables to small integers and solve the zero-dimensional rest."""
+    gens = piece.gens
+    lms = [sp.Poly(b, *gens).monoms(order="grevlex")[0] for b in piece.basis]
+    supports = [frozenset(i for i, e in enumerate(m) if e) for m in lms]
+    indep = None
+    for subset in itertools.combinations(range(len(gens)), piece.dimension):
+        if not any(sup <= frozenset(subset) for sup in supports):
+            indep = subset
+            break
+    if indep is None:
+        return None
+    for values in ([1] * len(indep), [2] * len(indep), [1, 2, 3, 1, 2, 3][:len(indep)],
+                   [0] * len(indep), [-1] * len(indep)):
+        eqs = list(piece.basis) + [gens[i] - v for i, v in zip(indep, values, strict=False)]
+        try:
+            sol = solve_polynomial_system(eqs, gens, budget)
+        except UnsupportedError:
+            continue
+        if sol.points:
+            return sol.points[0]
+    return None
+
+
+@dataclass
+class Grouped:
+    groups: list[Group]
+    records: list[PieceRecord]
+    reasons: list[str]
+    groebner_calls: int = 0
+
+
+def _structured_groups(clf: Classifier, found: list[Any], B: Budget) -> list[Group]:
+    out = []
+    for gpt, _k, gdim, gcount, gtext, gextra in found:
+        B.check("GL(r) fibres")
+        if not all(clf.eval(gx, gpt).is_zero for gx in clf.grad):
+            raise UnsupportedError(f"∇f ≠ 0 at the representative of {gtext}")
+        gdata = clf.local_data(gpt)
+        if "stratum" in gextra and "t" in gextra["stratum"]:
+            # a stationary manifold's tangent lies in the Hessian null space, and the
+            # GL(r)-orbit lies in the stratum (glstrata.py): consistency checks
+            if not gdata.orbit_dimension <= gdim <= gdata.inertia[1]:
+                raise UnsupportedError(
+                    f"orbit-stratum dimension {gdim} is not between the GL(r)-orbit "
+                    f"dimension {gdata.orbit_dimension} and the Hessian nullity "
+                    f"{gdata.inertia[1]} at {gtext}")
+            gextra["stratum"]["null_directions_beyond_stratum"] = gdata.inertia[1] - gdim
+        out.append(Group(gdata, 1, gdim, gcount, gtext, gextra))
+    return out
+
+
+def _point_groups(quotient: Quotient, clf: Classifier, points: list[AlgebraicPoint],
+                  B: Budget, groups: list[Group]) -> None:
+    buckets: list[tuple[RealField, list[sp.Poly], list[AlgebraicPoint]]] = []
+    for p in points:
+        B.check("grouping")
+        inv = quotient.invariant(p)
+        for Fb, invb, mem in buckets:
+            if equal_vectors(p.field, inv, Fb, invb):
+                mem.append(p)
+                break
+        else:
+            buckets.append((p.field, inv, [p]))
+    for _Fb, _invb, members in buckets:
+        rep = min(members, key=lambda p: (p.field.degree, len(str(p.exprs()))))
+        data = clf.local_data(rep)
+        desc, count = quotient.describe(rep, data.orbit_dimension)
+        groups.append(Group(data, len(members), data.orbit_dimension, count, desc))
+
+
+def _min_value(values: list[tuple[RealField, sp.Poly]], cert: str
+               ) -> tuple[RealField, sp.Poly] | None:
+    if cert == "nonnegative":
+        return next((v for v in values if v[1].is_zero), None)
+    if cert != "attained" or not values:
+        return None
+    best = values[0]
+    for v in values[1:]:
+        if compare_values(v, best) < 0:
+            best = v
+    return best
+
+
+def group_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Quotient,
+                clf: Classifier, solved: Any, B: Budget, seed: int, cert: str) -> Grouped:
+    """Groups, piece records and reasons (module docstring)."""
+    reasons: list[str] = []
+    groups = _structured_groups(clf, solved.structured.found, B)
+    _point_groups(quotient, clf, solved.points, B, groups)
+    literal = isinstance(quotient, NoQuotient)
+    records: list[PieceRecord] = []
+    for ch, pc in solved.pieces:
+        B.check("pieces")
+        if quotient.piece_is_orbit(ch, pc):
+            sample = sample_piece(pc, B)
+            if sample is None:
+                reasons.append(f"a {pc.dimension}-dimensional piece (over C) of chart "
+                               f"'{ch.name}' has no real sample point found; its real points "
+                               "were not determined")
+                continue
+            orig = chart_point_to_original(sample, ch, gens)
+            inv = quotient.invariant(orig)
+            if any(equal_vectors(orig.field, inv, g.data.point.field,
+                                 quotient.invariant(g.data.point)) for g in groups):
+                continue
+            data = clf.local_data(orig)
+            desc, count = quotient.describe(orig, data.orbit_dimension)
+            groups.append(Group(data, 0, data.orbit_dimension, count,
+                                desc + "; found as a positive-dimensional piece of the gauge on "
+                                "which the orbit invariant is constant (one orbit)"))
+            continue
+        fval = pc.reduce(f.xreplace({g: ch.substitution.get(g, g) for g in gens}))
+        count, text = (piece_components(list(pc.basis), list(ch.variables)) if literal
+                       else (None, f"{pc.dimension}-dimensional piece {pc.basis} (over C) of "
+                                   f"chart '{ch.name}'"))
+        records.append(PieceRecord(f"P{len(records) + 1}", ch, pc,
+                                   None if fval.free_symbols else fval, count, text, literal))
+    # the global minimum value, when certified, from the points and the piece values
+    values = [(g.data.point.field, g.data.value) for g in groups]
+    if all(r.value is not None for r in records):
+        values += [(RealField.rational(0), RealField.rational(0).elem(r.value))
+                   for r in records]
+        gmin = _min_value(values, cert)
+    else:
+        gmin = None
+    by_chart: dict[int, list[PieceRecord]] = {}
+    calls = 0
+    for rec in records:
+        at_min = (gmin is not None and rec.value is not None and compare_values(
+            (RealField.rational(0), RealField.rational(0).elem(rec.value)), gmin) == 0)
+        if at_min:
+            _global_min_piece(rec, clf, gens, B, groups, reasons)
+        else:
+            by_chart.setdefault(id(rec.chart), []).append(rec)
+    for recs in by_chart.values():
+        calls += _stratified(recs, quotient, clf, gens, B, seed, groups, reasons)
+    return Grouped(groups, records, reasons, calls)
+
+
+def saturated_dimension(clf: Classifier, chart: Chart, basis: list[sp.Expr],
+                        chart_point: AlgebraicPoint, point: AlgebraicPoint) -> int:
+    """Local dimension at ``point`` of the group saturation of a chart set: the rank of
+    dφ(ker Jac(basis)) together with the orbit tangent (exact, over ℚ(θ)); equal to the
+    dimension of the set near a smooth point."""
+    F = chart_point.field
+    cv = list(chart.variables)
+    sub = {v: c.as_expr() for v, c in zip(cv, chart_point.coords, strict=True)}
+    J = [[F.elem(sp.expand(sp.diff(b, v).xreplace(sub))) for v in cv] for b in basis]
+    ker = nf_nullspace(F, J, len(cv)) if J else [
+        [F.elem(1 if i == j else 0) for j in range(len(cv))] for i in range(len(cv))]
+    dphi = [[sp.diff(chart.substitution.get(g, g), v) for v in cv] for g in clf.gens]
+    vecs = [[sum((F.mul(F.elem(row[j]), k[j]) for j in range(len(cv)) if row[j] != 0),
+                 F.elem(0)).rem(F.q) for row in dphi] for k in ker]
+    tangent = [[F.elem(sp.expand(e)) for e in v] for v in orbit_tangent_exact(
+        clf.proof, clf.problem, [c.as_expr() for c in point.coords])]
+    return nf_rank(F, vecs + tangent) if vecs or tangent else 0
+
+
+def _global_min_piece(rec: PieceRecord, clf: Classifier, gens: list[sp.Symbol], B: Budget,
+                      groups: list[Group], reasons: list[str]) -> None:
+    sample = sample_piece(rec.piece, B)
+    if sample is None:
+        reasons.append(f"a {rec.piece.dimension}-dimensional piece (over C) of chart "
+                       f"'{rec.chart.name}' has no real sample point found; its real points "
+                       "were not determined")
+        return
+    orig = chart_point_to_original(sample, rec.chart, gens)
+    data = clf.local_data(orig)
+    dim = rec.piece.dimension if rec.literal else saturated_dimension(
+        clf, rec.chart, rec.piece.basis, sample, orig)
+    extra: dict[str, Any] = {"piece_value": rec.value, "piece": rec.label,
+                             "uniform": "f ≡ the global minimum value on the piece (normal "
+                                        "form modulo its ideal); the inertia shown is at the "
+                                        "representative"}
+    if rec.literal:
+        extra["equations"] = rec.equations
+    g = Group(data, 0, dim, rec.count, rec.text, extra)
+    rec.groups.append(g)
+    groups.append(g)
+    # isolated points lying on the piece belong to it
+    if rec.literal:
+        groups[:] = [h for h in groups if not (h.dimension == 0 and _on(h.data.point, rec))]
+
+
+def _on(pt: AlgebraicPoint, rec: PieceRecord) -> bool:
+    F = pt.field
+    sub = {g: c.as_expr() for g, c in zip(rec.chart.variables, pt.coords, strict=False)}
+    return all(F.elem(sp.expand(b.xreplace(sub))).is_zero for b in rec.piece.basis)
+
+
+def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
+                gens: list[sp.Symbol], B: Budget, seed: int, groups: list[Group],
+                reasons: list[str]) -> int:
+    chart = recs[0].chart
+    res = stratify_piece(clf, chart, [r.piece.basis for r in recs], B, seed)
+    for st in res.strata:
+        if st.point is None:
+            reasons.append(f"stratum {st.text()} of chart '{chart.name}': {st.reason}")
+            continue
+        if st.reason and st.inertia is None:
+            reasons.append(f"stratum {st.text()}: {st.reason}")
+        data = clf.local_data(st.point)
+        if st.inertia is not None and data.inertia != st.inertia:  # pragma: no cover - a bug
+            raise UnsupportedError(f"the proved inertia {st.inertia} of the stratum "
+                                   f"{st.text()} differs from {data.inertia} at its point")
+        owner = [r for r in recs if all(_reduces_to_zero(b, st.basis, chart.variables)
+                                       for b in r.piece.basis)]
+        count = stratum_components(st, list(chart.variables)) if owner and owner[0].literal \
+            else None
+        label = owner[0].label if owner else "?"
+        dim = st.dimension
+        if chart.substitution and st.chart_point is not None:
+            dim = saturated_dimension(clf, chart, st.basis, st.chart_point, st.point)
+        desc = (f"stratum of piece {label}: {st.text()}, dimension {dim}"
+                + ("" if chart.name == "identity" else f" (its orbit under the group; "
+                   f"{st.dimension}-dimensional in chart '{chart.name}')"))
+        g = Group(data, 0, dim, count, desc, {"inertia_stratum": st, "piece": label})
+        groups.append(g)
+        if owner:
+            owner[0].groups.append(g)
+    for p in res.points:
+        inv = quotient.invariant(p)
+        if any(equal_vectors(p.field, inv, g.data.point.field, quotient.invariant(g.data.point))
+               for g in groups if g.dimension == 0):
+            continue
+        data = clf.local_data(p)
+        owner = [r for r in recs if _on_orig(p, r, gens)]
+        label = owner[0].label if owner else "?"
+        desc, count = quotient.describe(p, data.orbit_dimension)
+        g = Group(data, 1, 0, count, f"point stratum of piece {label}: {desc}",
+                  {"piece": label, "point_stratum": True})
+        groups.append(g)
+        if owner:
+            owner[0].groups.append(g)
+    reasons += res.reasons
+    return res.groebner_calls
+
+
+def _on_orig(pt: AlgebraicPoint, rec: PieceRecord, gens: list[sp.Symbol]) -> bool:
+    if not rec.literal:
+        return False
+    F = pt.field
+    sub = {g: c.as_expr() for g, c in zip(gens, pt.coords, strict=True)}
+    return all(F.elem(sp.expand(b.xreplace(sub))).is_zero for b in rec.piece.basis)
+
+
+def _reduces_to_zero(e: sp.Expr, basis: list[sp.Expr], gens: list[sp.Symbol]) -> bool:
+    if not basis:
+        return sp.expand(e) == 0
+    _, r = sp.reduced(sp.expand(e), basis, *gens, order="grevlex")
+    return sp.expand(r) == 0
