@@ -1,0 +1,1 @@
+"""Tests that kill planted mutants (mutation/mutants.py) in the symbolic engine."""
