@@ -14,7 +14,8 @@ Outcomes per mutant:
   reported as ``KILLED (timeout)``);
 * ``SURVIVED``: the tests passed although the mathematics is wrong (a gap in the tests);
 * ``EQUIVALENT``: the mutant is declared equivalent (its ``equivalent`` field says why the
-  program's observable results cannot change); not run unless ``--run-equivalent``;
+  program's observable results cannot change); not run unless ``--run-equivalent`` (then it
+  must survive, else it is an ERROR of the list);
 * ``STALE``: the snippet no longer occurs exactly once (the code moved on): an error of the
   harness's list, never a kill;
 * ``ERROR``: the tests could not run (nothing collected, or the unmutated baseline of that test
@@ -231,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
                 out = run_mutant(c, m, baseline)
             finally:
                 copies.put(c)
+            if m.equivalent:  # only with --run-equivalent: it must survive
+                out = (Outcome(m.name, "EQUIVALENT", "survived, as declared", out.seconds)
+                       if out.status == "SURVIVED" else
+                       Outcome(m.name, "ERROR", f"declared equivalent but {out.status}: "
+                               f"{out.detail}", out.seconds))
             with lock:
                 outcomes[m.name] = out
                 print(f"{out.status:10s} {m.name:34s} {out.seconds:6.1f}s  {out.detail}"

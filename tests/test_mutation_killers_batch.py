@@ -25,7 +25,8 @@ def test_scaled_gd_step_is_the_tong_ma_chi_update(damping: float) -> None:
     U, V = _rng_factors(6, 4, 3, 2)
     V = V * 3.0  # VᵀV and UᵀU differ clearly
     p = AsymmetricMF(S.tolist(), 2)
-    res = scaled_gd(p, {"U": U[None, None], "V": V[None, None]}, step=0.3, damping=damping, max_iter=1, gtol=0.0)
+    res = scaled_gd(p, {"U": U[None, None], "V": V[None, None]}, step=0.3, damping=damping,
+                    max_iter=1, gtol=0.0)
     R = U @ V.T - S
     eye = np.eye(2)
     U1 = U - 0.3 * (R @ V) @ np.linalg.inv(V.T @ V + damping * eye)
@@ -40,8 +41,8 @@ def test_scaled_gd_one_factor_step() -> None:
     A = rng.normal(size=(4, 4))
     M = A @ A.T
     X = rng.normal(size=(4, 2))
-    res = scaled_gd(SymmetricMF(M.tolist(), 2), {"X": X[None, None]}, step=0.2, damping=0.1, max_iter=1,
-                    gtol=0.0)
+    res = scaled_gd(SymmetricMF(M.tolist(), 2), {"X": X[None, None]}, step=0.2, damping=0.1,
+                    max_iter=1, gtol=0.0)
     X1 = X - 0.2 * ((X @ X.T - M) @ X) @ np.linalg.inv(X.T @ X + 0.1 * np.eye(2))
     np.testing.assert_allclose(np.asarray(res.x["X"]).reshape(4, 2), X1, rtol=1e-12)
 
