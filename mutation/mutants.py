@@ -199,6 +199,11 @@ MUTANTS: list[Mutant] = [
       "            if j != i:\n                R = R + abs(B[i, j])",
       "            if j > i:\n                R = R + abs(B[i, j])",
       "Gershgorin radius summed over the entries right of the diagonal only", T_CERTIFY),
+    M("inertia.touching-zero", "mfverify/certify/inertia.py",
+      "        if bool(lo > 0):\n            pos += 1",
+      "        if bool(lo >= 0):\n            pos += 1",
+      "a Gershgorin interval whose lower end is exactly 0 counted as positive (found by "
+      "cosmic-ray)", T_CERTIFY),
     M("inertia.skip-invertibility", "mfverify/certify/inertia.py",
       "        if not bool(d - R > 0):\n            return Inertia(False,",
       "        if False:\n            return Inertia(False,",

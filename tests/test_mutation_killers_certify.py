@@ -68,6 +68,16 @@ def test_gershgorin_balls_with_indefinite_members_are_not_certified(diag: float)
                                                                      (0, 2))
 
 
+@pytest.mark.parametrize("entries", [[[0, 0], [0, 1]], [[1, 0], [0, 0]], [[0, 0], [0, -2]],
+                                     [[0, 0, 0], [0, 2, 0], [0, 0, -1]]])
+def test_exactly_singular_matrices_are_never_certified(entries: list) -> None:
+    # an exact (radius 0) matrix with a zero eigenvalue: its Gershgorin interval touches 0
+    # exactly, and a zero eigenvalue can never be certified by the ball method
+    n = len(entries)
+    H = arb_mat([[arb(entries[i][j]) for j in range(n)] for i in range(n)])
+    assert not ball_inertia(H).certified
+
+
 @settings(max_examples=60)
 @given(st.integers(2, 3), st.lists(st.integers(-6, 6), min_size=9, max_size=9),
        st.lists(st.integers(0, 16), min_size=9, max_size=9))
