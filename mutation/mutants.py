@@ -204,6 +204,11 @@ MUTANTS: list[Mutant] = [
       "        if bool(lo >= 0):\n            pos += 1",
       "a Gershgorin interval whose lower end is exactly 0 counted as positive (found by "
       "cosmic-ray)", T_CERTIFY),
+    M("inertia.algebraic-sign", "mfverify/certify/inertia.py",
+      "    if sp.simplify(c) == 0:\n        return 0",
+      "    if sp.simplify(c) >= 0:\n        return 0",
+      "every non-negative irrational coefficient of the characteristic polynomial taken as 0 "
+      "(found by cosmic-ray)", T_CERTIFY),
     M("inertia.skip-invertibility", "mfverify/certify/inertia.py",
       "        if not bool(d - R > 0):\n            return Inertia(False,",
       "        if False:\n            return Inertia(False,",

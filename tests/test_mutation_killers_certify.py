@@ -11,7 +11,7 @@ from flint import arb, arb_mat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mfverify.certify import ball_inertia, check_certificate, derive, krawczyk
+from mfverify.certify import ball_inertia, check_certificate, derive, exact_inertia, krawczyk
 from mfverify.certify.files import FORMAT, VERSION, load_problem
 
 # ---------------------------------------------------------------------------------------------
@@ -76,6 +76,24 @@ def test_exactly_singular_matrices_are_never_certified(entries: list) -> None:
     n = len(entries)
     H = arb_mat([[arb(entries[i][j]) for j in range(n)] for i in range(n)])
     assert not ball_inertia(H).certified
+
+
+@pytest.mark.parametrize("entries", [
+    [["sqrt(2)", 0], [0, 1]], [["sqrt(2)", 1], [1, "sqrt(3)"]], [["-sqrt(2)", 1], [1, "sqrt(3)"]],
+    [["sqrt(2)", "sqrt(2)"], ["sqrt(2)", "sqrt(2)"]], [[1, "sqrt(5)"], ["sqrt(5)", 4]],
+    [["sqrt(2)", 0, 1], [0, "-sqrt(3)", 0], [1, 0, "1/2"]],
+])
+def test_exact_inertia_with_algebraic_entries(entries: list) -> None:
+    # Descartes' rule on a characteristic polynomial with irrational coefficients: the counts
+    # must match the eigenvalues, computed independently in floating point (well separated
+    # from 0 here) and exactly for the zero eigenvalues
+    M = sp.Matrix([[sp.sympify(v) for v in row] for row in entries])
+    inert = exact_inertia(M)
+    ev = np.linalg.eigvalsh(np.array(M.evalf(30).tolist(), dtype=float))
+    zero = sum(1 for v in M.eigenvals(multiple=True) if sp.simplify(v) == 0)
+    assert inert.certified
+    assert (inert.positive, inert.negative, inert.zero) == (
+        int(np.sum(ev > 1e-9)), int(np.sum(ev < -1e-9)), zero)
 
 
 @settings(max_examples=60)
