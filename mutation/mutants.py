@@ -209,6 +209,17 @@ MUTANTS: list[Mutant] = [
       "    if sp.simplify(c) >= 0:\n        return 0",
       "every non-negative irrational coefficient of the characteristic polynomial taken as 0 "
       "(found by cosmic-ray)", T_CERTIFY),
+    M("inertia.no-congruence", "mfverify/certify/inertia.py",
+      "mid = 0.5 * (mid + mid.T)", "mid = 0.5 * (mid - mid.T)",
+      "eigenvectors of the skew part (0 for a symmetric H): Gershgorin on H itself, which "
+      "misses definite matrices (found by cosmic-ray)", T_CERTIFY),
+    M("inertia.nonfinite-certified", "mfverify/certify/inertia.py",
+      "        return Inertia(False, method=\"gershgorin-congruence\",\n"
+      "                       reason=\"the matrix has non-finite entries\")",
+      "        return Inertia(True, method=\"gershgorin-congruence\",\n"
+      "                       reason=\"the matrix has non-finite entries\")",
+      "a ball matrix with infinite or NaN entries reported as certified (found by cosmic-ray)",
+      T_CERTIFY),
     M("inertia.skip-invertibility", "mfverify/certify/inertia.py",
       "        if not bool(d - R > 0):\n            return Inertia(False,",
       "        if False:\n            return Inertia(False,",

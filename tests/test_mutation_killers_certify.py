@@ -68,6 +68,24 @@ def test_gershgorin_balls_with_indefinite_members_are_not_certified(diag: float)
                                                                      (0, 2))
 
 
+def test_congruence_certifies_beyond_the_plain_gershgorin_discs() -> None:
+    # [[1, 2], [2, 5]] is positive definite (trace 6, det 1) although its own Gershgorin discs
+    # [−1, 3] and [3, 7] do not show it: the congruence VᵀHV with the eigenvectors of mid(H)
+    # must certify it (tight balls around it too)
+    for rad in (0.0, 1e-6):
+        H = arb_mat([[arb(1, rad), arb(2, rad)], [arb(2, rad), arb(5, rad)]])
+        inert = ball_inertia(H)
+        assert inert.certified and (inert.positive, inert.negative, inert.zero) == (2, 0, 0)
+    inert = ball_inertia(arb_mat([[arb(-1), arb(2)], [arb(2), arb(-5)]]))
+    assert inert.certified and (inert.positive, inert.negative) == (0, 2)
+
+
+def test_non_finite_balls_are_not_certified() -> None:
+    inf = arb("inf")
+    for bad in (inf, -inf, arb("nan"), arb(0, inf)):
+        assert not ball_inertia(arb_mat([[arb(1), arb(0)], [arb(0), bad]])).certified
+
+
 @pytest.mark.parametrize("entries", [[[0, 0], [0, 1]], [[1, 0], [0, 0]], [[0, 0], [0, -2]],
                                      [[0, 0, 0], [0, 2, 0], [0, 0, -1]]])
 def test_exactly_singular_matrices_are_never_certified(entries: list) -> None:
