@@ -1,8 +1,8 @@
 """The mutation harness (mutation/run.py): its list of planted mutants and, behind ``slow``, a
 full run that must kill every mutant that is not declared equivalent.
 
-Run the full check with ``python -m pytest -m slow tests/test_mutation.py`` (about 25 minutes on
-two otherwise idle cores) or directly with ``python mutation/run.py``.
+Run the full check with ``python -m pytest -m slow tests/test_mutation.py`` (about 25 minutes
+with two jobs on a shared two-core machine) or directly with ``python mutation/run.py``.
 """
 
 from __future__ import annotations
