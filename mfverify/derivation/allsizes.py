@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .exact import MAX_SIZE, ExactResult, exact_strings, size_grid, size_label
-from .refute import InputSpec, Witness, scan
+from .refute import SCAN_SECONDS, InputSpec, Witness, scan
 from .sizebound import THEOREM, OutsideFragment, SizeBound, proof_grid
 
 __all__ = ["decide_all_sizes", "legacy_checker", "SCAN_MAX", "COST_LIMIT"]
@@ -94,8 +94,10 @@ def decide_all_sizes(*, dims: Sequence[str], ranges: Mapping[str, Sequence[int]]
                      | None,
                      symbolic: Callable[[list[dict[str, int]]], ExactResult],
                      what: str, label: str, structure: Mapping[str, str], identity: bool,
-                     seed: int = 0, screen_at: Any = None) -> ExactResult:
-    """The verdict with its scope (see the module docstring)."""
+                     seed: int = 0, screen_at: Any = None, budget: Any = None) -> ExactResult:
+    """The verdict with its scope (see the module docstring). ``budget`` (a
+    :class:`mfverify.budget.Budget`) also bounds the evaluation scan: at most half of what
+    remains of it (and at most :data:`mfverify.derivation.refute.SCAN_SECONDS`)."""
     t0 = time.perf_counter()
     if _Legacy.on:
         res = symbolic(size_grid(ranges) if dims else [{}])
@@ -127,8 +129,11 @@ def decide_all_sizes(*, dims: Sequence[str], ranges: Mapping[str, Sequence[int]]
     scan_grid = _scan_grid(ranges, sb, only_sizes)
     scanned = False
     if specs_at is not None and sides_at is not None:
+        remaining = budget.remaining() if budget is not None else None
+        limit = SCAN_SECONDS if remaining is None else max(0.0, min(SCAN_SECONDS,
+                                                                    remaining / 2))
         witness, evaluated, scan_notes = scan(scan_grid, specs_at, sides_at, seed=seed,
-                                              screen_at=screen_at)
+                                              screen_at=screen_at, time_budget=limit)
         notes.extend(scan_notes)
         scanned = not scan_notes
     if witness is not None:

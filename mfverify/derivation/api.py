@@ -329,7 +329,7 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
                   structure=structure, symbolic=symbolic, ranges=ranges,
                   only_sizes=only_sizes, symbolic_check=symbolic_check if fam.dims else
                   (lambda g: symbolic_check(grid)), what=what, label=label,
-                  st_report=st_report, seed=seed, mismatched=mismatched)
+                  st_report=st_report, seed=seed, mismatched=mismatched, budget=budget)
     res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
     return res
 
@@ -349,7 +349,7 @@ def _scoped(problem: Problem, fam: Family, claimed: Claimed, *, kind: str, wrt: 
             dirmap: dict[str, str], defs: Definitions, structure: dict[str, Structure],
             symbolic: Sequence[str], ranges: Mapping[str, Any], only_sizes: bool,
             symbolic_check: Any, what: str, label: str, st_report: dict[str, str],
-            seed: int, mismatched: list[dict[str, int]]) -> ExactResult:
+            seed: int, mismatched: list[dict[str, int]], budget: Any = None) -> ExactResult:
     """The size bound, the evaluation scan and the symbolic check, with the scope
     (:func:`mfverify.derivation.allsizes.decide_all_sizes`); ``mismatched`` collects the sizes
     where the family's objective expression is not the problem's objective (none unless the
@@ -362,7 +362,8 @@ def _scoped(problem: Problem, fam: Family, claimed: Claimed, *, kind: str, wrt: 
     res = decide_all_sizes(dims=fam.dims, ranges=ranges, only_sizes=only_sizes, bound=bound,
                            valid=lambda s: fam.valid(problem, s), specs_at=specs_at,
                            sides_at=sides_at, symbolic=symbolic_check, what=what,
-                           label=label, structure=st_report, identity=False, seed=seed)
+                           label=label, structure=st_report, identity=False, seed=seed,
+                           budget=budget)
     if mismatched and res.scope == "all_sizes":  # pragma: no cover - a registry bug
         res.scope = "sizes_checked"
         res.scope_reason = (f"the family's objective expression {fam.objective!r} differs "

@@ -383,6 +383,7 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
     st_report.update({k: str(d.structure) for k, d in decls.items() if d.shape})
     sides = _IdentitySides(decls, problem, fam, prob_structure, symbolic, defs, flows,
                            (lhs, lhs_ddt), (rhs, rhs_ddt))
+    bud = as_budget(budget, "derivation")
     res = decide_all_sizes(
         dims=dims, ranges=ranges, only_sizes=only_sizes, bound=sides.bound(dims),
         valid=(lambda s: fam.valid(problem, {k: s[k] for k in fam.dims}))
@@ -391,9 +392,9 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
         sides_at=sides.sides_at,
         symbolic=lambda g: decide(g if dims else grid, lambda s: build_both(s)[0], what=title,
                                   structure=st_report, diagnose=diag, seed=seed,
-                                  budget=as_budget(budget, "derivation")),
+                                  budget=bud),
         what=title, label="LHS", structure=st_report, identity=True, seed=seed,
-        screen_at=None if (lhs_ddt or rhs_ddt) else sides.screen_at)
+        screen_at=None if (lhs_ddt or rhs_ddt) else sides.screen_at, budget=bud)
     res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
     if res.counterexample is not None and "claimed" in res.counterexample:
         res.counterexample["lhs"] = res.counterexample.pop("claimed")
