@@ -38,8 +38,10 @@ Grammar (see ``docs/expressions.md`` for the full page)
 * indexing with non-negative integer literals: ``X[i, j]``; ``x[i]`` for a vector, and for an
   n×1 (column) or 1×n (row) matrix ``x[i]`` is its i-th entry.
 
-Limits (module constants): :data:`MAX_TEXT_LENGTH` characters, :data:`MAX_DEPTH` levels of
-nesting (chains of binary operators count), :data:`MAX_POWER` for an exponent (a constant
+Limits (module constants): :data:`MAX_TEXT_LENGTH` characters (the total size),
+:data:`MAX_DEPTH` levels of true nesting (a flat chain ``a + b + ...`` or ``A*B*...`` of more
+than :data:`CHAIN_SPLIT` operands is split at its top level and rebuilt balanced, so long flat
+sums and products are accepted), :data:`MAX_POWER` for an exponent (a constant
 base such as ``2**100`` may go up to :data:`mfverify.numbers.MAX_EXPONENT`),
 :data:`MAX_DEGREE` for the estimated polynomial degree of the whole expression,
 :data:`MAX_NUMBER_BITS` for the size of a folded exact constant, :data:`MAX_EYE` for ``eye(n)``.
@@ -296,8 +298,9 @@ def _check_depth(tree: ast.AST, text: str) -> None:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise ExpressionError(
-                f"expression {_short(text)} is nested too deeply (more than {MAX_DEPTH} levels, "
-                "counting chains of binary operators); split it into named parts"
+                f"expression {_short(text)} is nested too deeply (more than {MAX_DEPTH} levels "
+                f"of nesting; a flat chain of more than {CHAIN_SPLIT} operands of one operator "
+                "counts as one level); split it into named parts"
             )
         for child in ast.iter_child_nodes(node):
             stack.append((child, depth + 1))
@@ -557,6 +560,116 @@ def _finish_parse(node: Node, text: str, table: dict[str, Shape | None]) -> Node
     return node
 
 
+#: A flat chain of more operands than this (``a + b + ...``, ``A*B*...``) is split at its top
+#: level and rebuilt as a balanced tree: its depth is then logarithmic, and only true nesting
+#: counts against :data:`MAX_DEPTH`.
+CHAIN_SPLIT = 64
+
+
+def _split_chain(text: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """A long top-level chain of ``+``/``-`` (else of ``*``/``@``) as (kind, [(op, piece)]).
+
+    The first piece has op ``"+"`` (or ``"*"``). None when the text has at most
+    :data:`CHAIN_SPLIT` top-level operands or cannot be tokenized (the ordinary parse then
+    reports the error).
+    """
+    import io
+    import tokenize
+
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER,
+                                  tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT)]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    if any(t.start[0] != 1 for t in toks):
+        return None
+    for kind, ops in (("+", ("+", "-")), ("*", ("*", "@"))):
+        depth = 0
+        cuts: list[tuple[int, str]] = []
+        prev = None
+        for t in toks:
+            if t.type == tokenize.OP and t.string in "([":
+                depth += 1
+            elif t.type == tokenize.OP and t.string in ")]":
+                depth -= 1
+            elif (depth == 0 and t.type == tokenize.OP and t.string in ops and prev is not None
+                  and (prev.type in (tokenize.NAME, tokenize.NUMBER)
+                       or (prev.type == tokenize.OP and prev.string in ")]"))):
+                cuts.append((t.start[1], t.string))
+            prev = t
+        if kind == "+" and cuts and len(cuts) < CHAIN_SPLIT:
+            return None  # a short sum: its terms may be long products, split in their turn
+        if len(cuts) >= CHAIN_SPLIT:
+            pieces: list[tuple[str, str]] = []
+            start, op = 0, kind
+            for col, nxt in cuts:
+                pieces.append((op, text[start:col]))
+                start, op = col + 1, nxt
+            pieces.append((op, text[start:]))
+            return kind, pieces
+    return None
+
+
+def _build_text(text: str, builder: _Builder) -> Node:
+    """Parse ``text`` (a long flat chain piece by piece, rebuilt balanced)."""
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ExpressionError(
+            f"expression is {len(text)} characters long; at most {MAX_TEXT_LENGTH} are allowed"
+        )
+    split = _split_chain(text)
+    if split is None:
+        tree = _parse_tree(text, "eval")
+        try:
+            return builder.build(tree)
+        except RecursionError:
+            raise ExpressionError(f"{_short(text)} is nested too deeply") from None
+    kind, pieces = split
+    nodes = []
+    for op, piece in pieces:
+        piece = piece.strip()
+        # a builder of its own: number literals are read from the piece's source segment
+        sub = _Builder(piece, builder.table, builder.restrict, builder.identity_size)
+        nodes.append((op, _build_text(piece, sub)))
+    if kind == "+":
+        return _balanced_sum(nodes, builder)
+    return _balanced_product(nodes, builder)
+
+
+def _balanced_sum(terms: list[tuple[str, Node]], builder: _Builder) -> Node:
+    """Σ ±term as a balanced tree of ``+``/``-`` (the first term's sign is ``+``)."""
+    if len(terms) == 1:
+        op, node = terms[0]
+        return node if op == "+" else _fold_neg(node)
+    mid = len(terms) // 2
+    left = _balanced_sum(terms[:mid], builder)
+    right_terms = terms[mid:]
+    if right_terms[0][0] == "+":
+        return builder.binop("+", left, _balanced_sum(right_terms, builder))
+    flipped = [("+" if op == "-" else "-", n) for op, n in right_terms]
+    return builder.binop("-", left, _balanced_sum(flipped, builder))
+
+
+def _balanced_product(factors: list[tuple[str, Node]], builder: _Builder) -> Node:
+    """A product chain as a balanced tree (products are associative); a chain that mixes
+    ``*`` and ``@`` is kept left to right in runs of one operator."""
+    ops = {op for op, _ in factors[1:]}
+    if len(ops) > 1:
+        node = factors[0][1]
+        for op, f in factors[1:]:
+            node = builder.binop(op, node, f)
+        return node
+    op = ops.pop()
+
+    def build(part: list[Node]) -> Node:
+        if len(part) == 1:
+            return part[0]
+        mid = len(part) // 2
+        return builder.binop(op, build(part[:mid]), build(part[mid:]))
+
+    return build([n for _, n in factors])
+
+
 def parse_expression(text: str, *, names: Collection[str] | Mapping[str, Any] | None = None,
                      identity_size: int | None = None) -> Node:
     """Parse ``text`` in the safe grammar into an immutable :class:`Node` tree.
@@ -583,13 +696,9 @@ def parse_expression(text: str, *, names: Collection[str] | Mapping[str, Any] | 
         When every shape is known and they do not fit together.
     """
     text = normalize_text(text)
-    tree = _parse_tree(text, "eval")
     table = _shape_table(names)
     builder = _Builder(text, table, names is not None, identity_size)
-    try:
-        node = builder.build(tree)
-    except RecursionError:
-        raise ExpressionError(f"{_short(text)} is nested too deeply") from None
+    node = _build_text(text, builder)
     return _finish_parse(node, text, table)
 
 
@@ -602,6 +711,17 @@ def parse_assignment(text: str, *, names: Collection[str] | Mapping[str, Any] | 
     ``(name, node)``.
     """
     text = normalize_text(text)
+    m = re.match(r"^\s*([A-Za-z]\w*)\s*=(?!=)(.*)$", text, re.S)
+    if m and len(text) <= MAX_TEXT_LENGTH and _split_chain(m.group(2)) is not None:
+        # a long flat sum or product on the right: built piece by piece (see _build_text)
+        target = m.group(1)
+        if target.startswith("_") or target in FUNCTIONS:
+            raise ExpressionError(f"{_short(text)}: {target!r} cannot be defined (names are "
+                                  "[A-Za-z][A-Za-z0-9_]*, not starting with '_', not a "
+                                  "function)")
+        table = _shape_table(names)
+        builder = _Builder(text, table, names is not None, identity_size)
+        return target, _finish_parse(_build_text(m.group(2).strip(), builder), text, table)
     tree = _parse_tree(text, "exec")
     assert isinstance(tree, ast.Module)
     body = tree.body
@@ -926,6 +1046,25 @@ def _lift(v: _Val, ndim: int) -> Any:
     return v.value
 
 
+def _opaque(a: Any, b: Any) -> tuple[Any, Any]:
+    """Wrap a scalar that meets an array in a 0-d object array.
+
+    An arithmetic's scalar may look like a sequence to NumPy (python-flint's ``fmpq_poly`` has
+    a length: its number of coefficients), and NumPy would then broadcast its coefficients
+    instead of scaling: the zero polynomial has length 0, so ``0*A`` failed with "operands
+    could not be broadcast together with shapes (0,) (4,4)".
+    """
+    if isinstance(a, np.ndarray) and not isinstance(b, np.ndarray) and a.dtype == object:
+        box = np.empty((), dtype=object)
+        box[()] = b
+        return a, box
+    if isinstance(b, np.ndarray) and not isinstance(a, np.ndarray) and b.dtype == object:
+        box = np.empty((), dtype=object)
+        box[()] = a
+        return box, b
+    return a, b
+
+
 class _Evaluator:
     def __init__(self, env: Mapping[str, Any], A: Any, shapes: Mapping[str, Any] | None) -> None:
         self.A = A
@@ -1025,14 +1164,16 @@ class _Evaluator:
             a, b = left.value, right.value
             return _Val(a + b if op == "+" else a - b, s)
         if op == "*" and (left.shape == () or right.shape == ()):
-            return _Val(_lift(left, len(right.shape)) * _lift(right, len(left.shape)), s)
+            a, b = _opaque(_lift(left, len(right.shape)), _lift(right, len(left.shape)))
+            return _Val(a * b, s)
         if op in "*@":
             return _Val(A.finish_array(np.asarray(self._matmul(left, right))) if s != ()
                         else self._matmul(left, right), s)
         if op == "/":
             if A.exact and not right.batched and _is_zero(right.value):
                 raise ExpressionError(f"division by zero in {to_text(node)!r}")
-            return _Val(_lift(left, 0) / _lift(right, len(left.shape)), s)
+            a, b = _opaque(_lift(left, 0), _lift(right, len(left.shape)))
+            return _Val(a / b, s)
         raise ExpressionError(f"unknown operator {op!r}")  # pragma: no cover
 
     def _matmul(self, a: _Val, b: _Val) -> Any:

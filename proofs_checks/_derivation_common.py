@@ -20,6 +20,10 @@ def outcome(results: list[tuple[str, ExactResult]]) -> Outcome:
         verdicts.append(res.verdict)
     sizes = sorted({"(" + size_label(s) + ")" for _, r in results for s in r.sizes_checked})
     evidence["sizes"] = sizes
+    scopes = {name: res.scope for name, res in results}
+    evidence["scope"] = ("all_sizes" if all(v == "all_sizes" for v in scopes.values())
+                         else "sizes_checked")
+    evidence["scope_reasons"] = {name: res.scope_reason for name, res in results}
     if "REFUTED" in verdicts:
         name, res = next((n, r) for n, r in results if r.verdict == "REFUTED")
         ce = res.counterexample or {}
@@ -30,9 +34,21 @@ def outcome(results: list[tuple[str, ExactResult]]) -> Outcome:
         return Outcome(Verdict.REFUTED, evidence, summary)
     if "INCONCLUSIVE" in verdicts:
         return Outcome(Verdict.INCONCLUSIVE, evidence, "some identity could not be decided")
+    count = f"{len(results)} identit{'y' if len(results) == 1 else 'ies'}"
+    if evidence["scope"] == "all_sizes":
+        bounds = "; ".join(
+            f"{name}: " + ", ".join(f"{d}={v['sizes'][0]}" + (f"..{v['sizes'][-1]}" if
+                                                               len(v["sizes"]) > 1 else "")
+                                    for d, v in (res.size_bound or {}).items())
+            for name, res in results)
+        return Outcome(Verdict.PROVED, evidence,
+                       f"scope all_sizes: {count} proved for every size by the size-bound "
+                       f"theorem (bounds {bounds}); exact for these sizes: {', '.join(sizes)}")
+    why = "; ".join(f"{name}: {res.scope_reason}" for name, res in results
+                    if res.scope != "all_sizes")
     return Outcome(Verdict.PROVED, evidence,
-                   f"{len(results)} identit{'y' if len(results) == 1 else 'ies'} proved exactly "
-                   f"for these sizes: {', '.join(sizes)}")
+                   f"scope sizes_checked: {count} proved exactly for these sizes: "
+                   f"{', '.join(sizes)} (no all-sizes statement: {why})")
 
 
 
@@ -44,4 +60,6 @@ def merge(results: list[ExactResult]) -> ExactResult:
         if r.verdict != "PROVED":
             return r
         base.sizes_checked.extend(r.sizes_checked)
+        if r.scope != "all_sizes":
+            base.scope, base.scope_reason = r.scope, r.scope_reason
     return base

@@ -7,10 +7,12 @@ m'×d), bold V = [V; K] (K is n'×d), bold Σ = [[Σ, 0], [0, 0]] (Σ is d×d).
 Symmetrization (§3.2): A = (U + V)/2, B = (U − V)/2, P = Σ − AAᵀ + BBᵀ, Q = ABᵀ − BAᵀ.
 
 Each claim is an identity in the entries (independent symbols; Σ symmetric where the paper's
-diagonal Σ is used, which is a special case), decided exactly for every size in a stated range:
-"PROVED for these sizes", never "for all d". Two misprints of the version read are registered
-as expected refutations with their counterexamples: eq. (12) with (B + ηPB) and the §3.2.5
-continuous-time identity; the corrected forms are PROVED.
+diagonal Σ is used, which is a special case), decided exactly for every size in a stated range
+and, where the size bound of :mod:`mfverify.derivation.sizebound` applies and its sizes can be
+expanded, for every size (the outcome's ``scope`` says which; block identities written as
+Python callables and eq. (12), whose bound needs d = 7, stay "for these sizes"). Two misprints
+of the version read are registered as expected refutations with their counterexamples: eq. (12)
+with (B + ηPB) and the §3.2.5 continuous-time identity; the corrected forms are PROVED.
 """
 
 from __future__ import annotations

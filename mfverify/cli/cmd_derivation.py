@@ -21,7 +21,15 @@ declaration is yours to make.
 
 ``--hessian "EXPR in D"`` is the quadratic form ∇²f(x)[D, D] (a scalar expression in D);
 ``--hvp "EXPR in D"`` is the Hessian-vector product ∇²f(x)[D] (a matrix shaped like the
-variable). Exit codes: 0 PROVED or SUPPORTED, 1 REFUTED or INCONCLUSIVE, 2 bad input.
+variable). Without ``in D`` the one undeclared name of the variable's shape (one per
+variable, e.g. DU, DV) is the direction, and the output says so.
+
+Scope: the text output starts with it. ``scope all_sizes``: PROVED for every size, by the
+size-bound theorem (the bound and its reason are printed; see docs/derivations.md);
+``scope sizes_checked``: the verdict covers the sizes listed, and the next line says why no
+all-sizes statement is made. ``--sizes`` is a minimum (the bound's sizes are evaluated and
+checked too) unless ``--only-sizes``. Exit codes: 0 PROVED or SUPPORTED, 1 REFUTED or
+INCONCLUSIVE, 2 bad input.
 """
 
 from __future__ import annotations
@@ -60,7 +68,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "symmetric', 'eta: scalar' (repeatable)")
     p.add_argument("--wrt", metavar="VAR", help="variable (U or V of the asymmetric problem)")
     p.add_argument("--sizes", metavar="RANGE",
-                   help="exact mode: size range, '1..3' (default) or 'n=1..4,r=1..2'")
+                   help="exact mode: size range, '1..3' (default) or 'n=1..4,r=1..2'; a "
+                        "minimum: the sizes the size bound needs are checked too")
+    p.add_argument("--only-sizes", action="store_true",
+                   help="exact mode: check the --sizes given and no others (no all-sizes "
+                        "verdict unless they contain the bound's sizes)")
     for st in ("symmetric", "diagonal", "skew"):
         p.add_argument(f"--{st}", action="append", default=[], metavar="NAME",
                        help=f"declare a data matrix {st} (repeatable)")
@@ -132,9 +144,11 @@ def run(args: argparse.Namespace) -> int:
         flow = dict(_pairs(args.flow, "--flow"))
         if problem is None and not declare:
             raise InputError("an identity needs a SPEC or --declare'd inputs")
+        extra = {"only_sizes": True} if args.only_sizes else {}
         res = check_identity(args.identity, declare=declare, problem=problem, flow=flow or None,
                              sizes=args.sizes, symbolic=args.symbolic, numeric=args.numeric,
-                             size=size, points=args.points, budget=args.budget, **common)
+                             size=size, points=args.points, budget=args.budget, **extra,
+                             **common)
     else:
         if problem is None:
             raise InputError("--gradient/--hessian/--hvp need a problem SPEC")
@@ -147,8 +161,11 @@ def run(args: argparse.Namespace) -> int:
                 raise InputError("--symbolic is an exact-mode option")
             if args.sizes:
                 raise InputError("--sizes is an exact-mode option (numeric: --n, --r, --m)")
+            if args.only_sizes:
+                raise InputError("--only-sizes is an exact-mode option")
         else:
-            numeric = {"sizes": args.sizes, "symbolic": args.symbolic}
+            numeric = {"sizes": args.sizes, "symbolic": args.symbolic,
+                       "only_sizes": args.only_sizes}
         common["budget"] = args.budget
         if args.gradient is not None:
             res = check_gradient(problem, args.gradient, wrt=args.wrt, **numeric, **common)
@@ -160,6 +177,8 @@ def run(args: argparse.Namespace) -> int:
         print_json(res.to_json())
     else:
         print(res.summary())
+        if getattr(res, "scope_reason", ""):
+            print(f"scope: {res.scope_reason}")
         ce = res.counterexample
         if ce:
             print("counterexample:")

@@ -1,4 +1,8 @@
-"""``mfverify show SPEC``: print a problem, its objective, gradient and Hessian."""
+r"""``mfverify show SPEC``: print a problem, its objective, gradient and Hessian.
+
+``--latex`` prints f, ∇f and ∇²f[D, D] in LaTeX in matrix notation
+(:class:`mfverify.derivation.Derivation`), e.g. ``\nabla_{X} f = \left(X X^\top - M\right) X``.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="spec file (JSON/TOML) or inline JSON")
     p.add_argument("--json", action="store_true")
     add_budget_argument(p, NAME)
+    p.add_argument("--latex", action="store_true",
+                   help="print f, its gradient and its Hessian form ∇²f[D, D] in LaTeX, in "
+                        "matrix notation (XXᵀ, not entries)")
+    p.add_argument("--symbolic", action="append", default=[], metavar="NAME",
+                   help="with --latex: keep a scalar datum (e.g. scale) as a letter")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +40,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     problem = load_spec(args.spec)
+    if args.latex:
+        from ..derivation import Derivation
+
+        d = Derivation.of(problem, symbolic=args.symbolic)
+        if args.json:
+            print_json({"latex": d.latex().splitlines(), "text": d.text().splitlines()})
+        else:
+            print(d.latex())
+        return 0
     A = ExactArith()
     x = problem.symbolic_point()
     d = problem.data_in(A)

@@ -1,8 +1,9 @@
 """Check hand derivations: gradients, Hessians, Hessian-vector products and identities.
 
-Exact mode (entries as independent symbols, every size in a range: PROVED for those sizes or
-REFUTED with a minimal counterexample and a diagnosis) and numeric mode (Taylor-remainder
-tests at any size). See ``docs/derivations.md``.
+Exact mode (a size bound from the index structure, exact evaluation at points up to it, then
+entries as independent symbols: PROVED for every size when the size-bound theorem applies,
+else for the sizes checked, or REFUTED with a minimal counterexample and a diagnosis) and
+numeric mode (Taylor-remainder tests at any size). See ``docs/derivations.md``.
 
 >>> from mfverify import SymmetricMF
 >>> from mfverify.derivation import check_gradient
@@ -24,12 +25,13 @@ from .exact import ExactResult as ExactResult
 from .exact import Structure as Structure
 from .exact import structured_matrix as structured_matrix
 from .identities import check_identity as check_identity
+from .matrixcalc import Derivation as Derivation
 from .taylor import TaylorCheck as TaylorCheck
 from .taylor import TaylorStatus as TaylorStatus
 from .taylor import checkgradient as checkgradient
 from .taylor import checkhessian as checkhessian
 
-__all__ = ["ExactBackend", "gradient_of", "directional", "check_gradient", "check_hessian",
-           "check_hvp", "check_identity", "diagnose", "ExactResult", "NumericResult",
-           "Structure", "structured_matrix", "TaylorCheck", "TaylorStatus", "checkgradient",
-           "checkhessian"]
+__all__ = ["Derivation", "ExactBackend", "gradient_of", "directional", "check_gradient",
+           "check_hessian", "check_hvp", "check_identity", "diagnose", "ExactResult",
+           "NumericResult", "Structure", "structured_matrix", "TaylorCheck", "TaylorStatus",
+           "checkgradient", "checkhessian"]

@@ -54,6 +54,9 @@ class Claimed:
     fn: Callable[[Mapping[str, Any], Any, Mapping[str, int]], Any]
     kind: str  # "text" | "sympy" | "callable"
     numeric_ok: bool = True
+    #: The syntax tree of a text claim (None otherwise): its index structure gives the size
+    #: bound of :mod:`mfverify.derivation.sizebound`.
+    node: Any = None
 
     def __call__(self, env: Mapping[str, Any], A: Any, size: Mapping[str, int] | None = None
                  ) -> Any:
@@ -67,7 +70,7 @@ def _from_text(text: str, names: Iterable[str]) -> Claimed:
     def fn(env: Mapping[str, Any], A: Any, size: Mapping[str, int]) -> Any:
         return evaluate(node, {k: env[k] for k in free_names(node)}, A)
 
-    return Claimed(to_text(node), fn, "text")
+    return Claimed(to_text(node), fn, "text", node=node)
 
 
 def _from_callable(func: Callable[..., Any]) -> Claimed:
@@ -189,7 +192,7 @@ def parse_definitions(where: Sequence[Any] | Mapping[str, Any] | None, names: It
             if not isinstance(value, str):
                 raise InputError(f"a definition must be text 'NAME = expression', got {value!r}")
             name, node = parse_assignment(value, names=sorted(known))
-            c = Claimed(to_text(node), _node_fn(node), "text")
+            c = Claimed(to_text(node), _node_fn(node), "text", node=node)
         else:
             if not isinstance(name, str) or not re.match(r"^[A-Za-z]\w*$", name):
                 raise InputError(f"cannot define {name!r}: expected a plain name")

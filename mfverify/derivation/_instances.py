@@ -42,6 +42,22 @@ class Family:
     sizes_of: Callable[[Problem], dict[str, int]]
     build: Callable[[Problem, dict[str, int]], Problem]
     structure: dict[str, Structure] = field(default_factory=dict)
+    #: The index structure, for the size bound (:mod:`mfverify.derivation.sizebound`): the
+    #: shape of every variable and datum in the dimensions (``{"X": ("n", "r")}``; scalars
+    #: ``()``) and the objective in the expression grammar, from the problem class attributes
+    #: ``size_shapes`` and ``objective_expression``. The exact mode checks at every size it
+    #: expands that this expression *is* the problem's objective. A kind without them gets no
+    #: all-sizes verdict (the reason says so).
+    shapes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    objective: str | None = None
+
+    def valid(self, problem: Problem, size: dict[str, int]) -> bool:
+        """Whether the problem exists at ``size`` (e.g. r <= n for the symmetric problem)."""
+        try:
+            self.build(problem, size)
+        except (UnsupportedError, InputError):
+            return False
+        return True
 
 
 def family_of(problem: Problem) -> Family:
@@ -54,7 +70,9 @@ def family_of(problem: Problem) -> Family:
     if not dims:
         return Family(problem.kind, (), lambda p: {}, lambda p, s: problem, declared)
     return Family(problem.kind, dims, lambda p: dict(p.size()),
-                  lambda p, s: p.at_size(s), declared)
+                  lambda p, s: p.at_size(s), declared,
+                  dict(getattr(problem, "size_shapes", {}) or {}),
+                  getattr(problem, "objective_expression", None))
 
 
 @dataclass

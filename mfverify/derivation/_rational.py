@@ -21,7 +21,7 @@ from ..arith.base import Arith
 from ..errors import UnsupportedError
 from ._poly import _Root  # √v kept symbolic; raises NotPolynomial (an UnsupportedError)
 
-__all__ = ["LineArith", "line_polynomial_available"]
+__all__ = ["LineArith", "RationalArith", "line_polynomial_available"]
 
 try:  # python-flint is a core dependency; keep the import local to this module
     import flint
@@ -81,6 +81,33 @@ class LineArith(Arith):
         return sp.sympify(str(x))
 
 
+
+
+class RationalArith(LineArith):
+    """Object arrays of ``flint.fmpq`` (exact rationals; no line parameter): the fast exact
+    arithmetic of the evaluation scan (:mod:`mfverify.derivation.refute`)."""
+
+    name = "exact-rational"
+
+    def const(self, value: Any) -> Any:
+        if flint is None:  # pragma: no cover
+            raise UnsupportedError("python-flint is not installed")
+        if isinstance(value, flint.fmpq):
+            return value
+        if isinstance(value, flint.fmpq_poly):
+            if value.degree() > 0:
+                raise UnsupportedError("expected a rational, got a polynomial in t")
+            c = value.coeffs()
+            return c[0] if c else flint.fmpq(0)
+        if isinstance(value, Fraction):
+            return flint.fmpq(value.numerator, value.denominator)
+        return flint.fmpq(*_pq(super().const(value)))
+
+
+def _pq(poly: Any) -> tuple[int, int]:
+    c = poly.coeffs()
+    q = c[0] if c else flint.fmpq(0)
+    return int(q.p), int(q.q)
 
 
 def coefficient(poly: Any, k: int) -> Any:

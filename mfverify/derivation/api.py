@@ -2,13 +2,18 @@
 
 The truth is always the derivative of the problem's objective (never its closed forms):
 
-* **exact mode** (default): at every size of a range (default: every dimension in 1..3) the
-  variables and the data matrices become symbols (data with their declared structure: the
-  symmetric problem's M is symmetric because the problem requires it; ``symmetric=``,
-  ``diagonal=``, ``skew=`` add declarations, ``general=`` removes one), the objective is
-  differentiated with SymPy and compared with the claim exactly. PROVED for those sizes, or
-  REFUTED with the smallest size, a simple rational point, the first differing entry, both
-  values and a diagnosis (:mod:`mfverify.derivation.diagnose`);
+* **exact mode** (default): the size bound of :mod:`mfverify.derivation.sizebound` is
+  computed from the index structure of the claim and of the family's objective; both sides
+  are evaluated exactly at rational points at every size up to it (refute before expanding,
+  :mod:`mfverify.derivation.refute`); then at every size of a range (default: every dimension
+  in 1..3; a minimum unless ``only_sizes``) and at the bound's sizes the variables and the data
+  matrices become symbols (data with their declared structure: the symmetric problem's M is
+  symmetric because the problem requires it; ``symmetric=``, ``diagonal=``, ``skew=`` add
+  declarations, ``general=`` removes one), the objective is differentiated and compared with
+  the claim exactly. PROVED for every size (``scope == "all_sizes"``) or for the sizes checked
+  (``"sizes_checked"``, with the reason), or REFUTED with the smallest size found, a simple
+  rational point, the first differing entry, both values and a diagnosis
+  (:mod:`mfverify.derivation.diagnose`); see :mod:`mfverify.derivation.allsizes`;
 * **numeric mode** (``numeric=True``): Taylor-remainder tests (:mod:`mfverify.derivation.taylor`)
   at any size (``size={"n": 100, "r": 10}`` builds a random instance of the problem's kind) or at
   the problem's own data. All tests passing gives SUPPORTED (with the slope tolerance and the
@@ -57,6 +62,8 @@ from ._instances import (
 )
 from ._instances import directional as _directional
 from ._poly import Backend, with_backends
+from ._problem_sides import claim_bound, problem_sides
+from .allsizes import decide_all_sizes
 from .diagnose import DiagnosisCase, diagnose, diagnosis_cases
 from .exact import (
     ClaimUndefined,
@@ -122,6 +129,8 @@ class NumericResult:
         return {
             "verdict": self.verdict,
             "mode": "numeric",
+            "scope": "sizes_checked",
+            "scope_reason": "numeric mode: Taylor-remainder tests at one size",
             "what": self.what,
             "sizes_checked": self.sizes_checked,
             "counterexample": self.counterexample,
@@ -136,7 +145,8 @@ class NumericResult:
 
     def summary(self) -> str:
         slopes = ", ".join(f"{c.slope:.2f}" for c in self.checks if c.slope is not None)
-        text = (f"{self.what}: {self.verdict} by Taylor tests at {size_label(self.size)} "
+        text = (f"scope sizes_checked: {self.what}: {self.verdict} by Taylor tests at "
+                f"{size_label(self.size)} "
                 f"({self.instances} instances; slopes {slopes or 'n/a'})")
         return text + (f"; diagnosis: {self.diagnosis}" if self.diagnosis else "")
 
@@ -243,13 +253,12 @@ def _eval_claim(claimed: Claimed, env: Mapping[str, Any], A: Any, size: Mapping[
 
 def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
            dirmap: dict[str, str], structure: dict[str, Structure], symbolic: Sequence[str],
-           defs_spec: Any, sizes: Any, seed: int, fam: Family, budget: Budget) -> ExactResult:
+           defs_spec: Any, sizes: Any, seed: int, fam: Family, budget: Budget,
+           only_sizes: bool = False) -> ExactResult:
     grid = _sizes(problem, fam, sizes)
-    label = {"gradient": f"grad_{wrt}", "hessian": "hessian_form",
-             "hvp": f"hvp_{wrt}"}[kind]
-    title = {"gradient": f"gradient wrt {wrt}", "hessian": "Hessian quadratic form",
-             "hvp": f"Hessian-vector product ({wrt} block)"}[kind]
-    what_word = {"gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
+    ranges = parse_sizes(sizes, fam.dims) if fam.dims else {}
+    label, title = _names_of(kind, wrt)
+    what_word = _WHAT_WORD
     names = _input_names(problem) + list(dirmap.values())
     defs = parse_definitions(defs_spec, names)
     backends: list[str] = []
@@ -291,6 +300,8 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
 
             C = claimed_with({})
             T = true_with({})
+            if fam.objective is not None and fam.dims:
+                _same_objective(fam, p, B, x0, data0, mismatched, size)
             case = ExactCase(size, base_env, C, T, label, to_sympy=B.to_sympy)
             data_mats = {k: v for k, v in data0.items()
                          if isinstance(v, np.ndarray) and v.ndim == 2}
@@ -306,16 +317,82 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
         cases = diagnosis_cases(lambda s: build_both(s)[1], grid, case.size)
         return diagnose(cases, what=what_word[kind])
 
-    res = decide(grid, lambda s: build_both(s)[0], what=f"claimed {title}: {claimed.text}",
-                 structure={k: str(v) for k, v in structure.items()}, diagnose=diag, seed=seed,
-                 budget=budget)
+    what = f"claimed {title}: {claimed.text}"
+    st_report = {k: str(v) for k, v in structure.items()}
+    mismatched: list[dict[str, int]] = []
+
+    def symbolic_check(g: list[dict[str, int]]) -> ExactResult:
+        return decide(g, lambda s: build_both(s)[0], what=what, structure=st_report,
+                      diagnose=diag, seed=seed, budget=budget)
+
+    res = _scoped(problem, fam, claimed, kind=kind, wrt=wrt, dirmap=dirmap, defs=defs,
+                  structure=structure, symbolic=symbolic, ranges=ranges,
+                  only_sizes=only_sizes, symbolic_check=symbolic_check if fam.dims else
+                  (lambda g: symbolic_check(grid)), what=what, label=label,
+                  st_report=st_report, seed=seed, mismatched=mismatched, budget=budget)
     res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
+    return res
+
+
+_WHAT_WORD = {"gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
+
+
+def _names_of(kind: str, wrt: str | None) -> tuple[str, str]:
+    """(label of an entry, title) of a claim of ``kind``."""
+    label = {"gradient": f"grad_{wrt}", "hessian": "hessian_form", "hvp": f"hvp_{wrt}"}[kind]
+    title = {"gradient": f"gradient wrt {wrt}", "hessian": "Hessian quadratic form",
+             "hvp": f"Hessian-vector product ({wrt} block)"}[kind]
+    return label, title
+
+
+def _scoped(problem: Problem, fam: Family, claimed: Claimed, *, kind: str, wrt: str | None,
+            dirmap: dict[str, str], defs: Definitions, structure: dict[str, Structure],
+            symbolic: Sequence[str], ranges: Mapping[str, Any], only_sizes: bool,
+            symbolic_check: Any, what: str, label: str, st_report: dict[str, str],
+            seed: int, mismatched: list[dict[str, int]], budget: Any = None) -> ExactResult:
+    """The size bound, the evaluation scan and the symbolic check, with the scope
+    (:func:`mfverify.derivation.allsizes.decide_all_sizes`); ``mismatched`` collects the sizes
+    where the family's objective expression is not the problem's objective (none unless the
+    registry is wrong: then no all-sizes statement)."""
+    bound = claim_bound(fam, claimed, kind, dirmap, defs, symbolic)
+    specs_at, sides_at = problem_sides(problem, fam, claimed, kind, wrt, dirmap, defs,
+                                       structure, symbolic)
+    if claimed.kind == "sympy":  # SymPy claims evaluate SymPy matrices only: no scan
+        specs_at = sides_at = None
+    res = decide_all_sizes(dims=fam.dims, ranges=ranges, only_sizes=only_sizes, bound=bound,
+                           valid=lambda s: fam.valid(problem, s), specs_at=specs_at,
+                           sides_at=sides_at, symbolic=symbolic_check, what=what,
+                           label=label, structure=st_report, identity=False, seed=seed,
+                           budget=budget)
+    if mismatched and res.scope == "all_sizes":  # pragma: no cover - a registry bug
+        res.scope = "sizes_checked"
+        res.scope_reason = (f"the family's objective expression {fam.objective!r} differs "
+                            f"from the problem's objective at {size_label(mismatched[0])}")
     if symbolic:
         res.notes.append(f"symbolic constants: {', '.join(symbolic)}")
     if not fam.dims:
         res.notes.append(f"problem kind {problem.kind!r} has no size family: checked at its "
                          "own size only")
     return res
+
+
+def _same_objective(fam: Family, p: Problem, B: Backend, x0: Mapping[str, Any],
+                    data0: Mapping[str, Any], mismatched: list[dict[str, int]],
+                    size: dict[str, int]) -> None:
+    """Record ``size`` if the family's objective expression is not the problem's objective
+    there (the size bound is computed from the expression)."""
+    from ..expr import evaluate, parse_expression
+
+    assert fam.objective is not None
+    node = parse_expression(fam.objective, names=list(fam.shapes))
+    A = B.A
+    f = B.finish(p.objective(A, dict(x0), dict(data0)))
+    g = B.finish(evaluate(node, {**x0, **{k: data0[k] for k in fam.shapes if k in data0}}, A))
+    diff = f - g
+    zero = diff.is_zero() if hasattr(diff, "is_zero") and callable(diff.is_zero) else \
+        sp.expand(diff) == 0
+    if not zero:
+        mismatched.append(dict(size))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -776,8 +853,8 @@ def check_gradient(problem: Problem, claimed: Any, *, wrt: str | None = None,
                    general: Iterable[str] = (), symbolic: Iterable[str] = (),
                    where: Any = None, size: Mapping[str, int] | None = None, at: Any = None,
                    points: int = 3, seed: int = 0, tolerance: float = 0.2,
-                   budget: float | Budget | None = DEFAULT_BUDGET
-                   ) -> ExactResult | NumericResult:
+                   budget: float | Budget | None = DEFAULT_BUDGET,
+                   only_sizes: bool = False) -> ExactResult | NumericResult:
     """Check a claimed gradient ∂f/∂(wrt) of ``problem``'s objective.
 
     Parameters
@@ -794,7 +871,12 @@ def check_gradient(problem: Problem, claimed: Any, *, wrt: str | None = None,
     numeric
         Taylor-remainder tests instead of exact algebra.
     sizes
-        Exact mode: the size range, e.g. ``"1..3"`` (default) or ``"n=1..4,r=1..2"``.
+        Exact mode: the size range, e.g. ``"1..3"`` (default) or ``"n=1..4,r=1..2"``. It is a
+        minimum: the sizes the size bound needs are checked too (a claim in the fragment of
+        :mod:`mfverify.derivation.sizebound` is then PROVED for every size, ``scope
+        "all_sizes"``), unless ``only_sizes``.
+    only_sizes
+        Exact mode: check the sizes given and no others.
     structure, symmetric, diagonal, skew, general
         Exact mode: declarations for data matrices (``symmetric=["Sigma"]``); ``general``
         removes a requirement of the problem (``general=["M"]`` checks ¼‖XXᵀ − M‖² for *any*
@@ -833,7 +915,7 @@ def check_gradient(problem: Problem, claimed: Any, *, wrt: str | None = None,
                         gradient_claim=None, budget=as_budget(budget, "derivation"))
     return _exact(problem, c, kind="gradient", wrt=w, dirmap={}, structure=st, symbolic=sym,
                   defs_spec=where, sizes=sizes, seed=seed, fam=fam,
-                  budget=as_budget(budget, "derivation"))
+                  budget=as_budget(budget, "derivation"), only_sizes=only_sizes)
 
 
 def _def_names(where: Any) -> list[str]:
@@ -851,45 +933,107 @@ def _def_names(where: Any) -> list[str]:
     return out
 
 
-def _split_claim(claimed: Any, direction: Any) -> tuple[Any, list[str]]:
+def _split_claim(claimed: Any, direction: Any, problem: Problem | None = None,
+                 wrt: str | None = None, where: Any = None
+                 ) -> tuple[Any, list[str], str | None]:
+    """(expression, direction names, a note when the direction was inferred)."""
     if isinstance(claimed, str):
         expr, names = split_direction(claimed) if " in " in f" {claimed} " else (claimed, None)
         if names is None:
             if direction is None:
-                raise InputError("a Hessian / HVP claim must name its direction: 'EXPR in D'")
+                assert problem is not None
+                names = _infer_direction(expr, problem, wrt, where)
+                return expr, names, (
+                    f"direction {', '.join(names)} inferred: the undeclared name(s) of the "
+                    f"variable's shape in the claim (write 'EXPR in {', '.join(names)}' to "
+                    "name it)")
             names = [direction] if isinstance(direction, str) else list(direction)
-        return expr, names
+        return expr, names, None
     if direction is None:
         direction = "D"
-    return claimed, [direction] if isinstance(direction, str) else list(direction)
+    return claimed, [direction] if isinstance(direction, str) else list(direction), None
+
+
+def _infer_direction(text: str, problem: Problem, wrt: str | None, where: Any) -> list[str]:
+    """The direction of a Hessian / HVP claim written without 'in D': its undeclared names.
+
+    One variable (or ``wrt``): exactly one undeclared name that fits the variable's shape.
+    Several variables: one undeclared name per variable (``DU``, ``DV``), matched by shape
+    and, where shapes tie, by name (``D`` + the variable's name).
+    """
+    from itertools import permutations
+
+    from ..expr import free_names, infer_shape, parse_expression
+
+    known = set(_input_names(problem)) | set(_def_names(where))
+    node = parse_expression(text)
+    extra = sorted(free_names(node) - known)
+    variables = list(problem.variables)
+    if wrt is not None and len(extra) == 1:
+        variables = [wrt]
+    shapes: dict[str, Any] = {v: problem.variables[v] for v in problem.variables}
+    for k, v in problem.data.items():
+        shapes[k] = np.shape(v)
+
+    def fits(assign: Mapping[str, str]) -> bool:
+        try:
+            infer_shape(node, {**shapes, **{d: problem.variables[v] for d, v in assign.items()}})
+        except ShapeError:
+            return False
+        except MfverifyError:
+            return True  # definitions have no known shape here: the evaluation checks it
+        return True
+
+    hint = ("; name the direction: 'EXPR in D'" if len(variables) == 1 else
+            f"; name one direction per variable: 'EXPR in {', '.join('D' + v for v in variables)}'")
+    if len(extra) != len(variables):
+        raise InputError(f"a Hessian / HVP claim without 'in D': expected "
+                         f"{len(variables)} undeclared name(s) (the direction), found "
+                         f"{extra or 'none'}{hint}")
+    matches = [dict(zip(p, variables, strict=True)) for p in permutations(extra)
+               if fits(dict(zip(p, variables, strict=True)))]
+    named = [m for m in matches if all(d == "D" + v or len(variables) == 1
+                                       for d, v in m.items())]
+    pick = named if len(named) == 1 else matches
+    if len(pick) != 1:
+        raise InputError(f"a Hessian / HVP claim without 'in D': cannot tell which of {extra} "
+                         f"is the direction of which variable{hint}")
+    inv = {v: d for d, v in pick[0].items()}
+    return [inv[v] for v in variables]
 
 
 def _second_order(kind: str, problem: Problem, claimed: Any, *, wrt: str | None,
                   direction: Any, numeric: bool, sizes: Any, structure: Any, symmetric: Any,
                   diagonal: Any, skew: Any, general: Any, symbolic: Any, where: Any,
                   size: Any, at: Any, points: int, seed: int, tolerance: float,
-                  gradient: Any, budget: float | Budget | None) -> ExactResult | NumericResult:
+                  gradient: Any, budget: float | Budget | None,
+                  only_sizes: bool = False) -> ExactResult | NumericResult:
     fam, st, sym = _common(problem, numeric, sizes, structure, symmetric, diagonal, skew,
                            general, symbolic)
-    body, dirnames = _split_claim(claimed, direction)
     if kind == "hvp":
         w: str | None = _resolve_wrt(problem, wrt, "Hessian-vector product")
     else:
         w = _resolve_wrt(problem, wrt, "Hessian") if wrt is not None else None
+    body, dirnames, inferred = _split_claim(claimed, direction, problem, w, where)
     dirmap = _directions(problem, dirnames, w)
     c = as_claimed(body, _input_names(problem) + list(dirmap.values()) + _def_names(where))
     if numeric:
         gc = as_claimed(gradient, _input_names(problem) + _def_names(where)) \
             if gradient is not None else None
-        return _numeric(problem, c, kind=kind, wrt=w, dirmap=dirmap, defs_spec=where,
-                        size=size, at=at, points=points, seed=seed, tolerance=tolerance,
-                        gradient_claim=gc, budget=as_budget(budget, "derivation"))
-    if gradient is not None:
-        raise InputError("gradient= is a numeric-mode option (check the gradient on its own "
-                         "with check_gradient in the exact mode)")
-    return _exact(problem, c, kind=kind, wrt=w, dirmap=dirmap, structure=st, symbolic=sym,
-                  defs_spec=where, sizes=sizes, seed=seed, fam=fam,
-                  budget=as_budget(budget, "derivation"))
+        res: ExactResult | NumericResult = _numeric(
+            problem, c, kind=kind, wrt=w, dirmap=dirmap, defs_spec=where, size=size, at=at,
+            points=points, seed=seed, tolerance=tolerance, gradient_claim=gc,
+            budget=as_budget(budget, "derivation"))
+    else:
+        if gradient is not None:
+            raise InputError("gradient= is a numeric-mode option (check the gradient on its "
+                             "own with check_gradient in the exact mode)")
+        res = _exact(problem, c, kind=kind, wrt=w, dirmap=dirmap, structure=st, symbolic=sym,
+                     defs_spec=where, sizes=sizes, seed=seed, fam=fam,
+                     budget=as_budget(budget, "derivation"), only_sizes=only_sizes)
+    if inferred:
+        res.notes.insert(0, inferred)
+    return res
 
 
 def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
@@ -900,8 +1044,8 @@ def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
                   symbolic: Iterable[str] = (), where: Any = None,
                   size: Mapping[str, int] | None = None, at: Any = None, points: int = 3,
                   seed: int = 0, tolerance: float = 0.2, gradient: Any = None,
-                  budget: float | Budget | None = DEFAULT_BUDGET
-                  ) -> ExactResult | NumericResult:
+                  budget: float | Budget | None = DEFAULT_BUDGET,
+                  only_sizes: bool = False) -> ExactResult | NumericResult:
     """Check a claimed Hessian **quadratic form** ∇²f(x)[D, D] (a scalar expression in D).
 
     Text claims end with ``in D`` (or ``in DU, DV`` for one direction per variable); other
@@ -922,7 +1066,8 @@ def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
                          numeric=numeric, sizes=sizes, structure=structure, symmetric=symmetric,
                          diagonal=diagonal, skew=skew, general=general, symbolic=symbolic,
                          where=where, size=size, at=at, points=points, seed=seed,
-                         tolerance=tolerance, gradient=gradient, budget=budget)
+                         tolerance=tolerance, gradient=gradient, budget=budget,
+                         only_sizes=only_sizes)
 
 
 def check_hvp(problem: Problem, claimed: Any, *, wrt: str | None = None,
@@ -933,8 +1078,8 @@ def check_hvp(problem: Problem, claimed: Any, *, wrt: str | None = None,
               symbolic: Iterable[str] = (), where: Any = None,
               size: Mapping[str, int] | None = None, at: Any = None, points: int = 3,
               seed: int = 0, tolerance: float = 0.2, gradient: Any = None,
-              budget: float | Budget | None = DEFAULT_BUDGET
-              ) -> ExactResult | NumericResult:
+              budget: float | Budget | None = DEFAULT_BUDGET,
+              only_sizes: bool = False) -> ExactResult | NumericResult:
     """Check a claimed **Hessian-vector product** ∇²f(x)[D] (a matrix shaped like ``wrt``).
 
     The numeric mode adds the gradient/HVP consistency test ‖∇f(x + hD) − ∇f(x) − h·H[D]‖ =
@@ -952,4 +1097,5 @@ def check_hvp(problem: Problem, claimed: Any, *, wrt: str | None = None,
                          numeric=numeric, sizes=sizes, structure=structure, symmetric=symmetric,
                          diagonal=diagonal, skew=skew, general=general, symbolic=symbolic,
                          where=where, size=size, at=at, points=points, seed=seed,
-                         tolerance=tolerance, gradient=gradient, budget=budget)
+                         tolerance=tolerance, gradient=gradient, budget=budget,
+                         only_sizes=only_sizes)

@@ -5,10 +5,12 @@ A hand derivation ("the gradient of ¼‖XXᵀ − M‖² is (XXᵀ − M)X") is
 becomes an array of fresh real SymPy symbols (one per free entry, respecting a declared
 :class:`Structure`: general, symmetric, diagonal or skew), both sides are evaluated exactly, and
 each entry of the difference is reduced to a canonical rational function. A zero difference at
-every size is a proof *for those sizes* (never "for all n"). A non-zero difference is a
-non-zero polynomial (or rational function), so it is non-zero at some small rational point: the
-module finds a simple one (entries in {0, ±1, ±2, ...}), re-evaluates both sides there exactly,
-and reports the smallest size, the point, the first differing entry and both values.
+every size is a proof *for those sizes*; :mod:`mfverify.derivation.allsizes` turns it into one
+for every size where the size bound of :mod:`mfverify.derivation.sizebound` applies. A non-zero
+difference is a non-zero polynomial (or rational function), so it is non-zero at some small
+rational point: the module finds a simple one (entries in {0, ±1, ±2, ...}), re-evaluates both
+sides there exactly, and reports the smallest size, the point, the first differing entry and
+both values.
 
 The building blocks are
 
@@ -573,6 +575,15 @@ class ExactResult:
     method: str = ("entries as independent real symbols; each entry of the difference reduced "
                    "to a canonical rational function (python-flint) or, with radicals, put over "
                    "a common denominator and its numerator expanded (SymPy)")
+    #: ``"all_sizes"`` (PROVED for every size by the size-bound theorem, see
+    #: :mod:`mfverify.derivation.sizebound`) or ``"sizes_checked"`` (the sizes listed only).
+    scope: str = "sizes_checked"
+    #: Why the scope is what it is (the bound and the theorem, or why no all-sizes statement).
+    scope_reason: str = ""
+    #: Per dimension: K (index values in one term), loops, the sizes needed, the reason.
+    size_bound: dict[str, Any] | None = None
+    #: Sizes where both sides were evaluated exactly at points before any expansion.
+    sizes_evaluated: list[dict[str, int]] = field(default_factory=list)
 
     @property
     def status(self) -> int:
@@ -583,8 +594,12 @@ class ExactResult:
         return {
             "verdict": self.verdict,
             "mode": "exact",
+            "scope": self.scope,
+            "scope_reason": self.scope_reason,
+            "size_bound": self.size_bound,
             "what": self.what,
             "sizes_checked": [dict(s) for s in self.sizes_checked],
+            "sizes_evaluated": [dict(s) for s in self.sizes_evaluated],
             "sizes_skipped": list(self.sizes_skipped),
             "counterexample": self.counterexample,
             "diagnosis": self.diagnosis,
@@ -599,11 +614,25 @@ class ExactResult:
         return ", ".join(f"{k} {v}" for k, v in self.structure.items() if v != "general")
 
     def summary(self) -> str:
+        """One line that starts with the scope (``scope all_sizes:`` / ``scope
+        sizes_checked:``)."""
+        return f"scope {self.scope}: {self._body()}"
+
+    def _body(self) -> str:
         sizes = "; ".join(size_label(s) for s in self.sizes_checked)
         assumed = self.assumptions()
-        if self.verdict == "PROVED":
-            return (f"{self.what}: PROVED exactly for these sizes: {sizes}"
+        if self.verdict == "PROVED" and self.scope == "all_sizes":
+            bound = "; ".join(f"{d}: {v['sizes'][0]}" + (f"..{v['sizes'][-1]}"
+                                                         if len(v["sizes"]) > 1 else "")
+                              for d, v in (self.size_bound or {}).items())
+            return (f"{self.what}: PROVED for every size (size bound {bound or 'none'}; "
+                    f"exact for these sizes: {sizes})"
                     + (f" (assuming {assumed})" if assumed else ""))
+        if self.verdict == "PROVED":
+            why = (f"; no all-sizes statement: {self.scope_reason}" if self.scope_reason
+                   else "")
+            return (f"{self.what}: PROVED exactly for these sizes: {sizes}"
+                    + (f" (assuming {assumed})" if assumed else "") + why)
         if self.verdict == "REFUTED" and self.counterexample:
             ce = self.counterexample
             if "lhs" in ce:

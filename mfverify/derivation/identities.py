@@ -43,8 +43,10 @@ from ..errors import (
 )
 from ..problems import Problem
 from ._claimed import Claimed, as_claimed, parse_definitions
+from ._identity_sides import IdentitySides as _IdentitySides
 from ._instances import family_of, symbolic_instance
 from ._poly import Backend, with_backends
+from .allsizes import decide_all_sizes
 from .diagnose import DiagnosisCase, diagnose, diagnosis_cases
 from .exact import (
     ExactCase,
@@ -214,7 +216,8 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
                    general: Iterable[str] = (), symbolic: Iterable[str] = (),
                    numeric: bool = False, size: Mapping[str, int] | None = None,
                    points: int = 3, rtol: float = 1e-9, seed: int = 0,
-                   what: str | None = None, budget: float | Budget | None = DEFAULT_BUDGET) -> Any:
+                   what: str | None = None, budget: float | Budget | None = DEFAULT_BUDGET,
+                   only_sizes: bool = False) -> Any:
     """Check ``LHS == RHS`` exactly for every size in a range (or numerically at one size).
 
     Parameters
@@ -232,7 +235,12 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
     flow
         Rates of base inputs, for ``d/dt`` sides.
     sizes
-        The range of every dimension (default 1..3), e.g. ``"d=1..2,m=1..2"``.
+        The range of every dimension (default 1..3), e.g. ``"d=1..2,m=1..2"``. A minimum:
+        the sizes the size bound needs (:mod:`mfverify.derivation.sizebound`) are evaluated
+        and checked too, and a text identity in the fragment is PROVED for every size
+        (``scope == "all_sizes"``), unless ``only_sizes``.
+    only_sizes
+        Check the sizes given and no others.
     structure, symmetric, diagonal, skew, general
         Structure declarations for inputs (also possible inline in ``declare``).
     symbolic
@@ -311,7 +319,8 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
                                    "exact mode")
         return _numeric_identity(lhs, rhs, decls, problem, defs, size, points, rtol, seed,
                                  title, dims, as_budget(budget, "derivation"))
-    grid = size_grid(parse_sizes(sizes, dims)) if dims else [{}]
+    ranges = parse_sizes(sizes, dims) if dims else {}
+    grid = size_grid(ranges) if dims else [{}]
     symbolic = (symbolic,) if isinstance(symbolic, str) else tuple(symbolic)
     backends: list[str] = []
 
@@ -372,10 +381,22 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
 
     st_report = {k: str(v) for k, v in prob_structure.items()}
     st_report.update({k: str(d.structure) for k, d in decls.items() if d.shape})
-    res = decide(grid, lambda s: build_both(s)[0], what=title, structure=st_report,
-                 diagnose=diag, seed=seed, budget=as_budget(budget, "derivation"))
+    sides = _IdentitySides(decls, problem, fam, prob_structure, symbolic, defs, flows,
+                           (lhs, lhs_ddt), (rhs, rhs_ddt))
+    bud = as_budget(budget, "derivation")
+    res = decide_all_sizes(
+        dims=dims, ranges=ranges, only_sizes=only_sizes, bound=sides.bound(dims),
+        valid=(lambda s: fam.valid(problem, {k: s[k] for k in fam.dims}))
+        if problem is not None and fam is not None and fam.dims else None,
+        specs_at=None if "sympy" in (lhs.kind, rhs.kind) else sides.specs_at,
+        sides_at=sides.sides_at,
+        symbolic=lambda g: decide(g if dims else grid, lambda s: build_both(s)[0], what=title,
+                                  structure=st_report, diagnose=diag, seed=seed,
+                                  budget=bud),
+        what=title, label="LHS", structure=st_report, identity=True, seed=seed,
+        screen_at=None if (lhs_ddt or rhs_ddt) else sides.screen_at, budget=bud)
     res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
-    if res.counterexample is not None:
+    if res.counterexample is not None and "claimed" in res.counterexample:
         res.counterexample["lhs"] = res.counterexample.pop("claimed")
         res.counterexample["rhs"] = res.counterexample.pop("true")
     return res

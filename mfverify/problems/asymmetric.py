@@ -139,6 +139,9 @@ class AsymmetricMF(Problem):
 
     # -- family hooks ------------------------------------------------------------------------
     size_dims = ("m", "n", "r")
+    size_shapes = {"U": ("m", "r"), "V": ("n", "r"), "Sigma": ("m", "n"), "scale": (),
+                   "balance": ()}
+    objective_expression = "scale*norm(U*V.T - Sigma)^2 + balance/8*norm(U.T*U - V.T*V)^2"
     generator_keys = {"m": int, "n": int, "r": int, "rank": int, "cond": float, "top": float}
 
     def size(self) -> dict[str, int]:

@@ -196,6 +196,14 @@ class Problem(ABC):
     data_structure: dict[str, str] = {}  # noqa: RUF012 - read-only default
     #: Names of the dimensions of the size family (``("n", "r")``); empty: fixed size only.
     size_dims: tuple[str, ...] = ()
+    #: The index structure of the family, for all-sizes derivation verdicts
+    #: (:mod:`mfverify.derivation.sizebound`): the shape of each variable and datum in the
+    #: dimensions (``{"X": ("n", "r"), "M": ("n", "n"), "scale": ()}``) and the objective in
+    #: the expression grammar (``"scale*norm(X*X.T - M)^2"``), which the exact mode checks
+    #: against :meth:`objective` at every size it expands. Empty / None: no all-sizes verdict.
+    #: (Class or instance attributes: they may depend on the instance, e.g. its depth.)
+    size_shapes: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only default
+    objective_expression: str | None = None
     #: Keys (name -> type) of the sweep generator ``gen:KIND?key=value``; empty: none.
     generator_keys: ClassVar[dict[str, type]] = {}
 

@@ -133,6 +133,15 @@ class DeepLinearNetwork(Problem):
                           for i in range(1, self.depth + 1)}
         self.data = {"X": Xm, "Y": Ym, "scale": self.scale, "balance": self.balance}
         self.size_dims = ("N", *(f"d{i}" for i in range(self.depth + 1)))
+        # index structure, for all-sizes derivation verdicts (mfverify.derivation.sizebound)
+        chain = "*".join(f"W{i}" for i in range(self.depth, 0, -1))
+        imbalance = "".join(f" + balance/4*norm(W{i + 1}.T*W{i + 1} - W{i}*W{i}.T)^2"
+                            for i in range(1, self.depth))
+        self.objective_expression = f"scale*norm({chain}*X - Y)^2{imbalance}"
+        self.size_shapes = {**{f"W{i}": (f"d{i}", f"d{i - 1}")
+                               for i in range(1, self.depth + 1)},
+                            "X": ("d0", "N"), "Y": (f"d{self.depth}", "N"), "scale": (),
+                            "balance": ()}
 
     @property
     def balanced(self) -> bool:

@@ -117,6 +117,8 @@ class SymmetricMF(Problem):
     # -- family hooks ------------------------------------------------------------------------
     data_structure = {"M": "symmetric"}
     size_dims = ("n", "r")
+    size_shapes = {"X": ("n", "r"), "M": ("n", "n"), "scale": ()}
+    objective_expression = "scale*norm(X*X.T - M)^2"
     generator_keys = {"n": int, "r": int, "spectrum": str, "rank": int, "cond": float,
                       "top": float}
 
