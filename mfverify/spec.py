@@ -14,13 +14,13 @@ itself with ``from_spec``.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import MfverifyError, SpecError
+from .errors import SpecError
+from .inputs import check_nesting, parse_json, read_user_file
 from .problems import PROBLEM_KINDS, Problem
 
 __all__ = ["load_spec", "problem_from_spec", "read_spec_text", "MAX_SPEC_BYTES"]
@@ -33,25 +33,18 @@ def read_spec_text(text: str, *, fmt: str = "json") -> dict[str, Any]:
     """Parse spec text (``fmt`` is ``"json"`` or ``"toml"``) into a dict, with typed errors."""
     if len(text) > MAX_SPEC_BYTES:
         raise SpecError(f"spec is larger than {MAX_SPEC_BYTES} bytes")
-    try:
-        if fmt == "toml":
-            data = tomllib.loads(text)
-        else:
-            data = json.loads(text, parse_float=str, parse_constant=_reject_constant)
-    except MfverifyError:
-        raise
-    except (ValueError, RecursionError) as exc:
-        raise SpecError(f"spec is not valid {fmt.upper()}: {exc}") from exc
+    if fmt == "toml":
+        try:
+            data: Any = tomllib.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise SpecError(f"spec is not valid TOML: {exc}") from None
+        check_nesting(data, "spec", error=SpecError)
+    else:
+        data = parse_json(text, "spec", error=SpecError)
     if not isinstance(data, dict):
         raise SpecError(f"a spec must be a JSON object with a 'problem' key, got "
                         f"{type(data).__name__}")
     return data
-
-
-def _reject_constant(name: str) -> Any:
-    from .errors import NonFiniteError
-
-    raise NonFiniteError(f"spec contains {name}; expected finite numbers")
 
 
 def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
@@ -83,14 +76,7 @@ def load_spec(source: str | Path | Mapping[str, Any]) -> Problem:
     stripped = text_source.lstrip()
     if stripped.startswith(("{", "[")):
         return problem_from_spec(read_spec_text(text_source))
-    path = Path(text_source)
-    if not path.is_file():
-        raise SpecError(f"spec file {text_source!r} does not exist (pass a path or inline JSON)")
-    if path.stat().st_size > MAX_SPEC_BYTES:
-        raise SpecError(f"spec file {text_source!r} is larger than {MAX_SPEC_BYTES} bytes")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read spec file {text_source!r}: {exc}") from exc
-    fmt = "toml" if path.suffix.lower() == ".toml" else "json"
+    text = read_user_file(text_source, "spec file", MAX_SPEC_BYTES, error=SpecError,
+                          missing_hint=" (pass a path or inline JSON)")
+    fmt = "toml" if text_source.lower().endswith(".toml") else "json"
     return problem_from_spec(read_spec_text(text, fmt=fmt))

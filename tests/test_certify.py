@@ -248,7 +248,7 @@ def _constrained_doc() -> dict:
 def test_constrained_certificate_exact():
     res = check_certificate(_constrained_doc())
     assert res.proved, res.reasons
-    assert res.details[0]["S_inertia"] == [0, 1, 2]
+    assert res.details[0]["S_inertia"] == {"positive": 0, "zero": 2, "negative": 1}
     assert res.details[1]["conclusion"].startswith("S(λ) ⪰ 0")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..claims import RunContext, Verdict, run_claims, select, summarize
 from ..claims.registry import load_user_module
 from ..errors import InputError
-from .common import print_json, table
+from .common import int_option, print_json, seed_option, table
 
 NAME = "check"
 #: No address-space cap by default: forked claim workers inherit RLIMIT_AS, and C libraries
@@ -39,8 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run with this hypothesis dropped (repeatable)")
     p.add_argument("--claims", action="append", default=[], metavar="MODULE_OR_FILE",
                    help="also load user claims from a Python module or file (repeatable)")
-    p.add_argument("--seed", type=int, default=20211227, help="base random seed")
-    p.add_argument("--jobs", type=int, default=None,
+    p.add_argument("--seed", type=seed_option(), default=20211227, help="base random seed")
+    p.add_argument("--jobs", type=int_option(1, 256), default=None,
                    help="worker processes (default: number of cores, at most 2)")
     p.add_argument("--allow-inconclusive", action="store_true",
                    help="exit 0 when a claim comes back INCONCLUSIVE instead of its expected "

@@ -18,7 +18,7 @@ from ..claims.registry import load_user_module
 from ..errors import InputError, NonFiniteError
 from ..numbers import parse_number
 from ..spec import load_spec
-from .common import print_json, table
+from .common import print_json, seed_option, table
 from .limits import add_budget_argument
 
 NAME = "conditions"
@@ -47,7 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list", action="store_true",
                    help="list the claims whose hypotheses can be checked on an instance")
     p.add_argument("--profile", choices=("quick", "full"), default="quick")
-    p.add_argument("--seed", type=int, default=20211227, help="seed of the conclusion run")
+    p.add_argument("--seed", type=seed_option(), default=20211227,
+                   help="seed of the conclusion run")
     add_budget_argument(p, NAME)
     p.add_argument("--claims", action="append", default=[], metavar="MODULE_OR_FILE",
                    help="also load user claims from a Python module or file (repeatable)")

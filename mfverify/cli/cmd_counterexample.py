@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from .common import print_json
+from .common import print_json, seed_option
 
 NAME = "counterexample"
 HELP = "find a certified counterexample for a claim with a hypothesis dropped"
@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=float, default=120.0, metavar="SECONDS",
                    help="wall-clock budget of the search (default 120)")
     p.add_argument("--out", metavar="FILE", help="write the certificate to FILE (JSON)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed_option(), default=0, help="random seed (default 0)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 

@@ -31,7 +31,12 @@ import re
 from typing import Any
 
 from ..errors import InputError
+from ..inputs import MAX_POINTS
+from .common import int_option, seed_option
 from .limits import add_budget_argument
+
+#: Largest dimension (--n, --r, --m, --size) of a random numeric instance.
+_MAX_DIM = 1_000_000
 
 NAME = "derivation"
 HELP = "check a hand derivation (gradient, Hessian, HVP, identity) exactly or numerically"
@@ -72,14 +77,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="exact mode: make a scalar datum symbolic (e.g. scale)")
     p.add_argument("--numeric", action="store_true",
                    help="Taylor-remainder tests (any size) instead of exact algebra")
-    p.add_argument("--n", type=int, help="numeric mode: n of a random instance")
-    p.add_argument("--r", type=int, help="numeric mode: r of a random instance")
-    p.add_argument("--m", type=int, help="numeric mode: m of a random instance")
+    p.add_argument("--n", type=int_option(1, _MAX_DIM), help="numeric mode: n of a random instance")
+    p.add_argument("--r", type=int_option(1, _MAX_DIM), help="numeric mode: r of a random instance")
+    p.add_argument("--m", type=int_option(1, _MAX_DIM), help="numeric mode: m of a random instance")
     p.add_argument("--size", metavar="'d=3,...'", help="numeric mode: other dimensions")
     p.add_argument("--at", choices=("random", "zero"), default="random",
                    help="numeric mode: random points (default) or the zero point")
-    p.add_argument("--points", type=int, default=3, help="numeric mode: number of points")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--points", type=int_option(1, MAX_POINTS), default=3,
+                   help="numeric mode: number of points")
+    p.add_argument("--seed", type=seed_option(), default=0, help="random seed")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     add_budget_argument(p, NAME)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import InputError, SpecError
 from ..spec import MAX_SPEC_BYTES, load_spec
-from .common import print_json, table
+from .common import int_option, print_json, table
 from .limits import add_budget_argument
 
 NAME = "flow"
@@ -38,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="initial state: JSON object {variable: nested lists of exact numbers}")
     p.add_argument("--times", default="1,10", metavar="T1,T2,...",
                    help="output times of the flow (exact numbers, comma separated)")
-    p.add_argument("--dps", type=int, default=30, help="working precision in decimal digits")
+    p.add_argument("--dps", type=int_option(5, 10_000), default=30,
+                   help="working precision in decimal digits")
     p.add_argument("--tol", default=None, help="local error target per step (default 10^-dps)")
     p.add_argument("--method", default="flow", choices=("flow", "gd", "altgd", "primal-dual"),
                    help="flow (default: Taylor integrator) or a discrete map")
@@ -52,7 +53,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--invariants", default="", metavar="NAMES",
                    help="comma separated: rank, singular_values, imbalance, schur, residual, "
                         "value")
-    p.add_argument("--max-steps", type=int, default=100_000, help="step budget of the flow")
+    p.add_argument("--max-steps", type=int_option(1, 10**9), default=100_000,
+                   help="step budget of the flow")
     p.add_argument("--json", action="store_true", help="print results as JSON")
     add_budget_argument(p, NAME)
 

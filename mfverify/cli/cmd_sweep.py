@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl
 import numpy as np
 
 from ..errors import InputError
-from .common import print_json, table
+from .common import int_option, print_json, seed_option, table
 from .limits import add_budget_argument
 
 NAME = "sweep"
@@ -48,14 +48,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="spec file, inline JSON, or gen:KIND?key=value&... (see description)")
     p.add_argument("--method", default="gd",
                    choices=("gd", "alternating_gd", "scaled_gd", "gradient_flow"))
-    p.add_argument("--inits", type=int, default=10, metavar="K",
+    p.add_argument("--inits", type=int_option(1, 100_000), default=10, metavar="K",
                    help="initializations per instance (default 10)")
     p.add_argument("--init", default="small", choices=("small", "imbalanced", "spectral",
                                                        "rank_deficient"),
                    help="initialization (default small random)")
     p.add_argument("--alpha", type=float, default=1e-2, help="initialization scale α")
     p.add_argument("--step", default="0.1", help="fixed step size η, or 'armijo'")
-    p.add_argument("--max-iter", type=int, default=2000)
+    p.add_argument("--max-iter", type=int_option(0, 10**9), default=2000)
     p.add_argument("--t-final", type=float, default=50.0, help="flow: final time")
     p.add_argument("--gtol", type=float, default=1e-10)
     p.add_argument("--ftol", type=float, default=1e-8,
@@ -63,7 +63,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--delta", type=float, action="append", default=[], metavar="δ",
                    help="report T(δ) = first iteration with f <= δ (repeatable)")
     p.add_argument("--float32", action="store_true", help="run in float32")
-    p.add_argument("--seed", type=int, default=0, help="seed of the initializations")
+    p.add_argument("--seed", type=seed_option(), default=0, help="seed of the initializations")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--plot", metavar="FILE", help="write a plot (needs matplotlib)")
     add_budget_argument(p, NAME)

@@ -1,13 +1,48 @@
-"""Shared helpers of the CLI commands: JSON output and plain tables."""
+"""Shared helpers of the CLI commands: JSON output, plain tables and bounded integer options."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["print_json", "table", "to_jsonable"]
+from ..inputs import MAX_SEED
+
+__all__ = ["print_json", "table", "to_jsonable", "int_option", "seed_option"]
+
+
+def int_option(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse ``type=`` for an integer option in [lo, hi].
+
+    Every integer option of every command uses one (``tests/test_hostile_inputs.py`` checks it),
+    so a huge (``10**30``, ``2**63``) or negative value is refused by the parser with exit 2 and
+    a one-line message naming the range, before anything is allocated.
+    """
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip(), 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {_clip(text)}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{lo}, {hi}], got "
+                                             f"{_clip(text)}")
+        return value
+
+    parse.__name__ = "integer"
+    parse.bounds = (lo, hi)  # type: ignore[attr-defined]
+    return parse
+
+
+def seed_option() -> Callable[[str], int]:
+    """An argparse ``type=`` for a random seed: an integer in [0, 2³² − 1]."""
+    return int_option(0, MAX_SEED)
+
+
+def _clip(text: str) -> str:
+    t = text.strip()
+    return repr(t) if len(t) <= 40 else f"{t[:20]!r}... ({len(t)} characters)"
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -45,6 +45,7 @@ import sympy as sp
 from ..arith import NumpyArith
 from ..budget import Budget, as_budget, check_limit
 from ..errors import BudgetExceeded, InputError, MfverifyError, ShapeError, UnsupportedError
+from ..inputs import MAX_POINTS, check_int, check_seed
 from ..problems import Problem
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
 from ._instances import (
@@ -76,6 +77,15 @@ from .taylor import EPS, TaylorCheck, TaylorStatus, fit_taylor, taylor_steps
 
 __all__ = ["check_gradient", "check_hessian", "check_hvp", "NumericResult", "declared_structure"]
 
+def check_points(points: Any) -> int:
+    """The number of random points of a numeric check: an integer >= 1 (the upper limit
+    :data:`MAX_POINTS` is checked with the other size limits, as a ``LimitError``).
+
+    Zero points would be a verdict on no evidence, so a non-positive count is an
+    :class:`~mfverify.errors.InputError`, never a SUPPORTED.
+    """
+    return check_int(points, "points (the number of random points of a numeric check)", lo=1)
+
 EPS32 = float(np.finfo(np.float32).eps)
 #: Values below this (far above float32's smallest normal, 1.2e-38) may have underflowed in
 #: float32 intermediates: no empirical rounding estimate from float32 there.
@@ -83,8 +93,8 @@ TINY32 = 1e-30
 #: default time budget of the derivation checks in the API: none (the CLI default is
 #: ``mfverify.budget.DEFAULT_SECONDS["derivation"]``)
 DEFAULT_BUDGET: float | None = None
-#: most random points of one numeric check
-MAX_POINTS = 10_000
+# MAX_POINTS (most random points of one numeric check) is mfverify.inputs.MAX_POINTS, the
+# bound of the CLI's --points too
 #: most bytes of the float arrays of one numeric check (data and points along a Taylor sweep)
 MAX_NUMERIC_BYTES = 2 << 30
 
@@ -244,6 +254,7 @@ def _eval_claim(claimed: Claimed, env: Mapping[str, Any], A: Any, size: Mapping[
 def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
            dirmap: dict[str, str], structure: dict[str, Structure], symbolic: Sequence[str],
            defs_spec: Any, sizes: Any, seed: int, fam: Family, budget: Budget) -> ExactResult:
+    seed = check_seed(seed)
     grid = _sizes(problem, fam, sizes)
     label = {"gradient": f"grad_{wrt}", "hessian": "hessian_form",
              "hvp": f"hvp_{wrt}"}[kind]
@@ -350,6 +361,8 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
              at: Any, points: int, seed: int, tolerance: float,
              gradient_claim: Claimed | None, budget: Budget) -> NumericResult:
     t0 = time.perf_counter()
+    points = check_points(points)
+    seed = check_seed(seed)
     if not claimed.numeric_ok:
         raise UnsupportedError("the numeric mode needs the claim as text or a callable (a SymPy "
                                "expression is checked in the exact mode)")
