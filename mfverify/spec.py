@@ -62,6 +62,9 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
     if unknown:
         raise SpecError(f"unknown key(s) {unknown} for problem {kind!r}; allowed keys are "
                         f"{sorted(allowed)}")
+    for key in ("name", "description"):
+        if key in spec and not isinstance(spec[key], str):
+            raise SpecError(f"'{key}' must be a string, got {type(spec[key]).__name__}")
     missing = [k for k in cls.required_keys if k not in spec]
     if missing:
         raise SpecError(f"problem {kind!r} needs key(s) {missing}")

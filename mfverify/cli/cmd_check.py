@@ -10,6 +10,7 @@ from pathlib import Path
 from ..claims import RunContext, Verdict, run_claims, select, summarize
 from ..claims.registry import load_user_module
 from ..errors import InputError
+from ..inputs import check_output_path
 from .common import int_option, print_json, seed_option, table
 
 NAME = "check"
@@ -52,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     if args.report and Path(args.report).suffix.lower() not in (".md", ".markdown", ".html",
                                                                  ".htm"):
         raise InputError(f"report file {args.report!r} must end in .md or .html")
+    if args.report:
+        check_output_path(args.report, "report file")
     for mod in args.claims:
         load_user_module(mod)
     claims = select(args.selectors)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ..errors import InputError
+from ..inputs import check_output_path
 from .common import print_json, seed_option
 
 NAME = "counterexample"
@@ -46,10 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--budget must be a positive number of seconds (<= 86400), got "
                          f"{args.budget}")
     if args.out:
-        out_dir = Path(args.out).resolve().parent
-        if Path(args.out).is_dir() or not out_dir.is_dir():
-            raise InputError(f"--out {args.out!r}: cannot write a certificate there; expected a "
-                             "file path in an existing directory")
+        check_output_path(args.out, "--out")
     target = CLAIM_TARGETS[(args.claim, args.drop)]
 
     def progress(text: str) -> None:

@@ -100,6 +100,18 @@ def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
     return out
 
 
+def _unique(pairs: list[tuple[str, str]], what: str) -> dict[str, str]:
+    """NAME -> value, refusing a name given twice (the last one must not silently win)."""
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        if name in out:
+            same = " ".join(out[name].split()) == " ".join(value.split())
+            raise InputError(f"{what} {name} is given twice ({out[name]!r} and {value!r})"
+                             + ("" if same else "; they conflict") + ": give each name once")
+        out[name] = value
+    return out
+
+
 def _numeric_size(args: argparse.Namespace) -> dict[str, int] | None:
     size: dict[str, int] = {}
     for k in ("m", "n", "r"):
@@ -114,9 +126,15 @@ def _numeric_size(args: argparse.Namespace) -> dict[str, int] | None:
                 raise InputError(f"cannot read --size {args.size!r}; expected 'd=3,m=2'")
             k, v = part.split("=", 1)
             try:
-                size[k.strip()] = int(v)
+                value = int(v.strip(), 10)
             except ValueError:
                 raise InputError(f"--size: {v!r} is not an integer") from None
+            if not 1 <= value <= _MAX_DIM:
+                raise InputError(f"--size {k.strip()} must be an integer in [1, {_MAX_DIM}], "
+                                 f"got {v.strip()[:40]}")
+            if k.strip() in size:
+                raise InputError(f"--size: {k.strip()} is given twice")
+            size[k.strip()] = value
     return size or None
 
 
@@ -134,8 +152,8 @@ def run(args: argparse.Namespace) -> int:
                               "skew": args.skew, "general": args.general, "seed": args.seed,
                               "where": [f"{k} = {v}" for k, v in _pairs(args.where, "--where")]}
     if args.identity is not None:
-        declare = dict(_pairs(args.declare, "--declare"))
-        flow = dict(_pairs(args.flow, "--flow"))
+        declare = _unique(_pairs(args.declare, "--declare"), "--declare")
+        flow = _unique(_pairs(args.flow, "--flow"), "--flow")
         if problem is None and not declare:
             raise InputError("an identity needs a SPEC or --declare'd inputs")
         res = check_identity(args.identity, declare=declare, problem=problem, flow=flow or None,

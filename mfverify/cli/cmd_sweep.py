@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl
 import numpy as np
 
 from ..errors import InputError
+from ..inputs import check_output_path, check_seed
 from .common import int_option, print_json, seed_option, table
 from .limits import add_budget_argument
 
@@ -93,6 +94,8 @@ def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, An
     for key, value in pairs:
         if key not in keys:
             raise InputError(f"generator {kind}: unknown key {key!r}; expected {sorted(keys)}")
+        if key in params:
+            raise InputError(f"generator {kind}: {key} is given twice")
         try:
             params[key] = keys[key](value)
         except ValueError:
@@ -104,8 +107,7 @@ def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, An
     seed = params.setdefault("seed", 0)
     if not 1 <= B <= _MAX_B:
         raise InputError(f"B must be in [1, {_MAX_B}], got {B}")
-    if seed < 0:
-        raise InputError(f"seed must be >= 0, got {seed}")
+    check_seed(seed, f"generator {kind}: seed")
     gen_params = {k: v for k, v in params.items() if k not in ("B", "seed")}
     problem, data = classes[kind].generate(B, seed, gen_params)
     return problem, data, {"kind": kind, **params}
@@ -170,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
     for dl in args.delta:
         if not 0 <= dl < np.inf:
             raise InputError(f"--delta must be finite and >= 0, got {dl}")
+    if args.plot:
+        check_output_path(args.plot, "--plot")
     problem, data, params = _load(args.source)
     B = int(params.get("B", 1))
     K = args.inits

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError, LimitError, RankError
+from ..errors import InputError, LimitError, NonFiniteError, RankError
 
 __all__ = [
     "SymmetricInstances",
@@ -52,6 +52,13 @@ def _check_cond_top(cond: float, top: float) -> None:
     if not (1 <= cond < np.inf and 0 < top < np.inf):
         raise InputError(f"need finite cond >= 1 and finite top > 0, got cond={cond}, "
                          f"top={top}")
+
+
+def _check_finite(data: np.ndarray, name: str, spectrum: np.ndarray) -> None:
+    """Generated data that overflowed float64 is a typed error, not a NumPy warning."""
+    if not np.all(np.isfinite(data)):
+        raise NonFiniteError(f"the generated {name} overflows float64 (largest spectral value "
+                             f"{float(np.max(np.abs(spectrum))):.3g}); use a smaller top")
 
 
 def haar_orthogonal(rng: np.random.Generator, B: int, n: int) -> np.ndarray:
@@ -128,8 +135,10 @@ def symmetric_instances(B: int, n: int, *, spectrum_kind: str = "psd", rank: int
         lam = spectrum(n, spectrum_kind, rank=rank, cond=cond, top=top)
     rng = np.random.default_rng(seed)
     Q = haar_orthogonal(rng, B, n)
-    M = (Q * lam) @ np.swapaxes(Q, -1, -2)
-    M = 0.5 * (M + np.swapaxes(M, -1, -2))
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused just below
+        M = (Q * lam) @ np.swapaxes(Q, -1, -2)
+        M = 0.5 * (M + np.swapaxes(M, -1, -2))
+    _check_finite(M, "M", lam)
     return SymmetricInstances(M, np.broadcast_to(lam, (B, n)).copy(), Q, seed)
 
 
@@ -171,7 +180,9 @@ def rectangular_instances(B: int, m: int, n: int, *, rank: int,
     rng = np.random.default_rng(seed)
     U = haar_orthogonal(rng, B, m)[:, :, :rank]
     V = haar_orthogonal(rng, B, n)[:, :, :rank]
-    Sigma = (U * s) @ np.swapaxes(V, -1, -2)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused just below
+        Sigma = (U * s) @ np.swapaxes(V, -1, -2)
+    _check_finite(Sigma, "Sigma", s)
     return RectangularInstances(Sigma, np.broadcast_to(s, (B, rank)).copy(), U, V, seed)
 
 
