@@ -251,7 +251,10 @@ class _Eval:
         return self.p.gradient(self.A, x, self.d)
 
     def norm(self, g: Point) -> np.ndarray:
-        return np.sqrt(sum(self.A.sumsq(v) for v in g.values()))
+        """‖∇f‖ per run: every axis after the two batch axes (B, K) is summed, so vector
+        variables (a custom problem's x of shape (n,)) are normed like matrices."""
+        return np.sqrt(sum(np.sum(np.square(v), axis=tuple(range(2, np.ndim(v))))
+                           for v in g.values()))
 
 
 def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, NonFiniteError
 from ..inputs import check_output_path, check_seed
 from .common import int_option, print_json, seed_option, table
 from .limits import add_budget_argument
@@ -221,6 +221,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         fg = global_values(problem, data)
         f_global: Any = fg[:, None] if fg.size > 1 else float(fg[0])
+    except NonFiniteError:  # f* overflows: no honest classification
+        raise
     except InputError:  # no closed-form optimum: report stationary / stalled / diverged only
         fg, f_global = None, -np.inf
     out = classify_runs(res, f_global=f_global, ftol=args.ftol, gtol=max(args.gtol, 1e-8))

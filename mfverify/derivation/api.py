@@ -44,7 +44,14 @@ import sympy as sp
 
 from ..arith import NumpyArith
 from ..budget import Budget, as_budget, check_limit
-from ..errors import BudgetExceeded, InputError, MfverifyError, ShapeError, UnsupportedError
+from ..errors import (
+    BudgetExceeded,
+    InputError,
+    MfverifyError,
+    NonFiniteError,
+    ShapeError,
+    UnsupportedError,
+)
 from ..inputs import MAX_POINTS, check_int, check_seed
 from ..problems import Problem
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
@@ -372,7 +379,12 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
     A = NumpyArith()
     A32 = NumpyArith(np.float32)
     d64 = p.data_in(A, override or None)
-    d32 = p.data_in(A32, {k: v.astype(np.float32) for k, v in override.items()} or None)
+    d32: Mapping[str, Any] | None = None
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # float32 may overflow: in_range
+            d32 = p.data_in(A32, {k: v.astype(np.float32) for k, v in override.items()} or None)
+    except NonFiniteError:
+        pass  # data beyond float32: no float32 rounding estimate (noted below)
     names = _input_names(p) + list(dirmap.values())
     defs = parse_definitions(defs_spec, names)
     fam = family_of(p)
@@ -390,6 +402,9 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
         raise InputError(f"at must be 'random', 'zero' or a point, got {at!r}")
     checks: list[TaylorCheck] = []
     notes: list[str] = []
+    if d32 is None:
+        notes.append("the data overflow float32: the float32 rounding-noise estimate is not "
+                     "used (the float64 noise bound alone)")
     what_word = {"gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
     failed: list[tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]] = []
     dim = p.dim
@@ -443,7 +458,7 @@ def check_numeric_size(problem: Problem, size: Mapping[str, int] | None, points:
 
 def _numeric_point(k: int, x: dict[str, np.ndarray], *, p: Problem, claimed: Claimed, kind: str,
                    wrt: str | None, dirmap: dict[str, str], defs: Definitions,
-                   d64: Mapping[str, Any], d32: Mapping[str, Any], A: Any, A32: Any,
+                   d64: Mapping[str, Any], d32: Mapping[str, Any] | None, A: Any, A32: Any,
                    rng: np.random.Generator, dim: int, tolerance: float,
                    gradient_claim: Claimed | None, checks: list[TaylorCheck],
                    failed: list[tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]]
@@ -460,9 +475,10 @@ def _numeric_point(k: int, x: dict[str, np.ndarray], *, p: Problem, claimed: Cla
     f0 = float(p.objective(A, x, d64))
     x32 = {v: np.asarray(a, np.float32) for v, a in x.items()}
     with np.errstate(all="ignore"):
-        f032 = float(p.objective(A32, x32, d32))
+        f032 = float(p.objective(A32, x32, d32)) if d32 is not None else float("nan")
     h, phi, phi32 = _sweep(p, x, dvec, h, f0, d64, d32, A, A32)
-    emp = (np.abs(phi32 - phi) + abs(f032 - f0)) * (EPS / EPS32)
+    with np.errstate(all="ignore"):  # inf - inf where float32 overflows: masked below
+        emp = (np.abs(phi32 - phi) + abs(f032 - f0)) * (EPS / EPS32)
     # the float32 estimate means nothing where float32 under- or overflows
     in_range = (np.abs(phi) >= TINY32) | (phi == 0)
     if not (abs(f0) >= TINY32 or f0 == 0):
@@ -563,7 +579,8 @@ SMALL_CHANGE = 1e-6
 
 
 def _sweep(p: Problem, x: Mapping[str, np.ndarray], dvec: Mapping[str, np.ndarray],
-           h: np.ndarray, f0: float, d64: Mapping[str, Any], d32: Mapping[str, Any], A: Any,
+           h: np.ndarray, f0: float, d64: Mapping[str, Any], d32: Mapping[str, Any] | None,
+           A: Any,
            A32: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """f(x + h·d) in float64 and float32 on the steps ``h``, extended upward until the
     objective moves by at least its own size (``max |f(x + h d) − f(x)| >= |f(x)|``) and
@@ -581,8 +598,10 @@ def _sweep(p: Problem, x: Mapping[str, np.ndarray], dvec: Mapping[str, np.ndarra
         xs32 = {v: np.asarray(a, np.float32) for v, a in xs.items()}
         with np.errstate(all="ignore"):
             phi = np.asarray(p.objective(A, xs, d64), dtype=float)
-            phi32 = np.asarray(p.objective(A32, xs32, d32), dtype=float)
-        return phi, phi32
+            phi32 = (np.asarray(p.objective(A32, xs32, d32), dtype=float) if d32 is not None
+                     else np.full(hh.shape, np.nan))
+        # a constant objective evaluates to one number for the whole line
+        return np.broadcast_to(phi, hh.shape).copy(), np.broadcast_to(phi32, hh.shape).copy()
 
     phi, phi32 = values(h)
     step = float(np.median(np.diff(np.log10(h))))
