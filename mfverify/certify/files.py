@@ -27,7 +27,8 @@ the order of ``Problem.flatten``; ``fixed`` lists coordinates held exactly, see
     definite there (exact Descartes inertia, or certified over the whole box), and
     f > f(witness) (exact, or a certified lower bound of f over the box): so the point is a strict
     local minimizer that is not global. Keys: ``point``, ``witness`` (exact point),
-    ``certified`` (``hessian_inertia`` [p, n, z], ``value_lower_bound``, ``witness_value``).
+    ``certified`` (``hessian_inertia`` as ``{"positive": p, "zero": z, "negative": q}`` or the
+    version-1 list [p, q, z], ``value_lower_bound``, ``witness_value``).
 ``strict_saddle``
     ∇f = 0 at the point and dᵀ∇²f d <= ``curvature_upper_bound`` < 0 for the exact direction
     ``direction`` (exact, or over the whole box). Optional exact-point extras:
@@ -44,8 +45,13 @@ the order of ``Problem.flatten``; ``fixed`` lists coordinates held exactly, see
     exact feasibility, exact KKT stationarity (I − 2Σλ_iA_i)U = 0, exact rank, exact inertia of
     S(λ) = I − 2Σλ_iA_i; a spurious point needs a feasible ``better_feasible_point`` with a
     smaller value; a global minimizer needs S(λ) ⪰ 0 (the Burer–Monteiro dual certificate);
-    a flow equilibrium needs the augmented-Lagrangian primal–dual vector field
-    (−∇_U L_ρ, ∇_λ L_ρ) to vanish exactly.
+    a flow equilibrium needs the field of the problem's ``merit`` to vanish exactly: the
+    augmented-Lagrangian primal–dual field (−∇_U L_ρ, ∇_λ L_ρ) (feasibility and KKT as above),
+    or, for the penalty merit φ_ρ(U) = ½‖U‖²_F + (ρ/2)‖A(UUᵀ) − b‖², the gradient
+    ∇φ_ρ = U + 2ρA*(A(UUᵀ) − b)U (no feasibility: λ = −ρ(A(UUᵀ) − b) is the multiplier).
+
+Every claim may only use the keys of its type; integer fields are true integers (not booleans);
+the re-check's output writes inertia as ``{"positive": p, "zero": z, "negative": q}``.
 """
 
 from __future__ import annotations
