@@ -197,7 +197,7 @@ def _rewrite(path: str, old: str, new: str) -> str:
 Case = tuple[str, list[str], int, str]
 
 CASES: list[Case] = [
-    # -- two wrong verdicts ---------------------------------------------------------------------
+    # -- two wrong verdicts --
     ("derivation-points-0", ["derivation", SYM, "--gradient", "5*(X*X.T - M)*X", "--numeric",
                              "--points", "0"], 2, "--points"),
     ("derivation-points-negative", ["derivation", SYM, "--gradient", "5*(X*X.T - M)*X",
@@ -213,7 +213,7 @@ CASES: list[Case] = [
     ("certify-merit-mismatch", ["certify", "{cert_merit_mismatch}"], 2, "'penalty' merit"),
     ("certify-merit-unknown", ["certify", "{cert_merit_unknown}"], 2, "merit must be one of"),
     ("certify-rho-mismatch", ["certify", "{cert_rho_mismatch}"], 2, "rho"),
-    # -- internal errors on bad input -----------------------------------------------------------
+    # -- internal errors on bad input --
     ("show-spec-900-nested-file", ["show", "{deep900}"], 2, "nested more than 64 levels"),
     ("show-spec-900-nested-inline", ["show", DEEP900], 2, "nested more than 64 levels"),
     ("landscape-spec-900-nested", ["landscape", DEEP900], 2, "nested"),
@@ -232,7 +232,7 @@ CASES: list[Case] = [
     ("certify-certified-list", ["certify", "{cert_certified_list}"], 2,
      "'certified' must be an object"),
     ("certify-certified-int", ["certify", "{cert_certified_int}"], 2, "'certified' must be"),
-    # -- loose acceptance -------------------------------------------------------------------------
+    # -- loose acceptance --
     ("conditions-ragged-U0", ["conditions", "eftekhari2021.theorem-conditions", CON, "--set",
                               "U0=[[1,0],[0]]", "--no-run"], 2, "ragged"),
     ("conditions-bool-in-U0", ["conditions", "eftekhari2021.theorem-conditions", CON, "--set",
@@ -277,7 +277,7 @@ CASES: list[Case] = [
     ("derivation-duplicate-size", ["derivation", SYM, "--gradient", GRAD, "--numeric",
                                    "--size", "n=2,n=3"], 2, "given twice"),
     ("sweep-duplicate-generator-key", ["sweep", "gen:symmetric?n=3&n=4"], 2, "given twice"),
-    # -- leaked warnings ---------------------------------------------------------------------------
+    # -- leaked warnings --
     ("sweep-generator-overflow", ["sweep", "gen:symmetric?n=3&top=1e308&cond=1e308",
                                   "--inits", "2", "--max-iter", "5"], 2, "overflows float64"),
     ("sweep-generator-huge-top-asym", ["sweep", "gen:asymmetric?m=3&top=1e308", "--inits", "2",
@@ -308,7 +308,7 @@ CASES: list[Case] = [
     ("derivation-numeric-huge-balance", ["derivation", json.dumps(
         {"problem": "asymmetric", "Sigma": [[1, 0, 0]], "rank": 1, "balance": "1e300"}),
         "--gradient", "0*U", "--wrt", "U", "--numeric"], 1, "0*U"),
-    # -- edge objectives that used to crash an engine ----------------------------------------------
+    # -- edge objectives that used to crash an engine --
     ("derivation-constant-objective", ["derivation", json.dumps(
         {"problem": "custom", "variables": {"x": [1]}, "objective": "1"}), "--gradient", "0*x",
         "--numeric"], 0, "SUPPORTED"),
@@ -321,7 +321,7 @@ CASES: list[Case] = [
     ("sweep-flow-vector-variable", ["sweep", json.dumps(
         {"problem": "custom", "variables": {"x": [1]}, "objective": "x[0]**4 - x[0]**2"}),
         "--inits", "2", "--method", "gradient_flow", "--t-final", "1"], 0, "gradient_flow"),
-    # -- non-regular files, refused without reading them -------------------------------------------
+    # -- non-regular files, refused without reading them --
     ("show-dev-zero", ["show", "{zero}"], 2, "is a character device"),
     ("show-fifo", ["show", "{fifo}"], 2, "is a FIFO"),
     ("show-directory", ["show", "{dir}"], 2, "is a directory"),
@@ -358,7 +358,7 @@ CASES: list[Case] = [
     ("counterexample-out-directory", ["counterexample", "related.zsl-rip-threshold", "--drop",
                                       "rip-below-half", "--out", "{dir}"], 2, "is a directory"),
     ("sweep-plot-fifo", ["sweep", "gen:symmetric?n=2", "--plot", "{fifo}"], 2, "is a FIFO"),
-    # -- nesting depth in expressions ---------------------------------------------------------------
+    # -- nesting depth in expressions --
     ("derivation-gradient-900-parentheses", ["derivation", SYM, "--gradient",
                                              "(" * 900 + "X" + ")" * 900], 2, "nested"),
     ("derivation-where-900-parentheses", ["derivation", SYM, "--gradient", "R*X", "--where",
@@ -370,7 +370,7 @@ CASES: list[Case] = [
     ("show-number-900-parentheses",
      ["show", json.dumps({"problem": "symmetric", "M": [["(" * 900 + "1" + ")" * 900]],
                           "rank": 1})], 2, "NumberError"),
-    # -- huge or negative integers outside argparse --------------------------------------------------
+    # -- huge or negative integers outside argparse --
     ("show-spec-5000-digit-integer", ["show", "{spec_5000_digits}"], 2, "SpecError"),
     ("show-rank-huge", ["show", json.dumps({"problem": "symmetric", "M": [[1]],
                                             "rank": 2**63})], 2, "RankError"),
