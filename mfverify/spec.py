@@ -74,6 +74,7 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
 def load_spec(source: str | Path | Mapping[str, Any]) -> Problem:
     """Load a problem from a spec file path, a JSON string, or a dictionary."""
     if isinstance(source, Mapping):
+        check_nesting(source, "spec", error=SpecError)
         return problem_from_spec(source)
     text_source = str(source)
     stripped = text_source.lstrip()

@@ -528,14 +528,20 @@ def test_integer_options_are_found() -> None:
                          ids=[f"{c}{o}" for c, o, _ in INT_OPTIONS])
 def test_integer_option_is_bounded(command: str, option: str, action: Any) -> None:
     """No plain ``type=int``: 10**30, 2**63 and values below the range are refused (exit 2,
-    one line naming the option) by the parser, before the command runs."""
+    one line naming the option) before the command runs; text that is not an integer is an
+    argparse error (also exit 2)."""
+    from mfverify.cli.common import OutOfRange
+
     assert action.type is not int, f"{command} {option} uses type=int: use int_option(lo, hi)"
     lo, hi = action.type.bounds
     assert hi < 2**63, f"{command} {option}: upper bound {hi} is not a real limit"
-    bad = [str(10**30), str(2**63), str(hi + 1), str(lo - 1), "1.5", "1e3", "x", "", "9" * 5000]
-    for text in bad:
+    out_of_range = [str(10**30), str(2**63), str(hi + 1), str(lo - 1), "9" * 5000]
+    for text in out_of_range:
+        assert isinstance(action.type(text), OutOfRange)
+    for text in ("1.5", "1e3", "x", ""):
         with pytest.raises(argparse.ArgumentTypeError):
             action.type(text)
+    for text in out_of_range + ["1.5", "x"]:
         rc, out, err, caught = run_cli(BASE[command] + [f"{option}={text}"])
         assert_clean(rc, out, err, caught, 2, f"argument {option}")
     assert action.type(str(lo)) == lo and action.type(str(hi)) == hi
@@ -665,3 +671,91 @@ def test_certify_prints_inertia_in_the_landscape_convention(tmp_path: Path) -> N
     assert det["hessian_inertia"] == {"positive": 0, "zero": 0, "negative": 2}
     rc, out, err, _ = run_cli(["landscape", SYM])
     assert "inertia(+,0,-)" in out
+
+
+# ---------------------------------------------------------------------------------------------
+# the Python API raises the same typed errors
+# ---------------------------------------------------------------------------------------------
+
+
+def _deep(levels: int) -> Any:
+    d: Any = []
+    for _ in range(levels):
+        d = [d]
+    return d
+
+
+@pytest.mark.parametrize("case_id, thunk, error, fragment", [
+    ("gradient-points-0", lambda: _gradient(points=0), "InputError", "points"),
+    ("gradient-points-negative", lambda: _gradient(points=-2), "InputError", "points"),
+    ("gradient-points-bool", lambda: _gradient(points=True), "InputError", "integer"),
+    ("gradient-seed-negative", lambda: _gradient(seed=-1), "InputError", "seed"),
+    ("gradient-exact-seed-huge", lambda: _gradient(numeric=False, seed=2**63), "InputError",
+     "seed"),
+    ("identity-points-0", lambda: _identity(points=0), "InputError", "points"),
+    ("identity-seed-negative", lambda: _identity(seed=-5), "InputError", "seed"),
+    ("matrix-900-nested", lambda: _sym(_deep(900)), "ShapeError", "nested"),
+    ("spec-dict-900-nested", lambda: _load({"problem": "symmetric", "M": _deep(900),
+                                            "rank": 1}), "SpecError", "nested"),
+    ("counterexample-seed-negative", lambda: _target(seed=-1), "InputError", "seed"),
+    ("inits-seed-negative", lambda: _inits(seed=-1), "InputError", "seed"),
+    ("certificate-certified-list", lambda: _check(_cert([{**KKT, "certified": [1, 2]}])),
+     "CertificateFormatError", "'certified' must be an object"),
+    ("certificate-version-true", lambda: _check({**_cert([KKT]), "version": True}),
+     "CertificateFormatError", "version"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_api_typed_errors(case_id: str, thunk: Callable[[], Any], error: str,
+                          fragment: str) -> None:
+    from mfverify import errors
+    from mfverify.certify import CertificateFormatError
+
+    cls = CertificateFormatError if error == "CertificateFormatError" else getattr(errors, error)
+    with pytest.raises(cls, match=fragment):
+        thunk()
+
+
+def _gradient(numeric: bool = True, **kw: Any) -> Any:
+    from mfverify import SymmetricMF
+    from mfverify.derivation import check_gradient
+
+    return check_gradient(SymmetricMF([[3, 0], [0, 1]], rank=1), "5*(X*X.T - M)*X",
+                          numeric=numeric, **kw)
+
+
+def _identity(**kw: Any) -> Any:
+    from mfverify.derivation import check_identity
+
+    return check_identity("A*B == B*A", declare={"A": "d x d", "B": "d x d"}, numeric=True,
+                          size={"d": 2}, **kw)
+
+
+def _sym(M: Any) -> Any:
+    from mfverify import SymmetricMF
+
+    return SymmetricMF(M, 1)
+
+
+def _load(spec: Any) -> Any:
+    from mfverify.spec import load_spec
+
+    return load_spec(spec)
+
+
+def _target(**kw: Any) -> Any:
+    from mfverify.counterexample import CLAIM_TARGETS, run_target
+
+    return run_target(CLAIM_TARGETS[("related.zsl-rip-threshold", "rip-below-half")],
+                      budget=5.0, **kw)
+
+
+def _inits(**kw: Any) -> Any:
+    from mfverify import SymmetricMF
+    from mfverify.batch import inits
+
+    return inits.small_random(SymmetricMF([[3, 0], [0, 1]], rank=1), 1, 2, 0.1, **kw)
+
+
+def _check(doc: Any) -> Any:
+    from mfverify.certify import check_certificate
+
+    return check_certificate(doc)

@@ -77,6 +77,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 0
+    from .common import OutOfRange
+
+    for dest, value in vars(args).items():
+        if isinstance(value, OutOfRange):
+            print(f"mfverify: error: {value.message('--' + dest.replace('_', '-'))} (see "
+                  f"`mfverify {args.command} --help`)", file=sys.stderr)
+            return 2
     try:
         with warnings.catch_warnings(record=True) as caught:
             try:

@@ -30,6 +30,7 @@ import sympy as sp
 
 from ..arith import Arith, get_arith
 from ..errors import InputError, NonFiniteError, ShapeError, SymmetryError, UnsupportedError
+from ..inputs import check_nesting
 from ..numbers import parse_number
 
 __all__ = [
@@ -89,6 +90,7 @@ def _to_exact_array(value: Any, name: str) -> np.ndarray:
             raise NonFiniteError(f"{name} contains NaN or infinity; expected finite entries")
         arr = value.astype(object) if value.dtype != object else value.copy()
     else:
+        check_nesting(value, name, error=ShapeError)  # before anything recurses into it
         shape = _nested_shape(value, name)
         arr = np.empty(shape, dtype=object)
         if shape == ():
