@@ -315,6 +315,24 @@ CASES: list[Case] = [
     ("derivation-hessian-huge-coefficient", ["derivation", json.dumps(
         {"problem": "custom", "variables": {"x": [1]}, "objective": "10**300*x[0]**2"}),
         "--hessian", "0 in D", "--numeric"], 1, "REFUTED"),
+    # the exact line re-check multiplied a polynomial scalar into a matrix by broadcasting its
+    # coefficients (a zero polynomial gave an empty array): REFUTED claims became INCONCLUSIVE
+    ("derivation-line-polynomial-times-matrix", ["derivation", json.dumps(
+        {"problem": "custom", "variables": {"X": [2, 2]},
+         "objective": "norm(trace(X.T*X)*X)**2"}), "--hessian",
+        "6*norm(X)**4*norm(D)**2 + 12*norm(X)**2*inner(X,D)**2 in D", "--numeric"], 1,
+     "rechecked: both values computed exactly"),
+    ("derivation-line-zero-times-matrix", ["derivation", json.dumps(
+        {"problem": "asymmetric", "Sigma": [[1, 0, 0]], "rank": 1}), "--gradient", "0*U",
+        "--wrt", "U", "--numeric"], 1, "rechecked: both values computed exactly"),
+    ("derivation-line-zero-rho", ["derivation", json.dumps(
+        {"problem": "constrained", "p": 1, "operator": [[[1, 0], [0, 2]]], "b": ["1"],
+         "rho": "0"}), "--gradient", "0*U", "--numeric"], 1, "rechecked"),
+    ("derivation-line-correct-claim", ["derivation", json.dumps(
+        {"problem": "custom", "variables": {"X": [2, 2]},
+         "objective": "norm(trace(X.T*X)*X)**2"}), "--hessian",
+        "6*norm(X)**4*norm(D)**2 + 24*norm(X)**2*inner(X,D)**2 in D", "--numeric"], 0,
+     "SUPPORTED"),
     ("sweep-constant-objective", ["sweep", json.dumps(
         {"problem": "custom", "variables": {"x": [1]}, "objective": "1"}), "--inits", "2"], 0,
      "stationary_unmatched"),

@@ -523,7 +523,21 @@ def scale_batched(c: Any, arr: np.ndarray, core_ndim: int) -> np.ndarray:
     ndarray
         ``arr * c`` for a 0-d c, else ``c[..., None, ..., None] * arr`` (``core_ndim`` new axes).
     """
+    if not isinstance(c, np.ndarray):
+        return arr * _opaque(c)
     c_arr = np.asarray(c)
     if c_arr.ndim == 0:
         return arr * c
     return c_arr[(..., *([None] * core_ndim))] * arr
+
+
+def _opaque(c: Any) -> Any:
+    """A scalar that NumPy must not unpack: python-flint's exact polynomials (the line
+    arithmetic of :mod:`mfverify.derivation`) have ``len`` and indexing, so ``arr * poly`` would
+    broadcast their coefficients (a zero polynomial even gives an empty array). Such a scalar
+    goes into a 0-d object array, which multiplies every entry by the whole polynomial."""
+    if hasattr(c, "__len__") and not isinstance(c, (str, bytes)):
+        box = np.empty((), dtype=object)
+        box[()] = c
+        return box
+    return c
