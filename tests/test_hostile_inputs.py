@@ -410,13 +410,15 @@ CASES: list[Case] = [
                               "--iterations", f"10,{HUGE}"], 2, "--iterations"),
     ("flow-iterations-negative", ["flow", SYM, "--x0", X0, "--method", "gd", "--step", "1/10",
                                   "--iterations=-5"], 2, "--iterations"),
-    ("sweep-generator-n-huge", ["sweep", f"gen:symmetric?n={HUGE}"], 2, "n must be in"),
+    ("sweep-generator-n-huge", ["sweep", f"gen:symmetric?n={HUGE}"], 2,
+     "n must be an integer in"),
     ("sweep-generator-B-huge", ["sweep", f"gen:symmetric?n=2&B={HUGE63}"], 2, "B must be in"),
     ("sweep-generator-seed-huge", ["sweep", f"gen:symmetric?n=2&seed={HUGE}"], 2, "seed"),
     ("sweep-generator-seed-negative", ["sweep", "gen:symmetric?n=2&seed=-1"], 2, "seed"),
     ("sweep-generator-rank-huge", ["sweep", f"gen:symmetric?n=2&rank={HUGE}"], 2,
      "RankError"),
-    ("sweep-generator-m-negative", ["sweep", "gen:asymmetric?m=-1"], 2, "must be in"),
+    ("sweep-generator-m-negative", ["sweep", "gen:asymmetric?m=-1"], 2,
+     "m must be an integer in"),
 ]
 
 
