@@ -375,6 +375,9 @@ CASES: list[Case] = [
      "character device"),
     ("counterexample-out-directory", ["counterexample", "related.zsl-rip-threshold", "--drop",
                                       "rip-below-half", "--out", "{dir}"], 2, "is a directory"),
+    ("study-fifo", ["study", "{fifo}", "--status"], 2, "is a FIFO"),
+    ("study-dev-zero", ["study", "{zero}", "--status"], 2, "is a character device"),
+    ("study-directory", ["study", "{dir}", "--status"], 2, "is a directory"),
     ("sweep-plot-fifo", ["sweep", "gen:symmetric?n=2", "--plot", "{fifo}"], 2, "is a FIFO"),
     # -- nesting depth in expressions --
     ("derivation-gradient-900-parentheses", ["derivation", SYM, "--gradient",
@@ -510,6 +513,7 @@ BASE: dict[str, list[str]] = {
     "landscape": ["landscape", SYM],
     "list": ["list"],
     "show": ["show", SYM],
+    "study": ["study", "study.toml", "--status"],
     "sweep": ["sweep", "gen:symmetric?n=2"],
 }
 
