@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import InputError, NonFiniteError, RankError, ShapeError, UnsupportedError
-from ..inputs import check_seed
+from ..inputs import check_int
 from ..problems.base import Point, Problem
 
 __all__ = ["small_random", "imbalanced", "spectral", "rank_deficient", "perturbed",
@@ -54,7 +54,7 @@ def small_random(problem: Problem, B: int, K: int, alpha: float, *, seed: int = 
     _bk(B, K)
     if not alpha > 0:
         raise InputError(f"alpha must be > 0, got {alpha}")
-    rng = np.random.default_rng(check_seed(seed))
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     out: Point = {}
     for name, shape in problem.variables.items():
         s = alpha * float((scales or {}).get(name, 1.0))
@@ -94,7 +94,7 @@ def spectral(problem: Problem, data: Mapping[str, np.ndarray], K: int = 1, *,
     """
     _bk(1, K)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused in _finite
-        base = problem.spectral_init(data, K, noise=noise, seed=check_seed(seed))
+        base = problem.spectral_init(data, K, noise=noise, seed=check_int(seed, "seed", lo=0))
     return _finite(base, noise)
 
 
@@ -109,7 +109,7 @@ def rank_deficient(problem: Problem, B: int, K: int, rank: int, *, alpha: float 
     space) — it stays rank ``rank`` and within O(α) of the target's truncation.
     """
     _bk(B, K)
-    rng = np.random.default_rng(check_seed(seed))
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     out: Point = {}
     for name, shape in problem.variables.items():
         if len(shape) != 2:
@@ -142,7 +142,7 @@ def perturbed(point: Mapping[str, np.ndarray], K: int, eps: float, *, seed: int 
     ε (all variables together) — the start for "stationary point + ε" experiments."""
     if eps < 0:
         raise InputError(f"eps must be >= 0, got {eps}")
-    rng = np.random.default_rng(check_seed(seed))
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     names = list(point)
     base = {k: np.asarray(point[k], dtype=np.float64) for k in names}
     B = base[names[0]].shape[0]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, LimitError, NonFiniteError, RankError
-from ..inputs import check_seed
+from ..inputs import check_int
 
 __all__ = [
     "SymmetricInstances",
@@ -134,7 +134,7 @@ def symmetric_instances(B: int, n: int, *, spectrum_kind: str = "psd", rank: int
         lam = np.sort(np.concatenate([lam, np.zeros(n - lam.size)]))[::-1]
     else:
         lam = spectrum(n, spectrum_kind, rank=rank, cond=cond, top=top)
-    rng = np.random.default_rng(check_seed(seed))
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     Q = haar_orthogonal(rng, B, n)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused just below
         M = (Q * lam) @ np.swapaxes(Q, -1, -2)
@@ -178,7 +178,7 @@ def rectangular_instances(B: int, m: int, n: int, *, rank: int,
     else:
         _check_cond_top(cond, top)
         s = top * np.geomspace(1.0, 1.0 / cond, rank)
-    rng = np.random.default_rng(check_seed(seed))
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     U = haar_orthogonal(rng, B, m)[:, :, :rank]
     V = haar_orthogonal(rng, B, n)[:, :, :rank]
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused just below
@@ -205,7 +205,7 @@ def ground_truths(B: int, n: int, rank: int, *, cond: float = 1.0, top: float = 
         raise RankError(f"rank must be <= n = {n}, got {rank}")
     _check_cond_top(cond, top)
     s = top * np.geomspace(1.0, 1.0 / cond, rank)
-    rng = np.random.default_rng(check_seed(seed))
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     X = haar_orthogonal(rng, B, n)[:, :, :rank] * s
     M = X @ np.swapaxes(X, -1, -2)
     return GroundTruths(X, 0.5 * (M + np.swapaxes(M, -1, -2)),
@@ -225,7 +225,7 @@ def gaussian_sensing(B: int, m: int, n: int, *, symmetric: bool = True, n2: int 
     _check_sizes(n2=n2)
     if symmetric and n2 != n:
         raise InputError("symmetric sensing matrices must be square (n2 == n)")
-    rng = np.random.default_rng(check_seed(seed))
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     A = rng.standard_normal((B, m, n, n2)) / np.sqrt(m)
     if symmetric:
         A = (A + np.swapaxes(A, -1, -2)) / np.sqrt(2.0)
