@@ -1043,6 +1043,13 @@ def _lift(v: _Val, ndim: int) -> Any:
     """A (possibly batched) scalar made to broadcast against values of logical ndim ``ndim``."""
     if v.batched and v.shape == () and ndim > 0:
         return v.value.reshape(v.value.shape + (1,) * ndim)
+    if v.shape == () and ndim > 0 and not isinstance(v.value, np.ndarray) \
+            and hasattr(v.value, "__len__") and not isinstance(v.value, (str, bytes)):
+        # an exact polynomial scalar (python-flint, the derivation line arithmetic) has len and
+        # indexing: NumPy would broadcast its coefficients; a 0-d object array keeps it whole
+        box = np.empty((), dtype=object)
+        box[()] = v.value
+        return box
     return v.value
 
 

@@ -14,13 +14,13 @@ itself with ``from_spec``.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import MfverifyError, SpecError
+from .errors import SpecError
+from .inputs import check_nesting, parse_json, read_user_file
 from .problems import PROBLEM_KINDS, Problem
 
 __all__ = ["load_spec", "problem_from_spec", "read_spec_text", "MAX_SPEC_BYTES"]
@@ -33,25 +33,18 @@ def read_spec_text(text: str, *, fmt: str = "json") -> dict[str, Any]:
     """Parse spec text (``fmt`` is ``"json"`` or ``"toml"``) into a dict, with typed errors."""
     if len(text) > MAX_SPEC_BYTES:
         raise SpecError(f"spec is larger than {MAX_SPEC_BYTES} bytes")
-    try:
-        if fmt == "toml":
-            data = tomllib.loads(text)
-        else:
-            data = json.loads(text, parse_float=str, parse_constant=_reject_constant)
-    except MfverifyError:
-        raise
-    except (ValueError, RecursionError) as exc:
-        raise SpecError(f"spec is not valid {fmt.upper()}: {exc}") from exc
+    if fmt == "toml":
+        try:
+            data: Any = tomllib.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise SpecError(f"spec is not valid TOML: {exc}") from None
+        check_nesting(data, "spec", error=SpecError)
+    else:
+        data = parse_json(text, "spec", error=SpecError)
     if not isinstance(data, dict):
         raise SpecError(f"a spec must be a JSON object with a 'problem' key, got "
                         f"{type(data).__name__}")
     return data
-
-
-def _reject_constant(name: str) -> Any:
-    from .errors import NonFiniteError
-
-    raise NonFiniteError(f"spec contains {name}; expected finite numbers")
 
 
 def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
@@ -69,6 +62,9 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
     if unknown:
         raise SpecError(f"unknown key(s) {unknown} for problem {kind!r}; allowed keys are "
                         f"{sorted(allowed)}")
+    for key in ("name", "description"):
+        if key in spec and not isinstance(spec[key], str):
+            raise SpecError(f"'{key}' must be a string, got {type(spec[key]).__name__}")
     missing = [k for k in cls.required_keys if k not in spec]
     if missing:
         raise SpecError(f"problem {kind!r} needs key(s) {missing}")
@@ -78,19 +74,13 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
 def load_spec(source: str | Path | Mapping[str, Any]) -> Problem:
     """Load a problem from a spec file path, a JSON string, or a dictionary."""
     if isinstance(source, Mapping):
+        check_nesting(source, "spec", error=SpecError)
         return problem_from_spec(source)
     text_source = str(source)
     stripped = text_source.lstrip()
     if stripped.startswith(("{", "[")):
         return problem_from_spec(read_spec_text(text_source))
-    path = Path(text_source)
-    if not path.is_file():
-        raise SpecError(f"spec file {text_source!r} does not exist (pass a path or inline JSON)")
-    if path.stat().st_size > MAX_SPEC_BYTES:
-        raise SpecError(f"spec file {text_source!r} is larger than {MAX_SPEC_BYTES} bytes")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read spec file {text_source!r}: {exc}") from exc
-    fmt = "toml" if path.suffix.lower() == ".toml" else "json"
+    text = read_user_file(text_source, "spec file", MAX_SPEC_BYTES, error=SpecError,
+                          missing_hint=" (pass a path or inline JSON)")
+    fmt = "toml" if text_source.lower().endswith(".toml") else "json"
     return problem_from_spec(read_spec_text(text, fmt=fmt))

@@ -248,7 +248,7 @@ def _constrained_doc() -> dict:
 def test_constrained_certificate_exact():
     res = check_certificate(_constrained_doc())
     assert res.proved, res.reasons
-    assert res.details[0]["S_inertia"] == [0, 1, 2]
+    assert res.details[0]["S_inertia"] == {"positive": 0, "zero": 2, "negative": 1}
     assert res.details[1]["conclusion"].startswith("S(λ) ⪰ 0")
 
 
@@ -265,3 +265,83 @@ def test_constrained_certificate_rejections():
     doc["problem"]["b"] = ["3"]
     res = check_certificate(doc)
     assert not res.proved and "not feasible" in res.reasons[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# flow_equilibrium: the field of the certificate's merit (issue 17: a penalty-merit certificate
+# was checked against the augmented-Lagrangian field and PROVED with a nonzero gradient)
+# ---------------------------------------------------------------------------------------------
+
+
+def _penalty_instance():
+    """A seeded Gaussian penalty-merit instance, written with explicit exact matrices, and its
+    planted feasible point U = [z, 0] (b = A(zzᵀ))."""
+    from mfverify.problems import ConstrainedMF
+
+    prob = ConstrainedMF.gaussian(3, 2, 2, seed=1, merit="penalty", rho="1/2")
+    Mstar = sp.Matrix(prob.ground_truth.tolist())
+    z = Mstar[:, 0] / sp.sqrt(Mstar[0, 0])  # M* = zzᵀ of rank 1 on a 1/1000 grid
+    assert sp.simplify(z * z.T - Mstar) == sp.zeros(3, 3)
+    U = sp.Matrix.hstack(z, sp.zeros(3, 1))
+    ops = [[[str(v) for v in row] for row in sp.Matrix(a.tolist()).tolist()]
+           for a in prob.data["A"]]
+    spec = {"problem": "constrained", "p": 2, "operator": ops,
+            "b": [str(v) for v in prob.data["b"]], "merit": "penalty", "rho": "1/2"}
+    return prob, spec, U
+
+
+def test_penalty_flow_equilibrium_with_nonzero_gradient_is_not_proved():
+    from mfverify.arith import ExactArith
+
+    prob, spec, U = _penalty_instance()
+    # the problem library agrees that the penalty gradient at the feasible point is U ≠ 0
+    A = ExactArith()
+    g = prob.gradient(A, {"U": np.array(U.tolist(), dtype=object)}, prob.data_in(A))["U"]
+    assert any(sp.simplify(v) != 0 for v in np.asarray(g).ravel())
+    lam = prob.least_squares_multiplier(np.array(U.tolist(), dtype=object))
+    doc = {"format": "mfverify-certificate", "version": 1, "problem": spec, "claims": [
+        {"type": "flow_equilibrium", "point": {"exact": [str(v) for v in U]},
+         "multiplier": [str(v) for v in np.asarray(lam).ravel()]}]}
+    res = check_certificate(doc)
+    assert not res.proved
+    assert "penalty-merit gradient" in res.reasons[0] and "does not vanish" in res.reasons[0]
+    # naming the merit in the claim changes nothing; naming another one is malformed
+    doc["claims"][0]["merit"] = "penalty"
+    assert not check_certificate(doc).proved
+    doc["claims"][0]["merit"] = "augmented_lagrangian"
+    with pytest.raises(CertificateFormatError, match="'augmented_lagrangian' merit"):
+        check_certificate(doc)
+
+
+def test_penalty_flow_equilibrium_positive_control():
+    """φ(u) = u²/2 + (ρ/2)(u² − 2)² with ρ = 1/2: φ'(u) = u(1 + 2ρ(u² − 2)) = 0 at u = 1, an
+    infeasible equilibrium (r = −1) with the multiplier λ = −ρr = 1/2."""
+    from mfverify.arith import ExactArith
+    from mfverify.spec import load_spec
+
+    spec = {"problem": "constrained", "p": 1, "operator": [[["1"]]], "b": ["2"],
+            "merit": "penalty", "rho": "1/2"}
+    prob = load_spec(spec)
+    A = ExactArith()
+    assert prob.gradient(A, {"U": np.array([[1]], dtype=object)}, prob.data_in(A))["U"][0, 0] == 0
+    claim = {"type": "flow_equilibrium", "point": {"exact": ["1"]}, "multiplier": ["1/2"],
+             "certified": {"S_inertia": {"positive": 0, "zero": 1, "negative": 0}}}
+    doc = {"format": "mfverify-certificate", "version": 1, "problem": spec, "claims": [claim]}
+    res = check_certificate(doc)
+    assert res.proved, res.reasons
+    assert res.details[0]["merit"] == "penalty" and res.details[0]["residual"] == ["-1"]
+    claim["multiplier"] = ["1/3"]  # not −ρ(A(UUᵀ) − b)
+    res = check_certificate(doc)
+    assert not res.proved and "multiplier of a penalty equilibrium" in res.reasons[0]
+    claim["multiplier"] = ["1/2"]
+    claim["point"] = {"exact": ["2"]}  # φ'(2) = 2·(1 + 2) ≠ 0
+    assert not check_certificate(doc).proved
+
+
+def test_augmented_lagrangian_flow_equilibrium_uses_the_problem_rho():
+    doc = _constrained_doc()
+    doc["claims"] = [doc["claims"][2]]
+    assert check_certificate(doc).proved
+    doc["claims"][0]["rho"] = "3"  # the problem's rho is 1
+    with pytest.raises(CertificateFormatError, match="rho"):
+        check_certificate(doc)

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import InputError, RankError, ShapeError, UnsupportedError
+from ..errors import InputError, NonFiniteError, RankError, ShapeError, UnsupportedError
+from ..inputs import check_int
 from ..problems.base import Point, Problem
 
 __all__ = ["small_random", "imbalanced", "spectral", "rank_deficient", "perturbed",
@@ -53,12 +54,22 @@ def small_random(problem: Problem, B: int, K: int, alpha: float, *, seed: int = 
     _bk(B, K)
     if not alpha > 0:
         raise InputError(f"alpha must be > 0, got {alpha}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     out: Point = {}
     for name, shape in problem.variables.items():
         s = alpha * float((scales or {}).get(name, 1.0))
-        out[name] = s * rng.standard_normal((B, K, *shape))
-    return out
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused in _finite
+            out[name] = s * rng.standard_normal((B, K, *shape))
+    return _finite(out, alpha)
+
+
+def _finite(point: Point, alpha: float) -> Point:
+    """An initialization that overflowed float64 is a typed error, not a NumPy warning."""
+    for name, v in point.items():
+        if not np.all(np.isfinite(v)):
+            raise NonFiniteError(f"the initialization of {name} overflows float64 with scale "
+                                 f"alpha = {alpha:g}; use a smaller --alpha")
+    return point
 
 
 def imbalanced(problem: Problem, B: int, K: int, alpha: float, *, ratio: float = 1 / 3,
@@ -82,7 +93,9 @@ def spectral(problem: Problem, data: Mapping[str, np.ndarray], K: int = 1, *,
     (independent per initialization k).
     """
     _bk(1, K)
-    return problem.spectral_init(data, K, noise=noise, seed=seed)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused in _finite
+        base = problem.spectral_init(data, K, noise=noise, seed=check_int(seed, "seed", lo=0))
+    return _finite(base, noise)
 
 
 def rank_deficient(problem: Problem, B: int, K: int, rank: int, *, alpha: float = 1.0,
@@ -96,7 +109,7 @@ def rank_deficient(problem: Problem, B: int, K: int, rank: int, *, alpha: float 
     space) — it stays rank ``rank`` and within O(α) of the target's truncation.
     """
     _bk(B, K)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     out: Point = {}
     for name, shape in problem.variables.items():
         if len(shape) != 2:
@@ -108,7 +121,8 @@ def rank_deficient(problem: Problem, B: int, K: int, rank: int, *, alpha: float 
         if target is None:
             G = rng.standard_normal((B, K, n, rank))
             H = rng.standard_normal((B, K, rank, r))
-            out[name] = alpha * (G @ H) / np.sqrt(rank)
+            with np.errstate(over="ignore", invalid="ignore"):  # refused in _finite
+                out[name] = alpha * (G @ H) / np.sqrt(rank)
             continue
         T = np.asarray(target[name], dtype=np.float64)
         if T.shape != (B, n, r):
@@ -118,8 +132,9 @@ def rank_deficient(problem: Problem, B: int, K: int, rank: int, *, alpha: float 
         G = rng.standard_normal((B, K, rank, r)) / np.sqrt(r)
         pert = Uf[:, None, :, :rank] @ G
         Q = np.linalg.qr(rng.standard_normal((B, K, r, r)))[0]
-        out[name] = (Tk[:, None] + alpha * pert) @ Q
-    return out
+        with np.errstate(over="ignore", invalid="ignore"):  # refused in _finite
+            out[name] = (Tk[:, None] + alpha * pert) @ Q
+    return _finite(out, alpha)
 
 
 def perturbed(point: Mapping[str, np.ndarray], K: int, eps: float, *, seed: int = 0) -> Point:
@@ -127,7 +142,7 @@ def perturbed(point: Mapping[str, np.ndarray], K: int, eps: float, *, seed: int 
     ε (all variables together) — the start for "stationary point + ε" experiments."""
     if eps < 0:
         raise InputError(f"eps must be >= 0, got {eps}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     names = list(point)
     base = {k: np.asarray(point[k], dtype=np.float64) for k in names}
     B = base[names[0]].shape[0]

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, NonFiniteError
 from .solvers import CONVERGED, DIVERGED, BatchRun
 
 __all__ = ["StationaryClass", "Outcomes", "classify_runs", "classes_from_points",
@@ -212,6 +212,17 @@ def global_values(problem: Any, data: Mapping[str, np.ndarray] | None = None) ->
     if hook is None:
         raise InputError(f"{type(problem).__name__} is not a problem; pass f_global")
     try:
-        return np.asarray(hook(data), dtype=np.float64).reshape(-1)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused just below
+            values = np.asarray(hook(data), dtype=np.float64).reshape(-1)
     except UnsupportedError as exc:
         raise InputError(f"{exc}; pass f_global") from None
+    return _finite_optimum(values)
+
+
+def _finite_optimum(values: np.ndarray) -> np.ndarray:
+    """An optimal value that overflows float64 would count every finite run as a global
+    minimum (f <= ∞ + ftol): it is a typed error instead."""
+    if not np.all(np.isfinite(values)):
+        raise NonFiniteError("the optimal value f* overflows float64 for these data (entries "
+                             "near or above 1e154); rescale the data for a float64 sweep")
+    return values

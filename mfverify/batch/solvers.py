@@ -251,7 +251,10 @@ class _Eval:
         return self.p.gradient(self.A, x, self.d)
 
     def norm(self, g: Point) -> np.ndarray:
-        return np.sqrt(sum(self.A.sumsq(v) for v in g.values()))
+        """‖∇f‖ per run: every axis after the two batch axes (B, K) is summed, so vector
+        variables (a custom problem's x of shape (n,)) are normed like matrices."""
+        return np.sqrt(sum(np.sum(np.square(v), axis=tuple(range(2, np.ndim(v))))
+                           for v in g.values()))
 
 
 def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
@@ -272,7 +275,8 @@ def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
             raise InputError(f"x0 is missing variable {name!r}; expected {list(problem.variables)}")
         # no copy: the solvers never write into x (every update makes new arrays) and the
         # blocks are joined by np.concatenate, so results never alias the caller's x0
-        arr = np.asarray(x0[name], dtype=A.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused just below
+            arr = np.asarray(x0[name], dtype=A.dtype)
         if arr.ndim != len(shape) + 2 or arr.shape[2:] != shape:
             raise ShapeError(f"x0[{name!r}] must have shape (B, K, *{shape}), got {arr.shape}")
         if bk is None:
@@ -280,7 +284,8 @@ def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
         elif arr.shape[:2] != bk:
             raise ShapeError(f"x0 variables have different (B, K): {bk} vs {arr.shape[:2]}")
         if not np.all(np.isfinite(arr)):
-            raise InputError(f"x0[{name!r}] contains NaN or infinity")
+            raise InputError(f"x0[{name!r}] contains NaN or infinity in {np.dtype(A.dtype).name} "
+                             "(a float32 run overflows above about 3.4e38)")
         x[name] = np.ascontiguousarray(arr)
     assert bk is not None
     B, K = int(bk[0]), int(bk[1])

@@ -27,7 +27,8 @@ the order of ``Problem.flatten``; ``fixed`` lists coordinates held exactly, see
     definite there (exact Descartes inertia, or certified over the whole box), and
     f > f(witness) (exact, or a certified lower bound of f over the box): so the point is a strict
     local minimizer that is not global. Keys: ``point``, ``witness`` (exact point),
-    ``certified`` (``hessian_inertia`` [p, n, z], ``value_lower_bound``, ``witness_value``).
+    ``certified`` (``hessian_inertia`` as ``{"positive": p, "zero": z, "negative": q}`` or the
+    version-1 list [p, q, z], ``value_lower_bound``, ``witness_value``).
 ``strict_saddle``
     ∇f = 0 at the point and dᵀ∇²f d <= ``curvature_upper_bound`` < 0 for the exact direction
     ``direction`` (exact, or over the whole box). Optional exact-point extras:
@@ -44,8 +45,13 @@ the order of ``Problem.flatten``; ``fixed`` lists coordinates held exactly, see
     exact feasibility, exact KKT stationarity (I − 2Σλ_iA_i)U = 0, exact rank, exact inertia of
     S(λ) = I − 2Σλ_iA_i; a spurious point needs a feasible ``better_feasible_point`` with a
     smaller value; a global minimizer needs S(λ) ⪰ 0 (the Burer–Monteiro dual certificate);
-    a flow equilibrium needs the augmented-Lagrangian primal–dual vector field
-    (−∇_U L_ρ, ∇_λ L_ρ) to vanish exactly.
+    a flow equilibrium needs the field of the problem's ``merit`` to vanish exactly: the
+    augmented-Lagrangian primal–dual field (−∇_U L_ρ, ∇_λ L_ρ) (feasibility and KKT as above),
+    or, for the penalty merit φ_ρ(U) = ½‖U‖²_F + (ρ/2)‖A(UUᵀ) − b‖², the gradient
+    ∇φ_ρ = U + 2ρA*(A(UUᵀ) − b)U (no feasibility: λ = −ρ(A(UUᵀ) − b) is the multiplier).
+
+Every claim may only use the keys of its type; integer fields are true integers (not booleans);
+the re-check's output writes inertia as ``{"positive": p, "zero": z, "negative": q}``.
 """
 
 from __future__ import annotations
@@ -61,15 +67,17 @@ from flint import arb, fmpz_poly
 
 from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError, MfverifyError, SpecError, UnsupportedError
+from ..inputs import check_int, check_nesting, parse_json, read_user_file
 from ..numbers import parse_number
 from ..problems import Problem
+from ..problems.constrained import MERITS
 from ._poly import derive, exact_to_arb, working_precision
 from .boxes import full_point, krawczyk
 from .inertia import _sign, ball_inertia, exact_inertia, least_root_check, quadratic_form_arb
 
 __all__ = ["FORMAT", "VERSION", "CertificateFormatError", "CheckResult", "check_certificate",
            "load_certificate", "write_certificate", "load_problem", "point_exact", "point_box",
-           "MAX_CERT_BYTES"]
+           "MAX_CERT_BYTES", "claimed_inertia", "inertia_json", "inertia_text"]
 
 FORMAT = "mfverify-certificate"
 VERSION = 1
@@ -142,44 +150,145 @@ def write_certificate(path: str | Path, problem_spec: Mapping[str, Any],
 
 
 def load_certificate(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
-    """Read and structurally validate a certificate (raises :class:`CertificateFormatError`)."""
+    """Read and structurally validate a certificate (raises :class:`CertificateFormatError`).
+
+    A file must be a regular file of at most :data:`MAX_CERT_BYTES` bytes (a directory, FIFO or
+    device is refused without reading it); JSON is nested at most
+    :data:`mfverify.inputs.MAX_NESTING` levels. Every claim may only use the keys of its type
+    (a misspelled ``certified`` key must not silently skip a check), and every integer field is a
+    true integer (``"version": true`` is not version 1).
+    """
     if isinstance(source, Mapping):
-        doc = dict(source)
+        doc: Any = dict(source)
+        check_nesting(doc, "certificate", error=CertificateFormatError)
     else:
-        p = Path(source)
-        if p.is_dir():
-            raise CertificateFormatError(f"certificate path {str(source)!r} is a directory; "
-                                         "expected a certificate file (JSON)")
-        if not p.is_file():
-            raise CertificateFormatError(f"certificate file {str(source)!r} does not exist")
-        if p.stat().st_size > MAX_CERT_BYTES:
-            raise CertificateFormatError(f"certificate is larger than {MAX_CERT_BYTES} bytes")
-        try:
-            doc = json.loads(p.read_text(encoding="utf-8"), parse_float=str,
-                             parse_constant=_reject_constant)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise CertificateFormatError(f"certificate {str(source)!r} is not valid JSON: "
-                                         f"{exc}") from exc
+        text = read_user_file(source, "certificate file", MAX_CERT_BYTES,
+                              error=CertificateFormatError)
+        doc = parse_json(text, f"certificate {str(source)!r}", error=CertificateFormatError)
     if not isinstance(doc, dict):
         raise CertificateFormatError("a certificate must be a JSON object")
     if doc.get("format") != FORMAT:
         raise CertificateFormatError(f"not an mfverify certificate: 'format' must be {FORMAT!r}")
-    if doc.get("version") != VERSION:
-        raise CertificateFormatError(f"unsupported certificate version {doc.get('version')!r}; "
-                                     f"this mfverify reads version {VERSION}")
+    version = doc.get("version")
+    if isinstance(version, bool) or version != VERSION:
+        raise CertificateFormatError(f"unsupported certificate version {version!r}; "
+                                     f"this mfverify reads version {VERSION} (an integer)")
+    unknown = sorted(set(doc) - _TOP_KEYS)
+    if unknown:
+        raise CertificateFormatError(f"unknown certificate key(s) {unknown}; allowed keys are "
+                                     f"{sorted(_TOP_KEYS)}")
     if not isinstance(doc.get("problem"), dict):
         raise CertificateFormatError("the certificate has no 'problem' spec object")
+    if not isinstance(doc.get("provenance", {}), dict):
+        raise CertificateFormatError("'provenance' must be an object")
     claims = doc.get("claims")
     if not isinstance(claims, list) or not claims:
         raise CertificateFormatError("the certificate has no 'claims' list")
     for k, c in enumerate(claims):
         if not isinstance(c, dict) or c.get("type") not in CLAIM_TYPES:
             raise CertificateFormatError(f"claim {k}: 'type' must be one of {list(CLAIM_TYPES)}")
+        _validate_claim(c, f"claim {k} ({c['type']})")
     return doc
 
 
-def _reject_constant(name: str) -> Any:
-    raise CertificateFormatError(f"certificate contains {name}; numbers must be finite")
+#: Top-level keys of a certificate.
+_TOP_KEYS = frozenset({"format", "version", "problem", "claims", "provenance"})
+#: Keys any claim may carry for the reader's information (never used by the re-check).
+_INFO_KEYS = frozenset({"type", "member", "note", "description"})
+#: Per claim type: (keys of the claim, keys of its ``certified`` block).
+_CLAIM_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "strict_spurious_local_min": (frozenset({"point", "witness", "certified"}),
+                                  frozenset({"hessian_inertia", "value_lower_bound",
+                                             "witness_value"})),
+    "strict_saddle": (frozenset({"point", "direction", "certified"}),
+                      frozenset({"curvature_upper_bound", "hessian_inertia",
+                                 "least_eigenvalue"})),
+    "rip_constant": (frozenset({"order", "certified"}),
+                     frozenset({"delta_greater_than", "scaled_delta_greater_than"})),
+    "spurious_kkt_point": (frozenset({"point", "multiplier", "better_feasible_point",
+                                      "certified"}),
+                           frozenset({"value", "rank", "S_inertia", "full_rank", "S_not_psd"})),
+    "global_minimizer": (frozenset({"point", "multiplier", "certified"}),
+                         frozenset({"value", "rank", "S_inertia"})),
+    "flow_equilibrium": (frozenset({"point", "multiplier", "rho", "merit", "certified"}),
+                         frozenset({"value", "rank", "S_inertia"})),
+}
+#: Largest RIP order a certificate may name (the check needs order >= n, and n is small).
+MAX_ORDER = 10_000
+
+
+def _validate_claim(claim: Mapping[str, Any], label: str) -> None:
+    """Keys and the types of the non-numeric fields of one claim (numbers are read later)."""
+    keys, cert_keys = _CLAIM_KEYS[claim["type"]]
+    unknown = sorted(set(claim) - keys - _INFO_KEYS)
+    if unknown:
+        raise CertificateFormatError(f"{label}: unknown key(s) {unknown}; a {claim['type']} "
+                                     f"claim has {sorted(keys)}")
+    cert = claim.get("certified", {})
+    if cert is None:
+        cert = {}
+    if not isinstance(cert, dict):
+        raise CertificateFormatError(f"{label}: 'certified' must be an object of certified "
+                                     f"quantities, got {type(cert).__name__}")
+    unknown = sorted(set(cert) - cert_keys)
+    if unknown:
+        raise CertificateFormatError(f"{label}: unknown certified key(s) {unknown}; allowed "
+                                     f"are {sorted(cert_keys)}")
+    for key in ("hessian_inertia", "S_inertia"):
+        if key in cert:
+            claimed_inertia(cert[key], f"{label}: certified.{key}")
+    if "rank" in cert:
+        check_int(cert["rank"], f"{label}: certified.rank", lo=0,
+                  error=CertificateFormatError)
+    for key in ("full_rank", "S_not_psd"):
+        if key in cert and not isinstance(cert[key], bool):
+            raise CertificateFormatError(f"{label}: certified.{key} must be true or false")
+    if "order" in claim:
+        check_int(claim["order"], f"{label}: order", lo=1, hi=MAX_ORDER,
+                  error=CertificateFormatError)
+    if "merit" in claim and claim["merit"] not in MERITS:
+        raise CertificateFormatError(f"{label}: merit must be one of {list(MERITS)}, got "
+                                     f"{claim['merit']!r}")
+
+
+def claimed_inertia(value: Any, what: str) -> tuple[int, int, int]:
+    """A claimed inertia as (positive, negative, zero).
+
+    Accepted forms: the labelled object ``{"positive": p, "zero": z, "negative": q}`` (the
+    convention of ``mfverify landscape`` and of the re-check's output) or, as in version-1 files,
+    the list ``[positive, negative, zero]``. Counts are non-negative integers (not booleans).
+    """
+    if isinstance(value, dict):
+        if set(value) != {"positive", "zero", "negative"}:
+            raise CertificateFormatError(f"{what} must have the keys positive, zero, negative")
+        counts = [value["positive"], value["negative"], value["zero"]]
+    elif isinstance(value, list) and len(value) == 3:
+        counts = list(value)
+    else:
+        raise CertificateFormatError(f"{what} must be {{\"positive\": p, \"zero\": z, "
+                                     "\"negative\": q} or the list [positive, negative, zero]")
+    p, q, z = (check_int(c, what, lo=0, error=CertificateFormatError) for c in counts)
+    return (p, q, z)
+
+
+def inertia_json(positive: int, negative: int, zero: int) -> dict[str, int]:
+    """The labelled inertia of the re-check's output (the convention of ``landscape``)."""
+    return {"positive": positive, "zero": zero, "negative": negative}
+
+
+def inertia_text(inert: Any) -> str:
+    """``(+,0,-) = (p,z,q)``: the labelled text convention shared with ``mfverify landscape``.
+
+    ``inert`` is an inertia object (``positive``, ``negative``, ``zero`` attributes), a labelled
+    dict, or a (positive, negative, zero) tuple as returned by :func:`claimed_inertia`.
+    """
+    if isinstance(inert, dict):
+        p, q, z = inert["positive"], inert["negative"], inert["zero"]
+    elif isinstance(inert, tuple):
+        p, q, z = inert
+    else:
+        p, q, z = inert.positive, inert.negative, inert.zero
+    return f"(+,0,-) = ({p},{z},{q})"
 
 
 def load_problem(spec: Mapping[str, Any]) -> Problem:
@@ -281,10 +390,7 @@ def _claimed_inertia(claim: Mapping[str, Any], label: str) -> tuple[int, int, in
     v = cert.get("hessian_inertia")
     if v is None:
         return None
-    if not (isinstance(v, list) and len(v) == 3 and all(isinstance(t, int) for t in v)):
-        raise CertificateFormatError(f"{label}: hessian_inertia must be [positive, negative, "
-                                     "zero]")
-    return (v[0], v[1], v[2])
+    return claimed_inertia(v, f"{label}: certified.hessian_inertia")
 
 
 def _check_local_min(problem: Problem, claim: Mapping[str, Any], label: str,
@@ -325,16 +431,16 @@ def _check_local_min(problem: Problem, claim: Mapping[str, Any], label: str,
                     raise _Reject(f"{label}: claimed value_lower_bound {cert['value_lower_bound']}"
                                   f" is not below f over the box ({fX.str(15, radius=True)})")
             detail["value_lower_bound"] = lower.str(20, radius=False)
-    detail["hessian_inertia"] = [inert.positive, inert.negative, inert.zero]
+    detail["hessian_inertia"] = inertia_json(inert.positive, inert.negative, inert.zero)
     detail["inertia_method"] = inert.method
     if not inert.certified:
         raise _Reject(f"{label}: Hessian definiteness not certified: {inert.reason}")
     if inert.negative or inert.zero:
         raise _Reject(f"{label}: the Hessian is not positive definite (inertia "
-                      f"{[inert.positive, inert.negative, inert.zero]})")
+                      f"{inertia_text(inert)})")
     if claimed is not None and claimed != (inert.positive, inert.negative, inert.zero):
-        raise _Reject(f"{label}: claimed Hessian inertia {list(claimed)} differs from the "
-                      f"certified {[inert.positive, inert.negative, inert.zero]}")
+        raise _Reject(f"{label}: claimed Hessian inertia {inertia_text(claimed)} differs from "
+                      f"the certified {inertia_text(inert)}")
 
 
 def _check_saddle(problem: Problem, claim: Mapping[str, Any], label: str,
@@ -358,11 +464,11 @@ def _check_saddle(problem: Problem, claim: Mapping[str, Any], label: str,
         if _less(bound, curv):
             raise _Reject(f"{label}: dᵀ∇²f d = {curv} is not <= the claimed bound {bound}")
         inert = exact_inertia(H)
-        detail["hessian_inertia"] = [inert.positive, inert.negative, inert.zero]
+        detail["hessian_inertia"] = inertia_json(inert.positive, inert.negative, inert.zero)
         claimed = _claimed_inertia(claim, label)
         if claimed is not None and claimed != (inert.positive, inert.negative, inert.zero):
-            raise _Reject(f"{label}: claimed Hessian inertia {list(claimed)} differs from the "
-                          f"exact {[inert.positive, inert.negative, inert.zero]}")
+            raise _Reject(f"{label}: claimed Hessian inertia {inertia_text(claimed)} differs "
+                          f"from the exact {inertia_text(inert)}")
         if "least_eigenvalue" in cert:
             lam = _num(cert["least_eigenvalue"], f"{label}: least_eigenvalue")
             if not all(v.is_Rational for v in H):
@@ -458,66 +564,145 @@ def _check_constrained(spec: Mapping[str, Any], claim: Mapping[str, Any], label:
     if not isinstance(pt, dict) or "exact" not in pt:
         raise CertificateFormatError(f"{label}: constrained claims need an exact point")
     U = sp.Matrix(n, p, _nums(pt["exact"], f"{label}: point", n * p))
+    cert = claim.get("certified", {}) or {}
+    if typ == "flow_equilibrium":
+        merit, rho = _flow_merit(spec, claim, label)
+        detail["merit"] = merit
+        if merit == "penalty":
+            _check_penalty_equilibrium(mats, b, U, rho, claim, cert, label, detail)
+            return
     lam = _nums(claim.get("multiplier"), f"{label}: multiplier", m)
-
-    def residual(W: sp.Matrix) -> list[sp.Expr]:
-        G = W * W.T
-        return [sp.radsimp(sp.expand(sum(a.multiply_elementwise(G)) - bi))
-                for a, bi in zip(mats, b, strict=True)]
-
-    res = residual(U)
+    res = _residual(mats, b, U)
     if any(v != 0 for v in res):
         raise _Reject(f"{label}: the point is not feasible: A(UUᵀ) − b = {res}")
-    Astar = sp.zeros(n, n)
-    for li, a in zip(lam, mats, strict=True):
-        Astar += li * a
-    S = sp.eye(n) - 2 * Astar
+    S = _kkt_operator(mats, lam)
     stat = (S * U).applyfunc(lambda v: sp.radsimp(sp.expand(v)))
     if any(v != 0 for v in stat):
         raise _Reject(f"{label}: KKT stationarity (I − 2A*(λ))U = 0 fails: {stat.tolist()}")
+    inert = _value_rank_inertia(U, S, cert, label, detail)
+    if typ == "spurious_kkt_point":
+        W = sp.Matrix(n, p, _nums(claim.get("better_feasible_point"),
+                                  f"{label}: better_feasible_point", n * p))
+        rw = _residual(mats, b, W)
+        if any(v != 0 for v in rw):
+            raise _Reject(f"{label}: better_feasible_point is not feasible: A(WWᵀ) − b = {rw}")
+        wval = sp.radsimp(sp.expand(sum(v * v for v in W) / 2))
+        detail["better_value"] = str(wval)
+        value = sp.sympify(detail["value"])
+        if not _less(wval, value):
+            raise _Reject(f"{label}: the feasible point has value {wval}, not below {value}")
+        rank = detail["rank"]
+        if cert.get("full_rank") and rank != min(n, p):
+            raise _Reject(f"{label}: the point has rank {rank}, not full rank {min(n, p)}")
+        if cert.get("S_not_psd") and inert.negative == 0:
+            raise _Reject(f"{label}: S(λ) is PSD (inertia {inertia_text(inert)})")
+    elif typ == "global_minimizer":
+        if inert.negative != 0:
+            raise _Reject(f"{label}: S(λ) = I − 2A*(λ) is not PSD (inertia "
+                          f"{inertia_text(inert)}): no dual certificate of global optimality")
+        detail["conclusion"] = ("S(λ) ⪰ 0 with S(λ)U = 0 and U feasible: UUᵀ solves the SDP "
+                                "min ½tr X s.t. A(X) = b, X ⪰ 0 (weak duality), so U is global")
+    else:  # flow_equilibrium of the augmented Lagrangian: U feasible, so r = 0
+        detail["vector_field"] = ("exactly 0: ∇_U L_ρ = (I − 2A*(λ) + 2ρA*(A(UUᵀ) − b))U = "
+                                  "(I − 2A*(λ))U = 0 (U is feasible) and ∇_λ L_ρ = "
+                                  "−(A(UUᵀ) − b) = 0")
+
+
+def _residual(mats: Sequence[sp.Matrix], b: Sequence[sp.Expr], W: sp.Matrix) -> list[sp.Expr]:
+    """r = A(WWᵀ) − b, exactly."""
+    G = W * W.T
+    return [sp.radsimp(sp.expand(sum(a.multiply_elementwise(G)) - bi))
+            for a, bi in zip(mats, b, strict=True)]
+
+
+def _kkt_operator(mats: Sequence[sp.Matrix], lam: Sequence[sp.Expr]) -> sp.Matrix:
+    """S(λ) = I − 2A*(λ) = I − 2Σλ_iA_i (symmetric A_i)."""
+    n = mats[0].shape[0]
+    Astar = sp.zeros(n, n)
+    for li, a in zip(lam, mats, strict=True):
+        Astar += li * a
+    return sp.eye(n) - 2 * Astar
+
+
+def _value_rank_inertia(U: sp.Matrix, S: sp.Matrix, cert: Mapping[str, Any], label: str,
+                        detail: dict[str, Any]) -> Any:
+    """½‖U‖², rank U and the inertia of S, recorded in ``detail`` and compared with the
+    certificate's claims; returns the inertia."""
     value = sp.radsimp(sp.expand(sum(v * v for v in U) / 2))
     detail["value"] = str(value)
     rank = U.rank(simplify=True)
     detail["rank"] = rank
     inert = exact_inertia(S)
-    detail["S_inertia"] = [inert.positive, inert.negative, inert.zero]
-    cert = claim.get("certified", {}) or {}
+    detail["S_inertia"] = inertia_json(inert.positive, inert.negative, inert.zero)
     if "value" in cert and sp.simplify(_num(cert["value"], label) - value) != 0:
         raise _Reject(f"{label}: the value ½‖U‖² is {value}, not the claimed {cert['value']}")
     if "rank" in cert and cert["rank"] != rank:
         raise _Reject(f"{label}: rank U is {rank}, not the claimed {cert['rank']}")
-    if "S_inertia" in cert and list(cert["S_inertia"]) != detail["S_inertia"]:
-        raise _Reject(f"{label}: claimed S(λ) inertia {cert['S_inertia']} differs from the exact "
-                      f"{detail['S_inertia']}")
-    if typ == "spurious_kkt_point":
-        W = sp.Matrix(n, p, _nums(claim.get("better_feasible_point"),
-                                  f"{label}: better_feasible_point", n * p))
-        rw = residual(W)
-        if any(v != 0 for v in rw):
-            raise _Reject(f"{label}: better_feasible_point is not feasible: A(WWᵀ) − b = {rw}")
-        wval = sp.radsimp(sp.expand(sum(v * v for v in W) / 2))
-        detail["better_value"] = str(wval)
-        if not _less(wval, value):
-            raise _Reject(f"{label}: the feasible point has value {wval}, not below {value}")
-        if cert.get("full_rank") and rank != min(n, p):
-            raise _Reject(f"{label}: the point has rank {rank}, not full rank {min(n, p)}")
-        if cert.get("S_not_psd") and inert.negative == 0:
-            raise _Reject(f"{label}: S(λ) is PSD (inertia {detail['S_inertia']})")
-    elif typ == "global_minimizer":
-        if inert.negative != 0:
-            raise _Reject(f"{label}: S(λ) = I − 2A*(λ) is not PSD (inertia "
-                          f"{detail['S_inertia']}): no dual certificate of global optimality")
-        detail["conclusion"] = ("S(λ) ⪰ 0 with S(λ)U = 0 and U feasible: UUᵀ solves the SDP "
-                                "min ½tr X s.t. A(X) = b, X ⪰ 0 (weak duality), so U is global")
-    elif typ == "flow_equilibrium":
-        rho = _num(claim.get("rho", "1"), f"{label}: rho")
-        r = [sp.Integer(0)] * m  # exact feasibility was checked above
-        G = S + 2 * rho * sum((ri * a for ri, a in zip(r, mats, strict=True)), sp.zeros(n, n))
-        gU = (G * U).applyfunc(lambda v: sp.radsimp(sp.expand(v)))
-        if any(v != 0 for v in gU) or any(v != 0 for v in r):
-            raise _Reject(f"{label}: the primal–dual vector field does not vanish")
-        detail["vector_field"] = ("exactly 0: ∇_U L_ρ = (I − 2A*(λ) + 2ρA*(A(UUᵀ) − b))U = 0 "
-                                  "and ∇_λ L_ρ = −(A(UUᵀ) − b) = 0")
+    if "S_inertia" in cert:
+        claimed = claimed_inertia(cert["S_inertia"], f"{label}: certified.S_inertia")
+        if claimed != (inert.positive, inert.negative, inert.zero):
+            raise _Reject(f"{label}: claimed S(λ) inertia {inertia_text(claimed)} differs from "
+                          f"the exact {inertia_text(inert)}")
+    return inert
+
+
+def _flow_merit(spec: Mapping[str, Any], claim: Mapping[str, Any], label: str
+                ) -> tuple[str, sp.Expr]:
+    """The merit and ρ whose flow a ``flow_equilibrium`` claim is about.
+
+    Both come from the problem spec (``merit`` defaults to ``"penalty"``, ``rho`` to 1, as in
+    :class:`~mfverify.problems.ConstrainedMF`); a claim may repeat them, and a claim that names
+    a different merit or ρ than its problem is malformed.
+    """
+    merit = spec.get("merit", "penalty")
+    if merit not in MERITS:
+        raise CertificateFormatError(f"{label}: the problem's merit must be one of "
+                                     f"{list(MERITS)}, got {merit!r}")
+    if "merit" in claim and claim["merit"] != merit:
+        raise CertificateFormatError(f"{label}: the claim is about the {claim['merit']!r} merit "
+                                     f"but its problem uses {merit!r}")
+    rho = _num(spec.get("rho", 1), f"{label}: the problem's rho")
+    if "rho" in claim:
+        claim_rho = _num(claim["rho"], f"{label}: rho")
+        if sp.simplify(claim_rho - rho) != 0:
+            raise CertificateFormatError(f"{label}: the claim's rho = {claim_rho} differs from "
+                                         f"the problem's rho = {rho}")
+    return merit, rho
+
+
+def _check_penalty_equilibrium(mats: Sequence[sp.Matrix], b: Sequence[sp.Expr], U: sp.Matrix,
+                               rho: sp.Expr, claim: Mapping[str, Any], cert: Mapping[str, Any],
+                               label: str, detail: dict[str, Any]) -> None:
+    """An equilibrium of the gradient flow U̇ = −∇φ_ρ(U) of the penalty merit
+    φ_ρ(U) = ½‖U‖²_F + (ρ/2)‖A(UUᵀ) − b‖².
+
+    With r = A(UUᵀ) − b and symmetric A_i, ∇φ_ρ(U) = U + 2ρA*(r)U = S(−ρr)U: the point need not
+    be feasible (an equilibrium with U ≠ 0 has r ≠ 0), and it is a KKT point of the constrained
+    problem with the multiplier λ = −ρr exactly when ∇φ_ρ(U) = 0. A claimed ``multiplier``
+    must be that one.
+    """
+    r = _residual(mats, b, U)
+    lam = [sp.radsimp(-rho * ri) for ri in r]
+    S = _kkt_operator(mats, lam)
+    grad = (S * U).applyfunc(lambda v: sp.radsimp(sp.expand(v)))
+    detail["residual"] = [str(v) for v in r]
+    detail["multiplier"] = [str(v) for v in lam]
+    merit_value = sp.radsimp(sp.expand(sum(v * v for v in U) / 2
+                                       + rho * sum(v * v for v in r) / 2))
+    detail["merit_value"] = str(merit_value)
+    bad = [k for k, v in enumerate(grad) if v != 0]
+    if bad:
+        i, j = divmod(bad[0], U.shape[1])
+        raise _Reject(f"{label}: the penalty-merit gradient ∇φ_ρ = U + 2ρA*(A(UUᵀ) − b)U does "
+                      f"not vanish: entry ({i}, {j}) equals {grad[bad[0]]}")
+    if "multiplier" in claim:
+        claimed = _nums(claim["multiplier"], f"{label}: multiplier", len(mats))
+        if any(sp.simplify(c - v) != 0 for c, v in zip(claimed, lam, strict=True)):
+            raise _Reject(f"{label}: the multiplier of a penalty equilibrium is λ = −ρ(A(UUᵀ) − "
+                          f"b) = {detail['multiplier']}, not the claimed {claim['multiplier']}")
+    _value_rank_inertia(U, S, cert, label, detail)
+    detail["vector_field"] = ("exactly 0: ∇φ_ρ = (I + 2ρA*(A(UUᵀ) − b))U = 0 (penalty merit; "
+                              "a KKT point with λ = −ρ(A(UUᵀ) − b))")
 
 
 def check_certificate(source: str | Path | Mapping[str, Any], *,

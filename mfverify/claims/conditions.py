@@ -27,6 +27,9 @@ initialization scale, an initial point). A check that needs a parameter that was
 :class:`~mfverify.errors.InputError` with a message naming it; a check that does not apply to
 the kind of problem given raises :class:`~mfverify.errors.UnsupportedError`. Both become the
 ``None`` answer with the message as the margin, so one bad hypothesis does not hide the others.
+A parameter that is malformed in itself (a ragged nested list, a boolean or a non-number where a
+number is expected) is refused before any hypothesis runs (:func:`validate_params`): it is bad
+input (CLI exit 2), not an undetermined hypothesis.
 
 The conclusion
 --------------
@@ -44,8 +47,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sympy as sp
+
 from ..budget import Budget, as_budget
-from ..errors import BudgetExceeded, InputError, MfverifyError, UnsupportedError
+from ..errors import (
+    BudgetExceeded,
+    InputError,
+    MfverifyError,
+    NumberError,
+    ShapeError,
+    UnsupportedError,
+)
 from .model import Claim, Hypothesis, Outcome, RunContext, Verdict
 
 __all__ = ["HypothesisStatus", "ConditionsResult", "evaluate_conditions", "call_check",
@@ -208,6 +220,33 @@ def call_check(h: Hypothesis, problem: Any, params: Mapping[str, Any],
     return HypothesisStatus(h.name, h.statement, holds, str(margin))
 
 
+def validate_params(params: Mapping[str, Any]) -> None:
+    """Refuse malformed instance parameters with a typed error (:class:`ShapeError` for a
+    ragged nested list, :class:`NumberError` for a leaf that is not an exact number)."""
+    from ..numbers import parse_number
+
+    for name, value in params.items():
+        stack: list[tuple[Any, str]] = [(value, name)]
+        while stack:
+            v, where = stack.pop()
+            if isinstance(v, Mapping):
+                stack.extend((x, f"{where}[{k!r}]") for k, x in v.items())
+            elif isinstance(v, (list, tuple)):
+                kinds = {isinstance(x, (list, tuple)) for x in v}
+                if len(kinds) > 1:
+                    raise ShapeError(f"--set {where}: mixes numbers and lists; expected a "
+                                     "rectangular nested list")
+                lengths = {len(x) for x in v if isinstance(x, (list, tuple))}
+                if len(lengths) > 1:
+                    raise ShapeError(f"--set {where} is ragged: its rows have lengths "
+                                     f"{sorted(lengths)}; expected a rectangular nested list")
+                stack.extend((x, f"{where}[{k}]") for k, x in enumerate(v))
+            elif v is None or isinstance(v, bool):
+                raise NumberError(f"--set {where}: {v!r} is not a number")
+            elif not isinstance(v, sp.Basic):
+                parse_number(v)  # raises NumberError / NonFiniteError with the reason
+
+
 def evaluate_conditions(
     claim: Claim,
     problem: Any,
@@ -246,6 +285,7 @@ def evaluate_conditions(
     ConditionsResult
     """
     params = dict(params or {})
+    validate_params(params)
     if not any(h.check is not None for h in claim.hypotheses) and claim.instance_run is None:
         checkable = [c.id for c in conditions_claims()]
         raise UnsupportedError(

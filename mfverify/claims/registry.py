@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, MfverifyError
+from ..inputs import read_user_file
 from .model import Claim, Hypothesis, Outcome, RunContext, Verdict
 
 __all__ = ["claim", "register", "all_claims", "get_claim", "select", "load_catalog",
@@ -85,23 +86,44 @@ def _import_failure_claim(module: str, message: str) -> Claim:
                  source=module, statement=f"the claims module {module} imports", run=run)
 
 
+#: Largest claims module file accepted (bytes).
+MAX_MODULE_BYTES = 5_000_000
+
+
 def load_user_module(path_or_module: str) -> None:
-    """Import a user's claim module, given as a file path or a dotted module name."""
+    """Import a user's claim module, given as a file path or a dotted module name.
+
+    A path must name a regular ``.py`` file (a directory, FIFO or device is refused without
+    reading it). The module is the user's code: an exception while importing it (a syntax error,
+    a failing registration) is reported as :class:`InputError` naming the module, not as an
+    internal error of mfverify.
+    """
     p = Path(path_or_module)
     if p.suffix == ".py":
-        if not p.is_file():
-            raise InputError(f"claims module {path_or_module!r} does not exist")
+        source = read_user_file(p, "claims module", MAX_MODULE_BYTES)
         spec = importlib.util.spec_from_file_location(f"mfverify_user_{p.stem}", p)
         if spec is None or spec.loader is None:
             raise InputError(f"cannot import claims module {path_or_module!r}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
+        try:
+            exec(compile(source, str(p), "exec"), module.__dict__)  # noqa: S102 - user's module
+        except MfverifyError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the user's code failed, not mfverify
+            sys.modules.pop(spec.name, None)
+            raise InputError(f"claims module {path_or_module!r} failed to import: "
+                             f"{type(exc).__name__}: {exc}") from exc
         return
     try:
         importlib.import_module(path_or_module)
+    except MfverifyError:
+        raise
     except ImportError as exc:
         raise InputError(f"cannot import claims module {path_or_module!r}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - the user's code failed, not mfverify
+        raise InputError(f"claims module {path_or_module!r} failed to import: "
+                         f"{type(exc).__name__}: {exc}") from exc
 
 
 def all_claims() -> list[Claim]:

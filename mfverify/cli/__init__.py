@@ -4,9 +4,17 @@ Each subcommand lives in its own module ``mfverify/cli/cmd_<name>.py`` defining 
 ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``; modules are discovered
 automatically, so adding a command touches no shared file.
 
-Exit codes: 0 success; 1 a verdict that fails (REFUTED unexpectedly, INCONCLUSIVE where a
-decision was asked for, an errored claim); 2 bad input (one-line message on stderr, no
-traceback); 3 internal error (one line; set ``MFVERIFY_DEBUG=1`` for the traceback).
+Exit codes (the contract, with the error classes behind each and examples, is documented in one
+place: ``docs/cli.md``): 0 success; 1 a verdict that fails (REFUTED unexpectedly, INCONCLUSIVE
+where a decision was asked for, an errored claim); 2 bad input (one-line message on stderr, no
+traceback); 3 internal error (one line; set ``MFVERIFY_DEBUG=1`` for the traceback). An exit 3
+is always a bug of mfverify, whatever the input: ``tests/test_hostile_inputs.py`` runs the
+hostile inputs that once produced one.
+
+Warnings: a numeric warning that escapes an engine (NumPy's ``RuntimeWarning`` on overflow, say)
+is not printed with its source line; it is recorded and summarized in one ``mfverify: note:``
+line after the run. Engines turn the warnings they expect into typed errors or result notes, so
+a normal run prints none (the hostile-input tests check that stderr has no warning text).
 
 Every command runs under ``--max-memory`` and, where it has one, its ``--budget``
 (:mod:`mfverify.cli.limits`, docs/budgets.md).
@@ -19,6 +27,7 @@ import importlib
 import os
 import pkgutil
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -68,8 +77,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 0
+    from .common import OutOfRange
+
+    for dest, value in vars(args).items():
+        if isinstance(value, OutOfRange):
+            print(f"mfverify: error: {value.message('--' + dest.replace('_', '-'))} (see "
+                  f"`mfverify {args.command} --help`)", file=sys.stderr)
+            return 2
     try:
-        return run_limited(args._run, args)
+        with warnings.catch_warnings(record=True) as caught:
+            try:
+                return run_limited(args._run, args)
+            finally:
+                _note_warnings(caught)
     except MfverifyError as exc:
         print(f"mfverify: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
@@ -85,6 +105,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mfverify: internal error: {type(exc).__name__}: {text} "
               "(set MFVERIFY_DEBUG=1 for the traceback)", file=sys.stderr)
         return 3
+
+
+def _note_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """One line on stderr summarizing warnings that escaped the engines (never their source)."""
+    seen: dict[str, int] = {}
+    for w in caught:
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            continue  # for developers (run with -W to see them)
+        key = f"{w.category.__name__}: {' '.join(str(w.message).split())}"
+        seen[key] = seen.get(key, 0) + 1
+    if seen:
+        items = [f"{k}" + (f" (x{n})" if n > 1 else "") for k, n in list(seen.items())[:3]]
+        more = f"; and {len(seen) - 3} more" if len(seen) > 3 else ""
+        print(f"mfverify: note: numeric warning(s) during the run: {'; '.join(items)}{more}",
+              file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

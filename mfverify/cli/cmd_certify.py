@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..certify import check_certificate
+from ..certify.files import inertia_text
 from .common import print_json
 from .limits import add_budget_argument
 
@@ -38,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
                     "witness_value", "curvature", "curvature_enclosure", "least_eigenvalue",
                     "delta", "scaled_delta", "rank", "S_inertia", "better_value",
                     "vector_field", "conclusion"):
-            if key in d:
+            if key in d and key.endswith("inertia"):  # one labelled convention, as landscape
+                print(f"    {key} {inertia_text(d[key])}")
+            elif key in d:
                 print(f"    {key}: {d[key]}")
     if result.proved:
         print("PROVED")

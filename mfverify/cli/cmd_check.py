@@ -10,7 +10,8 @@ from pathlib import Path
 from ..claims import RunContext, Verdict, run_claims, select, summarize
 from ..claims.registry import load_user_module
 from ..errors import InputError
-from .common import print_json, table
+from ..inputs import check_output_path
+from .common import int_option, print_json, seed_option, table
 
 NAME = "check"
 #: No address-space cap by default: forked claim workers inherit RLIMIT_AS, and C libraries
@@ -39,8 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run with this hypothesis dropped (repeatable)")
     p.add_argument("--claims", action="append", default=[], metavar="MODULE_OR_FILE",
                    help="also load user claims from a Python module or file (repeatable)")
-    p.add_argument("--seed", type=int, default=20211227, help="base random seed")
-    p.add_argument("--jobs", type=int, default=None,
+    p.add_argument("--seed", type=seed_option(), default=20211227, help="base random seed")
+    p.add_argument("--jobs", type=int_option(1, 256), default=None,
                    help="worker processes (default: number of cores, at most 2)")
     p.add_argument("--allow-inconclusive", action="store_true",
                    help="exit 0 when a claim comes back INCONCLUSIVE instead of its expected "
@@ -52,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     if args.report and Path(args.report).suffix.lower() not in (".md", ".markdown", ".html",
                                                                  ".htm"):
         raise InputError(f"report file {args.report!r} must end in .md or .html")
+    if args.report:
+        check_output_path(args.report, "report file")
     for mod in args.claims:
         load_user_module(mod)
     claims = select(args.selectors)

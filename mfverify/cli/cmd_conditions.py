@@ -8,17 +8,17 @@ conclusion did not come true; 2 on bad input.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from typing import Any
 
 from ..claims import RunContext, get_claim
 from ..claims.conditions import conditions_claims, evaluate_conditions
 from ..claims.registry import load_user_module
-from ..errors import InputError, NonFiniteError
+from ..errors import InputError
+from ..inputs import parse_json
 from ..numbers import parse_number
 from ..spec import load_spec
-from .common import print_json, table
+from .common import print_json, seed_option, table
 from .limits import add_budget_argument
 
 NAME = "conditions"
@@ -47,7 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list", action="store_true",
                    help="list the claims whose hypotheses can be checked on an instance")
     p.add_argument("--profile", choices=("quick", "full"), default="quick")
-    p.add_argument("--seed", type=int, default=20211227, help="seed of the conclusion run")
+    p.add_argument("--seed", type=seed_option(), default=20211227,
+                   help="seed of the conclusion run")
     add_budget_argument(p, NAME)
     p.add_argument("--claims", action="append", default=[], metavar="MODULE_OR_FILE",
                    help="also load user claims from a Python module or file (repeatable)")
@@ -64,14 +65,7 @@ def parse_param(text: str) -> tuple[str, Any]:
     if value == "":
         raise InputError(f"--set {name}: empty value")
     if value[0] in "[{":
-        def reject(c: str) -> Any:
-            raise NonFiniteError(f"--set {name}: {c} is not allowed; expected finite numbers")
-        try:
-            return name, json.loads(value, parse_float=str, parse_constant=reject)
-        except NonFiniteError:
-            raise
-        except ValueError as exc:
-            raise InputError(f"--set {name}: not valid JSON: {exc}") from exc
+        return name, parse_json(value, f"--set {name}")
     return name, parse_number(value)
 
 
@@ -94,7 +88,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.claim or not args.spec:
         raise InputError("usage: mfverify conditions CLAIM_ID SPEC (or --list)")
     claim = get_claim(args.claim)
-    params = dict(parse_param(t) for t in args.params)
+    params: dict[str, Any] = {}
+    for text in args.params:
+        name, value = parse_param(text)
+        if name in params:
+            raise InputError(f"--set {name} is given twice; give each parameter once")
+        params[name] = value
     problem = load_spec(args.spec)
     res = evaluate_conditions(claim, problem, params=params,
                               ctx=RunContext(profile=args.profile, seed=args.seed),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ..errors import InputError
-from .common import print_json
+from ..inputs import check_output_path
+from .common import print_json, seed_option
 
 NAME = "counterexample"
 HELP = "find a certified counterexample for a claim with a hypothesis dropped"
@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=float, default=120.0, metavar="SECONDS",
                    help="wall-clock budget of the search (default 120)")
     p.add_argument("--out", metavar="FILE", help="write the certificate to FILE (JSON)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed_option(), default=0, help="random seed (default 0)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
@@ -46,10 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--budget must be a positive number of seconds (<= 86400), got "
                          f"{args.budget}")
     if args.out:
-        out_dir = Path(args.out).resolve().parent
-        if Path(args.out).is_dir() or not out_dir.is_dir():
-            raise InputError(f"--out {args.out!r}: cannot write a certificate there; expected a "
-                             "file path in an existing directory")
+        check_output_path(args.out, "--out")
     target = CLAIM_TARGETS[(args.claim, args.drop)]
 
     def progress(text: str) -> None:

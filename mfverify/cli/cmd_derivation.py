@@ -39,7 +39,12 @@ import re
 from typing import Any
 
 from ..errors import InputError
+from ..inputs import MAX_POINTS
+from .common import int_option, seed_option
 from .limits import add_budget_argument
+
+#: Largest dimension (--n, --r, --m, --size) of a random numeric instance.
+_MAX_DIM = 1_000_000
 
 NAME = "derivation"
 HELP = "check a hand derivation (gradient, Hessian, HVP, identity) exactly or numerically"
@@ -84,14 +89,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="exact mode: make a scalar datum symbolic (e.g. scale)")
     p.add_argument("--numeric", action="store_true",
                    help="Taylor-remainder tests (any size) instead of exact algebra")
-    p.add_argument("--n", type=int, help="numeric mode: n of a random instance")
-    p.add_argument("--r", type=int, help="numeric mode: r of a random instance")
-    p.add_argument("--m", type=int, help="numeric mode: m of a random instance")
+    p.add_argument("--n", type=int_option(1, _MAX_DIM), help="numeric mode: n of a random instance")
+    p.add_argument("--r", type=int_option(1, _MAX_DIM), help="numeric mode: r of a random instance")
+    p.add_argument("--m", type=int_option(1, _MAX_DIM), help="numeric mode: m of a random instance")
     p.add_argument("--size", metavar="'d=3,...'", help="numeric mode: other dimensions")
     p.add_argument("--at", choices=("random", "zero"), default="random",
                    help="numeric mode: random points (default) or the zero point")
-    p.add_argument("--points", type=int, default=3, help="numeric mode: number of points")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--points", type=int_option(1, MAX_POINTS), default=3,
+                   help="numeric mode: number of points")
+    p.add_argument("--seed", type=seed_option(), default=0, help="random seed")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     add_budget_argument(p, NAME)
 
@@ -103,6 +109,18 @@ def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
         if not m:
             raise InputError(f"cannot read {what} {item!r}; expected 'NAME = EXPR'")
         out.append((m.group(1), m.group(2)))
+    return out
+
+
+def _unique(pairs: list[tuple[str, str]], what: str) -> dict[str, str]:
+    """NAME -> value, refusing a name given twice (the last one must not silently win)."""
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        if name in out:
+            same = " ".join(out[name].split()) == " ".join(value.split())
+            raise InputError(f"{what} {name} is given twice ({out[name]!r} and {value!r})"
+                             + ("" if same else "; they conflict") + ": give each name once")
+        out[name] = value
     return out
 
 
@@ -120,9 +138,15 @@ def _numeric_size(args: argparse.Namespace) -> dict[str, int] | None:
                 raise InputError(f"cannot read --size {args.size!r}; expected 'd=3,m=2'")
             k, v = part.split("=", 1)
             try:
-                size[k.strip()] = int(v)
+                value = int(v.strip(), 10)
             except ValueError:
                 raise InputError(f"--size: {v!r} is not an integer") from None
+            if not 1 <= value <= _MAX_DIM:
+                raise InputError(f"--size {k.strip()} must be an integer in [1, {_MAX_DIM}], "
+                                 f"got {v.strip()[:40]}")
+            if k.strip() in size:
+                raise InputError(f"--size: {k.strip()} is given twice")
+            size[k.strip()] = value
     return size or None
 
 
@@ -140,8 +164,8 @@ def run(args: argparse.Namespace) -> int:
                               "skew": args.skew, "general": args.general, "seed": args.seed,
                               "where": [f"{k} = {v}" for k, v in _pairs(args.where, "--where")]}
     if args.identity is not None:
-        declare = dict(_pairs(args.declare, "--declare"))
-        flow = dict(_pairs(args.flow, "--flow"))
+        declare = _unique(_pairs(args.declare, "--declare"), "--declare")
+        flow = _unique(_pairs(args.flow, "--flow"), "--flow")
         if problem is None and not declare:
             raise InputError("an identity needs a SPEC or --declare'd inputs")
         extra = {"only_sizes": True} if args.only_sizes else {}

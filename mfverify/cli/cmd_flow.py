@@ -19,13 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, SpecError
+from ..inputs import parse_json, read_user_file
 from ..spec import MAX_SPEC_BYTES, load_spec
-from .common import print_json, table
+from .common import int_option, print_json, table
 from .limits import add_budget_argument
+
+#: Largest iteration count of the discrete maps.
+_MAX_ITERATIONS = 10**9
 
 NAME = "flow"
 HELP = "follow a gradient flow or GD map at arbitrary precision (state, f, invariants, error)"
@@ -38,7 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="initial state: JSON object {variable: nested lists of exact numbers}")
     p.add_argument("--times", default="1,10", metavar="T1,T2,...",
                    help="output times of the flow (exact numbers, comma separated)")
-    p.add_argument("--dps", type=int, default=30, help="working precision in decimal digits")
+    p.add_argument("--dps", type=int_option(5, 10_000), default=30,
+                   help="working precision in decimal digits")
     p.add_argument("--tol", default=None, help="local error target per step (default 10^-dps)")
     p.add_argument("--method", default="flow", choices=("flow", "gd", "altgd", "primal-dual"),
                    help="flow (default: Taylor integrator) or a discrete map")
@@ -52,7 +56,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--invariants", default="", metavar="NAMES",
                    help="comma separated: rank, singular_values, imbalance, schur, residual, "
                         "value")
-    p.add_argument("--max-steps", type=int, default=100_000, help="step budget of the flow")
+    p.add_argument("--max-steps", type=int_option(1, 10**9), default=100_000,
+                   help="step budget of the flow")
     p.add_argument("--json", action="store_true", help="print results as JSON")
     add_budget_argument(p, NAME)
 
@@ -60,27 +65,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _read_x0(text: str) -> dict[str, Any]:
     src = text.strip()
     if not src.startswith("{"):
-        path = Path(text)
-        if not path.is_file():
-            raise InputError(f"--x0 {text!r} is neither inline JSON nor an existing file")
-        if path.stat().st_size > MAX_SPEC_BYTES:
-            raise InputError(f"--x0 file {text!r} is too large")
-        try:
-            src = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read --x0 file {text!r}: {exc}") from exc
-
-    def _reject(name: str) -> Any:
-        from ..errors import NonFiniteError
-
-        raise NonFiniteError(f"--x0 contains {name}; expected finite numbers")
-
-    try:
-        data = json.loads(src, parse_float=str, parse_constant=_reject)
-    except ValueError as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise SpecError(f"--x0 is not valid JSON: {exc}") from exc
+        src = read_user_file(text, "--x0 file", MAX_SPEC_BYTES,
+                             missing_hint=" (pass inline JSON or an existing file)")
+    data = parse_json(src, "--x0", error=SpecError)
     if not isinstance(data, dict):
         raise InputError("--x0 must be a JSON object {variable: value}")
     return data
@@ -156,8 +143,10 @@ def run(args: argparse.Namespace) -> int:
         if args.step is None:
             raise InputError(f"--method {args.method} needs --step ETA")
         its = [int(v) for v in _split(args.iterations, "--iterations") if _is_int(v)]
-        if len(its) != len(_split(args.iterations, "--iterations")) or min(its) < 0:
-            raise InputError("--iterations must be non-negative integers, e.g. 10,100,1000")
+        if len(its) != len(_split(args.iterations, "--iterations")) or min(its) < 0 \
+                or max(its) > _MAX_ITERATIONS:
+            raise InputError(f"--iterations must be integers in [0, {_MAX_ITERATIONS}], e.g. "
+                             "10,100,1000")
         bar, cb = _progress(tty, float(max(its)), "it")
         try:
             mres = iterate_map(system if args.method == "primal-dual" or not use_pd else problem,

@@ -12,7 +12,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ..spec import load_spec
-from .common import print_json, table
+from .common import print_json, seed_option, table
 
 if TYPE_CHECKING:
     from ..symbolic.result import Landscape
@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--budget", type=float, default=120.0,
                    help="time budget in seconds (default 120); INCONCLUSIVE when exceeded")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random choices")
+    p.add_argument("--seed", type=seed_option(), default=0, help="seed of the random choices")
 
 
 def run(args: argparse.Namespace) -> int:

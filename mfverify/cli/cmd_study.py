@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, UnsupportedError
-from .common import print_json, table
+from .common import int_option, print_json, table
 
 NAME = "study"
 HELP = "run a parameter-grid study into a resumable Parquet store (--status: progress)"
@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", metavar="SPEC.toml", help="the study file")
     p.add_argument("--store", metavar="DIR", help="results store (default: SPEC.store)")
     p.add_argument("--status", action="store_true", help="show progress per cell; run nothing")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
+    p.add_argument("--workers", type=int_option(1, 1024), default=None, metavar="N",
                    help="worker processes (local pool or --dask); default: all cores")
     ex = p.add_mutually_exclusive_group()
     ex.add_argument("--dask", action="store_true",

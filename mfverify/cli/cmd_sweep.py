@@ -32,8 +32,9 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-from ..errors import InputError
-from .common import print_json, table
+from ..errors import InputError, NonFiniteError
+from ..inputs import check_output_path, check_seed
+from .common import int_option, print_json, seed_option, table
 from .limits import add_budget_argument
 
 NAME = "sweep"
@@ -48,14 +49,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="spec file, inline JSON, or gen:KIND?key=value&... (see description)")
     p.add_argument("--method", default="gd",
                    choices=("gd", "alternating_gd", "scaled_gd", "gradient_flow"))
-    p.add_argument("--inits", type=int, default=10, metavar="K",
+    p.add_argument("--inits", type=int_option(1, 100_000), default=10, metavar="K",
                    help="initializations per instance (default 10)")
     p.add_argument("--init", default="small", choices=("small", "imbalanced", "spectral",
                                                        "rank_deficient"),
                    help="initialization (default small random)")
     p.add_argument("--alpha", type=float, default=1e-2, help="initialization scale α")
     p.add_argument("--step", default="0.1", help="fixed step size η, or 'armijo'")
-    p.add_argument("--max-iter", type=int, default=2000)
+    p.add_argument("--max-iter", type=int_option(0, 10**9), default=2000)
     p.add_argument("--t-final", type=float, default=50.0, help="flow: final time")
     p.add_argument("--gtol", type=float, default=1e-10)
     p.add_argument("--ftol", type=float, default=1e-8,
@@ -63,7 +64,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--delta", type=float, action="append", default=[], metavar="δ",
                    help="report T(δ) = first iteration with f <= δ (repeatable)")
     p.add_argument("--float32", action="store_true", help="run in float32")
-    p.add_argument("--seed", type=int, default=0, help="seed of the initializations")
+    p.add_argument("--seed", type=seed_option(), default=0, help="seed of the initializations")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--plot", metavar="FILE", help="write a plot (needs matplotlib)")
     add_budget_argument(p, NAME)
@@ -93,6 +94,8 @@ def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, An
     for key, value in pairs:
         if key not in keys:
             raise InputError(f"generator {kind}: unknown key {key!r}; expected {sorted(keys)}")
+        if key in params:
+            raise InputError(f"generator {kind}: {key} is given twice")
         try:
             params[key] = keys[key](value)
         except ValueError:
@@ -104,8 +107,7 @@ def parse_generator(text: str) -> tuple[Any, dict[str, np.ndarray], dict[str, An
     seed = params.setdefault("seed", 0)
     if not 1 <= B <= _MAX_B:
         raise InputError(f"B must be in [1, {_MAX_B}], got {B}")
-    if seed < 0:
-        raise InputError(f"seed must be >= 0, got {seed}")
+    check_seed(seed, f"generator {kind}: seed")
     gen_params = {k: v for k, v in params.items() if k not in ("B", "seed")}
     problem, data = classes[kind].generate(B, seed, gen_params)
     return problem, data, {"kind": kind, **params}
@@ -170,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
     for dl in args.delta:
         if not 0 <= dl < np.inf:
             raise InputError(f"--delta must be finite and >= 0, got {dl}")
+    if args.plot:
+        check_output_path(args.plot, "--plot")
     problem, data, params = _load(args.source)
     B = int(params.get("B", 1))
     K = args.inits
@@ -217,6 +221,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         fg = global_values(problem, data)
         f_global: Any = fg[:, None] if fg.size > 1 else float(fg[0])
+    except NonFiniteError:  # f* overflows: no honest classification
+        raise
     except InputError:  # no closed-form optimum: report stationary / stalled / diverged only
         fg, f_global = None, -np.inf
     out = classify_runs(res, f_global=f_global, ftol=args.ftol, gtol=max(args.gtol, 1e-8))

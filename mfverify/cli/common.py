@@ -1,13 +1,66 @@
-"""Shared helpers of the CLI commands: JSON output and plain tables."""
+"""Shared helpers of the CLI commands: JSON output, plain tables and bounded integer options."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["print_json", "table", "to_jsonable"]
+from ..inputs import MAX_SEED
+
+__all__ = ["print_json", "table", "to_jsonable", "int_option", "seed_option", "OutOfRange"]
+
+
+class OutOfRange:
+    """An integer option's value outside its range, as parsed by :func:`int_option`.
+
+    The parser keeps it instead of exiting, and :func:`mfverify.cli.main` refuses it before the
+    command runs: one line, exit 2 *returned* (as for every other bad value), while text that is
+    not an integer at all stays an argparse error.
+    """
+
+    def __init__(self, text: str, lo: int, hi: int) -> None:
+        self.text, self.lo, self.hi = text, lo, hi
+
+    def message(self, option: str) -> str:
+        return f"argument {option}: must be an integer in [{self.lo}, {self.hi}], got " \
+            f"{_clip(self.text)}"
+
+
+def int_option(lo: int, hi: int) -> Callable[[str], Any]:
+    """An argparse ``type=`` for an integer option in [lo, hi].
+
+    Every integer option of every command uses one (``tests/test_hostile_inputs.py`` checks it),
+    so a huge (``10**30``, ``2**63``) or negative value is refused with exit 2 and a one-line
+    message naming the range, before the command runs or allocates anything.
+    """
+    def parse(text: str) -> Any:
+        t = text.strip()
+        if len(t) > 100 and t.lstrip("+-").isdigit():  # beyond int()'s digit limit: huge
+            return OutOfRange(text, lo, hi)
+        try:
+            value = int(t, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {_clip(text)}") from None
+        if not lo <= value <= hi:
+            return OutOfRange(text, lo, hi)
+        return value
+
+    parse.__name__ = "integer"
+    parse.bounds = (lo, hi)  # type: ignore[attr-defined]
+    return parse
+
+
+def seed_option() -> Callable[[str], Any]:
+    """An argparse ``type=`` for a random seed: an integer in [0, 2³² − 1]."""
+    return int_option(0, MAX_SEED)
+
+
+def _clip(text: str) -> str:
+    t = text.strip()
+    return repr(t) if len(t) <= 40 else f"{t[:20]!r}... ({len(t)} characters)"
 
 
 def to_jsonable(obj: Any) -> Any:

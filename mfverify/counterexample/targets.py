@@ -44,8 +44,9 @@ from ..certify import (
     point_exact,
     prove_stationary_box,
 )
-from ..certify.files import FORMAT, VERSION, load_problem
+from ..certify.files import FORMAT, VERSION, inertia_text, load_problem
 from ..errors import BudgetExceeded, InputError
+from ..inputs import check_seed
 from ..numbers import parse_number
 from .search import (
     Progress,
@@ -669,7 +670,8 @@ def find_constrained_ssp(*, budget: float = 120.0, seed: int = 0,
     out = CounterexampleResult(target, "CERTIFIED", doc, check.to_json(), None, evidence)
     out.summary = (f"full-rank spurious KKT point, value {det[0]['value']} > "
                    f"{det[0]['better_value']} (global, certified by S(μ) ⪰ 0), S(λ) inertia "
-                   f"{det[0]['S_inertia']}; the primal–dual field vanishes there exactly; "
+                   f"{inertia_text(det[0]['S_inertia'])}; the primal–dual field vanishes there "
+                   "exactly; "
                    f"rank-1 starts near the feasible set: {evidence['trap']['reached_global']}/"
                    f"{evidence['trap']['instances']} reached the global minimum (numerical)")
     return out
@@ -745,6 +747,8 @@ def run_target(name: str, **kwargs: Any) -> CounterexampleResult:
     if name not in TARGETS:
         raise InputError(f"unknown counterexample target {name!r}; expected one of "
                          f"{sorted(TARGETS)}")
+    if "seed" in kwargs:
+        kwargs["seed"] = check_seed(kwargs["seed"])
     fn = TARGETS[name]
     seconds = kwargs.get("budget", inspect.signature(fn).parameters["budget"].default)
     # the phases of a target end before its budget; the alarm leaves the certification a grace

@@ -112,16 +112,23 @@ def _pq(poly: Any) -> tuple[int, int]:
 
 def coefficient(poly: Any, k: int) -> Any:
     """Coefficient of t^k of an ``fmpq_poly`` (an ``fmpq``; 0 beyond the degree)."""
+    if isinstance(poly, np.ndarray) and poly.size == 1:  # a scalar objective of any ndim
+        poly = poly.reshape(-1)[0]
     if isinstance(poly, np.ndarray):
-        poly = poly[()] if poly.ndim == 0 else poly
+        raise UnsupportedError(f"expected a scalar polynomial in t, got an array of shape "
+                               f"{poly.shape}")
+    if not hasattr(poly, "coeffs"):  # a constant (an int or an fmpq)
+        poly = flint.fmpq_poly([poly])
     coeffs = poly.coeffs()
     return coeffs[k] if k < len(coeffs) else flint.fmpq(0)
 
 
 def to_fraction(q: Any) -> Fraction:
     """An ``fmpq`` (or a constant ``fmpq_poly``) as a :class:`fractions.Fraction`."""
-    if isinstance(q, np.ndarray):
-        q = q[()]
+    if isinstance(q, np.ndarray) and q.size == 1:
+        q = q.reshape(-1)[0]
+    if isinstance(q, int):
+        return Fraction(q)
     if flint is not None and isinstance(q, flint.fmpq_poly):
         if q.degree() > 0:
             raise UnsupportedError("expected a constant, got a polynomial in t")

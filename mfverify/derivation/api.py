@@ -49,7 +49,15 @@ import sympy as sp
 
 from ..arith import NumpyArith
 from ..budget import Budget, as_budget, check_limit
-from ..errors import BudgetExceeded, InputError, MfverifyError, ShapeError, UnsupportedError
+from ..errors import (
+    BudgetExceeded,
+    InputError,
+    MfverifyError,
+    NonFiniteError,
+    ShapeError,
+    UnsupportedError,
+)
+from ..inputs import MAX_POINTS, check_int, check_seed
 from ..problems import Problem
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
 from ._instances import (
@@ -83,6 +91,15 @@ from .taylor import EPS, TaylorCheck, TaylorStatus, fit_taylor, taylor_steps
 
 __all__ = ["check_gradient", "check_hessian", "check_hvp", "NumericResult", "declared_structure"]
 
+def check_points(points: Any) -> int:
+    """The number of random points of a numeric check: an integer >= 1 (the upper limit
+    :data:`MAX_POINTS` is checked with the other size limits, as a ``LimitError``).
+
+    Zero points would be a verdict on no evidence, so a non-positive count is an
+    :class:`~mfverify.errors.InputError`, never a SUPPORTED.
+    """
+    return check_int(points, "points (the number of random points of a numeric check)", lo=1)
+
 EPS32 = float(np.finfo(np.float32).eps)
 #: Values below this (far above float32's smallest normal, 1.2e-38) may have underflowed in
 #: float32 intermediates: no empirical rounding estimate from float32 there.
@@ -90,8 +107,8 @@ TINY32 = 1e-30
 #: default time budget of the derivation checks in the API: none (the CLI default is
 #: ``mfverify.budget.DEFAULT_SECONDS["derivation"]``)
 DEFAULT_BUDGET: float | None = None
-#: most random points of one numeric check
-MAX_POINTS = 10_000
+# MAX_POINTS (most random points of one numeric check) is mfverify.inputs.MAX_POINTS, the
+# bound of the CLI's --points too
 #: most bytes of the float arrays of one numeric check (data and points along a Taylor sweep)
 MAX_NUMERIC_BYTES = 2 << 30
 
@@ -255,6 +272,7 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
            dirmap: dict[str, str], structure: dict[str, Structure], symbolic: Sequence[str],
            defs_spec: Any, sizes: Any, seed: int, fam: Family, budget: Budget,
            only_sizes: bool = False) -> ExactResult:
+    seed = check_seed(seed)
     grid = _sizes(problem, fam, sizes)
     ranges = parse_sizes(sizes, fam.dims) if fam.dims else {}
     label, title = _names_of(kind, wrt)
@@ -427,6 +445,8 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
              at: Any, points: int, seed: int, tolerance: float,
              gradient_claim: Claimed | None, budget: Budget) -> NumericResult:
     t0 = time.perf_counter()
+    points = check_points(points)
+    seed = check_seed(seed)
     if not claimed.numeric_ok:
         raise UnsupportedError("the numeric mode needs the claim as text or a callable (a SymPy "
                                "expression is checked in the exact mode)")
@@ -436,7 +456,12 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
     A = NumpyArith()
     A32 = NumpyArith(np.float32)
     d64 = p.data_in(A, override or None)
-    d32 = p.data_in(A32, {k: v.astype(np.float32) for k, v in override.items()} or None)
+    d32: Mapping[str, Any] | None = None
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # float32 may overflow: in_range
+            d32 = p.data_in(A32, {k: v.astype(np.float32) for k, v in override.items()} or None)
+    except NonFiniteError:
+        pass  # data beyond float32: no float32 rounding estimate (noted below)
     names = _input_names(p) + list(dirmap.values())
     defs = parse_definitions(defs_spec, names)
     fam = family_of(p)
@@ -454,6 +479,9 @@ def _numeric(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
         raise InputError(f"at must be 'random', 'zero' or a point, got {at!r}")
     checks: list[TaylorCheck] = []
     notes: list[str] = []
+    if d32 is None:
+        notes.append("the data overflow float32: the float32 rounding-noise estimate is not "
+                     "used (the float64 noise bound alone)")
     what_word = {"gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
     failed: list[tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]] = []
     dim = p.dim
@@ -507,7 +535,7 @@ def check_numeric_size(problem: Problem, size: Mapping[str, int] | None, points:
 
 def _numeric_point(k: int, x: dict[str, np.ndarray], *, p: Problem, claimed: Claimed, kind: str,
                    wrt: str | None, dirmap: dict[str, str], defs: Definitions,
-                   d64: Mapping[str, Any], d32: Mapping[str, Any], A: Any, A32: Any,
+                   d64: Mapping[str, Any], d32: Mapping[str, Any] | None, A: Any, A32: Any,
                    rng: np.random.Generator, dim: int, tolerance: float,
                    gradient_claim: Claimed | None, checks: list[TaylorCheck],
                    failed: list[tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]]
@@ -524,9 +552,10 @@ def _numeric_point(k: int, x: dict[str, np.ndarray], *, p: Problem, claimed: Cla
     f0 = float(p.objective(A, x, d64))
     x32 = {v: np.asarray(a, np.float32) for v, a in x.items()}
     with np.errstate(all="ignore"):
-        f032 = float(p.objective(A32, x32, d32))
+        f032 = float(p.objective(A32, x32, d32)) if d32 is not None else float("nan")
     h, phi, phi32 = _sweep(p, x, dvec, h, f0, d64, d32, A, A32)
-    emp = (np.abs(phi32 - phi) + abs(f032 - f0)) * (EPS / EPS32)
+    with np.errstate(all="ignore"):  # inf - inf where float32 overflows: masked below
+        emp = (np.abs(phi32 - phi) + abs(f032 - f0)) * (EPS / EPS32)
     # the float32 estimate means nothing where float32 under- or overflows
     in_range = (np.abs(phi) >= TINY32) | (phi == 0)
     if not (abs(f0) >= TINY32 or f0 == 0):
@@ -627,7 +656,8 @@ SMALL_CHANGE = 1e-6
 
 
 def _sweep(p: Problem, x: Mapping[str, np.ndarray], dvec: Mapping[str, np.ndarray],
-           h: np.ndarray, f0: float, d64: Mapping[str, Any], d32: Mapping[str, Any], A: Any,
+           h: np.ndarray, f0: float, d64: Mapping[str, Any], d32: Mapping[str, Any] | None,
+           A: Any,
            A32: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """f(x + h·d) in float64 and float32 on the steps ``h``, extended upward until the
     objective moves by at least its own size (``max |f(x + h d) − f(x)| >= |f(x)|``) and
@@ -645,8 +675,10 @@ def _sweep(p: Problem, x: Mapping[str, np.ndarray], dvec: Mapping[str, np.ndarra
         xs32 = {v: np.asarray(a, np.float32) for v, a in xs.items()}
         with np.errstate(all="ignore"):
             phi = np.asarray(p.objective(A, xs, d64), dtype=float)
-            phi32 = np.asarray(p.objective(A32, xs32, d32), dtype=float)
-        return phi, phi32
+            phi32 = (np.asarray(p.objective(A32, xs32, d32), dtype=float) if d32 is not None
+                     else np.full(hh.shape, np.nan))
+        # a constant objective evaluates to one number for the whole line
+        return np.broadcast_to(phi, hh.shape).copy(), np.broadcast_to(phi32, hh.shape).copy()
 
     phi, phi32 = values(h)
     step = float(np.median(np.diff(np.log10(h))))

@@ -146,6 +146,9 @@ def _parse_values(text: str, what: str) -> tuple[int, ...]:
         lo, hi = int(m.group(1)), int(m.group(2))
         if lo > hi:
             raise InputError(f"size range {what}: {lo}..{hi} is empty; expected lo <= hi")
+        if lo < 1 or hi > MAX_SIZE:  # before building the range: hi may be huge
+            raise InputError(f"sizes must lie in 1..{MAX_SIZE} (exact expansion grows fast), "
+                             f"got {text[:40]!r}")
         values = tuple(range(lo, hi + 1))
     else:
         try:
@@ -195,10 +198,14 @@ def parse_sizes(spec: str | int | Mapping[str, Any] | Sequence[int] | None,
         return {d: _parse_values("|".join(str(v) for v in vals), d) for d in dims}
     else:
         raise InputError(f"cannot read sizes {spec!r}")
+    seen: set[str] = set()
     for k, v in items:
         if k not in out:
             raise InputError(f"unknown dimension {k!r} in sizes; this check has dimensions "
                              f"{list(dims)}")
+        if k in seen:
+            raise InputError(f"dimension {k!r} is given twice in sizes")
+        seen.add(k)
         if isinstance(v, int):
             out[k] = _parse_values(str(v), k)
         elif isinstance(v, str):

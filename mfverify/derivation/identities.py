@@ -41,6 +41,7 @@ from ..errors import (
     ShapeError,
     UnsupportedError,
 )
+from ..inputs import check_seed
 from ..problems import Problem
 from ._claimed import Claimed, as_claimed, parse_definitions
 from ._identity_sides import IdentitySides as _IdentitySides
@@ -261,6 +262,7 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
     >>> check_identity("A*B - B*A == -(B*A - A*B)", declare={"A": "n x n", "B": "n x n"}).verdict
     'PROVED'
     """
+    seed = check_seed(seed)
     decls: dict[str, Declaration] = {}
     for name, spec in (declare or {}).items():
         decls[name] = parse_declaration(name, spec)
@@ -269,6 +271,8 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
     for names, st in ((symmetric, Structure.SYMMETRIC), (diagonal, Structure.DIAGONAL),
                       (skew, Structure.SKEW), (general, Structure.GENERAL)):
         for n in ([names] if isinstance(names, str) else names):
+            if n in extra_structure and extra_structure[n] is not st:
+                raise InputError(f"{n} is declared both {extra_structure[n]} and {st}")
             extra_structure[n] = st
     fam = family_of(problem) if problem is not None else None
     prob_structure: dict[str, Structure] = {}
@@ -406,9 +410,10 @@ def _numeric_identity(lhs: Claimed, rhs: Claimed, decls: Mapping[str, Declaratio
                       problem: Problem | None, defs: Any, size: Mapping[str, int] | None,
                       points: int, rtol: float, seed: int, title: str,
                       dims: Sequence[str], budget: Budget) -> Any:
-    from .api import MAX_NUMERIC_BYTES, MAX_POINTS, NumericResult
+    from .api import MAX_NUMERIC_BYTES, MAX_POINTS, NumericResult, check_points
 
     t0 = time.perf_counter()
+    points = check_points(points)
     if problem is not None:
         raise UnsupportedError("the numeric identity mode takes declared inputs only")
     size = dict(size or {})

@@ -30,6 +30,7 @@ import sympy as sp
 
 from ..arith import Arith, get_arith
 from ..errors import InputError, NonFiniteError, ShapeError, SymmetryError, UnsupportedError
+from ..inputs import check_nesting
 from ..numbers import parse_number
 
 __all__ = [
@@ -89,6 +90,7 @@ def _to_exact_array(value: Any, name: str) -> np.ndarray:
             raise NonFiniteError(f"{name} contains NaN or infinity; expected finite entries")
         arr = value.astype(object) if value.dtype != object else value.copy()
     else:
+        check_nesting(value, name, error=ShapeError)  # before anything recurses into it
         shape = _nested_shape(value, name)
         arr = np.empty(shape, dtype=object)
         if shape == ():
@@ -529,7 +531,21 @@ def scale_batched(c: Any, arr: np.ndarray, core_ndim: int) -> np.ndarray:
     ndarray
         ``arr * c`` for a 0-d c, else ``c[..., None, ..., None] * arr`` (``core_ndim`` new axes).
     """
+    if not isinstance(c, np.ndarray):
+        return arr * _opaque(c)
     c_arr = np.asarray(c)
     if c_arr.ndim == 0:
         return arr * c
     return c_arr[(..., *([None] * core_ndim))] * arr
+
+
+def _opaque(c: Any) -> Any:
+    """A scalar that NumPy must not unpack: python-flint's exact polynomials (the line
+    arithmetic of :mod:`mfverify.derivation`) have ``len`` and indexing, so ``arr * poly`` would
+    broadcast their coefficients (a zero polynomial even gives an empty array). Such a scalar
+    goes into a 0-d object array, which multiplies every entry by the whole polynomial."""
+    if hasattr(c, "__len__") and not isinstance(c, (str, bytes)):
+        box = np.empty((), dtype=object)
+        box[()] = c
+        return box
+    return c

@@ -417,7 +417,12 @@ class CustomProblem(Problem):
 
     # -- the Problem interface -----------------------------------------------------------------
     def objective(self, A: Arith, x: Point, d: Mapping[str, Any]) -> Any:
-        return d["scale"] * self._raw_objective(A, x, d)
+        val = d["scale"] * self._raw_objective(A, x, d)
+        if not A.exact:  # a constant objective on a batch of points: one value per point
+            batch = self.flatten(x).shape[:-1]
+            if batch and np.shape(val) != batch:
+                val = np.broadcast_to(val, batch).copy()
+        return val
 
     def _check_data(self, A: Arith, d: Mapping[str, Any]) -> None:
         stored = self.data_in(A)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError, LimitError, RankError
+from ..errors import InputError, LimitError, NonFiniteError, RankError
+from ..inputs import check_int
 
 __all__ = [
     "SymmetricInstances",
@@ -52,6 +53,13 @@ def _check_cond_top(cond: float, top: float) -> None:
     if not (1 <= cond < np.inf and 0 < top < np.inf):
         raise InputError(f"need finite cond >= 1 and finite top > 0, got cond={cond}, "
                          f"top={top}")
+
+
+def _check_finite(data: np.ndarray, name: str, spectrum: np.ndarray) -> None:
+    """Generated data that overflowed float64 is a typed error, not a NumPy warning."""
+    if not np.all(np.isfinite(data)):
+        raise NonFiniteError(f"the generated {name} overflows float64 (largest spectral value "
+                             f"{float(np.max(np.abs(spectrum))):.3g}); use a smaller top")
 
 
 def haar_orthogonal(rng: np.random.Generator, B: int, n: int) -> np.ndarray:
@@ -126,10 +134,12 @@ def symmetric_instances(B: int, n: int, *, spectrum_kind: str = "psd", rank: int
         lam = np.sort(np.concatenate([lam, np.zeros(n - lam.size)]))[::-1]
     else:
         lam = spectrum(n, spectrum_kind, rank=rank, cond=cond, top=top)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     Q = haar_orthogonal(rng, B, n)
-    M = (Q * lam) @ np.swapaxes(Q, -1, -2)
-    M = 0.5 * (M + np.swapaxes(M, -1, -2))
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused just below
+        M = (Q * lam) @ np.swapaxes(Q, -1, -2)
+        M = 0.5 * (M + np.swapaxes(M, -1, -2))
+    _check_finite(M, "M", lam)
     return SymmetricInstances(M, np.broadcast_to(lam, (B, n)).copy(), Q, seed)
 
 
@@ -168,10 +178,12 @@ def rectangular_instances(B: int, m: int, n: int, *, rank: int,
     else:
         _check_cond_top(cond, top)
         s = top * np.geomspace(1.0, 1.0 / cond, rank)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     U = haar_orthogonal(rng, B, m)[:, :, :rank]
     V = haar_orthogonal(rng, B, n)[:, :, :rank]
-    Sigma = (U * s) @ np.swapaxes(V, -1, -2)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: refused just below
+        Sigma = (U * s) @ np.swapaxes(V, -1, -2)
+    _check_finite(Sigma, "Sigma", s)
     return RectangularInstances(Sigma, np.broadcast_to(s, (B, rank)).copy(), U, V, seed)
 
 
@@ -193,7 +205,7 @@ def ground_truths(B: int, n: int, rank: int, *, cond: float = 1.0, top: float = 
         raise RankError(f"rank must be <= n = {n}, got {rank}")
     _check_cond_top(cond, top)
     s = top * np.geomspace(1.0, 1.0 / cond, rank)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     X = haar_orthogonal(rng, B, n)[:, :, :rank] * s
     M = X @ np.swapaxes(X, -1, -2)
     return GroundTruths(X, 0.5 * (M + np.swapaxes(M, -1, -2)),
@@ -213,7 +225,7 @@ def gaussian_sensing(B: int, m: int, n: int, *, symmetric: bool = True, n2: int 
     _check_sizes(n2=n2)
     if symmetric and n2 != n:
         raise InputError("symmetric sensing matrices must be square (n2 == n)")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     A = rng.standard_normal((B, m, n, n2)) / np.sqrt(m)
     if symmetric:
         A = (A + np.swapaxes(A, -1, -2)) / np.sqrt(2.0)

@@ -41,6 +41,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import SpecError
+from ..inputs import check_nesting, read_user_file
+from ..spec import MAX_SPEC_BYTES
 
 __all__ = ["Study", "Cell", "load_study", "canonical_json", "derive_seed", "RUN_DEFAULTS",
            "AXIS_RUN_KEYS", "METHODS", "INITS"]
@@ -215,14 +217,14 @@ def _load_raw(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(source, Mapping):
         return dict(source)
     path = Path(source)
+    # a regular file only (a FIFO or /dev/zero is refused without being read), bounded size
+    text = read_user_file(path, "study file", MAX_SPEC_BYTES, error=SpecError)
     try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read study file {str(path)!r}: {exc.strerror}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise SpecError(f"study file {str(path)!r} is not valid TOML: {exc}") from None
+    check_nesting(data, "study file", error=SpecError)
+    return data
 
 
 def _positive_int(raw: Mapping[str, Any], key: str, default: int | None, high: int) -> int:
