@@ -55,6 +55,7 @@ DEFAULT_SECONDS: dict[str, float] = {
     "counterexample": 120.0,
     "certify": 120.0,
     "conditions": 300.0,
+    "study": 3600.0,
 }
 
 #: default cap on the address space of a CLI process (bytes): 8 GiB plus 128 MiB per CPU (the

@@ -419,3 +419,47 @@ def test_batchrun_concatenate_and_to_json() -> None:
     assert d["shape"] == [5, 3] and d["f"][0][:2] == ["nan", "-inf"]
     assert np.array_equal(np.array(d["x"]["X"]), merged.x["X"])  # floats round-trip exactly
     assert d["hits"]["0.001"] == merged.hits[1e-3].tolist()
+
+
+class _Slow(cf.ThreadPoolExecutor):
+    """One worker whose every cell takes at least ``delay`` seconds longer."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(max_workers=1)
+        self.delay = delay
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        def slow(*a: Any, **k: Any) -> Any:
+            time.sleep(self.delay)
+            return fn(*a, **k)
+        return super().submit(slow, *args, **kwargs)
+
+
+def test_budget_stops_between_cells_and_loses_nothing(tmp_path: Path, reference: Any) -> None:
+    """``budget=``: no cell starts after it; the running cell is stored; a re-run resumes."""
+    study, root = _study(), tmp_path / "store"
+    start = time.monotonic()
+    with _Slow(0.6) as ex:
+        res = run_study(study, root, executor=ex, budget=1.0)
+        elapsed = time.monotonic() - start
+    assert res.stopped is not None and "budget of 1 s" in res.stopped
+    assert 0 < len(res.computed) < 6
+    assert elapsed < 1.0 + 3 * 0.6 + 5.0  # at most the running cell past the budget (+ slack)
+    assert Store(root, study).finished() == set(res.computed)  # what was computed is stored
+    again = run_study(study, root, max_workers=1)
+    assert again.stopped is None and len(again.computed) == 6 - len(res.computed)
+    _assert_complete(again.rows(), study)
+    _assert_identical(again.rows(), reference)
+
+
+def test_cli_budget_exit_1_and_resume(tmp_path: Path, capsys: Any) -> None:
+    from mfverify.cli import main
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('family = "symmetric"\ninstances = 2\ninits = 2\nmax_iter = 200\n'
+                    '[params]\nn = 4\n[grid]\nr = [1, 2, 3]\n')
+    rc = main(["study", str(spec), "--workers", "1", "--budget", "0.001"])
+    out = capsys.readouterr().out
+    assert rc == 1 and "INCONCLUSIVE: stopped early (time budget of 0.001 s reached)" in out
+    assert main(["study", str(spec), "--workers", "1"]) == 0
+    assert "3/3 cells done" in capsys.readouterr().out

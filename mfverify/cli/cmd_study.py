@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import InputError, UnsupportedError
 from .common import int_option, print_json, table
+from .limits import add_budget_argument
 
 NAME = "study"
 HELP = "run a parameter-grid study into a resumable Parquet store (--status: progress)"
@@ -39,6 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--axes", metavar="X[,Y]",
                    help="the heatmap's axes (default: the first two grid axes; the others are "
                         "pooled)")
+    add_budget_argument(p, "study")
     p.add_argument("--outcome", default="global_min",
                    help="the outcome whose fraction is drawn (default global_min)")
 
@@ -93,32 +95,39 @@ def run(args: argparse.Namespace) -> int:
     store = Store(_store_dir(args), study, create=not args.status)
     store.validate()
     computed: list[str] = []
+    stopped: str | None = None
     if not args.status:
         if args.dask or args.scheduler:
             client = _client(args)
             try:
-                res = run_study(study, store, executor=client.get_executor())
+                res = run_study(study, store, executor=client.get_executor(),
+                                budget=args.budget)
             finally:
                 client.close()
                 if args.dask and client.cluster is not None:
                     client.cluster.close()
         else:
-            res = run_study(study, store, max_workers=args.workers)
+            res = run_study(study, store, max_workers=args.workers, budget=args.budget)
         computed = res.computed
+        stopped = res.stopped
     plot = _plot(args, study, store) if args.plot else None
     rows = _rows(study_status(study, store))
     n_done = sum(r["done"] for r in rows)
     if args.json:
         print_json({"study": study.name, "study_hash": study.content_hash,
                     "store": str(store.root), "cells": len(rows), "done": n_done,
-                    "computed_now": len(computed), "plot": plot, "per_cell": rows})
+                    "computed_now": len(computed), "stopped": stopped, "plot": plot,
+                    "per_cell": rows})
     else:
         _print(rows, f"study {study.name!r} ({study.family}, {study.instances} instances × "
                      f"{study.inits} inits per cell): {n_done}/{len(rows)} cells done, "
                      f"{len(computed)} computed now; store {store.root}")
         if plot:
             print(f"plot: {plot}")
-    return 0
+        if stopped:
+            print(f"INCONCLUSIVE: stopped early ({stopped}); {n_done}/{len(rows)} cells stored, "
+                  "re-run to resume or raise --budget")
+    return 1 if stopped else 0
 
 
 def _plot(args: argparse.Namespace, study: Any, store: Any) -> str:

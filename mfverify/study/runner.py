@@ -21,6 +21,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,9 @@ class StudyResult:
     computed: list[str]
     skipped: list[str]
     total: int
+    #: ``None`` when every pending cell was computed; otherwise why the run stopped early
+    #: (the time budget), the stored cells kept: re-running resumes
+    stopped: str | None = None
 
     def rows(self) -> Any:
         """All rows of the store (a pyarrow Table sorted by cell, instance, init)."""
@@ -68,7 +72,8 @@ def _default_progress(total: int) -> tuple[Callable[[], None], Callable[[], None
 
 def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | Store, *,
               executor: cf.Executor | None = None, max_workers: int | None = None,
-              progress: bool | None = None) -> StudyResult:
+              progress: bool | None = None,
+              budget: float | None = None) -> StudyResult:
     """Compute the cells of ``study`` that ``store`` does not hold yet.
 
     Parameters
@@ -85,6 +90,11 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
         Processes of the default pool (ignored when ``executor`` is given).
     progress
         Show a tqdm bar on stderr; default only when stderr is a terminal.
+    budget
+        Seconds (default: no limit). When they run out no further cell is started, the cells
+        not yet running are cancelled, the cells already running are waited for and stored
+        (nothing computed is lost), and :attr:`StudyResult.stopped` says so; re-running the
+        study resumes. The overrun is therefore at most the duration of one cell.
     """
     st = study if isinstance(study, Study) else load_study(study)
     db = store if isinstance(store, Store) else Store(store, st)
@@ -102,22 +112,48 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
     ex = (cf.ProcessPoolExecutor(max_workers=max_workers or os.cpu_count() or 1) if own
           else executor)
     futures: dict[cf.Future[Any], Cell] = {}
+    stopped: str | None = None
+    deadline = None if budget is None else time.monotonic() + float(budget)
+
+    seen: set[cf.Future[Any]] = set()
+
+    def store(fut: cf.Future[Any]) -> None:
+        if fut in seen:
+            return
+        seen.add(fut)
+        cell = futures[fut]
+        db.write_cell(cell.cell_id, fut.result())
+        computed.append(cell.cell_id)
+        tick()
+
     try:
         if pending and ex is not None:
             futures = {ex.submit(run_cell, c.to_json(), st.instances, st.inits): c
                        for c in pending}
-        for fut in cf.as_completed(futures):
-            cell = futures[fut]
-            db.write_cell(cell.cell_id, fut.result())
-            computed.append(cell.cell_id)
-            tick()
+        try:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            for fut in cf.as_completed(futures, timeout=left):
+                store(fut)
+        except cf.TimeoutError:
+            stopped = _stop_at_budget(futures, store, budget)
     finally:
         close()
         for fut in futures:  # after an error or an interrupt: do not leave work behind
             fut.cancel()
         if own and ex is not None:
             ex.shutdown(wait=True, cancel_futures=True)
-    return StudyResult(db, computed, skipped, len(cells))
+    return StudyResult(db, computed, skipped, len(cells), stopped)
+
+
+def _stop_at_budget(futures: dict[cf.Future[Any], Cell],
+                    store: Callable[[cf.Future[Any]], None], budget: float | None) -> str:
+    """Cancel the cells not started; wait for and store the others (nothing computed is lost).
+
+    ``store`` ignores a future it has stored already."""
+    kept = [f for f in futures if not f.cancel()]  # running or finished: cannot be cancelled
+    for fut in cf.as_completed(kept):
+        store(fut)
+    return f"time budget of {budget:g} s reached"
 
 
 def study_status(study: Study | str | Path | dict[str, Any], store: str | Path | Store
