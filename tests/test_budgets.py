@@ -324,3 +324,19 @@ def test_api_entry_points_take_a_budget() -> None:
     assert res.verdict == "INCONCLUSIVE" and res.sizes_checked
     flow = integrate(p, {"X": [["1/2"], ["1/2"]]}, ["1e6"], budget=1.0)
     assert flow.status == "budget" and not flow.points
+
+
+def test_landscape_huge_balance_is_stopped_near_its_budget() -> None:
+    """Regression: a balanced asymmetric spec with balance 1e300 ran 17 s under --budget 10.
+
+    The engine does not stop itself there; the CLI's safety net (1.15·budget + 1.5 s) does,
+    which keeps the command within 20% of its budget plus start-up."""
+    import time
+
+    from mfverify.cli import main
+
+    spec = '{"problem": "asymmetric", "Sigma": [[2, 0], [0, 1]], "rank": 1, "balance": 1e300}'
+    start = time.monotonic()
+    rc = main(["landscape", spec, "--budget", "3"])
+    assert rc in (0, 1)
+    assert time.monotonic() - start < 1.2 * 3 + 3.0  # + what a fresh process takes to start

@@ -3,7 +3,7 @@
 ``add_budget_argument(parser, command)`` gives a command ``--budget SECONDS`` with the default of
 :data:`mfverify.budget.DEFAULT_SECONDS`; every command also has ``--max-memory SIZE`` (added by
 :func:`mfverify.cli.build_parser`). :func:`run_limited` runs a command under both: the address
-space is capped, and an alarm at ``1.25·budget + 5`` s stops a command whose engine did not
+space is capped, and an alarm at ``1.15·budget + 1.5`` s stops a command whose engine did not
 stop itself at its budget (a safety net: engines check the budget themselves and report what
 they did).
 """
@@ -68,7 +68,7 @@ def run_limited(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
     budget = getattr(args, "budget", None)
     ok = isinstance(budget, (int, float)) and math.isfinite(budget) and budget > 0
     # an invalid --budget of a command that validates it itself gets no net (its own message)
-    net = Budget(1.25 * budget + 5.0 if ok else None, what=args.command)
+    net = Budget(1.15 * budget + 1.5 if ok else None, what=args.command)
     cap = getattr(args, "max_memory", DEFAULT_MAX_MEMORY)
     with memory_limit(cap) as effective:
         try:

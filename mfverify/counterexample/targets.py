@@ -752,7 +752,7 @@ def run_target(name: str, **kwargs: Any) -> CounterexampleResult:
     fn = TARGETS[name]
     seconds = kwargs.get("budget", inspect.signature(fn).parameters["budget"].default)
     # the phases of a target end before its budget; the alarm leaves the certification a grace
-    # of 5% + 0.5 s (the CLI's own safety net comes later, at 1.25·budget + 5 s)
+    # of 5% + 0.5 s (the CLI's own safety net comes later, at 1.15·budget + 1.5 s)
     B = as_budget(seconds, "counterexample")
     grace = 0.0 if B.seconds is None else 0.05 * B.seconds + 0.5
     try:
