@@ -195,7 +195,7 @@ def _certificate_controls() -> dict[str, Any]:
     paper="foundations",
     source="issue 17 (engine guard): planted true and false certificates for mfverify.certify "
            "(Gershgorin-congruence inertia, Krawczyk boxes); instance of Zhang, Sojoudi & "
-           "Lavaei 2019 (papers.md §5 R4)",
+           "Lavaei 2019 (JMLR 20(114)), their family with c > 1/2",
     statement="The certifier refuses to certify the ball matrix [[1, ±2], [±2, 1]] positive "
               "definite (it contains [[1, 2], [2, 1]], eigenvalue −1) and rejects planted false "
               "spurious-minimum certificates of f = (x₁² − 1)² + x₂⁴ + 2c(x₁² − 1)x₂² + "

@@ -1,6 +1,7 @@
 """Li, Lu, Arora, Haupt, Liu, Wang & Zhao (2019, "Symmetry, saddle points, and global
 optimization landscape of nonconvex matrix factorization", IEEE Trans. Inf. Theory 65(6)): the
-invariant-group facts (their G1–G2, papers.md §2.3) on two of the examples their abstract names,
+invariant-group facts (stationary points map to stationary points; the orbit tangent lies in
+the Hessian null space) on two of the examples their abstract names,
 phase retrieval and deep linear networks.
 
 For f invariant under a linear action x ↦ L_g x with Lie-algebra tangents ξ_Ω(x) = L_Ω x:
@@ -98,8 +99,8 @@ def _g2_instances(ctx: RunContext) -> list[tuple[str, Problem, dict[str, Any]]]:
 @claim(
     "li2019.families-orbit-hessian",
     paper="li2019",
-    source="Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019 (IEEE TIT 65(6)), abstract and "
-           "papers.md §2.3 G2 (orbit tangent in the Hessian null space), on phase retrieval "
+    source="Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019 (IEEE TIT 65(6)), abstract: the "
+           "orbit tangent lies in the Hessian null space, on phase retrieval "
            "and deep linear networks",
     statement="For complex phase retrieval (U(1)) and deep linear networks (GL(dᵢ) chain; "
               "O(dᵢ) with balancing): ∇²f(x)ξ_Ω(x) + (∂ξ_Ω)ᵀ∇f(x) ≡ 0 for every Lie-algebra "
@@ -195,8 +196,9 @@ def stationary_orbit_report(label: str, p: Problem, x: dict[str, Any], elements:
 @claim(
     "li2019.families-stationary-orbits",
     paper="li2019",
-    source="Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019 (IEEE TIT 65(6)), papers.md §2.3 "
-           "G1-G2, on phase retrieval and deep linear networks",
+    source="Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019 (IEEE TIT 65(6)), abstract: "
+           "invariance of stationarity and orbit tangents, on phase retrieval and deep "
+           "linear networks",
     statement="At exact stationary points of complex phase retrieval (population and finite) "
               "and of deep linear networks (scalar depth 3; widths 2-2-2, 2-2-2-2; balanced): "
               "rational group elements map them to stationary points of the same value, the "
