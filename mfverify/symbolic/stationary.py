@@ -427,34 +427,3 @@ def cayley_rotation(n: int, seed: int) -> sp.Matrix:
             K[j, i] = -v
     eye = sp.eye(n)
     return (eye - K) * (eye + K).inv()
-
-
-def orthogonal_gauge(problem: Problem, gens: list[sp.Symbol], P: sp.Matrix | None) -> Chart:
-    """The O(r) gauge W = P·L, L lower trapezoidal, W the stacked variables (rows)."""
-    shapes = list(problem.variables.values())
-    r = shapes[0][-1]
-    nrows = sum(s[0] for s in shapes)
-    Lsyms: list[sp.Symbol] = []
-    L = sp.zeros(nrows, r)
-    for i in range(nrows):
-        for j in range(min(i + 1, r)):
-            s = sp.Symbol(f"L_{i}_{j}", real=True)
-            L[i, j] = s
-            Lsyms.append(s)
-    W = L if P is None else P * L
-    sub = {}
-    k = 0
-    for i in range(nrows):
-        for j in range(r):
-            sub[gens[k]] = sp.expand(W[i, j])
-            k += 1
-    which = "I" if P is None else "P"
-    return Chart(f"O({r}) gauge W = {which}·L, L lower trapezoidal", sub, Lsyms)
-
-
-def stacked(problem: Problem, flat: list[Any]) -> sp.Matrix:
-    """The stacked matrix W (variables on top of each other) from a flat coordinate list."""
-    shapes = list(problem.variables.values())
-    r = shapes[0][-1]
-    rows = sum(s[0] for s in shapes)
-    return sp.Matrix(rows, r, list(flat))
