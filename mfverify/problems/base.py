@@ -292,6 +292,15 @@ class Problem(ABC):
         batched overrides with a leading axis B). Default: unknown (:class:`UnsupportedError`)."""
         raise UnsupportedError(f"no closed-form optimal value for problem kind {self.kind!r}")
 
+    def override_batch(self, data: Mapping[str, Any] | None) -> int:
+        """The number B of instances in batched data overrides: the product of the leading axes
+        each override has beyond the shape of the problem's own datum (1 without overrides)."""
+        B = 1
+        for name, value in (data or {}).items():
+            arr = np.asarray(value)
+            B = max(B, int(np.prod(arr.shape[: arr.ndim - np.ndim(self.data[name])])))
+        return B
+
     def global_min_certificate(self) -> tuple[str, str] | None:
         """``(status, reason)`` with status ``"attained"`` when f provably attains its infimum
         (so the global minimum value is the least critical value), or None (the landscape

@@ -289,11 +289,7 @@ class MatrixCompletion(Problem):
         if not self._realizable():
             raise UnsupportedError("optimal value unknown: M is not certified to have an "
                                    "exact factorization of width r")
-        B = 1
-        for name, value in (data or {}).items():
-            arr = np.asarray(value)
-            B = max(B, int(np.prod(arr.shape[: arr.ndim - np.ndim(self.data[name])])))
-        return np.zeros(B)
+        return np.zeros(self.override_batch(data))
 
     def global_min_certificate(self) -> tuple[str, str] | None:
         if not self.regularized and self._realizable():

@@ -333,11 +333,7 @@ class PhaseRetrieval(Problem):
         if self.truth is None:
             raise UnsupportedError("the optimal value is known only for noiseless "
                                    "measurements (build the problem from its signal)")
-        B = 1
-        for name, value in (data or {}).items():
-            arr = np.asarray(value)
-            B = max(B, int(np.prod(arr.shape[: arr.ndim - np.ndim(self.data[name])])))
-        return np.zeros(B)
+        return np.zeros(self.override_batch(data))
 
     def global_min_certificate(self) -> tuple[str, str] | None:
         if self.truth is not None:
