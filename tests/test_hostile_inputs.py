@@ -85,25 +85,16 @@ def _json_file(name: str, doc: Any) -> None:
     FILES[name] = build
 
 
-@_file("fifo")
-def _fifo(tmp: Path) -> str:
-    p = tmp / "pipe.json"
-    os.mkfifo(p)
-    return str(p)
+def _fifo_file(name: str, suffix: str) -> None:
+    def build(tmp: Path) -> str:
+        p = tmp / f"pipe{suffix}"
+        os.mkfifo(p)
+        return str(p)
+    FILES[name] = build
 
 
-@_file("fifo_py")
-def _fifo_py(tmp: Path) -> str:
-    p = tmp / "pipe.py"
-    os.mkfifo(p)
-    return str(p)
-
-
-@_file("fifo_md")
-def _fifo_md(tmp: Path) -> str:
-    p = tmp / "pipe.md"
-    os.mkfifo(p)
-    return str(p)
+for _name, _suffix in (("fifo", ".json"), ("fifo_py", ".py"), ("fifo_md", ".md")):
+    _fifo_file(_name, _suffix)
 
 
 @_file("dir")
