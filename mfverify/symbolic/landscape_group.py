@@ -17,7 +17,6 @@ linear equations with one quadric, a binomial m(x) = c) and pieces that meet are
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ from .stationary import (
     Chart,
     Piece,
     chart_point_to_original,
+    independent_variables,
     solve_polynomial_system,
 )
 from .stratify import stratify_piece
@@ -83,13 +83,7 @@ def sample_piece(piece: Piece, budget: Budget) -> AlgebraicPoint | None:
     """A real point of a positive-dimensional piece: fix a maximal independent set of
     variables to small integers and solve the zero-dimensional rest."""
     gens = piece.gens
-    lms = [sp.Poly(b, *gens).monoms(order="grevlex")[0] for b in piece.basis]
-    supports = [frozenset(i for i, e in enumerate(m) if e) for m in lms]
-    indep = None
-    for subset in itertools.combinations(range(len(gens)), piece.dimension):
-        if not any(sup <= frozenset(subset) for sup in supports):
-            indep = subset
-            break
+    indep = independent_variables(piece.basis, gens, piece.dimension)
     if indep is None:
         return None
     for values in ([1] * len(indep), [2] * len(indep), [1, 2, 3, 1, 2, 3][:len(indep)],

@@ -153,6 +153,19 @@ def krull_dimension(lead_monomials: list[tuple[int, ...]], nvars: int) -> int:
     return 0  # pragma: no cover
 
 
+def independent_variables(basis: list[sp.Expr], gens: list[sp.Symbol], dimension: int
+                          ) -> tuple[int, ...] | None:
+    """A set of ``dimension`` variable indices containing the support of no grevlex leading
+    monomial of the Gröbner basis ``basis`` (a maximal independent set of V(I), the variables a
+    sample point may fix freely), or None when there is none."""
+    lms = [sp.Poly(b, *gens).monoms(order="grevlex")[0] for b in basis]
+    supports = [frozenset(i for i, e in enumerate(m) if e) for m in lms]
+    for subset in itertools.combinations(range(len(gens)), dimension):
+        if not any(sup <= frozenset(subset) for sup in supports):
+            return subset
+    return None
+
+
 def _sos_roots(h: sp.Poly) -> list[sp.Expr] | None:
     """Real-radical rule: polynomials whose real zero set is cut out by simpler ones.
 

@@ -58,6 +58,7 @@ from .stationary import (
     Budget,
     Chart,
     chart_point_to_original,
+    independent_variables,
     krull_dimension,
     solve_polynomial_system,
 )
@@ -608,13 +609,7 @@ class Stratifier:
 
     def _sample(self, st: Stratum) -> AlgebraicPoint | None:
         gens = self.vars
-        lms = [sp.Poly(b, *gens).monoms(order="grevlex")[0] for b in st.basis]
-        supports = [frozenset(i for i, e in enumerate(m) if e) for m in lms]
-        indep = None
-        for subset in itertools.combinations(range(len(gens)), st.dimension):
-            if not any(sup <= frozenset(subset) for sup in supports):
-                indep = subset
-                break
+        indep = independent_variables(list(st.basis), gens, st.dimension)
         if indep is None:
             return None
         d = len(indep)
