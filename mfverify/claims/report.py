@@ -194,40 +194,37 @@ def _record_series(evidence: Mapping[str, Any], *, depth: int) -> list[dict[str,
 
 
 def _matplotlib() -> Any | None:
+    """matplotlib's ``Figure`` class, or None without the plot extra. Figures are made detached
+    from pyplot, so writing a report never switches the backend of the caller's process."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except Exception:  # noqa: BLE001 - the plot extra is optional
         return None
-    return plt
+    return Figure
 
 
-def _plot_png(plt: Any, s: Mapping[str, Any]) -> bytes:
-    fig, ax = plt.subplots(figsize=(5.0, 3.2), dpi=100)
-    try:
-        ax.plot(s["x"], s["y"], marker="." if len(s["x"]) < 60 else None,
-                label=s.get("label") or None)
-        if "y2" in s:
-            ax.plot(s["x"], s["y2"], linestyle="--", label=s.get("label2") or None)
-        for axis, scale in (("x", s.get("xscale", "linear")), ("y", s.get("yscale", "linear"))):
-            values = s["x"] if axis == "x" else s["y"] + s.get("y2", [])
-            if scale == "log" and min(values) <= 0:
-                scale = "symlog"
-            if scale in ("linear", "log", "symlog"):
-                getattr(ax, f"set_{axis}scale")(scale)
-        ax.set_xlabel(s.get("xlabel", "x"))
-        ax.set_ylabel(s.get("ylabel", "y"))
-        ax.set_title(str(s["name"])[:80], fontsize=9)
-        if s.get("label") or s.get("label2"):
-            ax.legend(fontsize=8)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
+def _plot_png(figure_class: Any, s: Mapping[str, Any]) -> bytes:
+    fig = figure_class(figsize=(5.0, 3.2), dpi=100)
+    ax = fig.subplots()
+    ax.plot(s["x"], s["y"], marker="." if len(s["x"]) < 60 else None,
+            label=s.get("label") or None)
+    if "y2" in s:
+        ax.plot(s["x"], s["y2"], linestyle="--", label=s.get("label2") or None)
+    for axis, scale in (("x", s.get("xscale", "linear")), ("y", s.get("yscale", "linear"))):
+        values = s["x"] if axis == "x" else s["y"] + s.get("y2", [])
+        if scale == "log" and min(values) <= 0:
+            scale = "symlog"
+        if scale in ("linear", "log", "symlog"):
+            getattr(ax, f"set_{axis}scale")(scale)
+    ax.set_xlabel(s.get("xlabel", "x"))
+    ax.set_ylabel(s.get("ylabel", "y"))
+    ax.set_title(str(s["name"])[:80], fontsize=9)
+    if s.get("label") or s.get("label2"):
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,7 +294,7 @@ def render_markdown(results: Sequence[ClaimResult], *, plot_dir: Path | None = N
     summary = _counts(results)
     c = summary["counts"]
     profile = results[0].evidence.get("profile", "") if results else ""
-    plt = _matplotlib() if plot_dir is not None else None
+    figure_class = _matplotlib() if plot_dir is not None else None
     lines = [f"# {_md_cell(title)}", "",
              f"Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
              + (f", profile `{profile}`" if profile else "") + ".", "",
@@ -309,7 +306,7 @@ def render_markdown(results: Sequence[ClaimResult], *, plot_dir: Path | None = N
              "Verdicts: PROVED = exact algebra or interval-certified; SUPPORTED = numerical "
              "(tolerance and instance count in the evidence); REFUTED = re-checkable "
              "counterexample; INCONCLUSIVE = budget, ill-conditioning, unsupported or error.", ""]
-    if plot_dir is not None and plt is None:
+    if plot_dir is not None and figure_class is None:
         lines += ["_Plots: matplotlib is not installed (install the `plot` extra); series are "
                   "listed in the evidence only._", ""]
     for paper, group in _group(results):
@@ -342,11 +339,11 @@ def render_markdown(results: Sequence[ClaimResult], *, plot_dir: Path | None = N
             fence = _fence(ev)
             lines += ["", "Evidence:", "", f"{fence}json", ev, fence, ""]
             series = find_series(r.evidence)[:MAX_PLOTS_PER_CLAIM]
-            if series and plt is not None and plot_dir is not None:
+            if series and figure_class is not None and plot_dir is not None:
                 plot_dir.mkdir(parents=True, exist_ok=True)
                 for k, s in enumerate(series):
                     fname = f"{_anchor(cl.id)}-{k}.png"
-                    (plot_dir / fname).write_bytes(_plot_png(plt, s))
+                    (plot_dir / fname).write_bytes(_plot_png(figure_class, s))
                     lines += [f"![{_md_cell(s['name'])}]({plot_prefix}/{fname})", ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -378,7 +375,7 @@ def render_html(results: Sequence[ClaimResult], *, title: str = "mfverify check 
     results = list(results)
     summary = _counts(results)
     c = summary["counts"]
-    plt = _matplotlib()
+    figure_class = _matplotlib()
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            f"<title>{_h(title)}</title><style>{_CSS}</style></head><body>",
            f"<h1>{_h(title)}</h1>",
@@ -391,7 +388,7 @@ def render_html(results: Sequence[ClaimResult], *, title: str = "mfverify check 
            "<p>PROVED = exact algebra or interval-certified; SUPPORTED = numerical (tolerance "
            "and instance count in the evidence); REFUTED = re-checkable counterexample; "
            "INCONCLUSIVE = budget, ill-conditioning, unsupported or error.</p>"]
-    if plt is None:
+    if figure_class is None:
         out.append("<p><em>Plots: matplotlib is not installed (install the <code>plot</code> "
                    "extra); series appear in the evidence only.</em></p>")
     for paper, group in _group(results):
@@ -427,9 +424,9 @@ def render_html(results: Sequence[ClaimResult], *, title: str = "mfverify check 
                 out.append(f"<li><b>Error:</b> {_h(r.error)}</li>")
             out += ["</ul>", "<details><summary>Evidence</summary>",
                     f"<pre>{_h(_evidence_text(r.evidence))}</pre></details>"]
-            if plt is not None:
+            if figure_class is not None:
                 for s in find_series(r.evidence)[:MAX_PLOTS_PER_CLAIM]:
-                    data = base64.b64encode(_plot_png(plt, s)).decode("ascii")
+                    data = base64.b64encode(_plot_png(figure_class, s)).decode("ascii")
                     out.append(f'<figure><img alt="{_h(s["name"])}" '
                                f'src="data:image/png;base64,{data}"><figcaption>{_h(s["name"])}'
                                "</figcaption></figure>")

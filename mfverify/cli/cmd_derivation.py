@@ -42,6 +42,7 @@ from ..errors import InputError
 from ..inputs import MAX_POINTS
 from .common import int_option, seed_option
 from .limits import add_budget_argument
+from .plotting import add_plot_option, check_plot_path, write_plot
 
 #: Largest dimension (--n, --r, --m, --size) of a random numeric instance.
 _MAX_DIM = 1_000_000
@@ -99,6 +100,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="numeric mode: number of points")
     p.add_argument("--seed", type=seed_option(), default=0, help="random seed")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_plot_option(p, "the Taylor-remainder tests (--numeric)")
     add_budget_argument(p, NAME)
 
 
@@ -155,6 +157,9 @@ def run(args: argparse.Namespace) -> int:
     from ..spec import load_spec
     from .common import print_json
 
+    check_plot_path(args.plot)
+    if args.plot and not args.numeric:
+        raise InputError("--plot draws the Taylor tests of --numeric; the exact mode has no plot")
     problem = load_spec(args.spec) if args.spec else None
     size = _numeric_size(args)
     if size and not args.numeric:
@@ -197,6 +202,10 @@ def run(args: argparse.Namespace) -> int:
             res = check_hessian(problem, args.hessian, wrt=args.wrt, **numeric, **common)
         else:
             res = check_hvp(problem, args.hvp, wrt=args.wrt, **numeric, **common)
+    if args.plot:
+        from ..plot import plot_taylor_checks
+
+        write_plot(args.plot, lambda: plot_taylor_checks(getattr(res, "checks", [])))
     if args.json:
         print_json(res.to_json())
     else:

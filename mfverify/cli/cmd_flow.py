@@ -26,6 +26,7 @@ from ..inputs import parse_json, read_user_file
 from ..spec import MAX_SPEC_BYTES, load_spec
 from .common import int_option, print_json, table
 from .limits import add_budget_argument
+from .plotting import add_plot_option, check_plot_path, write_plot
 
 #: Largest iteration count of the discrete maps.
 _MAX_ITERATIONS = 10**9
@@ -59,6 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-steps", type=int_option(1, 10**9), default=100_000,
                    help="step budget of the flow")
     p.add_argument("--json", action="store_true", help="print results as JSON")
+    add_plot_option(p, "the trajectory (state norms, f, error estimate; --method flow)")
     add_budget_argument(p, NAME)
 
 
@@ -102,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
     from ..flow.maps import iterate_map
     from ..numbers import parse_number
 
+    check_plot_path(args.plot)
+    if args.plot and args.method != "flow":
+        raise InputError("--plot draws the trajectory of --method flow")
     problem = load_spec(args.spec)
     x0 = _read_x0(args.x0)
     if args.dps < 5 or args.dps > 10000:
@@ -127,6 +132,10 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if bar is not None:
                 bar.close()
+        if args.plot:
+            from ..plot import plot_flow
+
+            write_plot(args.plot, lambda: plot_flow(res))
         A = res.arith
         label = {parse_number(t): t for t in time_texts}
         for pt in res.points:

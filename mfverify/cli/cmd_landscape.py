@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..spec import load_spec
 from .common import print_json, seed_option, table
+from .plotting import add_plot_option, check_plot_path, write_plot
 
 if TYPE_CHECKING:
     from ..symbolic.result import Landscape
@@ -27,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=float, default=120.0,
                    help="time budget in seconds (default 120); INCONCLUSIVE when exceeded")
     p.add_argument("--seed", type=seed_option(), default=0, help="seed of the random choices")
+    add_plot_option(p, "f with the classified stationary set (1-2 unknowns, else a 2-D slice)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,8 +39,13 @@ def run(args: argparse.Namespace) -> int:
     if args.budget is not None and not (math.isfinite(args.budget) and args.budget > 0):
         raise InputError(f"--budget must be a finite positive number of seconds, got "
                          f"{args.budget}")
+    check_plot_path(args.plot)
     problem = load_spec(args.spec)
     res = landscape(problem, budget=args.budget, seed=args.seed)
+    if args.plot:
+        from ..plot import plot_landscape
+
+        write_plot(args.plot, lambda: plot_landscape(problem, res))
     with exact_digits():
         return _show(res, args)
 

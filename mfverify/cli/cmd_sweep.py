@@ -33,9 +33,10 @@ from urllib.parse import parse_qsl
 import numpy as np
 
 from ..errors import InputError, NonFiniteError
-from ..inputs import check_output_path, check_seed
+from ..inputs import check_seed
 from .common import int_option, print_json, seed_option, table
 from .limits import add_budget_argument
+from .plotting import add_plot_option, check_plot_path, write_plot
 
 NAME = "sweep"
 HELP = "run a batched solver over many instances and initializations; summarize the outcomes"
@@ -66,7 +67,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--float32", action="store_true", help="run in float32")
     p.add_argument("--seed", type=seed_option(), default=0, help="seed of the initializations")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--plot", metavar="FILE", help="write a plot (needs matplotlib)")
+    add_plot_option(p, "the outcome histogram and f quantiles")
     add_budget_argument(p, NAME)
 
 
@@ -172,8 +173,7 @@ def run(args: argparse.Namespace) -> int:
     for dl in args.delta:
         if not 0 <= dl < np.inf:
             raise InputError(f"--delta must be finite and >= 0, got {dl}")
-    if args.plot:
-        check_output_path(args.plot, "--plot")
+    check_plot_path(args.plot)
     problem, data, params = _load(args.source)
     B = int(params.get("B", 1))
     K = args.inits
@@ -231,8 +231,10 @@ def run(args: argparse.Namespace) -> int:
         summary["note"] = ("no closed-form optimal value for this problem kind: runs are "
                            "labelled stationary_unmatched / stalled / diverged only")
     if args.plot:
-        _plot(res, args.plot)
-        summary["plot"] = args.plot
+        from ..plot import plot_sweep
+
+        fstar = None if fg is None else f_global
+        summary["plot"] = write_plot(args.plot, lambda: plot_sweep(res, out, f_global=fstar))
     if args.json:
         print_json(summary)
     else:
@@ -262,38 +264,3 @@ def _summary(args: argparse.Namespace, params: dict[str, Any], res: Any, out: An
                     "max": float(f.max()) if f.size else float("nan")},
         "T": out.to_json()["T"],
     }
-
-
-def _plot(res: Any, path: str) -> None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        from ..errors import UnsupportedError
-
-        raise UnsupportedError("--plot needs matplotlib (pip install mfverify[plot])") from None
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    f = res.f[np.isfinite(res.f) & (res.f > 0)]
-    if f.size:
-        axes[0].hist(np.log10(f), bins=40)
-    axes[0].set_xlabel("log10 final f")
-    axes[0].set_ylabel("runs")
-    h = res.history.get("f")
-    if h is not None and h.shape[-1] > 1:
-        flat = h.reshape(-1, h.shape[-1])
-        with np.errstate(all="ignore"):
-            q = np.nanpercentile(np.where(flat > 0, flat, np.nan), [10, 50, 90], axis=0)
-        for row, lab in zip(q, ("10%", "median", "90%"), strict=True):
-            axes[1].semilogy(res.times, row, label=lab)
-        axes[1].legend()
-    axes[1].set_xlabel("iteration" if res.method != "gradient_flow" else "t")
-    axes[1].set_ylabel("f")
-    fig.tight_layout()
-    try:
-        fig.savefig(path)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot write plot {path!r}: {exc}") from exc
-    finally:
-        plt.close(fig)

@@ -24,8 +24,8 @@ How the window is chosen (this is what makes the verdict independent of the prob
   the noise and the log-log points are straight (max deviation from the fitted line
   <= 0.15 decades); the slope is fitted there by least squares.
 
-Results are :class:`TaylorCheck` data objects with an integer :class:`TaylorStatus`; plotting
-(:func:`plot_taylor`) is separate and imports matplotlib lazily.
+Results are :class:`TaylorCheck` data objects with an integer :class:`TaylorStatus`; they are
+drawn by :func:`mfverify.plot.plot_taylor` (a view, outside the engine).
 
 References
 ----------
@@ -49,7 +49,6 @@ __all__ = [
     "fit_taylor",
     "checkgradient",
     "checkhessian",
-    "plot_taylor",
     "EPS",
 ]
 
@@ -259,31 +258,3 @@ def checkhessian(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarray
     b = float(np.sum(np.asarray(hess(x, u)) * v))
     res.extra["symmetry_defect"] = abs(a - b) / max(abs(a) + abs(b), np.finfo(float).tiny)
     return res
-
-
-def plot_taylor(check: TaylorCheck, ax: Any = None) -> Any:
-    """Log-log plot of a :class:`TaylorCheck` (error, noise, fitted window); needs matplotlib."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - optional dependency
-        from ..errors import UnsupportedError
-
-        raise UnsupportedError("plotting needs matplotlib (pip install 'mfverify[plot]')") \
-            from exc
-    if ax is None:
-        _, ax = plt.subplots()
-    ax.loglog(check.h, check.error, ".-", label="model error")
-    ax.loglog(check.h, check.noise, ":", label="rounding-noise estimate")
-    if check.window is not None and check.slope is not None:
-        i, j = check.window
-        hh = check.h[i:j]
-        c = check.error[i] / check.h[i] ** check.slope
-        ax.loglog(hh, c * hh**check.slope, "-", lw=3, alpha=0.5,
-                  label=f"fit, slope {check.slope:.2f}")
-        ref = check.error[i] * (hh / hh[0]) ** check.expected
-        ax.loglog(hh, ref, "--", label=f"slope {check.expected}")
-    ax.set_xlabel("step h")
-    ax.set_ylabel("error")
-    ax.set_title(f"Taylor test ({check.what}): {check.status.name}")
-    ax.legend()
-    return ax
