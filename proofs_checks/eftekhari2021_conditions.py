@@ -30,6 +30,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.errors import InputError, ShapeError
 
 __all__ = ["check_rank_deficient", "check_near_feasible", "flow_conclusion"]
@@ -244,8 +245,12 @@ def _random_instance(seed: int, n: int = 4, m: int = 3, p: int = 3
 @claim(
     "eftekhari2021.theorem-conditions",
     paper=PAPER,
-    source="Eftekhari 2021, arXiv:2112.13269, abstract A4/A5 [SRC]; set-up papers.md §1.2 "
-           "[HYP], certificate §1.3 E4 [DER]",
+    source=("Eftekhari 2021, arXiv:2112.13269, abstract (main result: rank-deficient "
+            "initialization close to the feasible set), on the reconstructed set-up of "
+            "docs/paper-eftekhari2021.md; certificate (E4)"),
+    cites=[cite("eftekhari2021", "abstract (main result)"),
+           cite("burermonteiro2005", "rank-deficiency certificate")],
+    provenance="reconstructed",
     statement="Gradient flow of the merit function from a rank-deficient initialization "
               "sufficiently close to the feasible set stays rank-deficient and converges to a "
               "global minimizer ([HYP] set-up: min ½‖U‖² s.t. A(UUᵀ) = b, augmented-Lagrangian "

@@ -27,6 +27,7 @@ import numpy as np
 from mfverify.batch import Armijo, gd, primal_dual
 from mfverify.batch.inits import small_random
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import ConstrainedMF, MatrixSensing
 
 from ._batch_common import round_sig
@@ -55,8 +56,11 @@ def _case(problem: ConstrainedMF, U0: np.ndarray, alpha: float, T: int, opt: flo
 
 
 @claim("eftekhari2021.gda-success", paper="eftekhari2021",
-       source="Eftekhari 2021, abstract (A4/A6) [SEC]; set-up and GDA template [HYP], "
-              "papers.md §1.2 and §1.4 E-P4",
+       source=("Eftekhari 2021, abstract (a heuristic primal–dual discretization succeeds from "
+               "random initialization); the GDA template and the set-up are the project's "
+               "reconstruction (docs/paper-eftekhari2021.md)"),
+       cites=[cite("eftekhari2021", "abstract")],
+       provenance="reconstructed",
        statement="[HYP reconstruction] GDA on the augmented Lagrangian of min ½‖U‖² s.t. "
                  "A(UUᵀ) = b (Gaussian A, m = 3·n·r*, planted PSD truth of rank r* = 2, "
                  "over-parametrized width p) succeeds from random and from rank-deficient "

@@ -19,6 +19,7 @@ from typing import Any
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.symbolic.classify import inertia_from_charpoly
 from mfverify.symbolic.stationary import Budget, solve_polynomial_system
 from mfverify.symbolic.symmetry import nf_nullspace, nf_rank
@@ -106,7 +107,12 @@ def _analyse(pt: Any, p: int) -> dict[str, Any]:
 @claim(
     "eftekhari2021.kkt-rank-deficient-global",
     paper="eftekhari2021",
-    source="papers.md §1.3 E4, §1.4 E-P3 [DER] (Burer–Monteiro certificate)",
+    source=("result (E4) of docs/paper-eftekhari2021.md: the Burer–Monteiro rank-deficiency "
+            "certificate (Burer & Monteiro 2005; Journée et al. 2010), derived here"),
+    cites=[cite("burermonteiro2005", "rank-deficient second-order points"),
+           cite("journee2010", "optimality certificate"),
+           cite("eftekhari2021", "abstract")],
+    provenance="derived",
     statement="For n = 3, p ∈ {1, 2}, m = 2 constraints: every KKT point of min ½‖U‖² s.t. "
               "⟨A_i, UUᵀ⟩ = b_i that is rank-deficient and second-order stationary has "
               "S(λ) = I − 2A*(λ) ⪰ 0 and zero duality gap, hence attains the SDP optimum.",

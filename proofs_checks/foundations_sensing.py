@@ -38,6 +38,7 @@ from sympy.polys.rings import ring
 
 from mfverify.arith import ExactArith
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.errors import OperatorError
 from mfverify.problems import ConstrainedMF, MatrixSensing
 from mfverify.problems.base import Point, Problem
@@ -249,7 +250,12 @@ def _closed_form_outcome(instances: list[tuple[str, Problem, dict[str, Any]]],
 @claim(
     "foundations.sensing-closed-forms",
     paper="foundations",
-    source="mfverify.problems.sensing (closed forms in its docstring); papers.md §5 R3-R5",
+    source=("mfverify.problems.sensing (closed forms in its docstring); the sensing "
+            "objectives of Stöger & Soltanolkotabi 2021, Zhang, Sojoudi & Lavaei 2019 and "
+            "Ge, Jin & Zheng 2017"),
+    cites=[cite("mfverify", "docs/problems-sensing.md"),
+           cite("gejinzheng2017", "sensing objective")],
+    provenance="derived",
     statement="For f(X) = c‖A(XXᵀ) − b‖²: ∇f = 2c(S + Sᵀ)X and ∇²f[D] = 2c((dS + dSᵀ)X + "
               "(S + Sᵀ)D) with S = A*(A(XXᵀ) − b), dS = A*(A(XDᵀ + DXᵀ)); for f(U,V) = "
               "c‖A(UVᵀ) − b‖²: ∇_U f = 2cSV, ∇_V f = 2cSᵀU and the HVP of "
@@ -279,7 +285,11 @@ def sensing_closed_forms(ctx: RunContext) -> Outcome:
 @claim(
     "foundations.constrained-closed-forms",
     paper="foundations",
-    source="papers.md §1.2 [HYP] merit functions (i) and penalty; mfverify.problems.constrained",
+    source=("the penalty and augmented-Lagrangian merit functions of the reconstruction of "
+            "Eftekhari 2021 (docs/paper-eftekhari2021.md); mfverify.problems.constrained"),
+    cites=[cite("eftekhari2021", "abstract (merit function)"),
+           cite("mfverify", "docs/problems-sensing.md, constrained factorization")],
+    provenance="reconstructed",
     statement="For the penalty merit φ(U) = ½‖U‖² + (ρ/2)‖A(UUᵀ) − b‖² and the augmented "
               "Lagrangian L(U, λ) = ½‖U‖² − ⟨λ, A(UUᵀ) − b⟩ + (ρ/2)‖A(UUᵀ) − b‖², the closed "
               "forms of mfverify.problems.constrained (∇_U L = U + sym(A*(ρr − λ))U, "
@@ -306,7 +316,10 @@ def constrained_closed_forms(ctx: RunContext) -> Outcome:
 @claim(
     "foundations.sensing-invariance",
     paper="foundations",
-    source="papers.md §1.3 E1 (f depends on U only through UUᵀ), §2.3 G1-G4",
+    source=("result (E1) of docs/paper-eftekhari2021.md (f depends on U only through UUᵀ) "
+            "and (G1)–(G4) of docs/paper-li2019.md"),
+    cites=[cite("li2019", "abstract (invariant groups)"), cite("eftekhari2021", "abstract")],
+    provenance="derived",
     statement="Symmetric sensing f(X) = c‖A(XXᵀ) − b‖² is O(r)-invariant (X ↦ XQ), asymmetric "
               "sensing is GL(r)-invariant ((U, V) ↦ (UG, VG⁻ᵀ)), and both merits of the "
               "constrained problem are O(p)-invariant (U ↦ UQ, λ fixed). Proved exactly for "
@@ -407,7 +420,10 @@ def _zsl_symbolic(c: sp.Expr) -> dict[str, Any]:
 @claim(
     "related.zsl-rip-constant",
     paper="related",
-    source="papers.md §5 R4 [DER] (Zhang, Sojoudi, Lavaei 2019; explicit n = 2 family)",
+    source=("Zhang, Sojoudi & Lavaei 2019: the explicit n = 2 family with RIP constant δ = "
+            "c, derived here"),
+    cites=[cite("zhangsojoudilavaei2019", "abstract")],
+    provenance="derived",
     statement="For 0 < c < 1 the operator with ⟨M, H(M)⟩ = M₁₁² + M₂₂² + 2cM₁₁M₂₂ + 2(1+c)M₁₂² "
               "(built exactly by LDLᵀ: A₁ = diag(1, c), A₂ = √((1+c)/2)(e₁e₂ᵀ + e₂e₁ᵀ), "
               "A₃ = diag(0, √(1−c²))) gives f(x) = (x₁²−1)² + x₂⁴ + 2c(x₁²−1)x₂² + "

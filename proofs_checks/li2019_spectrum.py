@@ -27,6 +27,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import SymmetricMF
 
 __all__ = ["table_spectrum", "stationary_point", "spectrum_check", "random_instance"]
@@ -230,7 +231,10 @@ def spectrum_on_instance(problem: Any, ctx: RunContext) -> Outcome:
 @claim(
     "li2019.hessian-spectrum-table",
     paper="li2019",
-    source="Li et al. 2019 (IEEE TIT 65(6)), papers.md §2.5 table [DER], prediction L-P3",
+    source=("Li et al. 2019, abstract; the Hessian spectrum table of docs/paper-li2019.md, "
+            "derived here"),
+    cites=[cite("li2019", "abstract (Hessians at stationary points)")],
+    provenance="derived",
     statement="At every stationary point X = [U_S Λ_S^{1/2}, 0]Ψ of f = ¼‖XXᵀ − M‖² (M "
               "symmetric of any signature), the n·r Hessian eigenvalues are: 2λ_i (i ∈ S); "
               "λ_i + λ_j and 0 (i < j in S); λ_i − λ_a (i ∈ S, a ∉ S); −λ_a with multiplicity "

@@ -39,6 +39,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.derivation import check_identity
 
 from ._derivation_common import merge as _merge
@@ -93,7 +94,10 @@ def _run_sizes(identity: Any, *, declare: dict[str, Any], flow: dict[str, Any],
 
 
 @claim(f"{PAPER}.riccati", paper=PAPER,
-       source="papers.md §4.2 (Gram-matrix Riccati equation) and §4.4 M-P1 [DER]",
+       source=("Mohammadi et al. 2024, abstract (change of variables); the Gram-matrix Riccati "
+               "equation of docs/paper-mohammadi2024.md, derived here"),
+       cites=[cite("mohammadi2024", "abstract")],
+       provenance="derived",
        statement="Along Ẋ = (M − XXᵀ)X with M = diag(Λ₁, −Λ₂) (Λ₁, Λ₂ diagonal), P = XXᵀ obeys "
                  "Ṗ = ΛP + PΛ − 2P², i.e. the three block equations for P₁, P₁₂, P₂.",
        latex=r"\dot P = \Lambda P + P\Lambda - 2P^2",
@@ -138,7 +142,10 @@ def _cascade_defs() -> list[Any]:
 
 
 @claim(f"{PAPER}.cascade", paper=PAPER,
-       source="papers.md §4.2 cascade (i)-(iii) and §4.4 M-P1 [DER]",
+       source=("Mohammadi et al. 2024, abstract (cascade of three subsystems, autonomous Schur "
+               "complement); cascade (i)–(iii) of docs/paper-mohammadi2024.md, derived here"),
+       cites=[cite("mohammadi2024", "abstract")],
+       provenance="reconstructed",
        statement="Along the Riccati flow Ṗ = ΛP + PΛ − 2P² (P symmetric, P₁ invertible), with "
                  "Y = P₁⁻¹, K = P₁⁻¹P₁₂ and S = P₂ − P₁₂ᵀP₁⁻¹P₁₂: (i) Ṡ = −Λ₂S − SΛ₂ − 2S², "
                  "(ii) K̇ = −Λ₁K − K(Λ₂ + 2S), (iii) Ẏ = −Λ₁Y − YΛ₁ + 2I + 2KKᵀ.",

@@ -28,6 +28,7 @@ from typing import Any
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.errors import UnsupportedError
 
 __all__ = ["check_rank_one", "check_rip_half", "exact_sign", "no_spurious_minimum"]
@@ -170,8 +171,11 @@ def no_spurious_minimum(problem: Any, ctx: RunContext | None = None) -> Outcome:
 @claim(
     "related.zsl-rip-half",
     paper="related",
-    source="Zhang, Sojoudi & Lavaei, JMLR 20(114) 2019; Zhang, Josz, Sojoudi & Lavaei, "
-           "NeurIPS 2018 (papers.md §5 R4 [SRC abstract])",
+    source=("Zhang, Sojoudi & Lavaei 2019 (JMLR 20(114)), abstract; Zhang, Josz, Sojoudi & "
+            "Lavaei 2018 (NeurIPS), abstract"),
+    cites=[cite("zhangsojoudilavaei2019", "abstract (main theorem, rank-1 case)"),
+           cite("zhangjoszsojoudilavaei2018", "abstract")],
+    provenance="stated",
     statement="Rank-1 symmetric matrix sensing f(x) = ‖A(xxᵀ) − A(zzᵀ)‖²: if the operator "
               "satisfies RIP of order 2 with δ < 1/2, f has no spurious local minimum (and 1/2 "
               "is sharp).",
