@@ -19,5 +19,6 @@ from .runner import run_claim as run_claim
 from .runner import run_claims as run_claims
 from .runner import summarize as summarize
 
-__all__ = ["Citation", "Provenance", "cite", "Claim", "ClaimResult", "Hypothesis", "Outcome", "RunContext", "Verdict",
+__all__ = ["Citation", "Provenance", "cite", "Claim", "ClaimResult", "Hypothesis", "Outcome",
+           "RunContext", "Verdict",
            "all_claims", "claim", "get_claim", "select", "run_claim", "run_claims", "summarize"]

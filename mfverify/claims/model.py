@@ -3,9 +3,9 @@
 A :class:`Claim` is a paper's statement made executable: an id (``li2019.stationary-points``), a
 source (paper, theorem/equation), structured citations
 (:class:`~mfverify.claims.citations.Citation`: a key of ``docs/references.bib`` and a
-locator) with a provenance level (:class:`~mfverify.claims.citations.Provenance`), a statement in text and LaTeX,
-hypotheses that can be checked (and dropped, to show they are needed), and a ``run`` function
-that computes evidence and returns an :class:`Outcome`.
+locator) with a provenance level (:class:`~mfverify.claims.citations.Provenance`), a statement
+in text and LaTeX, hypotheses that can be checked (and dropped, to show they are needed), and a
+``run`` function that computes evidence and returns an :class:`Outcome`.
 
 Verdicts (the product; never inflate them):
 
