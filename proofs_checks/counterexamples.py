@@ -64,7 +64,7 @@ def _refuted(res: CounterexampleResult, what: str) -> Outcome:
     hypotheses=[Hypothesis(
         "rip-below-half",
         "δ* = (λ_max − λ_min)/(λ_max + λ_min) < 1/2 for the Gram form of A on symmetric 2×2 "
-        "matrices (equivalently L/μ < 3, papers.md §5 R6)",
+        "matrices (equivalently L/μ < 3, R. Y. Zhang 2022)",
         "operators with δ > 1/2 have strict spurious local minima: the search finds one, shrinks "
         "it to simple rationals and certifies it (Krawczyk / exact) together with δ > 1/2")],
     conclusion="every local minimum of f is global",
@@ -118,8 +118,9 @@ def _zsl_search_controls(ctx: RunContext) -> dict[str, Any]:
     """Positive (and negative) controls of the spurious-minimum search.
 
     * planted: the ZSL operator with c = 11/20 (δ = 11/20 > 1/2) has the strict spurious local
-      minimum (0, ±√c) (papers.md §5 R4, exact in related.zsl-landscape): the search's margin
-      function must be positive there; with c = 9/20 (δ < 1/2, no spurious minimum) it must not;
+      minimum (0, ±√c) (Zhang, Sojoudi & Lavaei 2019, exact in related.zsl-landscape): the search's
+      margin function must be positive there; with c = 9/20 (δ < 1/2, no spurious minimum) it must
+      not;
     * search: the same random search without the δ* < 1/2 filter must find a spurious minimum
       within 50 restarts (such operators are common).
     """
@@ -219,7 +220,7 @@ def overparam_lifting(ctx: RunContext) -> Outcome:
 
 
 # ---------------------------------------------------------------------------------------------
-# asymmetric saddles: balanced vs unbalanced curvature (papers.md §2.6)
+# asymmetric saddles: balanced vs unbalanced curvature (Valavi, Liu & Ramadge 2020)
 # ---------------------------------------------------------------------------------------------
 
 

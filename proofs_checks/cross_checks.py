@@ -1,4 +1,4 @@
-"""Cross-paper consistency checks (papers.md §6.2, §6.4, §6.5) and two related results whose
+"""Cross-paper consistency checks (X2, X4, X5 of docs/predictions.md) and two related results whose
 checkable content is algebra: R6 (Zhang 2022, the form of the over-parametrization threshold) and
 R10 (Tarmoun et al., closed-form Riccati solution of the Gramian dynamics).
 
@@ -25,7 +25,7 @@ R = sp.Rational
 
 
 # ---------------------------------------------------------------------------------------------
-# §6.2: Li null-space count (n − r*)(r − r*)  <->  Mohammadi Λ₂ = 0
+# X2: Li null-space count (n − r*)(r − r*)  <->  Mohammadi Λ₂ = 0
 # ---------------------------------------------------------------------------------------------
 
 
@@ -60,7 +60,8 @@ _INDEFINITE_INSTANCES = [
 def nullspace_instance(lams: tuple[int, ...], r: int, qkind: int, psikind: int
                        ) -> dict[str, Any]:
     """Exact Hessian null space at the global minimizer X = [Q_+ Λ_+^{1/2}, 0]Ψ of
-    ¼‖XXᵀ − M‖², M = Q diag(lams) Qᵀ, compared with the §2.5 / §6.2 predictions.
+    ¼‖XXᵀ − M‖², M = Q diag(lams) Qᵀ, compared with the Hessian table of docs/paper-li2019.md and
+    X2.
 
     Returns a dict with the exact nullity, the orbit-tangent rank, the predicted counts, the
     Λ₂ block of Mohammadi's split, and whether each extra direction q_a (e_jᵀΨ) (a with λ_a <= 0,
@@ -273,7 +274,7 @@ def li_nullspace_mohammadi_lambda2(ctx: RunContext) -> Outcome:
 
 
 # ---------------------------------------------------------------------------------------------
-# R6 and §6.4: the over-parametrization threshold in RIP form
+# R6 and X4: the over-parametrization threshold in RIP form
 # ---------------------------------------------------------------------------------------------
 
 
@@ -361,7 +362,7 @@ def zhang_overparam_threshold(ctx: RunContext) -> Outcome:
     alg = _threshold_algebra()
     ev = {"method": "SymPy: chain of exact equalities and strictly monotone maps, plus an exact "
                     "rational grid", **alg,
-          "scope": "the [DER] algebra of papers.md R6; the theorem itself is not checked"}
+          "scope": "the algebra of R6 (derived here); the theorem itself is not checked"}
     if alg["ok"]:
         return Outcome(Verdict.PROVED, ev, "r > ¼(L/μ−1)² r* ⟺ δ < 1/(1+√(r*/r)) (algebra of the "
                        "threshold; the theorem itself is not claimed)")
@@ -414,7 +415,7 @@ def zsl_zhang_equivalence(ctx: RunContext) -> Outcome:
 
 
 # ---------------------------------------------------------------------------------------------
-# §6.5: Ye–Du symmetrized S-dynamics = Mohammadi P₁ equation with P₁₂ = 0
+# X5: Ye–Du symmetrized S-dynamics = Mohammadi P₁ equation with P₁₂ = 0
 # ---------------------------------------------------------------------------------------------
 
 

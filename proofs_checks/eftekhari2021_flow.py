@@ -1,5 +1,5 @@
-"""Eftekhari (2021), papers.md §1.3–1.4: rank preservation of the flow (E1, E-P1), the rank-1
-limit (E3, E-P2), and the trap at a spurious stationary point (abstract A3), followed at 50
+"""Eftekhari (2021), docs/paper-eftekhari2021.md: rank preservation of the flow (E1, E-P1), the
+rank-1 limit (E3, E-P2), and the trap at a spurious stationary point (abstract A3), followed at 50
 digits with the Taylor engine of :mod:`mfverify.flow`.
 
 What is shown, precisely

@@ -1,6 +1,6 @@
-"""Eftekhari (2021) E-P3 (papers.md §1.3 E4, §1.4): rank-deficient second-order KKT points of
-the Burer–Monteiro problem min ½‖U‖²_F s.t. ⟨A_i, UUᵀ⟩ = b_i are global, checked exactly on
-small instances by enumerating *every* real KKT point.
+"""Eftekhari (2021) E-P3 ((E4) of docs/paper-eftekhari2021.md): rank-deficient second-order KKT
+points of the Burer–Monteiro problem min ½‖U‖²_F s.t. ⟨A_i, UUᵀ⟩ = b_i are global, checked exactly
+on small instances by enumerating *every* real KKT point.
 
 The KKT system (I − 2A*(λ))U = 0, A(UUᵀ) = b is built here as a polynomial system and solved with
 the exact engine of :mod:`mfverify.symbolic.stationary` in the O(p) gauge U = L (L lower
@@ -118,7 +118,8 @@ def _analyse(pt: Any, p: int) -> dict[str, Any]:
               "S(λ) = I − 2A*(λ) ⪰ 0 and zero duality gap, hence attains the SDP optimum.",
     hypotheses=[Hypothesis("rank_deficient", "rank U < p",
                            "full-rank second-order KKT points need not be global (spurious "
-                           "second-order points are full rank, papers.md E4)")],
+                           "second-order points are full rank, (E4) of "
+                           "docs/paper-eftekhari2021.md)")],
     predictions=("E-P3",),
 )
 def kkt_rank_deficient_global(ctx: RunContext) -> Outcome:

@@ -1,7 +1,7 @@
 """Li, Lu, Arora, Haupt, Liu, Wang, Zhao (IEEE TIT 2019): stationary points, Hessian spectrum,
-null space and equivariance of symmetric MF, checked exactly (papers.md §2.4–2.7), plus the
+null space and equivariance of symmetric MF, checked exactly (docs/paper-li2019.md), plus the
 cross-paper landscape checks that use the same exact engine (Mohammadi et al. M-P5, the ZSL
-family of §5 R4).
+family of Zhang, Sojoudi & Lavaei 2019).
 
 All numbers are exact: the landscapes come from :func:`mfverify.symbolic.landscape` (Gröbner
 bases + exact sign determination) and the symbolic identities from SymPy expansion.
@@ -33,7 +33,7 @@ def _land(kind: str, M: tuple[tuple[Any, ...], ...], r: int, balance: int = 0) -
 
 
 def _table_spectrum(lams: list[sp.Expr], S: tuple[int, ...], r: int) -> list[sp.Expr]:
-    """papers.md §2.5: the n·r Hessian eigenvalues at the class S (c = ¼)."""
+    """The Hessian table of docs/paper-li2019.md: the n·r eigenvalues at the class S (c = ¼)."""
     n = len(lams)
     out: list[sp.Expr] = []
     s = len(S)
@@ -262,7 +262,7 @@ _S1_INSTANCES_FULL = _S1_INSTANCES_QUICK + [
               "entries of mixed signs) the exact stationary set equals the (S1) classes "
               "S ⊆ {λ > 0}, |S| <= r, the global minimum value is the (S2) value, every other "
               "class is a strict saddle or the local max 0, and the Hessian spectra are the "
-              "§2.5 table.",
+              "Hessian table of docs/paper-li2019.md.",
     hypotheses=[],
     predictions=("L-P3",),
 )
@@ -553,7 +553,8 @@ def asymmetric_caveat(ctx: RunContext) -> Outcome:
     cites=[cite("mohammadi2024", "abstract"), cite("li2019", "abstract")],
     provenance="derived",
     statement="For Ẋ = (M − XXᵀ)X with M = diag(3, 2, 1), r = 2: at each equilibrium class the "
-              "Jacobian −∇²f (c = ¼) has exactly the §2.5 spectrum negated; an equilibrium is "
+              "Jacobian −∇²f (c = ¼) has exactly the Hessian-table spectrum negated; an "
+              "equilibrium is "
               "unstable iff some eigenvalue of the Jacobian is positive, i.e. iff it is not the "
               "global minimum class.",
     hypotheses=[],
@@ -579,7 +580,7 @@ def equilibria_jacobian(ctx: RunContext) -> Outcome:
     if not L.complete:
         return Outcome(Verdict.INCONCLUSIVE, ev, f"landscape incomplete: {L.reason}")
     return Outcome(Verdict.PROVED if ok else Verdict.REFUTED, ev,
-                   f"Jacobian spectra match the negated §2.5 table at all {len(rows)} classes"
+                   f"Jacobian spectra match the negated Hessian table at all {len(rows)} classes"
                    if ok else "a Jacobian spectrum differs (exact landscape)")
 
 

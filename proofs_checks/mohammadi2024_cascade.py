@@ -1,5 +1,6 @@
-"""Mohammadi, Tinati, Tu, Soltanolkotabi, Jovanović (2024), papers.md §4.2 and M-P1: the Riccati
-equation of the Gram matrix and the three-subsystem cascade, proved exactly for small blocks.
+"""Mohammadi, Tinati, Tu, Soltanolkotabi, Jovanović (2024), docs/paper-mohammadi2024.md and M-P1:
+the Riccati equation of the Gram matrix and the three-subsystem cascade, proved exactly for small
+blocks.
 
 Work in the eigenbasis of M = diag(Λ₁, −Λ₂) (Λ₁ is r₁×r₁, Λ₂ is q×q with q = n − r₁; both
 diagonal, entries free symbols: the identities below do not need their signs). Along the
@@ -47,7 +48,7 @@ from ._derivation_common import outcome as _outcome
 
 PAPER = "mohammadi2024"
 
-#: Block sizes (r₁, q = n − r₁) of the catalog (papers.md §4.4 M-P1 and the issue).
+#: Block sizes (r₁, q = n − r₁) of the catalog (prediction M-P1).
 BLOCK_SIZES = ((1, 1), (1, 2), (2, 1), (2, 2))
 
 

@@ -1,4 +1,4 @@
-"""Mohammadi et al. (2024), papers.md §4.2–4.4 and §6: the Schur-complement cascade of the flow
+"""Mohammadi et al. (2024), docs/paper-mohammadi2024.md: the Schur-complement cascade of the flow
 Ẋ = (M − XXᵀ)X (f = ¼‖XXᵀ − M‖²_F), checked along high-precision trajectories.
 
 With M = V diag(Λ₁, −Λ₂) Vᵀ (M diagonal here, so the eigen-split is exact), the Schur complement

@@ -1,10 +1,10 @@
 """Over-parametrized GD on symmetric MF: the sublinear constant (Mohammadi et al. 2024 M-P6,
-cross-checked with Xiong, Ding & Du 2024, papers.md §4.4 and §5 R1), and XDD's asymmetric
+cross-checked with Xiong, Ding & Du 2024, predictions M-P6 and R1), and XDD's asymmetric
 linear convergence from an imbalanced initialization.
 
 * ``mohammadi2024.gd-sublinear-constant`` (M-P6): GD X ← X − η(XXᵀ − M)X (SymmetricMF, scale ¼)
   with n = 50, rank(M) = r* = 3, r = 5, η = 0.1, small random initialization:
-  η·t·‖X_tX_tᵀ − M‖_F → √k/2 with k = min(r, n) − r* = 2, i.e. √2/2 ≈ 0.7071 [DER].
+  η·t·‖X_tX_tᵀ − M‖_F → √k/2 with k = min(r, n) − r* = 2, i.e. √2/2 ≈ 0.7071 (derived here).
 * ``related.xdd-symmetric-constant`` (R1): the same limit √k/2 for k = 1, 2, 3, and the error
   trajectory classified sublinear with exponent ≈ 1 (‖E_t‖ ~ 1/t, so f ~ 1/t², XDD's Ω(1/T²)).
 * ``related.xdd-asymmetric-linear`` (R1): asymmetric GD (AsymmetricMF, scale ½) from the
@@ -98,7 +98,7 @@ def gd_sublinear_constant(ctx: RunContext) -> Outcome:
         "trajectory_median": [round_sig(v, 6) for v in np.median(
             out["scaled"].reshape(-1, out["scaled"].shape[-1]), axis=0)],
         "diverged_runs": int(res.diverged.sum()),
-        "profile_note": "quick profile stops at t = 5000 (papers.md measured 0.7065 at "
+        "profile_note": "quick profile stops at t = 5000 (a reference run measured 0.7065 at "
                         "t = 20000)" if ctx.quick else "",
     }
     if res.diverged.any() or not np.all(np.isfinite(final)):

@@ -1,4 +1,4 @@
-"""Related results checked with the batch engine (papers.md §5): R7 Du–Hu–Lee imbalance
+"""Related results checked with the batch engine (docs/paper-related.md): R7 Du–Hu–Lee imbalance
 identity, R2 Ward–Kolda alternating GD, R9 Tu et al. Procrustes inequality, R3
 Stöger–Soltanolkotabi small initialization, R11 Jiang–Chen–Ding sequential learning.
 
@@ -105,7 +105,8 @@ def ward_kolda(ctx: RunContext) -> Outcome:
     kappas = [2.0, 4.0, 8.0] if ctx.quick else [2.0, 4.0, 8.0, 16.0, 32.0]
     m = n = 15 if ctx.quick else 30
     # width = rank: with extra columns and a small random start the rate also depends on the
-    # initial imbalance (XDD, R1), which Ward–Kolda's [REC] initialization is designed to control
+    # initial imbalance (XDD, R1), which Ward–Kolda's (recalled, not checked against the paper's
+    # text) initialization is designed to control
     rank, width = 3, 3
     eta = 3.0 if ctx.dropping("small-step") else 0.5
     eps_grid = [1e-4, 1e-6, 1e-8, 1e-10]
@@ -141,7 +142,8 @@ def ward_kolda(ctx: RunContext) -> Outcome:
                      "min_r2": round_sig(min(f.r2 for f in per), 5)})
     ev: dict[str, Any] = {
         "method": "batched alternating GD (mfverify.batch.alternating_gd) on ½‖UVᵀ − Σ‖², "
-                  "small random init (α = 0.1; Ward–Kolda's own initialization is [REC] and not "
+                  "small random init (α = 0.1; Ward–Kolda's own initialization is (recalled, not "
+                  "checked against the paper's text) and not "
                   "used), T(ε) = first iteration with ‖Σ − UVᵀ‖² <= ε‖Σ‖²",
         "sizes": {"m": m, "n": n, "rank": rank, "width": width},
         "width_note": "width = rank (exact parametrization); over-parametrized widths from a "

@@ -1,6 +1,7 @@
-"""Related identities (papers.md §0.3 and §5 R5), proved exactly for small sizes.
+"""Related identities (the normalization of docs/problems.md and Ge, Jin & Zheng
+2017), proved exactly for small sizes.
 
-* **§0.3 normalization**: for f_c(X) = c‖XXᵀ − M‖²_F (M symmetric, c a free positive symbol),
+* **normalization**: for f_c(X) = c‖XXᵀ − M‖²_F (M symmetric, c a free positive symbol),
   ∇f_c(X) = 4c(XXᵀ − M)X and ∇²f_c(X)[D, D] = 4c(½‖XDᵀ + DXᵀ‖²_F + ⟨XXᵀ − M, DDᵀ⟩), checked
   against the SymPy/python-flint derivative of the objective for every c at once.
 * **R5, Ge–Jin–Zheng (2017)**: for f(U) = ‖UUᵀ − M*‖²_F (c = 1), M* = WWᵀ and Δ = U − W,

@@ -1,6 +1,6 @@
-"""Zhang, Sojoudi & Lavaei (JMLR 2019) / Zhang, Josz, Sojoudi & Lavaei (NeurIPS 2018), papers.md
-§5 R4: for rank-1 symmetric matrix sensing, a restricted isometry constant δ < 1/2 (of order 2)
-implies that f(x) = ‖A(xxᵀ) − A(zzᵀ)‖² has no spurious local minimum; 1/2 is sharp.
+"""Zhang, Sojoudi & Lavaei (JMLR 2019) / Zhang, Josz, Sojoudi & Lavaei (NeurIPS 2018),
+prediction R4: for rank-1 symmetric matrix sensing, a restricted isometry constant δ < 1/2 (of order
+2) implies that f(x) = ‖A(xxᵀ) − A(zzᵀ)‖² has no spurious local minimum; 1/2 is sharp.
 
 The claim is written so that ``mfverify conditions related.zsl-rip-half SPEC`` can apply it to a
 user's instance:
@@ -16,9 +16,9 @@ user's instance:
   the list is complete and contains no ``spurious_local_min``.
 
 In the catalog run, the claim checks the implication on members of the explicit ZSL family of
-papers.md R4 (n = 2, δ = c exactly): for c < 1/2 each instance's landscape is exactly free of
-spurious minima; with ``rip-half`` dropped, c > 1/2 gives an exact spurious local minimum
-(REFUTED: the threshold is needed).
+the explicit family of prediction R4 (n = 2, δ = c exactly): for c < 1/2 each instance's landscape
+is exactly free of spurious minima; with ``rip-half`` dropped, c > 1/2 gives an exact spurious local
+minimum (REFUTED: the threshold is needed).
 """
 
 from __future__ import annotations
@@ -184,7 +184,8 @@ def no_spurious_minimum(problem: Any, ctx: RunContext | None = None) -> Outcome:
     hypotheses=[
         Hypothesis("rank-one", "symmetric sensing, factor width r = 1, b = A(zzᵀ) with a "
                    "rank-1 PSD ground truth zzᵀ",
-                   "not tested: the threshold 1/2 is specific to rank 1 (papers.md R4, R6)",
+                   "not tested: the threshold 1/2 is specific to rank 1 (Zhang, Sojoudi & Lavaei "
+                   "2019; R. Y. Zhang 2022)",
                    check=check_rank_one),
         Hypothesis("rip-half", "the restricted isometry constant of order 2 satisfies δ₂ < 1/2",
                    "ZSL family with c > 1/2 (δ₂ = c): an exact spurious local minimum at "
@@ -226,7 +227,7 @@ def zsl_rip_half(ctx: RunContext) -> Outcome:
                            f"δ₂ < 1/2 could not be established for c = {c}: {hyp[1][1]}")
     verdicts = [r["conclusion"] for r in rows]
     evidence: dict[str, Any] = {
-        "method": "ZSL family (papers.md R4, n = 2, δ₂ = c): δ₂ computed exactly by "
+        "method": "ZSL family (prediction R4, n = 2, δ₂ = c): δ₂ computed exactly by "
                   "restricted_isometry; complete stationary set classified exactly by "
                   "mfverify.symbolic.landscape",
         "instances": len(rows), "tolerance": 0,

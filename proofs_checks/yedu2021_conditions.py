@@ -1,4 +1,4 @@
-"""Ye & Du (NeurIPS 2021), Theorem 1.1 applied to an instance (papers.md §3.3 [SRC]).
+"""Ye & Du (NeurIPS 2021), Theorem 1.1 applied to an instance (Ye & Du 2021).
 
 Theorem 1.1: for f(U, V) = ½‖UVᵀ − Σ‖²_F with rank(Σ) = d equal to the factor width, GD
 U⁺ = U + η(Σ − UVᵀ)V, V⁺ = V + η(Σ − UVᵀ)ᵀU from U₀, V₀ with i.i.d. N(0, ε²) entries, with

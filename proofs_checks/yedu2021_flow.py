@@ -1,10 +1,10 @@
-"""Ye & Du (2021), papers.md §3.3 tightness example / Y-P4: the scalar flow ȧ = (σ − a²)a.
+"""Ye & Du (2021), Ye & Du 2021 tightness example / Y-P4: the scalar flow ȧ = (σ − a²)a.
 
 It is the gradient flow of f(U, V) = ½‖UVᵀ − Σ‖² for m = n = d = 1, Σ = [σ], started balanced
 (U₀ = V₀ = a₀, which stays balanced since UᵀU − VᵀV is conserved). With s = a²:
 
     s_t = σ e^{2σt} / (e^{2σt} + σ/a₀² − 1),
-    σ − s_t <= δ  iff  t >= (1/(2σ)) ln((σ/a₀² − 1)(σ/δ − 1))   [DER].
+    σ − s_t <= δ  iff  t >= (1/(2σ)) ln((σ/a₀² − 1)(σ/δ − 1))   (derived here).
 
 The flow is integrated with the Taylor engine of :mod:`mfverify.flow` at 50 digits on the
 *problem's own* gradient (AsymmetricMF), and the hitting time is located as an event

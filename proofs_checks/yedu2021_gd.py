@@ -1,11 +1,11 @@
 """Ye & Du (NeurIPS 2021), "Global Convergence of Gradient Descent for Asymmetric Low-Rank
-Matrix Factorization": the batch-engine claims (papers.md §3.3–3.4, predictions Y-P2, Y-P3,
+Matrix Factorization": the batch-engine claims (Ye & Du 2021, predictions Y-P2, Y-P3,
 Y-P5, Y-P6, Y-P7).
 
-Set-up [SRC]: f(U, V) = ½‖UVᵀ − Σ‖²_F (:class:`~mfverify.problems.AsymmetricMF`, scale ½), GD
+Set-up: f(U, V) = ½‖UVᵀ − Σ‖²_F (:class:`~mfverify.problems.AsymmetricMF`, scale ½), GD
 U⁺ = U + η(Σ − UVᵀ)V, V⁺ = V + η(Σ − UVᵀ)ᵀU. After the SVD reduction Σ = diag(σ₁..σ_d) padded
-with zeros; J, K are the rows of U, V below the first d (papers.md §3.1), A = (U + V)/2 and
-B = (U − V)/2 of the top d×d blocks (§3.2).
+with zeros; J, K are the rows of U, V below the first d (Ye & Du 2021), A = (U + V)/2 and
+B = (U − V)/2 of the top d×d blocks (their symmetrization).
 
 * ``yedu2021.lemma-3.2`` / ``yedu2021.lemma-3.3`` (Y-P2): the one-step eigenvalue bounds, as
   property tests over many random instances satisfying the hypotheses (relative tolerance).
@@ -432,7 +432,7 @@ def trajectory_shape(ctx: RunContext) -> Outcome:
                       "before it reaches 0.9√σ_d; B small: max ‖B‖_F <= 10·dε (our constant; "
                       "the paper's c is not given); J, K: no increase beyond 1e-12",
           "runs": rows, "profile_note": "quick profile uses η = 1e-2 and ε = 1e-3 only "
-                                        "(papers.md: η = 1e-3, ε ∈ {1e-3, 1e-4})"
+                                        "(prediction Y-P5: η = 1e-3, ε ∈ {1e-3, 1e-4})"
           if ctx.quick else ""}
     if not step["matches"]:
         return Outcome(Verdict.INCONCLUSIVE, ev, f"the engine ran at η = {step['eta_used']}, "
@@ -519,7 +519,7 @@ def iteration_scaling(ctx: RunContext) -> Outcome:
           "note": "the δ-slope is ≈ 1/(4ησ_d) when J, K are already negligible (the top block "
                   "converges at 1 − 2ησ_d) and tends to 1/(2ησ_d) when they dominate (J⁺ = "
                   "J(I − ηVᵀV), f ∝ (1 − ησ_d)^{2t}); the band is these two with 5% slack",
-          "der_prediction": "both normalized slopes ≈ 1 (papers.md Y-P6 [DER])"}
+          "der_prediction": "both normalized slopes ≈ 1 (prediction Y-P6, derived here)"}
     if all(checks.values()):
         return Outcome(Verdict.SUPPORTED, ev,
                        f"T affine in ln(1/δ) (slope·2ησ_d ∈ [{min(dslopes):.3f}, "

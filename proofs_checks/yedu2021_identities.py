@@ -1,10 +1,10 @@
-"""Ye & Du (NeurIPS 2021), papers.md §3.1–3.2 and Y-P1: the algebraic identities behind the
+"""Ye & Du (NeurIPS 2021), Ye & Du 2021 and Y-P1: the algebraic identities behind the
 analysis, proved exactly for small block sizes with :mod:`mfverify.derivation`.
 
-Set-up (papers.md §3.1): f(U, V) = ½‖UVᵀ − Σ‖²_F; GD U⁺ = U + η(Σ − UVᵀ)V, V⁺ = V + η(Σ − UVᵀ)ᵀU.
+Set-up (Ye & Du 2021): f(U, V) = ½‖UVᵀ − Σ‖²_F; GD U⁺ = U + η(Σ − UVᵀ)V, V⁺ = V + η(Σ − UVᵀ)ᵀU.
 After the SVD reduction the bold matrices split into blocks: bold U = [U; J] (U is d×d, J is
 m'×d), bold V = [V; K] (K is n'×d), bold Σ = [[Σ, 0], [0, 0]] (Σ is d×d).
-Symmetrization (§3.2): A = (U + V)/2, B = (U − V)/2, P = Σ − AAᵀ + BBᵀ, Q = ABᵀ − BAᵀ.
+Symmetrization (their §3): A = (U + V)/2, B = (U − V)/2, P = Σ − AAᵀ + BBᵀ, Q = ABᵀ − BAᵀ.
 
 Each claim is an identity in the entries (independent symbols; Σ symmetric where the paper's
 diagonal Σ is used, which is a special case), decided exactly for every size in a stated range

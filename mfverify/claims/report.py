@@ -59,8 +59,8 @@ PAPER_TITLES: dict[str, str] = {
     "gelema2016": "Ge, Lee & Ma (NeurIPS 2016): matrix completion has no spurious local "
                   "minimum",
     "kawaguchi2016": "Kawaguchi (NeurIPS 2016): deep learning without poor local minima",
-    "related": "Related results (papers.md §5)",
-    "cross": "Cross-paper consistency checks (papers.md §6)",
+    "related": "Related results (docs/paper-related.md)",
+    "cross": "Cross-paper consistency checks (docs/predictions.md)",
 }
 _PAPER_ORDER = list(PAPER_TITLES)
 
