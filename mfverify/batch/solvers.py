@@ -929,8 +929,8 @@ def primal_dual(problem: Problem, x0: Mapping[str, Any], *,
                 metrics: Mapping[str, Metric] | None = None, dtype: Any = np.float64,
                 chunk: int | None = None, progress: Progress | None = None) -> BatchRun:
     """Gradient descent–ascent on the augmented Lagrangian of a
-    :class:`~mfverify.problems.ConstrainedMF` (the reconstruction of Eftekhari 2021
-    (docs/paper-eftekhari2021.md), a **reconstruction** reconstruction of Eftekhari 2021), one step
+    :class:`~mfverify.problems.ConstrainedMF` (the primal–dual template of
+    the reconstruction of Eftekhari 2021, docs/paper-eftekhari2021.md), one step
     being the problem's own :meth:`~mfverify.problems.ConstrainedMF.gda_step_in`:
 
         U⁺ = U − α(I − 2A*(λ − ρ(A(UUᵀ) − b)))U,   λ⁺ = λ − β(A(U⁺U⁺ᵀ) − b).

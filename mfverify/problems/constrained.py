@@ -236,8 +236,8 @@ class ConstrainedMF(Problem):
         return {"U": U + _sym(A, Y) @ U, "lam": -r}
 
     def field_in(self, A: Arith, x: Point, d: Mapping[str, Any]) -> Point:
-        """The primal–dual vector field of the reconstruction of Eftekhari 2021
-        (docs/paper-eftekhari2021.md) reconstructed template: descent in U, ascent in λ on L_ρ: U̇ =
+        """The primal–dual vector field (the reconstructed template of Eftekhari 2021,
+        docs/paper-eftekhari2021.md): descent in U, ascent in λ on L_ρ: U̇ =
         −∇_U L_ρ = −(I − 2A*(λ − ρr))U, λ̇ = +∇_λ L_ρ = −r (r = A(UUᵀ) − b). Needs ``x = {"U": ...,
         "lam": ...}`` whatever the merit."""
         if "lam" not in x:
