@@ -455,7 +455,7 @@ def equivariance(ctx: RunContext) -> Outcome:
     source=("Li et al. 2019, abstract (negative curvature near saddles, strong convexity "
             "near minima); results (H1), (H2) of docs/paper-li2019.md give the sharp values "
             "any constants must respect"),
-    cites=[cite("li2019", "abstract (regions R1, R2)")],
+    cites=[cite("li2019", "abstract (saddle and minimum regions)")],
     provenance="derived",
     statement="M = diag(2, 1, 0) ⪰ 0, r* = 2, r = 2 (c = ¼): over all saddles the largest "
               "λ_min(∇²f) is −λ_{r*} = −1, and at the global minima the smallest nonzero "

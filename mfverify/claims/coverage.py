@@ -65,8 +65,8 @@ PREDICTIONS: dict[str, Prediction] = {p.id: p for p in [
     _P("L-P5", "Li et al. 2019, abstract; (G1), (G2)",
        "O(r) equivariance of f, ∇f, ∇²f"),
     _P("L-P6", "Li et al. 2019, abstract; (H1), (H2)",
-       "sharp R1/R2 ceilings: max saddle λ_min = −λ_{r*}, min nonzero eigenvalue at minima = "
-       "λ_{r*}"),
+       "sharp ceilings on the saddle-region and minimum-region constants: max saddle λ_min = "
+       "−λ_{r*}, min nonzero eigenvalue at minima = λ_{r*}"),
     _P("L-P7", "Valavi, Liu & Ramadge 2020, abstract (= R8)",
        "unbalanced asymmetric saddle curvature λ_min → 0⁻ along the c-sweep"),
     # Ye & Du 2021 (docs/paper-yedu2021.md)
