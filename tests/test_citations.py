@@ -116,6 +116,12 @@ def _defined_ids() -> tuple[set[str], set[str]]:
 def test_predictions_page_defines_every_prediction_and_cross_check() -> None:
     ids, _ = _defined_ids()
     assert ids == set(PREDICTIONS) | set(CROSS_CHECKS)
+    text = (DOCS / "predictions.md").read_text("utf-8")
+    for p in PREDICTIONS.values():
+        row = f"| {p.id} | {p.where} | {p.what}".replace("|", "\\|").replace("\\|", "|", 3)
+        assert row in text, f"{p.id}: page and coverage differ"
+    for k, (what, claim_ids) in CROSS_CHECKS.items():
+        assert f"| {k} | {what} | " + ", ".join(f"`{c}`" for c in claim_ids) in text, k
 
 
 def test_every_id_used_in_tracked_files_is_defined_in_the_docs() -> None:
