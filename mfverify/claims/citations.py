@@ -141,8 +141,8 @@ def short_cite(key: str) -> str:
     year = _field(entry, "year")
     authors = [a.strip() for a in _plain(_field(entry, "author")).split(" and ") if a.strip()]
     last = [a.split(",")[0].strip() for a in authors]
-    if not last:
-        return f"{_plain(_field(entry, 'title')).split(':')[0]} {year}".strip()
+    if not last:  # a software entry (this project): its name alone
+        return _plain(_field(entry, "title")).split(":")[0].strip()
     if len(last) == 1:
         names = last[0]
     elif len(last) == 2:
@@ -165,4 +165,4 @@ def reference_line(key: str) -> str:
     note = _plain(_field(entry, "note"))
     parts = [p for p in (authors, f"“{title}”", venue, ", ".join(extra),
                          _field(entry, "year"), note if note.startswith("arXiv") else "") if p]
-    return ". ".join(parts) + "."
+    return ". ".join(p.rstrip(".") for p in parts) + "."
