@@ -144,11 +144,13 @@ def load_user_module(path_or_module: str) -> None:
 
 
 def all_claims() -> list[Claim]:
+    """Every registered claim (the built-in catalog and loaded user modules), sorted by id."""
     load_catalog()
     return sorted(_REGISTRY.values(), key=lambda c: c.id)
 
 
 def get_claim(claim_id: str) -> Claim:
+    """The claim with id ``claim_id``; :class:`~mfverify.errors.InputError` when there is none."""
     load_catalog()
     try:
         return _REGISTRY[claim_id]
