@@ -1,8 +1,8 @@
 """Execute the notebook pages of the docs (jupytext py:percent files in docs/notebooks/).
 
 Each file is plain Python: its cells run top to bottom in a fresh namespace, in a temporary
-working directory; every ``assert`` in it must hold. The docs site renders them as pages
-(``mkdocs_hooks.py``).
+working directory; every ``assert`` in it must hold. The docs site executes and renders them as
+pages (``mkdocs_hooks.py``).
 """
 
 from __future__ import annotations
