@@ -17,6 +17,7 @@ import sympy as sp
 
 from mfverify.arith import ExactArith
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.counterexample import (
     CounterexampleResult,
     find_constrained_ssp,
@@ -51,7 +52,11 @@ def _refuted(res: CounterexampleResult, what: str) -> Outcome:
 @claim(
     "related.zsl-rip-threshold",
     paper="related",
-    source="Zhang, Sojoudi & Lavaei, JMLR 20(114) 2019 [SRC abstract]; papers.md §5 R4, R6",
+    source=("Zhang, Sojoudi & Lavaei 2019 (JMLR 20(114)), abstract: rank-1 RIP δ < 1/2 is "
+            "necessary and sufficient; R. Y. Zhang 2022, abstract"),
+    cites=[cite("zhangsojoudilavaei2019", "abstract (main theorem, rank-1 case)"),
+           cite("zhang2022", "abstract")],
+    provenance="stated",
     statement="Rank-1 symmetric matrix sensing f(x) = ½‖A(xxᵀ) − A(zzᵀ)‖² (n = 2): if the "
               "operator satisfies the restricted isometry property of order 2 with (best-scaled) "
               "constant δ < 1/2, f has no spurious local minimum.",
@@ -59,7 +64,7 @@ def _refuted(res: CounterexampleResult, what: str) -> Outcome:
     hypotheses=[Hypothesis(
         "rip-below-half",
         "δ* = (λ_max − λ_min)/(λ_max + λ_min) < 1/2 for the Gram form of A on symmetric 2×2 "
-        "matrices (equivalently L/μ < 3, papers.md §5 R6)",
+        "matrices (equivalently L/μ < 3, R. Y. Zhang 2022)",
         "operators with δ > 1/2 have strict spurious local minima: the search finds one, shrinks "
         "it to simple rationals and certifies it (Krawczyk / exact) together with δ > 1/2")],
     conclusion="every local minimum of f is global",
@@ -113,8 +118,9 @@ def _zsl_search_controls(ctx: RunContext) -> dict[str, Any]:
     """Positive (and negative) controls of the spurious-minimum search.
 
     * planted: the ZSL operator with c = 11/20 (δ = 11/20 > 1/2) has the strict spurious local
-      minimum (0, ±√c) (papers.md §5 R4, exact in related.zsl-landscape): the search's margin
-      function must be positive there; with c = 9/20 (δ < 1/2, no spurious minimum) it must not;
+      minimum (0, ±√c) (Zhang, Sojoudi & Lavaei 2019, exact in related.zsl-landscape): the search's
+      margin function must be positive there; with c = 9/20 (δ < 1/2, no spurious minimum) it must
+      not;
     * search: the same random search without the δ* < 1/2 filter must find a spurious minimum
       within 50 restarts (such operators are common).
     """
@@ -173,8 +179,11 @@ def _lifting_identity() -> tuple[bool, str]:
 @claim(
     "related.overparam-lifting",
     paper="related",
-    source="R. Y. Zhang 2022 [SEC abstract], papers.md §5 R6; Burer–Monteiro lifting, §1.3 E4 "
-           "[DER]",
+    source=("R. Y. Zhang 2022, abstract (rank over-parametrization); the lift [x, 0] is a "
+            "strict saddle by the Burer–Monteiro argument, derived here"),
+    cites=[cite("zhang2022", "abstract"),
+           cite("burermonteiro2005", "§3 (rank-deficient local minima)")],
+    provenance="derived",
     statement="Rank-1 symmetric sensing F(X) = ½‖A(XXᵀ) − A(zzᵀ)‖² over-parametrized to "
               "X ∈ ℝ^{2×2}: for every stationary point x of the rank-1 problem with f(x) > 0, the "
               "lift [x, 0] is a strict saddle: ∇²F([x,0])[[0,z],[0,z]] = −4f(x) < 0.",
@@ -211,14 +220,18 @@ def overparam_lifting(ctx: RunContext) -> Outcome:
 
 
 # ---------------------------------------------------------------------------------------------
-# asymmetric saddles: balanced vs unbalanced curvature (papers.md §2.6)
+# asymmetric saddles: balanced vs unbalanced curvature (Valavi, Liu & Ramadge 2020)
 # ---------------------------------------------------------------------------------------------
 
 
 @claim(
     "li2019.balanced-saddle-curvature",
     paper="li2019",
-    source="papers.md §2.6 (Valavi, Liu & Ramadge, AISTATS 2020 [SEC]; family [DER]), §2.5 H1",
+    source=("Valavi, Liu & Ramadge 2020 (AISTATS), abstract: saddle curvature of "
+            "unregularized factorization is not bounded away from 0, but is on the balanced "
+            "manifold; the explicit family is derived here"),
+    cites=[cite("valaviliuramadge2020", "abstract"), cite("li2019", "abstract (strict saddles)")],
+    provenance="derived",
     statement="For F(x, y) = ½‖xyᵀ − diag(σ₁, σ₂)‖² (r = 1, σ₁ > σ₂ > 0) the saddles "
               "x = c√σ₂e₂, y = √σ₂e₂/c have λ_min(∇²F) = [σ₂(c² + c⁻²) − √(σ₂²(c² + c⁻²)² + "
               "4(σ₁² − σ₂²))]/2; on the balanced manifold (c = 1, xᵀx = yᵀy) it equals "
@@ -317,7 +330,12 @@ def balanced_saddle_curvature(ctx: RunContext) -> Outcome:
 @claim(
     "eftekhari2021.ssp-full-rank",
     paper="eftekhari2021",
-    source="abstract A2–A5 [SRC]; papers.md §1.2 [HYP] set-up, §1.3 E1, E4 [DER]",
+    source=("Eftekhari 2021, abstract (spurious stationary points are full rank; a flow "
+            "started at one is trapped; rank-deficient starts near the feasible set "
+            "succeed), on the set-up reconstructed on docs/paper-eftekhari2021.md"),
+    cites=[cite("eftekhari2021", "abstract"),
+           cite("burermonteiro2005", "rank-deficiency certificate")],
+    provenance="reconstructed",
     statement="For min ½‖U‖²_F s.t. A(UUᵀ) = b (U ∈ ℝ^{3×2}, 3 constraints), spurious KKT "
               "points exist and are full rank; the primal–dual flow started at one stays there "
               "forever, while from a rank-deficient start near the feasible set it reaches a "

@@ -1,4 +1,4 @@
-"""Cross-paper consistency checks (papers.md §6.2, §6.4, §6.5) and two related results whose
+"""Cross-paper consistency checks (X2, X4, X5 of docs/predictions.md) and two related results whose
 checkable content is algebra: R6 (Zhang 2022, the form of the over-parametrization threshold) and
 R10 (Tarmoun et al., closed-form Riccati solution of the Gramian dynamics).
 
@@ -16,6 +16,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import SymmetricMF
 
 __all__ = ["nullspace_instance", "rational_orthogonal"]
@@ -24,7 +25,7 @@ R = sp.Rational
 
 
 # ---------------------------------------------------------------------------------------------
-# §6.2: Li null-space count (n − r*)(r − r*)  <->  Mohammadi Λ₂ = 0
+# X2: Li null-space count (n − r*)(r − r*)  <->  Mohammadi Λ₂ = 0
 # ---------------------------------------------------------------------------------------------
 
 
@@ -59,7 +60,8 @@ _INDEFINITE_INSTANCES = [
 def nullspace_instance(lams: tuple[int, ...], r: int, qkind: int, psikind: int
                        ) -> dict[str, Any]:
     """Exact Hessian null space at the global minimizer X = [Q_+ Λ_+^{1/2}, 0]Ψ of
-    ¼‖XXᵀ − M‖², M = Q diag(lams) Qᵀ, compared with the §2.5 / §6.2 predictions.
+    ¼‖XXᵀ − M‖², M = Q diag(lams) Qᵀ, compared with the Hessian table of docs/paper-li2019.md and
+    X2.
 
     Returns a dict with the exact nullity, the orbit-tangent rank, the predicted counts, the
     Λ₂ block of Mohammadi's split, and whether each extra direction q_a (e_jᵀΨ) (a with λ_a <= 0,
@@ -194,7 +196,12 @@ def nullspace_on_instance(problem: Any, ctx: RunContext) -> Outcome:
 @claim(
     "cross.li-nullspace-mohammadi-lambda2",
     paper="cross",
-    source="papers.md §6.2: Li et al. 2019 §2.5 (H3) ↔ Mohammadi et al. 2024 §4.2–4.3 [DER]",
+    source=("cross-paper check X2: Li et al. 2019 (Hessian null space, result (H3) of "
+            "docs/paper-li2019.md) ↔ Mohammadi et al. 2024 (Schur-complement dynamics with "
+            "Λ₂ = 0)"),
+    cites=[cite("li2019", "abstract (null space of Hessians)"),
+           cite("mohammadi2024", "abstract (O(1/t) Schur complement)")],
+    provenance="derived",
     statement="At a global minimizer of ¼‖XXᵀ − M‖² with M ⪰ 0 of rank r* < r, the Hessian has "
               "exactly C(r*,2) + r*(r − r*) + (n − r*)(r − r*) zero eigenvalues: the orbit "
               "tangent plus (n − r*)(r − r*) extra directions q_a(e_jᵀΨ) (a in null M, j an "
@@ -214,7 +221,7 @@ def nullspace_on_instance(problem: Any, ctx: RunContext) -> Outcome:
     ],
     conclusion="exact nullity = orbit dimension + (n − r*)(r − r*) > orbit dimension",
     expected=Verdict.PROVED,
-    predictions=("§6.2",),
+    predictions=("X2",),
     tags=("exact", "cross", "conditions"),
     instance_run=nullspace_on_instance,
 )
@@ -267,7 +274,7 @@ def li_nullspace_mohammadi_lambda2(ctx: RunContext) -> Outcome:
 
 
 # ---------------------------------------------------------------------------------------------
-# R6 and §6.4: the over-parametrization threshold in RIP form
+# R6 and X4: the over-parametrization threshold in RIP form
 # ---------------------------------------------------------------------------------------------
 
 
@@ -309,8 +316,10 @@ def _threshold_algebra() -> dict[str, Any]:
 @claim(
     "related.zhang-overparam-threshold",
     paper="related",
-    source="R. Y. Zhang 2022, arXiv:2207.01789 (papers.md §5 R6 [SEC abstract]; the RIP form "
-           "is [DER])",
+    source=("R. Y. Zhang 2022, arXiv:2207.01789, abstract (r > ¼(L/μ − 1)² r*); the RIP "
+            "form of the threshold is derived here"),
+    cites=[cite("zhang2022", "abstract")],
+    provenance="derived",
     statement="Algebra only (not the theorem): with L/μ = (1+δ)/(1−δ), Zhang's "
               "over-parametrization condition r > ¼(L/μ − 1)² r* is equivalent to "
               "δ < 1/(1 + √(r*/r)) for δ ∈ [0, 1). The theorem (global convergence of local "
@@ -353,7 +362,7 @@ def zhang_overparam_threshold(ctx: RunContext) -> Outcome:
     alg = _threshold_algebra()
     ev = {"method": "SymPy: chain of exact equalities and strictly monotone maps, plus an exact "
                     "rational grid", **alg,
-          "scope": "the [DER] algebra of papers.md R6; the theorem itself is not checked"}
+          "scope": "the algebra of R6 (derived here); the theorem itself is not checked"}
     if alg["ok"]:
         return Outcome(Verdict.PROVED, ev, "r > ¼(L/μ−1)² r* ⟺ δ < 1/(1+√(r*/r)) (algebra of the "
                        "threshold; the theorem itself is not claimed)")
@@ -363,8 +372,10 @@ def zhang_overparam_threshold(ctx: RunContext) -> Outcome:
 @claim(
     "cross.zsl-zhang-equivalence",
     paper="cross",
-    source="papers.md §6.4: Zhang–Sojoudi–Lavaei 2019 (δ < 1/2) ↔ R. Y. Zhang 2022 (L/μ < 3) "
-           "[DER]",
+    source=("cross-paper check X4: Zhang, Sojoudi & Lavaei 2019 (δ < 1/2) ↔ R. Y. Zhang "
+            "2022 (L/μ < 3 at r = r*)"),
+    cites=[cite("zhangsojoudilavaei2019", "abstract"), cite("zhang2022", "abstract")],
+    provenance="derived",
     statement="At r = r*, with L/μ = (1+δ)/(1−δ): δ < 1/2 ⟺ L/μ < 3 ⟺ r > ¼(L/μ − 1)² r*; the "
               "rank-1 RIP threshold of ZSL and the r = r* threshold of Zhang 2022 coincide.",
     latex=r"\delta<\tfrac12 \iff \tfrac{1+\delta}{1-\delta}<3 \iff "
@@ -374,7 +385,7 @@ def zhang_overparam_threshold(ctx: RunContext) -> Outcome:
                            "longer δ < 1/2 — REFUTED at δ = 11/20")],
     conclusion="the three conditions are the same subset of δ ∈ [0, 1)",
     expected=Verdict.PROVED,
-    predictions=("§6.4",),
+    predictions=("X4",),
     tags=("symbolic",),
 )
 def zsl_zhang_equivalence(ctx: RunContext) -> Outcome:
@@ -404,7 +415,7 @@ def zsl_zhang_equivalence(ctx: RunContext) -> Outcome:
 
 
 # ---------------------------------------------------------------------------------------------
-# §6.5: Ye–Du symmetrized S-dynamics = Mohammadi P₁ equation with P₁₂ = 0
+# X5: Ye–Du symmetrized S-dynamics = Mohammadi P₁ equation with P₁₂ = 0
 # ---------------------------------------------------------------------------------------------
 
 
@@ -460,8 +471,12 @@ def _zero(m: sp.Matrix) -> bool:
 @claim(
     "cross.yedu-mohammadi-s-dynamics",
     paper="cross",
-    source="papers.md §6.5: Ye & Du 2021 §3.2 (Ṡ = (Σ − S)S + S(Σ − S) with B = J = K = 0) ↔ "
-           "Mohammadi et al. 2024 §4.2 (Ṗ₁ equation with P₁₂ = 0, and (iii) with K = 0) [DER]",
+    source=("cross-paper check X5: Ye & Du 2021 §3 (Ṡ = (Σ − S)S + S(Σ − S) with B = J = "
+            "K = 0) ↔ Mohammadi et al. 2024 (P₁ equation with P₁₂ = 0, and cascade (iii) "
+            "with K = 0, docs/paper-mohammadi2024.md)"),
+    cites=[cite("yedu2021", "§3, symmetrization"),
+           cite("mohammadi2024", "abstract (cascade of three subsystems)")],
+    provenance="derived",
     statement="Along Ye–Du's gradient flow with B = 0 (U₁ = V₁ = A) and J = K = 0, S = AAᵀ obeys "
               "Ṡ = (Σ − S)S + S(Σ − S), which is Mohammadi's Ṗ₁ = Λ₁P₁ + P₁Λ₁ − 2(P₁² + "
               "P₁₂P₁₂ᵀ) along Ẋ = (M − XXᵀ)X at X = [A; 0] (P₁₂ = 0, Λ₁ = Σ); and W = S⁻¹ obeys "
@@ -477,7 +492,7 @@ def _zero(m: sp.Matrix) -> bool:
     ],
     conclusion="all residuals simplify to 0 exactly (symbolic matrices, d = 2)",
     expected=Verdict.PROVED,
-    predictions=("§6.5",),
+    predictions=("X5",),
     tags=("symbolic", "cross"),
 )
 def yedu_mohammadi_s_dynamics(ctx: RunContext) -> Outcome:
@@ -590,8 +605,10 @@ def _riccati_numeric(seed: int) -> dict[str, Any]:
 @claim(
     "related.tarmoun-riccati-closed-form",
     paper="related",
-    source="Tarmoun et al. (ICLR 2021 submission / ICML 2021), papers.md §5 R10 [SEC abstract]; "
-           "the closed form is [DER]",
+    source=("Tarmoun, França, Haeffele & Vidal 2021 (ICML), abstract (Riccati-type Gramian "
+            "dynamics); the closed form is derived here"),
+    cites=[cite("tarmoun2021", "abstract")],
+    provenance="derived",
     statement="The Gramian P = XXᵀ of the gradient flow Ẋ = (M − XXᵀ)X obeys the Riccati ODE "
               "Ṗ = MP + PM − 2P², solved in closed form by P(t) = e^{Mt}X₀(I + "
               "2X₀ᵀG(t)X₀)⁻¹X₀ᵀe^{Mt}, G(t) = ∫₀ᵗ e^{2Ms}ds (the Riccati machinery R10 refers "

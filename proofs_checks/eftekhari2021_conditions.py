@@ -1,25 +1,25 @@
-"""Eftekhari (2021), main result (abstract A4/A5) applied to an instance — papers.md §1.1–1.3.
+"""Eftekhari (2021), main result (abstract A4/A5) applied to an instance —
+docs/paper-eftekhari2021.md.
 
 Abstract A4: the gradient flow of "the corresponding merit function" converges to a global
 minimizer if its initialization is (i) rank-deficient and (ii) sufficiently close to the
 feasible set; A5: the flow stays rank-deficient at all times. The paper's problem, merit
-function and closeness constant are not public: mfverify uses the [HYP] reconstruction of
-papers.md §1.2, min ½‖U‖²_F s.t. A(UUᵀ) = b (:class:`~mfverify.problems.ConstrainedMF`, with the
-penalty merit φ_ρ(U) = ½‖U‖² + (ρ/2)‖A(UUᵀ) − b‖² or the augmented Lagrangian's primal–dual
-flow), and never invents the closeness constant:
+function and closeness constant are not public: mfverify uses the reconstruction of
+docs/paper-eftekhari2021.md, min ½‖U‖²_F s.t. A(UUᵀ) = b
+(:class:`~mfverify.problems.ConstrainedMF`, with the penalty merit φ_ρ(U) = ½‖U‖² + (ρ/2)‖A(UUᵀ) −
+b‖² or the augmented Lagrangian's primal–dual flow), and never invents the closeness constant:
 
 * ``rank-deficient`` (checkable exactly): rank U₀ < p;
 * ``near-feasible``: the constraint residual ‖A(U₀U₀ᵀ) − b‖ (and relative to ‖b‖) is reported;
   it *holds* only when U₀ is exactly feasible, and is *undetermined* otherwise (how close is
-  "sufficiently close" is not public, [HYP]).
+  "sufficiently close" is not public; reconstruction).
 
 The conclusion (``instance_run``, parameter ``U0``): integrate the flow from U₀ and report
 (a) rank preservation (singular values σ_{k+1..p}(U(t)) stay at round-off), (b) stationarity at
-the end, (c) the Burer–Monteiro test of papers.md E4 at the limit U_T (in float64, so numerical
-evidence, not a certificate) with the
-least-squares multiplier λ: S(λ) = I − 2A*(λ) ⪰ 0 and S(λ)U_T = 0 prove that U_T is a global
-minimizer of min ½‖U‖² s.t. A(UUᵀ) = b' with b' = A(U_T U_Tᵀ); b' = b up to the reported
-residual (O(1/ρ) for the penalty merit).
+the end, (c) the Burer–Monteiro test (E4) of docs/paper-eftekhari2021.md at the limit U_T (in
+float64, so numerical evidence, not a certificate) with the least-squares multiplier λ: S(λ) = I −
+2A*(λ) ⪰ 0 and S(λ)U_T = 0 prove that U_T is a global minimizer of min ½‖U‖² s.t. A(UUᵀ) = b' with
+b' = A(U_T U_Tᵀ); b' = b up to the reported residual (O(1/ρ) for the penalty merit).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.errors import InputError, ShapeError
 
 __all__ = ["check_rank_deficient", "check_near_feasible", "flow_conclusion"]
@@ -91,7 +92,8 @@ def check_near_feasible(problem: Any, params: Any) -> tuple[bool | None, str]:
     res = float(sp.sqrt(sp.N(norm2, 30)))
     rel = res / float(sp.sqrt(sp.N(bnorm2, 30))) if bnorm2 != 0 else float("inf")
     return None, (f"‖A(U₀U₀ᵀ) − b‖ = {res:.4g} (relative {rel:.3g}); how close is "
-                  "'sufficiently close' is not public ([HYP]): the constant is unspecified")
+                  "'sufficiently close' is not public (reconstruction): the constant is "
+                  "unspecified")
 
 
 def flow_conclusion(problem: Any, ctx: RunContext) -> Outcome:
@@ -244,11 +246,16 @@ def _random_instance(seed: int, n: int = 4, m: int = 3, p: int = 3
 @claim(
     "eftekhari2021.theorem-conditions",
     paper=PAPER,
-    source="Eftekhari 2021, arXiv:2112.13269, abstract A4/A5 [SRC]; set-up papers.md §1.2 "
-           "[HYP], certificate §1.3 E4 [DER]",
+    source=("Eftekhari 2021, arXiv:2112.13269, abstract (main result: rank-deficient "
+            "initialization close to the feasible set), on the reconstructed set-up of "
+            "docs/paper-eftekhari2021.md; certificate (E4)"),
+    cites=[cite("eftekhari2021", "abstract (main result)"),
+           cite("burermonteiro2005", "rank-deficiency certificate")],
+    provenance="reconstructed",
     statement="Gradient flow of the merit function from a rank-deficient initialization "
               "sufficiently close to the feasible set stays rank-deficient and converges to a "
-              "global minimizer ([HYP] set-up: min ½‖U‖² s.t. A(UUᵀ) = b, augmented-Lagrangian "
+              "global minimizer ((reconstruction) set-up: min ½‖U‖² s.t. A(UUᵀ) = b, "
+              "augmented-Lagrangian "
               "primal–dual flow; the "
               "closeness constant is not public).",
     latex=r"\operatorname{rank}U_0<p,\ \operatorname{dist}(U_0,\mathcal F)\ \text{small}"
@@ -260,7 +267,8 @@ def _random_instance(seed: int, n: int = 4, m: int = 3, p: int = 3
                    "rank-preservation mechanism A5 is gone); see eftekhari2021.ssp-trap for a "
                    "full-rank start that stays trapped", check=check_rank_deficient),
         Hypothesis("near-feasible", "U₀ is sufficiently close to F = {U : A(UUᵀ) = b} "
-                   "(constant not public, [HYP])", "not tested", check=check_near_feasible),
+                   "(constant not public; reconstruction)", "not tested",
+                   check=check_near_feasible),
     ],
     conclusion="rank U(t) = rank U₀ along the flow, the limit is feasible to 1e-6 (relative) "
                "and carries the Burer–Monteiro test S(λ) ⪰ 0, S(λ)U = 0 in float64 (tolerance "

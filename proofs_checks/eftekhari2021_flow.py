@@ -1,5 +1,5 @@
-"""Eftekhari (2021), papers.md §1.3–1.4: rank preservation of the flow (E1, E-P1), the rank-1
-limit (E3, E-P2), and the trap at a spurious stationary point (abstract A3), followed at 50
+"""Eftekhari (2021), docs/paper-eftekhari2021.md: rank preservation of the flow (E1, E-P1), the
+rank-1 limit (E3, E-P2), and the trap at a spurious stationary point (abstract A3), followed at 50
 digits with the Taylor engine of :mod:`mfverify.flow`.
 
 What is shown, precisely
@@ -34,6 +34,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.flow import as_field, integrate, primal_dual_field, vector_field
 from mfverify.flow.experiments import escape, trap
 from mfverify.flow.invariants import singular_values
@@ -119,7 +120,10 @@ def _shifted_field(M: sp.Matrix, C: sp.Matrix) -> Any:
 @claim(
     "eftekhari2021.flow-rank-preservation",
     paper="eftekhari2021",
-    source="papers.md §1.3 E1 [DER], §1.4 E-P1; abstract A5",
+    source=("Eftekhari 2021, abstract (the flow stays rank-deficient at all times); result "
+            "(E1) of docs/paper-eftekhari2021.md, derived here"),
+    cites=[cite("eftekhari2021", "abstract")],
+    provenance="derived",
     statement="Along the gradient flow of any merit φ(U) = ψ(UUᵀ), rank U(t) = rank U(0) for "
               "every finite t: from U(0) = [u₁ u₂ 0 0]Q the singular values σ₃, σ₄ stay 0 "
               "while σ₂ > 0.",
@@ -235,7 +239,10 @@ def _stack(U: Any, V: Any, A: Any) -> Any:
 @claim(
     "eftekhari2021.flow-rank-preservation-asymmetric",
     paper="eftekhari2021",
-    source="papers.md §1.3 E2 [DER]",
+    source=("result (E2) of docs/paper-eftekhari2021.md (asymmetric rank preservation), "
+            "derived here from Eftekhari 2021's set-up"),
+    cites=[cite("eftekhari2021", "abstract")],
+    provenance="derived",
     statement="Along the gradient flow of f(U, V) = ½‖UVᵀ − Σ‖²_F (a function of UVᵀ), "
               "d/dt [U; V] = −[[0, G], [Gᵀ, 0]][U; V] with G = UVᵀ − Σ, so rank [U; V] is "
               "constant — but rank U and rank V separately are not: from [U; V](0) of rank 2 "
@@ -367,7 +374,11 @@ def _rank_one_rows(p: Any, res: Any, lams: tuple[Any, Any], qseed: int) -> dict[
 @claim(
     "eftekhari2021.flow-rank-one-limit",
     paper="eftekhari2021",
-    source="papers.md §1.3 E3 [DER], §1.4 E-P2",
+    source=("result (E3) of docs/paper-eftekhari2021.md (why over-parametrization is "
+            "needed), derived here; Eckart & Young 1936 for the limit"),
+    cites=[cite("eftekhari2021", "abstract"),
+           cite("eckartyoung1936", "best rank-k approximation")],
+    provenance="derived",
     statement="From a rank-1 start with rank M = 2, the flow of ¼‖UUᵀ − M‖² cannot reach M: "
               "U(t)U(t)ᵀ → λ₁u₁u₁ᵀ (best rank-1 approximation) and f → ¼λ₂².",
     hypotheses=[
@@ -429,7 +440,11 @@ def _ssp_instance() -> ConstrainedMF:
 @claim(
     "eftekhari2021.ssp-trap",
     paper="eftekhari2021",
-    source="abstract A3 [SRC]; papers.md §1.2 [HYP] set-up, §1.3 E4",
+    source=("Eftekhari 2021, abstract (a gradient flow initialized at a spurious stationary "
+            "point is trapped there forever), on the reconstructed set-up of "
+            "docs/paper-eftekhari2021.md"),
+    cites=[cite("eftekhari2021", "abstract")],
+    provenance="reconstructed",
     statement="The primal-dual flow of the augmented Lagrangian started exactly at a spurious "
               "KKT point (here u* = (2, 0), λ* = 1/2 for min ½‖u‖² s.t. u₁² + 4u₂² = 4, "
               "S(λ*) = diag(0, −3)) stays there forever.",

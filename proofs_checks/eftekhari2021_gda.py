@@ -1,6 +1,7 @@
 """Eftekhari (2021): the primal–dual (gradient descent–ascent) discretization "is successful when
-initialized randomly" — papers.md §1.4 E-P4, a **[HYP]** check: the paper's merit function, step
-sizes and experiments are not public, so the set-up is papers.md §1.2's reconstruction.
+initialized randomly" — prediction E-P4, a check of a **reconstruction**: the paper's merit
+function, step sizes and experiments are not public, so the set-up is the reconstruction of
+Eftekhari 2021 (docs/paper-eftekhari2021.md)'s reconstruction.
 
 ``eftekhari2021.gda-success`` runs GDA on the augmented Lagrangian of
 min ½‖U‖²_F s.t. A(UUᵀ) = b (:class:`~mfverify.problems.ConstrainedMF`, one step =
@@ -15,7 +16,8 @@ r* = 2 and m = 3·n·r* symmetrized Gaussian measurements, from
 It reports the success fraction (‖A(UUᵀ) − b‖ <= 1e-6·‖b‖ and ½‖U‖² within 1e-6 relative of
 ½·tr M*, the value at the planted truth) and, for (b), how far from rank p − 1 the iterates
 drift (GDA multiplies U by I − αS each step, so rank is preserved up to round-off). The verdict
-is SUPPORTED at best, never PROVED: no specific iteration counts are asserted (papers.md).
+is SUPPORTED at best, never PROVED: no specific iteration counts are asserted (the paper gives
+none).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 from mfverify.batch import Armijo, gd, primal_dual
 from mfverify.batch.inits import small_random
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import ConstrainedMF, MatrixSensing
 
 from ._batch_common import round_sig
@@ -55,9 +58,12 @@ def _case(problem: ConstrainedMF, U0: np.ndarray, alpha: float, T: int, opt: flo
 
 
 @claim("eftekhari2021.gda-success", paper="eftekhari2021",
-       source="Eftekhari 2021, abstract (A4/A6) [SEC]; set-up and GDA template [HYP], "
-              "papers.md §1.2 and §1.4 E-P4",
-       statement="[HYP reconstruction] GDA on the augmented Lagrangian of min ½‖U‖² s.t. "
+       source=("Eftekhari 2021, abstract (a heuristic primal–dual discretization succeeds from "
+               "random initialization); the GDA template and the set-up are the project's "
+               "reconstruction (docs/paper-eftekhari2021.md)"),
+       cites=[cite("eftekhari2021", "abstract")],
+       provenance="reconstructed",
+       statement="(reconstruction) GDA on the augmented Lagrangian of min ½‖U‖² s.t. "
                  "A(UUᵀ) = b (Gaussian A, m = 3·n·r*, planted PSD truth of rank r* = 2, "
                  "over-parametrized width p) succeeds from random and from rank-deficient "
                  "near-feasible initializations: A(UUᵀ) → b and ½‖U‖² → the optimum.",
@@ -66,7 +72,7 @@ def _case(problem: ConstrainedMF, U0: np.ndarray, alpha: float, T: int, opt: flo
                       "α = 0.5: the iteration diverges (overflow caught per run)"),
            Hypothesis("over-parametrized", "p − 1 >= r* (the rank-deficient start can reach M*)",
                       "p − 1 < r*: the rank-deficient start cannot reach M* (rank is "
-                      "preserved, papers.md §6 item 3), so case (b) fails"),
+                      "preserved, docs/predictions.md item 3), so case (b) fails"),
        ),
        expected=Verdict.SUPPORTED, predictions=("E-P4",), tags=("batch", "constrained", "hyp"))
 def gda_success(ctx: RunContext) -> Outcome:
@@ -108,12 +114,13 @@ def gda_success(ctx: RunContext) -> Outcome:
         succ += a["success"] + b["success"]
     frac = succ / max(total, 1)
     ev = {"method": "batched GDA (mfverify.batch.primal_dual) on the augmented Lagrangian "
-                    "(ρ = 1), α = β; ConstrainedMF.gaussian planted truth; [HYP] set-up",
+                    "(ρ = 1), α = β; ConstrainedMF.gaussian planted truth; (reconstruction) set-up",
           "n": n, "m": m, "r_star": r_star, "alpha": alpha, "max_iter": T,
           "instances": total, "tolerance": SUCCESS_TOL, "success_fraction": round(frac, 4),
           "cases": cases,
-          "caveat": "[HYP]: the paper's formulation and step sizes are unknown; this checks "
-                    "papers.md's reconstruction, and SUPPORTED is the best possible verdict"}
+          "caveat": "reconstruction: the paper's formulation and step sizes are unknown; this "
+                    "checks "
+                    "the project's reconstruction, and SUPPORTED is the best possible verdict"}
     if ctx.dropping("over-parametrized"):
         b = cases[0]["rank_deficient_near_feasible"]
         escaped = b["max_sigma_p_over_sigma_1_along_path"] > 1e-8
@@ -123,9 +130,12 @@ def gda_success(ctx: RunContext) -> Outcome:
                        "round-off (σ_p/σ₁ grew above 1e-8), which is numerics, not the exact "
                        "iteration." if escaped else "The float runs stayed rank deficient."))
         return Outcome(Verdict.INCONCLUSIVE, ev,
-                       f"[HYP] p − 1 < r*: {b['success']}/{b['runs']} rank-deficient runs "
+                       f"(reconstruction) p − 1 < r*: {b['success']}/{b['runs']} rank-deficient "
+                        "runs "
                        f"succeeded{' only through round-off' if escaped else ''}")
     if frac >= 0.9:
-        return Outcome(Verdict.SUPPORTED, ev, f"[HYP] GDA succeeded in {succ}/{total} runs "
+        return Outcome(Verdict.SUPPORTED, ev, f"(reconstruction) GDA succeeded in "
+                                              f"{succ}/{total} runs "
                                               "(random and rank-deficient starts)")
-    return Outcome(Verdict.INCONCLUSIVE, ev, f"[HYP] GDA succeeded in only {succ}/{total} runs")
+    return Outcome(Verdict.INCONCLUSIVE, ev,
+                   f"(reconstruction) GDA succeeded in only {succ}/{total} runs")

@@ -1,6 +1,6 @@
-"""Eftekhari (2021) E-P3 (papers.md §1.3 E4, §1.4): rank-deficient second-order KKT points of
-the Burer–Monteiro problem min ½‖U‖²_F s.t. ⟨A_i, UUᵀ⟩ = b_i are global, checked exactly on
-small instances by enumerating *every* real KKT point.
+"""Eftekhari (2021) E-P3 ((E4) of docs/paper-eftekhari2021.md): rank-deficient second-order KKT
+points of the Burer–Monteiro problem min ½‖U‖²_F s.t. ⟨A_i, UUᵀ⟩ = b_i are global, checked exactly
+on small instances by enumerating *every* real KKT point.
 
 The KKT system (I − 2A*(λ))U = 0, A(UUᵀ) = b is built here as a polynomial system and solved with
 the exact engine of :mod:`mfverify.symbolic.stationary` in the O(p) gauge U = L (L lower
@@ -19,6 +19,7 @@ from typing import Any
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.symbolic.classify import inertia_from_charpoly
 from mfverify.symbolic.stationary import Budget, solve_polynomial_system
 from mfverify.symbolic.symmetry import nf_nullspace, nf_rank
@@ -106,13 +107,19 @@ def _analyse(pt: Any, p: int) -> dict[str, Any]:
 @claim(
     "eftekhari2021.kkt-rank-deficient-global",
     paper="eftekhari2021",
-    source="papers.md §1.3 E4, §1.4 E-P3 [DER] (Burer–Monteiro certificate)",
+    source=("result (E4) of docs/paper-eftekhari2021.md: the Burer–Monteiro rank-deficiency "
+            "certificate (Burer & Monteiro 2005; Journée et al. 2010), derived here"),
+    cites=[cite("burermonteiro2005", "rank-deficient second-order points"),
+           cite("journee2010", "optimality certificate"),
+           cite("eftekhari2021", "abstract")],
+    provenance="derived",
     statement="For n = 3, p ∈ {1, 2}, m = 2 constraints: every KKT point of min ½‖U‖² s.t. "
               "⟨A_i, UUᵀ⟩ = b_i that is rank-deficient and second-order stationary has "
               "S(λ) = I − 2A*(λ) ⪰ 0 and zero duality gap, hence attains the SDP optimum.",
     hypotheses=[Hypothesis("rank_deficient", "rank U < p",
                            "full-rank second-order KKT points need not be global (spurious "
-                           "second-order points are full rank, papers.md E4)")],
+                           "second-order points are full rank, (E4) of "
+                           "docs/paper-eftekhari2021.md)")],
     predictions=("E-P3",),
 )
 def kkt_rank_deficient_global(ctx: RunContext) -> Outcome:

@@ -22,6 +22,7 @@ import sympy as sp
 
 from mfverify.arith import ExactArith
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import AsymmetricMF, SymmetricMF
 from mfverify.problems.base import Problem
 from mfverify.problems.groups import elementary_basis, skew_basis
@@ -83,7 +84,10 @@ def _closed_form_outcome(instances: list[tuple[str, Problem, dict[str, Any]]]) -
 @claim(
     "foundations.symmetric-closed-forms",
     paper="foundations",
-    source="papers.md §0.3 (normalization conventions)",
+    source=("the normalization f_c = c‖XXᵀ − M‖² of docs/problems.md (gradient and Hessian "
+            "for every c > 0)"),
+    cites=[cite("mfverify", "docs/problems.md, normalization")],
+    provenance="derived",
     statement="For f(X) = c‖XXᵀ − M‖²_F with M symmetric: ∇f = 4c(XXᵀ − M)X and "
               "∇²f(X)[D] = 4c((XDᵀ + DXᵀ)X + (XXᵀ − M)D), for every c > 0; checked exactly for "
               "all sizes n, r <= 3 (r <= n).",
@@ -110,7 +114,10 @@ def symmetric_closed_forms(ctx: RunContext) -> Outcome:
 @claim(
     "foundations.asymmetric-closed-forms",
     paper="foundations",
-    source="papers.md §0.3, §3.1 eq. (1)-(3) (Ye & Du), balancing regularizer of §2.2",
+    source=("Ye & Du 2021, eqs. (1)–(3) (objective and GD); the balancing regularizer "
+            "(1/8)‖UᵀU − VᵀV‖² as listed by Ye & Du for Li et al. 2019"),
+    cites=[cite("yedu2021", "eqs. (1)–(3)"), cite("mfverify", "docs/problems.md, normalization")],
+    provenance="derived",
     statement="For f(U,V) = c‖UVᵀ − Σ‖²_F + (b/8)‖UᵀU − VᵀV‖²_F: ∇_U f = 2c(UVᵀ − Σ)V + "
               "(b/2)U(UᵀU − VᵀV), ∇_V f = 2c(UVᵀ − Σ)ᵀU − (b/2)V(UᵀU − VᵀV), and the HVP of "
               "mfverify.problems.asymmetric, for symbolic c, b and Σ; all m, n, r <= 3 "
@@ -165,7 +172,10 @@ def _elementary(r: int, skew: bool) -> list[np.ndarray]:
 @claim(
     "foundations.symmetric-invariance",
     paper="foundations",
-    source="papers.md §2.3 G1-G3 (Li et al.: rotational symmetry)",
+    source=("Li et al. 2019, abstract (rotational symmetry group); results (G1)–(G3) of "
+            "docs/paper-li2019.md"),
+    cites=[cite("li2019", "abstract")],
+    provenance="derived",
     statement="f(XQ) = f(X) for every Q ∈ O(r), for f(X) = c‖XXᵀ − M‖²: proved exactly for all "
               "n, r <= 3 by infinitesimal invariance ⟨∇f(X), XΩ⟩ ≡ 0 (Ω skew) plus the "
               "reflection diag(−1, 1, …).",
@@ -214,7 +224,10 @@ def _o_check(problem: Problem, data: dict[str, Any], r: int) -> bool:
 @claim(
     "foundations.asymmetric-invariance",
     paper="foundations",
-    source="papers.md §2.3 G4",
+    source=("result (G4) of docs/paper-li2019.md: GL(r) invariance of unregularized "
+            "asymmetric factorization, O(r) with the balancing term"),
+    cites=[cite("li2019", "abstract (invariant groups)")],
+    provenance="derived",
     statement="With balance = 0, f(UA, VA⁻ᵀ) = f(U, V) for every A ∈ GL(r); with balance > 0 "
               "the GL(r) invariance fails (for every r >= 1) and only O(r), (UQ, VQ), remains. "
               "Proved exactly for m, n, r <= 3 ((m+n)r <= 12 in the quick profile): all three "

@@ -33,6 +33,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import SymmetricMF
 
 # ---------------------------------------------------------------------------------------------
@@ -69,8 +70,10 @@ def _planted_identities() -> list[dict[str, Any]]:
 @claim(
     "foundations.derivation-planted",
     paper="foundations",
-    source="issue 17 (engine guard): planted identities of known truth for "
-           "mfverify.derivation",
+    source=("engine guard of mfverify (docs/claims.md): planted identities of known truth "
+            "for mfverify.derivation"),
+    cites=[cite("mfverify", "docs/claims.md, engine guards")],
+    provenance="derived",
     statement="The exact derivation engine refutes each of the 14 planted identities A = A + "
               "E_ij (n <= 3, every entry) at the perturbed entry, proves A·B − B·A = −(B·A − "
               "A·B) and the gradient (XXᵀ − M)X of ¼‖XXᵀ − M‖² for all n, r <= 3, refutes "
@@ -193,9 +196,13 @@ def _certificate_controls() -> dict[str, Any]:
 @claim(
     "foundations.certify-planted",
     paper="foundations",
-    source="issue 17 (engine guard): planted true and false certificates for mfverify.certify "
-           "(Gershgorin-congruence inertia, Krawczyk boxes); instance of Zhang, Sojoudi & "
-           "Lavaei 2019 (JMLR 20(114)), their family with c > 1/2",
+    source=("engine guard of mfverify (docs/claims.md): planted true and false certificates "
+            "(Gershgorin-congruence inertia, Krawczyk boxes) on the Zhang–Sojoudi–Lavaei "
+            "family with c > 1/2"),
+    cites=[cite("mfverify", "docs/claims.md, engine guards"),
+           cite("krawczyk1969", "Krawczyk operator"),
+           cite("zhangsojoudilavaei2019", "abstract")],
+    provenance="derived",
     statement="The certifier refuses to certify the ball matrix [[1, ±2], [±2, 1]] positive "
               "definite (it contains [[1, 2], [2, 1]], eigenvalue −1) and rejects planted false "
               "spurious-minimum certificates of f = (x₁² − 1)² + x₂⁴ + 2c(x₁² − 1)x₂² + "
@@ -282,8 +289,11 @@ def _flow_rows() -> list[dict[str, Any]]:
 @claim(
     "foundations.flow-error-estimate",
     paper="foundations",
-    source="issue 17 (engine guard): the Taylor flow's global error estimate against closed "
-           "forms (logistic equation for y = ‖x‖²)",
+    source=("engine guard of mfverify (docs/claims.md): the Taylor flow's global error "
+            "estimate against closed forms (logistic equation for ‖x‖²)"),
+    cites=[cite("mfverify", "docs/claims.md, engine guards"),
+           cite("jorbazou2005", "Taylor method")],
+    provenance="derived",
     statement="For the gradient flows of ¼‖xxᵀ − λI‖² with closed forms (3 instances: escape "
               "from a saddle, decay, radial in 2-D), integrated at 30 digits with the default "
               "tolerance and with tolerance 1e-12, the reported global error estimate is at "

@@ -30,6 +30,7 @@ import sympy as sp
 
 from mfverify.arith import ExactArith
 from mfverify.claims import Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import DeepLinearNetwork, MatrixCompletion, PhaseRetrieval
 from mfverify.problems.base import Point, Problem
 from mfverify.problems.completion import row_regularizer
@@ -137,8 +138,11 @@ _RING = ("exact polynomial identity in ℚ[point, direction, data]: closed form 
 @claim(
     "foundations.phase-closed-forms",
     paper="foundations",
-    source="mfverify.problems.phase (closed forms); Candès, Li & Soltanolkotabi 2015 "
-           "(Wirtinger flow, IEEE Trans. Inf. Theory 61, eq. (1.3)) for the finite objective",
+    source=("mfverify.problems.phase (closed forms); Candès, Li & Soltanolkotabi 2015, eq. "
+            "(1.3) for the finite objective"),
+    cites=[cite("candeslisoltanolkotabi2015", "eq. (1.3)"),
+           cite("mfverify", "docs/problems-phase.md")],
+    provenance="derived",
     statement="For f(z) = (1/(4m))Σ(|⟨aᵢ, z⟩|² − yᵢ)² (real z, or complex z as [Re z, Im z]): "
               "∇f = (1/m)L*(q∘L(Z)) and the stated HVP; for the population objective "
               "¼(κ‖z‖⁴ + κ‖x‖⁴ − 2‖z‖²‖x‖² − μ|⟨x, z⟩|²): ∇f = κ‖Z‖²Z − ‖X‖²Z − (μ/2)P(Z) and "
@@ -153,8 +157,10 @@ def phase_closed_forms(ctx: RunContext) -> Outcome:
 @claim(
     "foundations.deep-linear-closed-forms",
     paper="foundations",
-    source="mfverify.problems.deeplinear (backpropagation and its forward-mode tangent); "
-           "Kawaguchi 2016 (NeurIPS) eq. (1) for the objective",
+    source=("mfverify.problems.deeplinear (backpropagation and its forward-mode tangent); "
+            "Kawaguchi 2016, eq. (1) for the objective"),
+    cites=[cite("kawaguchi2016", "eq. (1)"), cite("mfverify", "docs/problems-deeplinear.md")],
+    provenance="derived",
     statement="For f(W) = c‖W_L⋯W₁X − Y‖² + (λ/4)Σ‖W_{i+1}ᵀW_{i+1} − WᵢWᵢᵀ‖²: the "
               "backpropagation gradient and its tangent (HVP) equal the derivatives, with "
               "symbolic X, Y, c and λ, for depths 2 and 3 and widths in {1, 2}.",
@@ -194,8 +200,11 @@ def _regularizer_pieces(rs: tuple[int, ...]) -> list[dict[str, Any]]:
 @claim(
     "foundations.completion-closed-forms",
     paper="foundations",
-    source="mfverify.problems.completion; Ge, Lee & Ma 2016 (NeurIPS) for the objective and "
-           "the regularizer",
+    source=("mfverify.problems.completion; Ge, Lee & Ma 2016 for the objective and the "
+            "incoherence regularizer"),
+    cites=[cite("gelema2016", "objective and regularizer"),
+           cite("mfverify", "docs/problems-completion.md")],
+    provenance="derived",
     statement="For f(X) = c·Σ Wᵢⱼ(XXᵀ − M)ᵢⱼ² (W = Wᵀ; the 0/1 mask of P_Ω is a special case): "
               "∇f = 4c(W∘R)X, ∇²f[D] = 4c((W∘(XDᵀ + DXᵀ))X + (W∘R)D); asymmetric "
               "∇_U f = 2c(W∘R)V, ∇_V f = 2c(W∘R)ᵀU and the stated HVP; symbolic M, W, c for "
@@ -272,8 +281,10 @@ def population_by_moments(n: int, cplx: bool) -> tuple[sp.Expr, sp.Expr]:
 @claim(
     "foundations.phase-population-moments",
     paper="foundations",
-    source="Isserlis' theorem; Sun, Qu & Wright 2018 (Found. Comput. Math. 18) §2 for the "
-           "real population objective",
+    source=("Isserlis' theorem (Isserlis 1918); Sun, Qu & Wright 2018, §2 for the real "
+            "population objective"),
+    cites=[cite("isserlis1918", "fourth Gaussian moments"), cite("sunquwright2018", "§2")],
+    provenance="derived",
     statement="¼E[(⟨a, z⟩² − ⟨a, x⟩²)²] = ¼(3‖z‖⁴ + 3‖x‖⁴ − 2‖z‖²‖x‖² − 4⟨z, x⟩²) for "
               "a ~ N(0, Iₙ), and ¼E[(|aᴴz|² − |aᴴx|²)²] = ¼(2‖z‖⁴ + 2‖x‖⁴ − 2‖z‖²‖x‖² − "
               "2|xᴴz|²) for a ~ CN(0, Iₙ) with E|aⱼ|² = 1; exact, symbolic z and x, n <= 3 "
@@ -363,9 +374,10 @@ def _completion_group(p: MatrixCompletion) -> tuple[list[Any], list[Any]]:
 @claim(
     "foundations.families-invariance",
     paper="foundations",
-    source="Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019 (IEEE Trans. Inf. Theory 65(6)), "
-           "abstract: phase retrieval and deep linear networks as invariant objectives; "
-           "mfverify.problems.{phase, deeplinear, completion}",
+    source=("Li et al. 2019, abstract: phase retrieval and deep linear networks as "
+            "invariant objectives; mfverify.problems.{phase, deeplinear, completion}"),
+    cites=[cite("li2019", "abstract")],
+    provenance="derived",
     statement="Phase retrieval is invariant under z ↦ −z (real) and z ↦ e^{iθ}z (complex, "
               "Z ↦ ZQ, Q ∈ SO(2)); a deep linear network under the chain action "
               "(W_{i+1}Aᵢ⁻¹, AᵢWᵢ), Aᵢ ∈ GL(dᵢ) (O(dᵢ) with the balancing term); completion "

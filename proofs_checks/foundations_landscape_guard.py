@@ -36,6 +36,7 @@ import sympy as sp
 from mfverify.batch import gd
 from mfverify.batch.inits import small_random
 from mfverify.claims import Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import AsymmetricMF, SymmetricMF
 from mfverify.symbolic import landscape
 
@@ -111,8 +112,13 @@ def _stratum_check(problem: Any, comp: Any) -> dict[str, Any]:
 @claim(
     "foundations.landscape-strata-exact",
     paper="foundations",
-    source="issue 17 (engine guard); Eckart & Young 1936, Mirsky 1960 (best rank-r "
-           "approximation); the structure theorems of mfverify.symbolic.symstrata and glstrata",
+    source=("engine guard of mfverify (docs/claims.md); Eckart & Young 1936, Mirsky 1960 "
+            "(best rank-r approximation); the structure theorems of "
+            "mfverify.symbolic.symstrata and glstrata"),
+    cites=[cite("mfverify", "docs/claims.md, engine guards"),
+           cite("eckartyoung1936", "best rank-r approximation"),
+           cite("mirsky1960", "unitarily invariant norms")],
+    provenance="derived",
     statement="On 6 instances (five with repeated eigenvalues or singular values, one generic; "
               "symmetric, asymmetric and balanced asymmetric MF) the exact landscape engine "
               "returns a complete result in which every listed stratum representative is "
@@ -176,7 +182,10 @@ GD_STEP, GD_ITER, GD_STARTS, GD_GTOL, GD_VTOL = 0.05, 4000, 12, 1e-9, 1e-8
 @claim(
     "foundations.landscape-vs-batch-gd",
     paper="foundations",
-    source="issue 17 (engine guard): exact landscape vs batched gradient descent",
+    source=("engine guard of mfverify (docs/claims.md): exact landscape vs batched gradient "
+            "descent"),
+    cites=[cite("mfverify", "docs/claims.md, engine guards")],
+    provenance="numerical",
     statement="On the 6 instances of foundations.landscape-strata-exact, batched gradient "
               "descent (fixed step 0.05, 4000 iterations, 12 random starts each) converges "
               "(‖∇f‖ <= 1e-9), every limit value is a value of a listed stratum (to 1e-8 "

@@ -27,6 +27,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.errors import UnsupportedError
 
 __all__ = ["check_psd_low_rank", "check_sampling", "check_regularizer", "no_spurious_instance"]
@@ -135,8 +136,10 @@ def no_spurious_instance(problem: Any, ctx: RunContext | None = None) -> Outcome
 @claim(
     "gelema2016.no-spurious",
     paper="gelema2016",
-    source="Ge, Lee & Ma 2016, NeurIPS, main theorem (symmetric PSD completion with the "
-           "incoherence regularizer)",
+    source=("Ge, Lee & Ma 2016, NeurIPS, main theorem (symmetric PSD completion with the "
+            "incoherence regularizer; the constants are not used)"),
+    cites=[cite("gelema2016", "main theorem, symmetric case")],
+    provenance="stated",
     statement="For M = UUᵀ PSD of rank r, incoherent and well conditioned, entries observed "
               "i.i.d. with probability p >= C(μ, r, κ)·log n/n, every local minimum of "
               "½‖P_Ω(XXᵀ − M)‖² + λΣ(‖eᵢᵀX‖ − α)₊⁴ satisfies XXᵀ = M (w.h.p.). Batch check: "

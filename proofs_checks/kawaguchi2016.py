@@ -26,6 +26,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import DeepLinearNetwork
 
 __all__ = ["origin_report"]
@@ -84,6 +85,8 @@ def origin_report(label: str, p: DeepLinearNetwork) -> dict[str, Any]:
     "kawaguchi2016.degenerate-saddle",
     paper="kawaguchi2016",
     source="Kawaguchi 2016, NeurIPS, Theorem 2.3 (iv)",
+    cites=[cite("kawaguchi2016", "Theorem 2.3 (iv)")],
+    provenance="stated",
     statement="For deep linear networks of depth L ≥ 3 the origin is a saddle point with "
               "∇²f(0) = 0 (no negative eigenvalue), f decreasing along t·A with A_L⋯A₁ ∝ YXᵀ; "
               "for L = 2 the origin is a strict saddle (a negative eigenvalue) when YXᵀ ≠ 0. "
@@ -120,6 +123,8 @@ def degenerate_saddle(ctx: RunContext) -> Outcome:
     "kawaguchi2016.no-spurious-minimum",
     paper="kawaguchi2016",
     source="Kawaguchi 2016, NeurIPS, Theorem 2.3 (ii) (every local minimum is global)",
+    cites=[cite("kawaguchi2016", "Theorem 2.3 (ii)")],
+    provenance="stated",
     statement="Deep linear networks ½‖W_L⋯W₁X − Y‖² (depth 3, widths d0-3-3-2, Gaussian X, "
               "planted Y = TX + noise): gradient descent from random starts reaches the optimal "
               "value (reduced-rank regression) in every run that stopped at a stationary "

@@ -1,7 +1,7 @@
 """Li, Lu, Arora, Haupt, Liu, Wang, Zhao (IEEE TIT 2019): stationary points, Hessian spectrum,
-null space and equivariance of symmetric MF, checked exactly (papers.md §2.4–2.7), plus the
+null space and equivariance of symmetric MF, checked exactly (docs/paper-li2019.md), plus the
 cross-paper landscape checks that use the same exact engine (Mohammadi et al. M-P5, the ZSL
-family of §5 R4).
+family of Zhang, Sojoudi & Lavaei 2019).
 
 All numbers are exact: the landscapes come from :func:`mfverify.symbolic.landscape` (Gröbner
 bases + exact sign determination) and the symbolic identities from SymPy expansion.
@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import AsymmetricMF, SymmetricMF
 from mfverify.symbolic import derive, landscape
 from mfverify.symbolic.derive import ordered_parameters
@@ -32,7 +33,7 @@ def _land(kind: str, M: tuple[tuple[Any, ...], ...], r: int, balance: int = 0) -
 
 
 def _table_spectrum(lams: list[sp.Expr], S: tuple[int, ...], r: int) -> list[sp.Expr]:
-    """papers.md §2.5: the n·r Hessian eigenvalues at the class S (c = ¼)."""
+    """The Hessian table of docs/paper-li2019.md: the n·r eigenvalues at the class S (c = ¼)."""
     n = len(lams)
     out: list[sp.Expr] = []
     s = len(S)
@@ -60,7 +61,10 @@ def _support(c: Any, n: int) -> tuple[int, ...]:
 @claim(
     "li2019.stationary-points-n2",
     paper="li2019",
-    source="papers.md §2.4 (S1)-(S2), §2.7 L-P1 [DER]",
+    source=("Li et al. 2019, abstract (all stationary points identified explicitly); "
+            "results (S1)–(S2) of docs/paper-li2019.md at n = 2, r = 1"),
+    cites=[cite("li2019", "abstract")],
+    provenance="derived",
     statement="For f(x) = ¼‖xxᵀ − diag(λ₁, λ₂)‖² with λ₁ > λ₂ > 0 (symbolic), the stationary "
               "points are exactly 0, ±√λ₂e₂, ±√λ₁e₁ with Hessian eigenvalues {−λ₁, −λ₂}, "
               "{2λ₂, λ₂ − λ₁}, {2λ₁, λ₁ − λ₂}; only ±√λ₁e₁ are minima.",
@@ -189,7 +193,10 @@ def _s1_check(M: list[list[int]], r: int) -> tuple[bool, dict[str, Any]]:
 @claim(
     "li2019.stationary-classes",
     paper="li2019",
-    source="papers.md §2.4 (S1)-(S2), §2.7 L-P2 [DER]",
+    source=("Li et al. 2019, abstract; results (S1)–(S2) of docs/paper-li2019.md at n = 3, "
+            "r = 2"),
+    cites=[cite("li2019", "abstract")],
+    provenance="derived",
     statement="For n = 3, r = 2, M = diag(3, 2, 1) the real stationary set is the union of "
               "1 + 3 + 3 = 7 O(2)-orbit classes with XXᵀ ∈ {0, 3e₁e₁ᵀ, 2e₂e₂ᵀ, e₃e₃ᵀ, "
               "diag(3,2,0), diag(3,0,1), diag(0,2,1)}; the global minimum is diag(3,2,0), f* = ¼.",
@@ -247,12 +254,15 @@ _S1_INSTANCES_FULL = _S1_INSTANCES_QUICK + [
 @claim(
     "li2019.s1-s2-enumeration",
     paper="li2019",
-    source="papers.md §2.4 (S1), (S2), §2.5 [DER]",
+    source=("Li et al. 2019, abstract; results (S1), (S2) and the Hessian spectrum table of "
+            "docs/paper-li2019.md"),
+    cites=[cite("li2019", "abstract")],
+    provenance="derived",
     statement="For every listed symmetric instance (n <= 3, r <= 2, diagonal M with distinct "
               "entries of mixed signs) the exact stationary set equals the (S1) classes "
               "S ⊆ {λ > 0}, |S| <= r, the global minimum value is the (S2) value, every other "
               "class is a strict saddle or the local max 0, and the Hessian spectra are the "
-              "§2.5 table.",
+              "Hessian table of docs/paper-li2019.md.",
     hypotheses=[],
     predictions=("L-P3",),
 )
@@ -316,7 +326,10 @@ def _s3_check(Sigma: list[list[int]], r: int) -> tuple[bool, dict[str, Any]]:
 @claim(
     "li2019.s3-asymmetric",
     paper="li2019",
-    source="papers.md §2.4 (S3) [DER], §2.3 G4",
+    source=("result (S3) of docs/paper-li2019.md (asymmetric stationary points: partial SVD "
+            "sums) and the GL(r) symmetry (G4)"),
+    cites=[cite("li2019", "abstract"), cite("eckartyoung1936", "partial SVD sums")],
+    provenance="derived",
     statement="For unregularized F(U, V) = ½‖UVᵀ − Σ‖² (GL(r) symmetry) on every listed "
               "instance, including repeated and zero singular values and rectangular Σ, the "
               "exact stationary set is complete; at every stationary point Z = UVᵀ satisfies "
@@ -348,7 +361,10 @@ def s3_asymmetric(ctx: RunContext) -> Outcome:
 @claim(
     "li2019.null-space",
     paper="li2019",
-    source="papers.md §2.5 H2/H3, §2.7 L-P4 [DER]",
+    source=("Li et al. 2019, abstract (null space of Hessians via invariant groups); "
+            "results (H2), (H3) of docs/paper-li2019.md"),
+    cites=[cite("li2019", "abstract")],
+    provenance="derived",
     statement="Exact parametrization (r = rank M, distinct eigenvalues): at a global minimum "
               "null ∇²f = span{XΩ : Ω skew}, of dimension r(r−1)/2. Over-parametrized "
               "(n = 4, M = diag(5,3,0,0), r = 3): 5 zero eigenvalues versus orbit dimension 3, "
@@ -398,7 +414,10 @@ def null_space(ctx: RunContext) -> Outcome:
 @claim(
     "li2019.equivariance",
     paper="li2019",
-    source="papers.md §2.3 G1-G2, §2.7 L-P5 [DER]",
+    source=("Li et al. 2019, abstract (rotational symmetry); results (G1), (G2) of "
+            "docs/paper-li2019.md"),
+    cites=[cite("li2019", "abstract")],
+    provenance="derived",
     statement="For Ψ ∈ O(r): f(XΨ) = f(X), ∇f(XΨ) = ∇f(X)Ψ, ∇²f(XΨ)[DΨ, DΨ] = ∇²f(X)[D, D] "
               "(identities in the entries of X, D; n = 3, r = 2, symbolic M).",
     hypotheses=[Hypothesis("orthogonal", "Ψ is orthogonal",
@@ -433,7 +452,11 @@ def equivariance(ctx: RunContext) -> Outcome:
 @claim(
     "li2019.sharp-ceilings",
     paper="li2019",
-    source="papers.md §2.5 H1-H2, §2.7 L-P6 [DER]",
+    source=("Li et al. 2019, abstract (negative curvature near saddles, strong convexity "
+            "near minima); results (H1), (H2) of docs/paper-li2019.md give the sharp values "
+            "any constants must respect"),
+    cites=[cite("li2019", "abstract (saddle and minimum regions)")],
+    provenance="derived",
     statement="M = diag(2, 1, 0) ⪰ 0, r* = 2, r = 2 (c = ¼): over all saddles the largest "
               "λ_min(∇²f) is −λ_{r*} = −1, and at the global minima the smallest nonzero "
               "eigenvalue is λ_{r*} = 1.",
@@ -460,7 +483,10 @@ def sharp_ceilings(ctx: RunContext) -> Outcome:
 @claim(
     "li2019.asymmetric-caveat",
     paper="li2019",
-    source="papers.md §2.6 (Valavi, Liu, Ramadge 2020), §2.7 L-P7 [SEC + DER]",
+    source=("Valavi, Liu & Ramadge 2020, abstract (unregularized saddle curvature not "
+            "uniformly bounded below zero); the explicit family is derived here"),
+    cites=[cite("valaviliuramadge2020", "abstract"), cite("li2019", "abstract")],
+    provenance="derived",
     statement="For unregularized F(x, y) = ½‖xyᵀ − diag(σ₁, σ₂)‖², σ₁ = 2, σ₂ = 1, the saddles "
               "x = c√σ₂e₂, y = (√σ₂/c)e₂ (c > 0) have λ_min(∇²F) = [σ₂(c² + c⁻²) − "
               "√(σ₂²(c² + c⁻²)² + 4(σ₁² − σ₂²))]/2 → 0⁻ as c → ∞.",
@@ -522,9 +548,13 @@ def asymmetric_caveat(ctx: RunContext) -> Outcome:
 @claim(
     "mohammadi2024.equilibria-jacobian",
     paper="mohammadi2024",
-    source="papers.md §4.3, §4.4 M-P5 [DER]",
+    source=("Mohammadi et al. 2024, abstract (equilibria and their stability); the Jacobian "
+            "spectrum is the negated Hessian table of docs/paper-li2019.md"),
+    cites=[cite("mohammadi2024", "abstract"), cite("li2019", "abstract")],
+    provenance="derived",
     statement="For Ẋ = (M − XXᵀ)X with M = diag(3, 2, 1), r = 2: at each equilibrium class the "
-              "Jacobian −∇²f (c = ¼) has exactly the §2.5 spectrum negated; an equilibrium is "
+              "Jacobian −∇²f (c = ¼) has exactly the Hessian-table spectrum negated; an "
+              "equilibrium is "
               "unstable iff some eigenvalue of the Jacobian is positive, i.e. iff it is not the "
               "global minimum class.",
     hypotheses=[],
@@ -550,14 +580,17 @@ def equilibria_jacobian(ctx: RunContext) -> Outcome:
     if not L.complete:
         return Outcome(Verdict.INCONCLUSIVE, ev, f"landscape incomplete: {L.reason}")
     return Outcome(Verdict.PROVED if ok else Verdict.REFUTED, ev,
-                   f"Jacobian spectra match the negated §2.5 table at all {len(rows)} classes"
+                   f"Jacobian spectra match the negated Hessian table at all {len(rows)} classes"
                    if ok else "a Jacobian spectrum differs (exact landscape)")
 
 
 @claim(
     "related.zsl-landscape",
     paper="related",
-    source="papers.md §5 R4 [DER] (Zhang, Sojoudi, Lavaei 2019)",
+    source=("Zhang, Sojoudi & Lavaei 2019, abstract (δ < 1/2 sharp for rank 1); the "
+            "explicit family is derived here"),
+    cites=[cite("zhangsojoudilavaei2019", "abstract")],
+    provenance="derived",
     statement="In the ZSL family f(x) = (x₁²−1)² + x₂⁴ + 2c(x₁²−1)x₂² + 2(1+c)x₁²x₂², "
               "x = (0, ±√c) is a strict spurious local minimum for c = 11/20 and a strict "
               "saddle for c = 9/20 (exact landscapes).",

@@ -31,6 +31,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import DeepLinearNetwork, PhaseRetrieval
 from mfverify.problems.base import Problem
 from mfverify.problems.groups import elementary_basis, skew_basis
@@ -99,9 +100,10 @@ def _g2_instances(ctx: RunContext) -> list[tuple[str, Problem, dict[str, Any]]]:
 @claim(
     "li2019.families-orbit-hessian",
     paper="li2019",
-    source="Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019 (IEEE TIT 65(6)), abstract: the "
-           "orbit tangent lies in the Hessian null space, on phase retrieval "
-           "and deep linear networks",
+    source=("Li et al. 2019, abstract: the orbit tangent lies in the Hessian null space, on "
+            "phase retrieval and deep linear networks"),
+    cites=[cite("li2019", "abstract")],
+    provenance="derived",
     statement="For complex phase retrieval (U(1)) and deep linear networks (GL(dᵢ) chain; "
               "O(dᵢ) with balancing): ∇²f(x)ξ_Ω(x) + (∂ξ_Ω)ᵀ∇f(x) ≡ 0 for every Lie-algebra "
               "basis tangent, so at every stationary point the orbit tangent lies in "
@@ -196,9 +198,10 @@ def stationary_orbit_report(label: str, p: Problem, x: dict[str, Any], elements:
 @claim(
     "li2019.families-stationary-orbits",
     paper="li2019",
-    source="Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019 (IEEE TIT 65(6)), abstract: "
-           "invariance of stationarity and orbit tangents, on phase retrieval and deep "
-           "linear networks",
+    source=("Li et al. 2019, abstract: invariance of stationarity and orbit tangents, on "
+            "phase retrieval and deep linear networks"),
+    cites=[cite("li2019", "abstract")],
+    provenance="derived",
     statement="At exact stationary points of complex phase retrieval (population and finite) "
               "and of deep linear networks (scalar depth 3; widths 2-2-2, 2-2-2-2; balanced): "
               "rational group elements map them to stationary points of the same value, the "

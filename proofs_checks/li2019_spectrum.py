@@ -1,9 +1,10 @@
-"""Li et al. (2019), papers.md §2.5 / L-P3: the exact Hessian spectrum at every stationary point.
+"""Li et al. (2019), the Hessian table of docs/paper-li2019.md / L-P3: the exact Hessian spectrum at
+every stationary point.
 
 For f(X) = ¼‖XXᵀ − M‖²_F with M = Σ_a λ_a u_a u_aᵀ (all n eigenvalues, any signs) and a
 stationary point X = [U_S Λ_S^{1/2}, 0_{n×(r−s)}] Ψ (S ⊆ {a : λ_a > 0}, s = |S| <= r,
 Ψ ∈ O(r)), the Hessian, as an operator on ℝ^{n×r} with the Frobenius inner product, has exactly
-these n·r eigenvalues (papers.md §2.5 [DER]):
+these n·r eigenvalues (the Hessian table of docs/paper-li2019.md, derived here):
 
 * 2λ_i for each i ∈ S;
 * λ_i + λ_j and 0 for each pair i < j in S;
@@ -27,6 +28,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import SymmetricMF
 
 __all__ = ["table_spectrum", "stationary_point", "spectrum_check", "random_instance"]
@@ -38,8 +40,8 @@ GRAD_RELATIVE_TOLERANCE = 1e-10
 
 
 def table_spectrum(lams: np.ndarray, S: tuple[int, ...], r: int) -> list[float]:
-    """The §2.5 table: the n·r Hessian eigenvalues at the stationary point with support S
-    (scale ¼), sorted."""
+    """The Hessian table (docs/paper-li2019.md): the n·r Hessian eigenvalues at the stationary point
+    with support S (scale ¼), sorted."""
     n = len(lams)
     s = len(S)
     out: list[float] = []
@@ -230,7 +232,10 @@ def spectrum_on_instance(problem: Any, ctx: RunContext) -> Outcome:
 @claim(
     "li2019.hessian-spectrum-table",
     paper="li2019",
-    source="Li et al. 2019 (IEEE TIT 65(6)), papers.md §2.5 table [DER], prediction L-P3",
+    source=("Li et al. 2019, abstract; the Hessian spectrum table of docs/paper-li2019.md, "
+            "derived here"),
+    cites=[cite("li2019", "abstract (Hessians at stationary points)")],
+    provenance="derived",
     statement="At every stationary point X = [U_S Λ_S^{1/2}, 0]Ψ of f = ¼‖XXᵀ − M‖² (M "
               "symmetric of any signature), the n·r Hessian eigenvalues are: 2λ_i (i ∈ S); "
               "λ_i + λ_j and 0 (i < j in S); λ_i − λ_a (i ∈ S, a ∉ S); −λ_a with multiplicity "
@@ -285,7 +290,7 @@ def hessian_spectrum_table(ctx: RunContext) -> Outcome:
     ok = worst_err <= TOLERANCE and worst_grad <= GRAD_TOLERANCE
     evidence = {
         "method": "float64 eigenvalues of the full n·r × n·r Hessian (closed-form HVP columns) "
-                  "against the §2.5 table, sorted and compared entrywise",
+                  "against the Hessian table, sorted and compared entrywise",
         "tolerance": TOLERANCE, "gradient_tolerance": GRAD_TOLERANCE,
         "instances": instances, "stationary_points": points, "seed": ctx.seed,
         "sizes": sizes, "max_eigenvalue_error": worst_err, "max_gradient_norm": worst_grad,

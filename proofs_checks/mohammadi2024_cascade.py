@@ -1,5 +1,6 @@
-"""Mohammadi, Tinati, Tu, Soltanolkotabi, Jovanović (2024), papers.md §4.2 and M-P1: the Riccati
-equation of the Gram matrix and the three-subsystem cascade, proved exactly for small blocks.
+"""Mohammadi, Tinati, Tu, Soltanolkotabi, Jovanović (2024), docs/paper-mohammadi2024.md and M-P1:
+the Riccati equation of the Gram matrix and the three-subsystem cascade, proved exactly for small
+blocks.
 
 Work in the eigenbasis of M = diag(Λ₁, −Λ₂) (Λ₁ is r₁×r₁, Λ₂ is q×q with q = n − r₁; both
 diagonal, entries free symbols: the identities below do not need their signs). Along the
@@ -39,6 +40,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.derivation import check_identity
 
 from ._derivation_common import merge as _merge
@@ -46,7 +48,7 @@ from ._derivation_common import outcome as _outcome
 
 PAPER = "mohammadi2024"
 
-#: Block sizes (r₁, q = n − r₁) of the catalog (papers.md §4.4 M-P1 and the issue).
+#: Block sizes (r₁, q = n − r₁) of the catalog (prediction M-P1).
 BLOCK_SIZES = ((1, 1), (1, 2), (2, 1), (2, 2))
 
 
@@ -93,7 +95,10 @@ def _run_sizes(identity: Any, *, declare: dict[str, Any], flow: dict[str, Any],
 
 
 @claim(f"{PAPER}.riccati", paper=PAPER,
-       source="papers.md §4.2 (Gram-matrix Riccati equation) and §4.4 M-P1 [DER]",
+       source=("Mohammadi et al. 2024, abstract (change of variables); the Gram-matrix Riccati "
+               "equation of docs/paper-mohammadi2024.md, derived here"),
+       cites=[cite("mohammadi2024", "abstract")],
+       provenance="derived",
        statement="Along Ẋ = (M − XXᵀ)X with M = diag(Λ₁, −Λ₂) (Λ₁, Λ₂ diagonal), P = XXᵀ obeys "
                  "Ṗ = ΛP + PΛ − 2P², i.e. the three block equations for P₁, P₁₂, P₂.",
        latex=r"\dot P = \Lambda P + P\Lambda - 2P^2",
@@ -138,7 +143,10 @@ def _cascade_defs() -> list[Any]:
 
 
 @claim(f"{PAPER}.cascade", paper=PAPER,
-       source="papers.md §4.2 cascade (i)-(iii) and §4.4 M-P1 [DER]",
+       source=("Mohammadi et al. 2024, abstract (cascade of three subsystems, autonomous Schur "
+               "complement); cascade (i)–(iii) of docs/paper-mohammadi2024.md, derived here"),
+       cites=[cite("mohammadi2024", "abstract")],
+       provenance="reconstructed",
        statement="Along the Riccati flow Ṗ = ΛP + PΛ − 2P² (P symmetric, P₁ invertible), with "
                  "Y = P₁⁻¹, K = P₁⁻¹P₁₂ and S = P₂ − P₁₂ᵀP₁⁻¹P₁₂: (i) Ṡ = −Λ₂S − SΛ₂ − 2S², "
                  "(ii) K̇ = −Λ₁K − K(Λ₂ + 2S), (iii) Ẏ = −Λ₁Y − YΛ₁ + 2I + 2KKᵀ.",

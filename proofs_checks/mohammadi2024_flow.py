@@ -1,4 +1,4 @@
-"""Mohammadi et al. (2024), papers.md §4.2–4.4 and §6: the Schur-complement cascade of the flow
+"""Mohammadi et al. (2024), docs/paper-mohammadi2024.md: the Schur-complement cascade of the flow
 Ẋ = (M − XXᵀ)X (f = ¼‖XXᵀ − M‖²_F), checked along high-precision trajectories.
 
 With M = V diag(Λ₁, −Λ₂) Vᵀ (M diagonal here, so the eigen-split is exact), the Schur complement
@@ -22,6 +22,7 @@ from typing import Any
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.flow import integrate
 from mfverify.flow.invariants import (
     eigensplit,
@@ -95,7 +96,10 @@ def _schur_rows(p: SymmetricMF, res: Any, S0: sp.Matrix, lam2: list[Any]) -> dic
 @claim(
     "mohammadi2024.flow-schur-closed-form",
     paper="mohammadi2024",
-    source="papers.md §4.2 (i) [DER], §4.4 M-P2",
+    source=("Mohammadi et al. 2024, abstract (the Schur complement vanishes at an O(1/t) "
+            "rate); closed form of cascade (i), derived here"),
+    cites=[cite("mohammadi2024", "abstract")],
+    provenance="derived",
     statement="For M ⪰ 0 with eigenvalues (3, 2, 1, 0, 0) and r = 4, the Schur complement along "
               "Ẋ = (M − XXᵀ)X is S(t) = S₀(I + 2tS₀)⁻¹, ‖S(t)‖₂ <= 1/(2t), and "
               "t‖X(t)X(t)ᵀ − M‖_F → √k/2 with k = rank S₀ = 1.",
@@ -164,7 +168,10 @@ def schur_closed_form_claim(ctx: RunContext) -> Outcome:
 @claim(
     "mohammadi2024.flow-exact-rate",
     paper="mohammadi2024",
-    source="papers.md §4.3 [DER], §4.4 M-P3",
+    source=("Mohammadi et al. 2024, abstract (exponential convergence); exact "
+            "parametrization, derived here"),
+    cites=[cite("mohammadi2024", "abstract")],
+    provenance="derived",
     statement="Exact parametrization r = r₁ = 3 (M eigenvalues 3, 2, 1, 0, 0): S ≡ 0 and "
               "‖XXᵀ − M‖_F decays exponentially with log-slope −λ₃ = −1.",
     hypotheses=[
@@ -211,7 +218,10 @@ def exact_rate(ctx: RunContext) -> Outcome:
 @claim(
     "mohammadi2024.flow-indefinite-bounds",
     paper="mohammadi2024",
-    source="papers.md §4.2 (i)-(ii) [DER], §4.4 M-P4",
+    source=("Mohammadi et al. 2024, abstract; bounds on cascade (i)–(ii) for indefinite M, "
+            "derived here"),
+    cites=[cite("mohammadi2024", "abstract")],
+    provenance="derived",
     statement="Indefinite M with eigenvalues (2, 1, −1/2, −1, −3/2), r = 5: S(t) follows the "
               "general closed form, ‖S(t)‖₂ <= μ/(e^{2μt} − 1) with μ = 1/2, and "
               "‖K(t)‖_F <= e^{−t}‖K₀‖_F.",
@@ -261,7 +271,10 @@ def indefinite_bounds(ctx: RunContext) -> Outcome:
 @claim(
     "cross.mohammadi-xdd-rate",
     paper="cross",
-    source="papers.md §6.1 (Mohammadi O(1/t) ↔ Xiong–Ding–Du Ω(1/T²)), §4.3 [DER]",
+    source=("cross-paper check X1: Mohammadi et al. 2024 (O(1/t)) ↔ Xiong, Ding & Du 2024 "
+            "(Ω(1/T²))"),
+    cites=[cite("mohammadi2024", "abstract"), cite("xiongdingdu2024", "abstract")],
+    provenance="derived",
     statement="Over-parametrized flow with singular M ⪰ 0: ‖S(t)‖ ~ 1/(2t) gives "
               "f(X(t)) = ¼‖XXᵀ − M‖² ~ k/(16t²), the 1/T² behaviour of XDD with an explicit "
               "constant (k = rank S₀ = 1 here).",
@@ -273,7 +286,7 @@ def indefinite_bounds(ctx: RunContext) -> Outcome:
     conclusion="16·t²·(f(X(t)) − f*) = (2ts₀/(1+2ts₀))² + (exponentially small) at t = 100, "
                "→ k = 1 (f* = ¼Σ_{λ<0}λ² = 0 here)",
     expected=Verdict.SUPPORTED,
-    predictions=("§6.1",),
+    predictions=("X1",),
     tags=("flow", "cross"),
 )
 def xdd_rate(ctx: RunContext) -> Outcome:
@@ -324,7 +337,10 @@ LIMIT_TOL = sp.Rational(1, 10**10)
 @claim(
     "cross.rank-deficient-trap",
     paper="cross",
-    source="papers.md §6.3 (Eftekhari rank preservation ↔ Mohammadi cascade), §1.3 E1/E3",
+    source=("cross-paper check X3: Eftekhari 2021 (rank preservation, (E1), (E3)) ↔ "
+            "Mohammadi et al. 2024 (cascade)"),
+    cites=[cite("eftekhari2021", "abstract"), cite("mohammadi2024", "abstract")],
+    provenance="derived",
     statement="With r = rank M = 3 (M = diag(3, 2, 1, 0, 0)), a start of rank 2 cannot reach the "
               "rank-3 global minimum: rank X(t) = 2 and f(X(t)) >= ¼λ₃² = 1/4 for all t, and "
               "the gradient flow decreases f to that rank-2 value 1/4.",
@@ -336,7 +352,7 @@ LIMIT_TOL = sp.Rational(1, 10**10)
                "field equals −∇f at X₀ exactly (independent SymPy derivative), f is "
                "non-increasing along the steps and f(T) − 1/4 < 1e-10",
     expected=Verdict.SUPPORTED,
-    predictions=("§6.3",),
+    predictions=("X3",),
     tags=("flow", "cross", "rank"),
 )
 def rank_deficient_trap(ctx: RunContext) -> Outcome:

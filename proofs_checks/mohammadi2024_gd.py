@@ -1,10 +1,10 @@
 """Over-parametrized GD on symmetric MF: the sublinear constant (Mohammadi et al. 2024 M-P6,
-cross-checked with Xiong, Ding & Du 2024, papers.md §4.4 and §5 R1), and XDD's asymmetric
+cross-checked with Xiong, Ding & Du 2024, predictions M-P6 and R1), and XDD's asymmetric
 linear convergence from an imbalanced initialization.
 
 * ``mohammadi2024.gd-sublinear-constant`` (M-P6): GD X ← X − η(XXᵀ − M)X (SymmetricMF, scale ¼)
   with n = 50, rank(M) = r* = 3, r = 5, η = 0.1, small random initialization:
-  η·t·‖X_tX_tᵀ − M‖_F → √k/2 with k = min(r, n) − r* = 2, i.e. √2/2 ≈ 0.7071 [DER].
+  η·t·‖X_tX_tᵀ − M‖_F → √k/2 with k = min(r, n) − r* = 2, i.e. √2/2 ≈ 0.7071 (derived here).
 * ``related.xdd-symmetric-constant`` (R1): the same limit √k/2 for k = 1, 2, 3, and the error
   trajectory classified sublinear with exponent ≈ 1 (‖E_t‖ ~ 1/t, so f ~ 1/t², XDD's Ω(1/T²)).
 * ``related.xdd-asymmetric-linear`` (R1): asymmetric GD (AsymmetricMF, scale ½) from the
@@ -24,6 +24,7 @@ from mfverify.batch.generators import rectangular_instances, symmetric_instances
 from mfverify.batch.inits import imbalanced, small_random
 from mfverify.batch.rates import classify_rate, fit_line
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import AsymmetricMF, SymmetricMF
 
 from ._batch_common import round_sig, step_used
@@ -60,7 +61,10 @@ def sublinear_constant(n: int, r_star: int, r: int, *, eta: float = 0.1, T: int 
 
 
 @claim("mohammadi2024.gd-sublinear-constant", paper="mohammadi2024",
-       source="papers.md §4.4 M-P6 (GD analogue of the S-dynamics, [DER]); §6 item 1",
+       source=("the GD analogue of Mohammadi et al. 2024's Schur-complement dynamics (constant "
+               "√k/2 derived here; cross-paper check X1)"),
+       cites=[cite("mohammadi2024", "abstract"), cite("xiongdingdu2024", "abstract")],
+       provenance="derived",
        statement="GD X ← X − η(XXᵀ − M)X with n = 50, M ⪰ 0 of rank r* = 3, r = 5, η = 0.1, "
                  "small random initialization: η·t·‖X_tX_tᵀ − M‖_F → √(min(r, n) − r*)/2 "
                  "= √2/2.",
@@ -94,7 +98,7 @@ def gd_sublinear_constant(ctx: RunContext) -> Outcome:
         "trajectory_median": [round_sig(v, 6) for v in np.median(
             out["scaled"].reshape(-1, out["scaled"].shape[-1]), axis=0)],
         "diverged_runs": int(res.diverged.sum()),
-        "profile_note": "quick profile stops at t = 5000 (papers.md measured 0.7065 at "
+        "profile_note": "quick profile stops at t = 5000 (a reference run measured 0.7065 at "
                         "t = 20000)" if ctx.quick else "",
     }
     if res.diverged.any() or not np.all(np.isfinite(final)):
@@ -117,8 +121,10 @@ def gd_sublinear_constant(ctx: RunContext) -> Outcome:
 
 
 @claim("related.xdd-symmetric-constant", paper="related",
-       source="Xiong, Ding & Du, ICLR 2024 (Ω(1/T²) for over-parametrized symmetric GD) [SEC]; "
-              "sharp constant for A = identity [DER], papers.md §5 R1",
+       source=("Xiong, Ding & Du 2024 (ICLR), abstract (Ω(1/T²) for over-parametrized "
+               "symmetric GD); the sharp constant for the identity operator is derived here"),
+       cites=[cite("xiongdingdu2024", "abstract")],
+       provenance="derived",
        statement="For GD on ¼‖XXᵀ − M‖² with M ⪰ 0 of rank r* and width r > r*, "
                  "η·t·‖X_tX_tᵀ − M‖_F → √k/2 with k = min(r, n) − r*; the error decays "
                  "sublinearly, ‖E_t‖ ~ t^(−1).",
@@ -164,8 +170,10 @@ def xdd_symmetric_constant(ctx: RunContext) -> Outcome:
 
 
 @claim("related.xdd-asymmetric-linear", paper="related",
-       source="Xiong, Ding & Du, ICLR 2024 (asymmetric k > r: exp(−Ω(α²T))) [SEC]; "
-              "papers.md §5 R1 (measured: machine precision within 2000 steps)",
+       source=("Xiong, Ding & Du 2024 (ICLR), abstract (asymmetric k > r: exp(−Ω(α²T))); the "
+               "step count is a measurement"),
+       cites=[cite("xiongdingdu2024", "abstract")],
+       provenance="numerical",
        statement="Asymmetric GD on ½‖UVᵀ − Σ‖² with n = 50, rank(Σ) = 3, width 5, η = 0.1, "
                  "from U₀ ~ α·N(0,1), V₀ ~ (α/3)·N(0,1): linear convergence, to f <= 1e-24 "
                  "within 2000 steps at α = 0.1; the linear rate slows as α decreases.",

@@ -1,4 +1,4 @@
-"""Related results checked with the batch engine (papers.md §5): R7 Du–Hu–Lee imbalance
+"""Related results checked with the batch engine (docs/paper-related.md): R7 Du–Hu–Lee imbalance
 identity, R2 Ward–Kolda alternating GD, R9 Tu et al. Procrustes inequality, R3
 Stöger–Soltanolkotabi small initialization, R11 Jiang–Chen–Ding sequential learning.
 
@@ -17,6 +17,7 @@ from mfverify.batch.generators import gaussian_sensing, ground_truths, rectangul
 from mfverify.batch.inits import small_random
 from mfverify.batch.rates import fit_iterations, fit_line
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import AsymmetricMF, MatrixSensing
 
 from ._batch_common import round_sig, step_used
@@ -34,8 +35,10 @@ def _T(Z: np.ndarray) -> np.ndarray:
 
 
 @claim("related.du-hu-lee-imbalance", paper=PAPER,
-       source="Du, Hu & Lee, NeurIPS 2018 [SRC as quoted by Ye–Du]; GD identity [DER], "
-              "papers.md §5 R7 and Y-P1",
+       source=("Du, Hu & Lee 2018 (NeurIPS), as quoted by Ye & Du 2021 §3 (conserved "
+               "imbalance); the exact GD drift is derived here"),
+       cites=[cite("duhulee2018", "conserved imbalance"), cite("yedu2021", "§3")],
+       provenance="derived",
        statement="For f = ½‖UVᵀ − Σ‖², one GD step changes the imbalance by exactly "
                  "(U⁺ᵀU⁺ − V⁺ᵀV⁺) − (UᵀU − VᵀV) = η²(VᵀRᵀRV − UᵀRRᵀU), R = Σ − UVᵀ; "
                  "the gradient flow conserves UᵀU − VᵀV.",
@@ -87,8 +90,10 @@ def du_hu_lee(ctx: RunContext) -> Outcome:
 
 
 @claim("related.ward-kolda-alternating", paper=PAPER,
-       source="Ward & Kolda, NeurIPS 2023, arXiv:2305.06927 [SEC]; papers.md §5 R2 (constants "
-              "and their initialization are [REC], not used)",
+       source=("Ward & Kolda 2023 (NeurIPS), arXiv:2305.06927, abstract (T = O(κ² log(1/ε))); "
+               "only the scaling is checked, their constants and initialization are not used"),
+       cites=[cite("wardkolda2023", "abstract (main theorem)")],
+       provenance="reconstructed",
        statement="Alternating GD X ← X − η(XYᵀ − A)Y, Y ← Y − η(XYᵀ − A)ᵀX reaches "
                  "‖A − XYᵀ‖²_F <= ε‖A‖²_F within T = O((σ₁/σ_r)² log(1/ε)) iterations: "
                  "T is affine in log(1/ε) and its slope grows at most like κ² = (σ₁/σ_r)².",
@@ -100,7 +105,8 @@ def ward_kolda(ctx: RunContext) -> Outcome:
     kappas = [2.0, 4.0, 8.0] if ctx.quick else [2.0, 4.0, 8.0, 16.0, 32.0]
     m = n = 15 if ctx.quick else 30
     # width = rank: with extra columns and a small random start the rate also depends on the
-    # initial imbalance (XDD, R1), which Ward–Kolda's [REC] initialization is designed to control
+    # initial imbalance (XDD, R1), which Ward–Kolda's (recalled, not checked against the paper's
+    # text) initialization is designed to control
     rank, width = 3, 3
     eta = 3.0 if ctx.dropping("small-step") else 0.5
     eps_grid = [1e-4, 1e-6, 1e-8, 1e-10]
@@ -136,7 +142,8 @@ def ward_kolda(ctx: RunContext) -> Outcome:
                      "min_r2": round_sig(min(f.r2 for f in per), 5)})
     ev: dict[str, Any] = {
         "method": "batched alternating GD (mfverify.batch.alternating_gd) on ½‖UVᵀ − Σ‖², "
-                  "small random init (α = 0.1; Ward–Kolda's own initialization is [REC] and not "
+                  "small random init (α = 0.1; Ward–Kolda's own initialization is (recalled, not "
+                  "checked against the paper's text) and not "
                   "used), T(ε) = first iteration with ‖Σ − UVᵀ‖² <= ε‖Σ‖²",
         "sizes": {"m": m, "n": n, "rank": rank, "width": width},
         "width_note": "width = rank (exact parametrization); over-parametrized widths from a "
@@ -172,8 +179,9 @@ def procrustes_dist2(U: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 
 @claim("related.tu-procrustes", paper=PAPER,
-       source="Tu, Boczar, Simchowitz, Soltanolkotabi & Recht, ICML 2016, Lemma 5.4 [REC]; "
-              "papers.md §5 R9 (numerically consistent)",
+       source="Tu, Boczar, Simchowitz, Soltanolkotabi & Recht 2016 (ICML), Lemma 5.4",
+       cites=[cite("tu2016", "Lemma 5.4")],
+       provenance="reconstructed",
        statement="For U, X ∈ ℝ^{n×r} with rank X = r: min_{R∈O(r)} ‖U − XR‖²_F <= "
                  "‖UUᵀ − XXᵀ‖²_F / (2(√2 − 1)σ_r(X)²).",
        latex=r"\operatorname{dist}(U,X)^2\le\frac{\|UU^\top-XX^\top\|_F^2}"
@@ -226,8 +234,11 @@ def tu_procrustes(ctx: RunContext) -> Outcome:
 
 
 @claim("related.stoger-small-init", paper=PAPER,
-       source="Stöger & Soltanolkotabi, NeurIPS 2021 [REC]; papers.md §5 R3 (qualitative "
-              "form only; their exponent and constants are not used)",
+       source=("Stöger & Soltanolkotabi 2021 (NeurIPS): qualitative form only (the best "
+               "early-stopped error decreases polynomially as α → 0); their exponent and "
+               "constants are not used"),
+       cites=[cite("stogersoltanolkotabi2021", "main theorem (qualitative form)")],
+       provenance="reconstructed",
        statement="Symmetric matrix sensing with a Gaussian operator, GD from U₀ = αU with any "
                  "width k (here k = n): the best early-stopped relative error "
                  "min_t ‖U_tU_tᵀ − M*‖_F/‖M*‖_F decreases polynomially as α → 0.",
@@ -282,8 +293,10 @@ def stoger_small_init(ctx: RunContext) -> Outcome:
 
 
 @claim("related.jiang-sequential", paper=PAPER,
-       source="Jiang, Chen & Ding, 'Algorithmic regularization in model-free overparametrized "
-              "asymmetric matrix factorization' [SEC]; papers.md §5 R11 (qualitative)",
+       source=("Jiang, Chen & Ding 2022, abstract (sequential learning of principal "
+               "components; early stopping gives the best low-rank approximation)"),
+       cites=[cite("jiangchending2022", "abstract")],
+       provenance="numerical",
        statement="GD on ½‖UVᵀ − Σ‖² from small random initialization learns the singular "
                  "values of Σ one after another (σ₁ first); stopped between two learning "
                  "times, UVᵀ is close to the best rank-i approximation Σ_i.",

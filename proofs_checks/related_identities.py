@@ -1,6 +1,7 @@
-"""Related identities (papers.md §0.3 and §5 R5), proved exactly for small sizes.
+"""Related identities (the normalization of docs/problems.md and Ge, Jin & Zheng
+2017), proved exactly for small sizes.
 
-* **§0.3 normalization**: for f_c(X) = c‖XXᵀ − M‖²_F (M symmetric, c a free positive symbol),
+* **normalization**: for f_c(X) = c‖XXᵀ − M‖²_F (M symmetric, c a free positive symbol),
   ∇f_c(X) = 4c(XXᵀ − M)X and ∇²f_c(X)[D, D] = 4c(½‖XDᵀ + DXᵀ‖²_F + ⟨XXᵀ − M, DDᵀ⟩), checked
   against the SymPy/python-flint derivative of the objective for every c at once.
 * **R5, Ge–Jin–Zheng (2017)**: for f(U) = ‖UUᵀ − M*‖²_F (c = 1), M* = WWᵀ and Δ = U − W,
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from mfverify.claims import Outcome, RunContext, claim
+from mfverify.claims.citations import cite
 from mfverify.derivation import ExactBackend, check_gradient, check_hessian, gradient_of
 from mfverify.derivation.exact import (
     ExactCase,
@@ -33,7 +35,9 @@ PAPER = "related"
 
 
 @claim(f"{PAPER}.normalization-every-scale", paper=PAPER,
-       source="papers.md §0.3 normalization conventions [DER]",
+       source="the normalization f_c = c‖XXᵀ − M‖² of docs/problems.md, for every c > 0",
+       cites=[cite("mfverify", "docs/problems.md, normalization")],
+       provenance="derived",
        statement="For f_c(X) = c‖XXᵀ − M‖²_F with M symmetric and any c > 0: ∇f_c(X) = "
                  "4c(XXᵀ − M)X and ∇²f_c(X)[D, D] = 4c(½‖XDᵀ + DXᵀ‖²_F + ⟨XXᵀ − M, DDᵀ⟩).",
        latex=r"\nabla^2 f_c(X)[D,D] = 4c\left(\tfrac12\|XD^\top + DX^\top\|_F^2 + "
@@ -86,7 +90,10 @@ def gjz_case(size: dict[str, int]) -> ExactCase:
 
 
 @claim(f"{PAPER}.gjz-identity", paper=PAPER,
-       source="Ge, Jin & Zheng 2017 (papers.md §5 R5) key identity [DER]",
+       source=("Ge, Jin & Zheng 2017 (ICML): the key identity of their unified analysis, "
+               "derived here"),
+       cites=[cite("gejinzheng2017", "key identity of the unified analysis")],
+       provenance="derived",
        statement="For f(U) = ‖UUᵀ − M*‖²_F, M* = WWᵀ and Δ = U − W (any U, W ∈ ℝ^{n×r}): "
                  "∇²f(U)[Δ, Δ] − 4⟨∇f(U), Δ⟩ = 2‖ΔΔᵀ‖²_F − 6‖UUᵀ − M*‖²_F.",
        latex=r"\nabla^2 f(U)[\Delta,\Delta] - 4\langle\nabla f(U),\Delta\rangle = "

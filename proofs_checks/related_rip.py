@@ -1,6 +1,6 @@
-"""Zhang, Sojoudi & Lavaei (JMLR 2019) / Zhang, Josz, Sojoudi & Lavaei (NeurIPS 2018), papers.md
-§5 R4: for rank-1 symmetric matrix sensing, a restricted isometry constant δ < 1/2 (of order 2)
-implies that f(x) = ‖A(xxᵀ) − A(zzᵀ)‖² has no spurious local minimum; 1/2 is sharp.
+"""Zhang, Sojoudi & Lavaei (JMLR 2019) / Zhang, Josz, Sojoudi & Lavaei (NeurIPS 2018),
+prediction R4: for rank-1 symmetric matrix sensing, a restricted isometry constant δ < 1/2 (of order
+2) implies that f(x) = ‖A(xxᵀ) − A(zzᵀ)‖² has no spurious local minimum; 1/2 is sharp.
 
 The claim is written so that ``mfverify conditions related.zsl-rip-half SPEC`` can apply it to a
 user's instance:
@@ -16,9 +16,9 @@ user's instance:
   the list is complete and contains no ``spurious_local_min``.
 
 In the catalog run, the claim checks the implication on members of the explicit ZSL family of
-papers.md R4 (n = 2, δ = c exactly): for c < 1/2 each instance's landscape is exactly free of
-spurious minima; with ``rip-half`` dropped, c > 1/2 gives an exact spurious local minimum
-(REFUTED: the threshold is needed).
+the explicit family of prediction R4 (n = 2, δ = c exactly): for c < 1/2 each instance's landscape
+is exactly free of spurious minima; with ``rip-half`` dropped, c > 1/2 gives an exact spurious local
+minimum (REFUTED: the threshold is needed).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.errors import UnsupportedError
 
 __all__ = ["check_rank_one", "check_rip_half", "exact_sign", "no_spurious_minimum"]
@@ -170,8 +171,11 @@ def no_spurious_minimum(problem: Any, ctx: RunContext | None = None) -> Outcome:
 @claim(
     "related.zsl-rip-half",
     paper="related",
-    source="Zhang, Sojoudi & Lavaei, JMLR 20(114) 2019; Zhang, Josz, Sojoudi & Lavaei, "
-           "NeurIPS 2018 (papers.md §5 R4 [SRC abstract])",
+    source=("Zhang, Sojoudi & Lavaei 2019 (JMLR 20(114)), abstract; Zhang, Josz, Sojoudi & "
+            "Lavaei 2018 (NeurIPS), abstract"),
+    cites=[cite("zhangsojoudilavaei2019", "abstract (main theorem, rank-1 case)"),
+           cite("zhangjoszsojoudilavaei2018", "abstract")],
+    provenance="stated",
     statement="Rank-1 symmetric matrix sensing f(x) = ‖A(xxᵀ) − A(zzᵀ)‖²: if the operator "
               "satisfies RIP of order 2 with δ < 1/2, f has no spurious local minimum (and 1/2 "
               "is sharp).",
@@ -180,7 +184,8 @@ def no_spurious_minimum(problem: Any, ctx: RunContext | None = None) -> Outcome:
     hypotheses=[
         Hypothesis("rank-one", "symmetric sensing, factor width r = 1, b = A(zzᵀ) with a "
                    "rank-1 PSD ground truth zzᵀ",
-                   "not tested: the threshold 1/2 is specific to rank 1 (papers.md R4, R6)",
+                   "not tested: the threshold 1/2 is specific to rank 1 (Zhang, Sojoudi & Lavaei "
+                   "2019; R. Y. Zhang 2022)",
                    check=check_rank_one),
         Hypothesis("rip-half", "the restricted isometry constant of order 2 satisfies δ₂ < 1/2",
                    "ZSL family with c > 1/2 (δ₂ = c): an exact spurious local minimum at "
@@ -222,7 +227,7 @@ def zsl_rip_half(ctx: RunContext) -> Outcome:
                            f"δ₂ < 1/2 could not be established for c = {c}: {hyp[1][1]}")
     verdicts = [r["conclusion"] for r in rows]
     evidence: dict[str, Any] = {
-        "method": "ZSL family (papers.md R4, n = 2, δ₂ = c): δ₂ computed exactly by "
+        "method": "ZSL family (prediction R4, n = 2, δ₂ = c): δ₂ computed exactly by "
                   "restricted_isometry; complete stationary set classified exactly by "
                   "mfverify.symbolic.landscape",
         "instances": len(rows), "tolerance": 0,

@@ -33,6 +33,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import PhaseRetrieval
 from mfverify.problems.verify import symbolic_matrix
 
@@ -130,9 +131,10 @@ def class_charpolys(n: int) -> dict[str, Any]:
 @claim(
     "sunquwright2018.population-landscape",
     paper="sunquwright2018",
-    source="Sun, Qu & Wright 2018, Found. Comput. Math. 18, §2.2 and Theorem 2.2 (real "
-           "Gaussian model; population objective in closed form, eq. of "
-           "mfverify.problems.phase)",
+    source=("Sun, Qu & Wright 2018, Found. Comput. Math. 18, §2.2 and Theorem 2.2 (real "
+            "Gaussian model; population objective in closed form)"),
+    cites=[cite("sunquwright2018", "§2.2, Theorem 2.2")],
+    provenance="stated",
     statement="For f(z) = ¼(3‖z‖⁴ + 3‖x‖⁴ − 2‖z‖²‖x‖² − 4⟨z, x⟩²), z ∈ ℝⁿ: the stationary "
               "points are ±x (global minima, ∇²f ≻ 0), 0 (local maximum, ∇²f ≺ 0) and the "
               "(n−2)-sphere {z ⊥ x, ‖z‖² = ‖x‖²/3} of strict saddles (one negative, one positive "
@@ -166,9 +168,11 @@ def population_landscape(ctx: RunContext) -> Outcome:
 @claim(
     "sunquwright2018.finite-sample",
     paper="sunquwright2018",
-    source="Sun, Qu & Wright 2018, Found. Comput. Math. 18, Theorem 2.2 (m >= C n log³ n "
-           "Gaussian measurements: every local minimizer is ±x, the other critical points are "
-           "ridable saddles)",
+    source=("Sun, Qu & Wright 2018, Found. Comput. Math. 18, Theorem 2.2 (m >= C n log³ n "
+            "Gaussian measurements: every local minimizer is ±x, the other critical points "
+            "are ridable saddles)"),
+    cites=[cite("sunquwright2018", "Theorem 2.2")],
+    provenance="stated",
     statement="Real Gaussian phase retrieval f(z) = (1/(4m))Σ(⟨aᵢ, z⟩² − ⟨aᵢ, x⟩²)² with "
               "m = ⌈8 n log n⌉: gradient descent (Armijo) from random starts z₀ ~ N(0, Iₙ/n) "
               "reaches {±x} in every run (n = 10 quick, 24 full; B × K runs in the evidence).",

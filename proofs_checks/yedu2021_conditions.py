@@ -1,4 +1,4 @@
-"""Ye & Du (NeurIPS 2021), Theorem 1.1 applied to an instance (papers.md §3.3 [SRC]).
+"""Ye & Du (NeurIPS 2021), Theorem 1.1 applied to an instance (Ye & Du 2021).
 
 Theorem 1.1: for f(U, V) = ½‖UVᵀ − Σ‖²_F with rank(Σ) = d equal to the factor width, GD
 U⁺ = U + η(Σ − UVᵀ)V, V⁺ = V + η(Σ − UVᵀ)ᵀU from U₀, V₀ with i.i.d. N(0, ε²) entries, with
@@ -29,6 +29,7 @@ import numpy as np
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.errors import InputError
 
 __all__ = ["instance_quantities", "gd_time_to_delta"]
@@ -207,7 +208,9 @@ def theorem_conclusion(problem: Any, ctx: RunContext) -> Outcome:
 @claim(
     "yedu2021.theorem-1.1-conditions",
     paper=PAPER,
-    source="Ye & Du 2021, Theorem 1.1 (papers.md §3.3 [SRC], NeurIPS submission version)",
+    source="Ye & Du 2021, Theorem 1.1 (NeurIPS submission version)",
+    cites=[cite("yedu2021", "Theorem 1.1")],
+    provenance="stated",
     statement="GD on ½‖UVᵀ − Σ‖² (rank Σ = d = factor width) from i.i.d. N(0, ε²) factors with "
               "ε = Õ(σ_d/(√(dσ₁)(m+n))) and η = O(σ_dε²/(dσ₁³)) reaches f <= δ for all "
               "t > T_total = O((1/(ησ_d))(ln(dσ_d/ε) + ln(σ_d/δ))) w.h.p.; the O(·) constants "

@@ -1,10 +1,10 @@
-"""Ye & Du (2021), papers.md §3.3 tightness example / Y-P4: the scalar flow ȧ = (σ − a²)a.
+"""Ye & Du (2021), Ye & Du 2021 tightness example / Y-P4: the scalar flow ȧ = (σ − a²)a.
 
 It is the gradient flow of f(U, V) = ½‖UVᵀ − Σ‖² for m = n = d = 1, Σ = [σ], started balanced
 (U₀ = V₀ = a₀, which stays balanced since UᵀU − VᵀV is conserved). With s = a²:
 
     s_t = σ e^{2σt} / (e^{2σt} + σ/a₀² − 1),
-    σ − s_t <= δ  iff  t >= (1/(2σ)) ln((σ/a₀² − 1)(σ/δ − 1))   [DER].
+    σ − s_t <= δ  iff  t >= (1/(2σ)) ln((σ/a₀² − 1)(σ/δ − 1))   (derived here).
 
 The flow is integrated with the Taylor engine of :mod:`mfverify.flow` at 50 digits on the
 *problem's own* gradient (AsymmetricMF), and the hitting time is located as an event
@@ -18,6 +18,7 @@ from typing import Any
 import sympy as sp
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.flow import integrate
 from mfverify.flow.events import objective_below
 from mfverify.problems import AsymmetricMF
@@ -40,7 +41,10 @@ def hitting_time(sigma: Any, a0: Any, delta: Any, ctx: Any) -> Any:
 @claim(
     "yedu2021.flow-scalar-tightness",
     paper="yedu2021",
-    source="Ye & Du (2021) §1 tightness example [SRC]; papers.md §3.3, §3.4 Y-P4 [DER]",
+    source=("Ye & Du 2021, §1, the tightness example after Corollary 1.2; the exact hitting "
+            "time is derived here"),
+    cites=[cite("yedu2021", "§1, tightness example")],
+    provenance="stated",
     statement="The scalar flow ȧ = (σ − a²)a has s_t = a_t² = σe^{2σt}/(e^{2σt} + σ/a₀² − 1), "
               "and σ − s_t <= δ exactly from t* = (1/(2σ)) ln((σ/a₀² − 1)(σ/δ − 1)), so "
               "T = Θ((1/σ) ln(σ/δ)) is necessary.",

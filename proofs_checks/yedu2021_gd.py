@@ -1,11 +1,11 @@
 """Ye & Du (NeurIPS 2021), "Global Convergence of Gradient Descent for Asymmetric Low-Rank
-Matrix Factorization": the batch-engine claims (papers.md §3.3–3.4, predictions Y-P2, Y-P3,
+Matrix Factorization": the batch-engine claims (Ye & Du 2021, predictions Y-P2, Y-P3,
 Y-P5, Y-P6, Y-P7).
 
-Set-up [SRC]: f(U, V) = ½‖UVᵀ − Σ‖²_F (:class:`~mfverify.problems.AsymmetricMF`, scale ½), GD
+Set-up: f(U, V) = ½‖UVᵀ − Σ‖²_F (:class:`~mfverify.problems.AsymmetricMF`, scale ½), GD
 U⁺ = U + η(Σ − UVᵀ)V, V⁺ = V + η(Σ − UVᵀ)ᵀU. After the SVD reduction Σ = diag(σ₁..σ_d) padded
-with zeros; J, K are the rows of U, V below the first d (papers.md §3.1), A = (U + V)/2 and
-B = (U − V)/2 of the top d×d blocks (§3.2).
+with zeros; J, K are the rows of U, V below the first d (Ye & Du 2021), A = (U + V)/2 and
+B = (U − V)/2 of the top d×d blocks (their symmetrization).
 
 * ``yedu2021.lemma-3.2`` / ``yedu2021.lemma-3.3`` (Y-P2): the one-step eigenvalue bounds, as
   property tests over many random instances satisfying the hypotheses (relative tolerance).
@@ -29,6 +29,7 @@ from mfverify.batch import gd
 from mfverify.batch.inits import small_random
 from mfverify.batch.rates import fit_iterations
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.problems import AsymmetricMF
 
 from ._batch_common import (
@@ -193,7 +194,9 @@ def _lemma_claim(lemma: str, ctx: RunContext) -> Outcome:
 
 
 @claim("yedu2021.lemma-3.2", paper=PAPER,
-       source="Ye & Du 2021, Lemma 3.2 [SRC]; papers.md §3.3, Y-P2",
+       source="Ye & Du 2021, Lemma 3.2",
+       cites=[cite("yedu2021", "Lemma 3.2")],
+       provenance="stated",
        statement="For S, Σ ≻ 0 (d×d), S' = (I + η(Σ − S))S(I + η(Σ − S)), σ₁(S) <= 2σ₁, "
                  "σ_d(Σ) >= σ_d, σ₁(Σ) <= σ₁, β ∈ (0,1), η <= β/(8σ₁): "
                  "σ_d(S') >= (1 + η(σ_d − σ_d(S)))²σ_d(S) − ((8 + 6β)/(1 − β))σ₁³η².",
@@ -206,7 +209,9 @@ def lemma_3_2(ctx: RunContext) -> Outcome:
 
 
 @claim("yedu2021.lemma-3.3", paper=PAPER,
-       source="Ye & Du 2021, Lemma 3.3 [SRC]; papers.md §3.3, Y-P2",
+       source="Ye & Du 2021, Lemma 3.3",
+       cites=[cite("yedu2021", "Lemma 3.3")],
+       provenance="stated",
        statement="For P symmetric, P' = (I − η(Σ − P))P(I − η(Σ − P)), ‖P‖ <= 2σ₁, "
                  "σ_d I ⪯ Σ ⪯ σ₁ I, β ∈ (0,1), η <= β/(8σ₁): if λ_d(P) < 0 then "
                  "λ_d(P') >= (1 − ησ_d)²λ_d(P) − ((8 + 6β)/(1 − β))σ₁³η²; if λ_d(P) >= 0 "
@@ -282,7 +287,10 @@ def _drift_metric(eta: float) -> Any:
 
 
 @claim("yedu2021.jk-monotone", paper=PAPER,
-       source="Ye & Du 2021, §3 stage one (J, K non-increasing) [SRC]; papers.md Y-P3",
+       source=("Ye & Du 2021, proof of Theorem 3.1 (stage one: ‖J‖, ‖K‖ non-increasing for η "
+               "<= 1/(3σ₁))"),
+       cites=[cite("yedu2021", "proof of Theorem 3.1")],
+       provenance="stated",
        statement="Along GD with η <= 1/(3σ₁): whenever ‖VᵀV + KᵀK‖ <= 3σ₁ (the full Gram "
                  "matrix of V), ‖J_{t+1}‖_op <= ‖J_t‖_op; likewise for K with U.",
        latex=r"\|J_{t+1}\|\le\|J_t\|\ \text{ if }\ \eta\le\tfrac{1}{3\sigma_1},\ "
@@ -376,7 +384,9 @@ def _ye_du_run(ctx: RunContext, eps_list: list[float], eta: float, T: int, m: in
 
 
 @claim("yedu2021.trajectory-shape", paper=PAPER,
-       source="Ye & Du 2021, §2.2 / §3.2 empirical observations [SRC]; papers.md Y-P5",
+       source="Ye & Du 2021, §2.2 (empirical observations behind the symmetrization)",
+       cites=[cite("yedu2021", "§2.2")],
+       provenance="numerical",
        statement="GD from N(0, ε²) initialization, m = n = 20, d = 3, Σ = diag(3, 2, 1), "
                  "small η: σ_d(A_t) increases almost monotonically up to about √σ_d; "
                  "‖B_t‖_F stays O(dε) during warm-up; ‖J_t‖, ‖K_t‖ are non-increasing.",
@@ -422,7 +432,7 @@ def trajectory_shape(ctx: RunContext) -> Outcome:
                       "before it reaches 0.9√σ_d; B small: max ‖B‖_F <= 10·dε (our constant; "
                       "the paper's c is not given); J, K: no increase beyond 1e-12",
           "runs": rows, "profile_note": "quick profile uses η = 1e-2 and ε = 1e-3 only "
-                                        "(papers.md: η = 1e-3, ε ∈ {1e-3, 1e-4})"
+                                        "(prediction Y-P5: η = 1e-3, ε ∈ {1e-3, 1e-4})"
           if ctx.quick else ""}
     if not step["matches"]:
         return Outcome(Verdict.INCONCLUSIVE, ev, f"the engine ran at η = {step['eta_used']}, "
@@ -442,8 +452,10 @@ EPS_SLOPE_BAND = (0.85, 1.15)
 
 
 @claim("yedu2021.iteration-scaling", paper=PAPER,
-       source="Ye & Du 2021, Theorem 1.1 (T = O((1/ησ_d)(ln(dσ_d/ε) + ln(σ_d/δ)))) [SRC]; "
-              "papers.md Y-P6 (asymptotic local rate [DER])",
+       source=("Ye & Du 2021, Theorem 1.1 (T = O((1/ησ_d)(ln(dσ_d/ε) + ln(σ_d/δ)))); the "
+               "asymptotic local rate is derived here"),
+       cites=[cite("yedu2021", "Theorem 1.1")],
+       provenance="stated",
        statement="T(δ), the first t with f <= δ, is affine in ln(1/δ) and in ln(1/ε) (R² >= "
                  "0.97), with slopes Θ(1/(ησ_d)) made precise as checked: the δ-slope lies "
                  "between the rates of the two slowest linear modes, 1/(4ησ_d) (in-block mode "
@@ -507,7 +519,7 @@ def iteration_scaling(ctx: RunContext) -> Outcome:
           "note": "the δ-slope is ≈ 1/(4ησ_d) when J, K are already negligible (the top block "
                   "converges at 1 − 2ησ_d) and tends to 1/(2ησ_d) when they dominate (J⁺ = "
                   "J(I − ηVᵀV), f ∝ (1 − ησ_d)^{2t}); the band is these two with 5% slack",
-          "der_prediction": "both normalized slopes ≈ 1 (papers.md Y-P6 [DER])"}
+          "der_prediction": "both normalized slopes ≈ 1 (prediction Y-P6, derived here)"}
     if all(checks.values()):
         return Outcome(Verdict.SUPPORTED, ev,
                        f"T affine in ln(1/δ) (slope·2ησ_d ∈ [{min(dslopes):.3f}, "
@@ -519,8 +531,10 @@ def iteration_scaling(ctx: RunContext) -> Outcome:
 
 
 @claim("yedu2021.auto-balancing", paper=PAPER,
-       source="Ye & Du 2021 §3 (imbalance stays small); Du, Hu & Lee 2018; papers.md Y-P7, "
-              "Y-P1 drift identity [DER]",
+       source=("Ye & Du 2021, §3 (the imbalance stays small); Du, Hu & Lee 2018; the GD drift "
+               "identity is derived here"),
+       cites=[cite("yedu2021", "§3"), cite("duhulee2018", "conserved imbalance")],
+       provenance="derived",
        statement="Along GD from N(0, ε²) initialization, ‖U_tᵀU_t − V_tᵀV_t‖_F <= "
                  "‖U_0ᵀU_0 − V_0ᵀV_0‖_F + Σ_{s<t} η²‖V_sᵀR_sᵀR_sV_s − U_sᵀR_sR_sᵀU_s‖_F "
                  "(R = Σ − UVᵀ), so it stays O(ε²·poly(d)) + O(η²) and the limit is nearly "

@@ -1,10 +1,10 @@
-"""Ye & Du (NeurIPS 2021), papers.md §3.1–3.2 and Y-P1: the algebraic identities behind the
+"""Ye & Du (NeurIPS 2021), Ye & Du 2021 and Y-P1: the algebraic identities behind the
 analysis, proved exactly for small block sizes with :mod:`mfverify.derivation`.
 
-Set-up (papers.md §3.1): f(U, V) = ½‖UVᵀ − Σ‖²_F; GD U⁺ = U + η(Σ − UVᵀ)V, V⁺ = V + η(Σ − UVᵀ)ᵀU.
+Set-up (Ye & Du 2021): f(U, V) = ½‖UVᵀ − Σ‖²_F; GD U⁺ = U + η(Σ − UVᵀ)V, V⁺ = V + η(Σ − UVᵀ)ᵀU.
 After the SVD reduction the bold matrices split into blocks: bold U = [U; J] (U is d×d, J is
 m'×d), bold V = [V; K] (K is n'×d), bold Σ = [[Σ, 0], [0, 0]] (Σ is d×d).
-Symmetrization (§3.2): A = (U + V)/2, B = (U − V)/2, P = Σ − AAᵀ + BBᵀ, Q = ABᵀ − BAᵀ.
+Symmetrization (their §3): A = (U + V)/2, B = (U − V)/2, P = Σ − AAᵀ + BBᵀ, Q = ABᵀ − BAᵀ.
 
 Each claim is an identity in the entries (independent symbols; Σ symmetric where the paper's
 diagonal Σ is used, which is a special case), decided exactly for every size in a stated range
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
+from mfverify.claims.citations import cite
 from mfverify.derivation import check_identity
 
 from ._derivation_common import outcome as _outcome
@@ -83,7 +84,9 @@ def _gd_blocks_claimed(U: Any, V: Any, J: Any, K: Any, Sigma: Any, eta: Any) -> 
 
 
 @claim(f"{PAPER}.block-dynamics", paper=PAPER,
-       source="Ye & Du 2021, eqs. (6)-(9) (papers.md §3.1, Y-P1) [SRC]",
+       source="Ye & Du 2021, eqs. (6)–(9)",
+       cites=[cite("yedu2021", "eqs. (6)–(9)")],
+       provenance="stated",
        statement="One GD step on ½‖UVᵀ − Σ‖² with bold U = [U; J], bold V = [V; K], "
                  "bold Σ = [[Σ, 0], [0, 0]] acts on the blocks as (6)-(9): U⁺ = U + η(Σ − UVᵀ)V "
                  "− ηUKᵀK, V⁺ = V + η(Σ − UVᵀ)ᵀU − ηVJᵀJ, J⁺ = J − ηJ(VᵀV + KᵀK), "
@@ -112,7 +115,9 @@ def _frob_split(U: Any, V: Any, J: Any, K: Any, Sigma: Any) -> Any:
 
 
 @claim(f"{PAPER}.frobenius-split", paper=PAPER,
-       source="Ye & Du 2021, §3.1 exact error split (papers.md §3.1, Y-P1) [SRC]",
+       source="Ye & Du 2021, §3 (exact error split of the block decomposition)",
+       cites=[cite("yedu2021", "§3")],
+       provenance="stated",
        statement="‖bold Σ − bold U bold Vᵀ‖²_F = ‖Σ − UVᵀ‖²_F + ‖UKᵀ‖²_F + ‖JVᵀ‖²_F + "
                  "‖JKᵀ‖²_F.",
        latex=r"\|\mathbf\Sigma-\mathbf U\mathbf V^\top\|_F^2=\|\Sigma-UV^\top\|_F^2+"
@@ -135,7 +140,9 @@ SYM_DEFS = ["A = (U + V)/2", "B = (U - V)/2", "P = Sigma - A*A.T + B*B.T",
 
 
 @claim(f"{PAPER}.residual-split", paper=PAPER,
-       source="Ye & Du 2021, §3.2 (papers.md §3.2, Y-P1) [SRC]",
+       source="Ye & Du 2021, §3, symmetrization (Σ − UVᵀ = P + Q)",
+       cites=[cite("yedu2021", "§3, symmetrization")],
+       provenance="stated",
        statement="With A = (U+V)/2, B = (U−V)/2, P = Σ − AAᵀ + BBᵀ and Q = ABᵀ − BAᵀ: "
                  "Σ − UVᵀ = P + Q (for any d×d Σ).",
        latex=r"\Sigma - UV^\top = P + Q",
@@ -156,7 +163,9 @@ UPDATE_DEFS = SYM_DEFS + [
 
 
 @claim(f"{PAPER}.symmetrized-dynamics", paper=PAPER,
-       source="Ye & Du 2021, eqs. (10)-(11) with C, D of (13)-(14) (papers.md §3.2, Y-P1) [SRC]",
+       source="Ye & Du 2021, eqs. (10)–(11) with C, D of eqs. (13)–(14)",
+       cites=[cite("yedu2021", "eqs. (10)–(11), (13)–(14)")],
+       provenance="stated",
        statement="Along (6)-(7), A⁺ = (U⁺+V⁺)/2 = A + η(PA + C) and B⁺ = (U⁺−V⁺)/2 = "
                  "B + η(−PB + D), with C = −ABᵀB + BAᵀB − A(KᵀK + JᵀJ)/2 − B(KᵀK − JᵀJ)/2 and "
                  "D = ABᵀA − BAᵀA − A(KᵀK − JᵀJ)/2 − B(KᵀK + JᵀJ)/2.",
@@ -199,7 +208,10 @@ _EQ12_STATEMENT = ("With A⁺ = A + η(PA + C), B⁺ = B + η(−PB + D) and P�
 
 
 @claim(f"{PAPER}.eq12-as-printed", paper=PAPER,
-       source="Ye & Du 2021, eq. (12) as printed in the version read (papers.md §3.2 erratum)",
+       source=("Ye & Du 2021, eq. (12) as printed in the NeurIPS submission version (a "
+               "misprint: REFUTED as expected)"),
+       cites=[cite("yedu2021", "eq. (12)")],
+       provenance="stated",
        statement=_EQ12_STATEMENT.format(s="+"),
        latex=r"\dots + \eta(B_t + \eta P_tB_t)D_t^\top + \eta D_t(B_t + \eta P_tB_t)^\top + \dots",
        expected=Verdict.REFUTED, predictions=("Y-P1",), tags=("identity", "exact", "erratum"))
@@ -210,7 +222,9 @@ def eq12_printed(ctx: RunContext) -> Outcome:
 
 
 @claim(f"{PAPER}.eq12-corrected", paper=PAPER,
-       source="Ye & Du 2021, eq. (12) with the sign fixed (papers.md §3.2 erratum, Y-P1) [DER]",
+       source="Ye & Du 2021, eq. (12) with the sign of the (B ± ηPB) factors corrected here",
+       cites=[cite("yedu2021", "eq. (12)")],
+       provenance="derived",
        statement=_EQ12_STATEMENT.format(s="−"),
        latex=r"\dots + \eta(B_t - \eta P_tB_t)D_t^\top + \eta D_t(B_t - \eta P_tB_t)^\top + \dots",
        hypotheses=(SIGMA_SYMMETRIC,),
@@ -234,7 +248,10 @@ CT_FLOW = {"A": "P*A - Q*B", "B": "-P*B + Q*A"}
 
 
 @claim(f"{PAPER}.ct-b-identity-as-printed", paper=PAPER,
-       source="Ye & Du 2021, §3.2.5 as printed in the version read (papers.md §3.2 erratum)",
+       source=("Ye & Du 2021, §3.2.5, continuous-time identity for ‖B‖² as printed in the "
+               "NeurIPS submission version (a misprint: REFUTED as expected)"),
+       cites=[cite("yedu2021", "§3.2.5")],
+       provenance="stated",
        statement="Along Ȧ = PA − QB, Ḃ = −PB + QA (J = K = 0): d/dt‖B‖²_F = 2⟨B, Ḃ⟩ = "
                  "Tr(BᵀPB) − ½‖Q‖²_F.",
        latex=r"\frac{d}{dt}\|B\|_F^2 = \mathrm{Tr}(B^\top PB) - \tfrac12\|Q\|_F^2",
@@ -246,7 +263,10 @@ def ct_b_printed(ctx: RunContext) -> Outcome:
 
 
 @claim(f"{PAPER}.ct-b-identity-corrected", paper=PAPER,
-       source="Ye & Du 2021, §3.2.5 corrected (papers.md §3.2 erratum) [DER]",
+       source=("Ye & Du 2021, §3.2.5, continuous-time identity for ‖B‖² corrected here "
+               "(consistent with their inequality (19))"),
+       cites=[cite("yedu2021", "§3.2.5, ineq. (19)")],
+       provenance="derived",
        statement="Along Ȧ = PA − QB, Ḃ = −PB + QA (J = K = 0): d/dt‖B‖²_F = 2⟨B, Ḃ⟩ = "
                  "−2Tr(BᵀPB) − ‖Q‖²_F.",
        latex=r"\frac{d}{dt}\|B\|_F^2 = -2\,\mathrm{Tr}(B^\top PB) - \|Q\|_F^2",
@@ -270,7 +290,10 @@ DRIFT_DEFS = ["R = Sigma - U*V.T", "Up = U + eta*R*V", "Vp = V + eta*R.T*U"]
 
 
 @claim(f"{PAPER}.gd-imbalance-drift", paper=PAPER,
-       source="papers.md §3.4 Y-P1 and §5 R7 (Du, Hu & Lee 2018) [DER]",
+       source=("Du, Hu & Lee 2018 (conserved imbalance under the flow), as used by Ye & Du "
+               "2021 §3; the exact GD drift is derived here"),
+       cites=[cite("duhulee2018", "conserved imbalance"), cite("yedu2021", "§3")],
+       provenance="derived",
        statement="For GD U⁺ = U + ηRV, V⁺ = V + ηRᵀU with R = Σ − UVᵀ: (U⁺ᵀU⁺ − V⁺ᵀV⁺) − "
                  "(UᵀU − VᵀV) = η²(VᵀRᵀRV − UᵀRRᵀU); along the gradient flow U̇ = RV, "
                  "V̇ = RᵀU, d/dt(UᵀU − VᵀV) = 0.",

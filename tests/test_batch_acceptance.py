@@ -11,7 +11,7 @@ from mfverify.batch.generators import symmetric_instances
 from mfverify.batch.inits import small_random
 from mfverify.problems import SymmetricMF
 
-TARGET = np.sqrt(2) / 2  # √k/2 with k = min(r, n) − r* = 2 (papers.md M-P6)
+TARGET = np.sqrt(2) / 2  # √k/2 with k = min(r, n) − r* = 2 (prediction M-P6 (docs/predictions.md))
 
 
 def _scaled_error(T: int, B: int = 2) -> np.ndarray:
@@ -30,7 +30,7 @@ def _scaled_error(T: int, B: int = 2) -> np.ndarray:
 def test_mp6_constant_at_t_20000() -> None:
     vals = _scaled_error(20000, B=4)
     assert np.all(np.abs(vals - TARGET) <= 0.02 * TARGET), vals
-    # papers.md measured 0.7065 at t = 20,000: the approach is from below
+    # a reference run measured 0.7065 at t = 20,000: the approach is from below
     assert np.all(vals < TARGET)
 
 

@@ -142,7 +142,7 @@ def test_alternating_gd_and_errors() -> None:
 
 def test_gradient_flow_matches_closed_form() -> None:
     """ẋ = (σ − x²)x (SymmetricMF, n = r = 1, scale 1/4): s = x² has the closed form
-    s_t = σe^{2σt}/(e^{2σt} + σ/a₀² − 1) (papers.md §3.3 tightness example)."""
+    s_t = σe^{2σt}/(e^{2σt} + σ/a₀² − 1) (Ye & Du 2021 tightness example)."""
     sig = 2.0
     prob = SymmetricMF([[2]], 1)
     a0 = np.array([1e-3, 0.1, 1.0, 3.0])

@@ -1,4 +1,4 @@
-"""The catalog-level claims: L-P3 spectrum table, §6 cross checks, R4/R6/R10, the conditions
+"""The catalog-level claims: L-P3 spectrum table, X1-X5 cross checks, R4/R6/R10, the conditions
 claims of Ye & Du Theorem 1.1 and Eftekhari's main result — verdicts with and without
 hypotheses."""
 
@@ -27,7 +27,8 @@ def test_spectrum_table_property(n: int, data: st.DataObject, seed: int, zero: b
 
 
 def test_table_counts_and_a_known_case() -> None:
-    # papers.md L-P4: n = 4, M rank 2 with λ = (5, 3), r = 3: {0×5, 3, 3, 5, 5, 6, 8, 10}
+    # prediction L-P4 (docs/predictions.md): n = 4, M rank 2 with λ = (5, 3), r = 3: {0×5, 3, 3, 5,
+    # 5, 6, 8, 10}
     lams = np.array([5.0, 3.0, 0.0, 0.0])
     got = table_spectrum(lams, (0, 1), 3)
     assert got == sorted([0.0] * 5 + [3, 3, 5, 5, 6, 8, 10])

@@ -129,7 +129,7 @@ def test_certificate_round_trip_proved(tmp_path):
     res = check_certificate(path)
     assert res.proved, res.reasons
     rip = res.details[1]
-    assert rip["delta"].startswith("[0.55")  # δ = c for the ZSL family (papers.md §5 R4)
+    assert rip["delta"].startswith("[0.55")  # δ = c: the ZSL family (Zhang, Sojoudi & Lavaei 2019)
     # cross-check with the problem library's own RIP computation
     ri = restricted_isometry(zsl_family("11/20"))
     assert abs(float(ri.upper) - 0.55) < 1e-12

@@ -171,7 +171,8 @@ def test_field_and_gda_step() -> None:
     F = p.primal_dual_field(x, "exact")
     g = p.grad(x, "exact")
     assert (F["U"] == -g["U"]).all() and (F["lam"] == g["lam"]).all()
-    # template of papers.md §1.2: U+ = U − α(I − 2A*(λ − ρ r))U, λ+ = λ − β r(U+)
+    # template of the reconstruction of Eftekhari 2021 (docs/paper-eftekhari2021.md): U+ = U − α(I −
+    # 2A*(λ − ρ r))U, λ+ = λ − β r(U+)
     alpha, beta = sp.Rational(1, 10), sp.Rational(1, 5)
     step = p.gda_step(x, alpha, beta, "exact")
     U, lam = x["U"], x["lam"]
@@ -198,8 +199,8 @@ def test_gda_step_batched() -> None:
 
 
 def test_gda_converges_on_small_instance() -> None:
-    """Sanity (papers.md E-P4 spirit, no rate asserted): GDA on a planted rank-1 instance
-    reaches feasibility."""
+    """Sanity (prediction E-P4 (docs/predictions.md) spirit, no rate asserted): GDA on a planted
+    rank-1 instance reaches feasibility."""
     p = ConstrainedMF.gaussian(4, 12, 2, seed=1, truth_rank=1, merit="augmented_lagrangian",
                                rho=1)
     rng = np.random.default_rng(0)

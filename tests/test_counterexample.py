@@ -126,7 +126,7 @@ def test_target_unbalanced_saddles():
     assert lams[-1] > -0.02
     assert res.evidence["closed_form_matches_papers_md_2_6"] is True
     assert res.evidence["limit_c_to_infinity"] == "0"
-    # papers.md §2.6 numbers for σ = (2, 1): c = 1 gives -1
+    # Valavi, Liu & Ramadge 2020 numbers for σ = (2, 1): c = 1 gives -1
     assert lams[0] == pytest.approx(-1.0)
 
 

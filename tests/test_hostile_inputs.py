@@ -496,6 +496,7 @@ def test_hostile_input(case_id: str, argv: list[str], expected: int, fragment: s
 BASE: dict[str, list[str]] = {
     "certify": ["certify", "x.json"],
     "check": ["check", "foundations"],
+    "cite": ["cite", "yedu2021.lemma-3.2"],
     "conditions": ["conditions", "eftekhari2021.theorem-conditions", CON],
     "counterexample": ["counterexample", "related.zsl-rip-threshold", "--drop",
                        "rip-below-half"],

@@ -34,7 +34,7 @@ def test_symmetric_n2_r1_five_points() -> None:
 def test_symmetric_n3_r2_li_classes() -> None:
     L = landscape(SymmetricMF([[3, 0, 0], [0, 2, 0], [0, 0, 1]], rank=2))
     assert L.complete
-    assert len(L.components) == 7  # 1 + 3 + 3 O(2)-orbit classes (papers.md L-P2)
+    assert len(L.components) == 7  # 1 + 3 + 3 O(2)-orbit classes (prediction L-P2)
     grams = set()
     for c in L.components:
         X = sp.Matrix(c.representative["X"].tolist())
@@ -60,7 +60,7 @@ def test_overparametrized_excess_zero_directions() -> None:
     assert len(gm) == 1
     c = gm[0]
     assert c.value == 0 and c.orbit_dimension == 1
-    assert c.excess_zero_directions == 2  # (n − r*)(r − r*) = 2·1, papers.md §2.5 H3
+    assert c.excess_zero_directions == 2  # (n − r*)(r − r*) = 2·1, (H3) of docs/paper-li2019.md
     assert c.inertia == (3, 3, 0)
     origin = [c for c in L.components if c.value == sp.Rational(1, 4)]
     assert origin and origin[0].type == "strict_saddle"

@@ -929,9 +929,9 @@ def primal_dual(problem: Problem, x0: Mapping[str, Any], *,
                 metrics: Mapping[str, Metric] | None = None, dtype: Any = np.float64,
                 chunk: int | None = None, progress: Progress | None = None) -> BatchRun:
     """Gradient descent–ascent on the augmented Lagrangian of a
-    :class:`~mfverify.problems.ConstrainedMF` (papers.md §1.2 template, a **[HYP]**
-    reconstruction of Eftekhari 2021), one step being the problem's own
-    :meth:`~mfverify.problems.ConstrainedMF.gda_step_in`:
+    :class:`~mfverify.problems.ConstrainedMF` (the primal–dual template of
+    the reconstruction of Eftekhari 2021, docs/paper-eftekhari2021.md), one step
+    being the problem's own :meth:`~mfverify.problems.ConstrainedMF.gda_step_in`:
 
         U⁺ = U − α(I − 2A*(λ − ρ(A(UUᵀ) − b)))U,   λ⁺ = λ − β(A(U⁺U⁺ᵀ) − b).
 
@@ -992,7 +992,7 @@ def primal_dual(problem: Problem, x0: Mapping[str, Any], *,
                     res["grad_norm"], res["status"], res["iterations"], al, times,
                     res["history"], {}, {"max_iter": max_iter, "tol": tol,
                                          "dtype": A.dtype.name, "merit": "augmented Lagrangian "
-                                         "GDA [HYP template]"},
+                                         "GDA reconstructed template"},
                     time.perf_counter() - t0, {"lam": res["x"]["lam"]})
 
 

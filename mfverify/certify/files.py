@@ -41,13 +41,13 @@ the order of ``Problem.flatten``; ``fixed`` lists coordinates held exactly, see
     ``scaled_delta_greater_than`` (certified root isolation of the exact characteristic
     polynomial of the pencil).
 ``spurious_kkt_point`` / ``global_minimizer`` / ``flow_equilibrium``
-    For the constrained problem min ½‖U‖²_F s.t. ⟨A_i, UUᵀ⟩ = b_i (papers.md §1.2–1.3 E4):
-    exact feasibility, exact KKT stationarity (I − 2Σλ_iA_i)U = 0, exact rank, exact inertia of
-    S(λ) = I − 2Σλ_iA_i; a spurious point needs a feasible ``better_feasible_point`` with a
-    smaller value; a global minimizer needs S(λ) ⪰ 0 (the Burer–Monteiro dual certificate);
-    a flow equilibrium needs the field of the problem's ``merit`` to vanish exactly: the
-    augmented-Lagrangian primal–dual field (−∇_U L_ρ, ∇_λ L_ρ) (feasibility and KKT as above),
-    or, for the penalty merit φ_ρ(U) = ½‖U‖²_F + (ρ/2)‖A(UUᵀ) − b‖², the gradient
+    For the constrained problem min ½‖U‖²_F s.t. ⟨A_i, UUᵀ⟩ = b_i (the Burer–Monteiro certificate,
+    (E4) of docs/paper-eftekhari2021.md): exact feasibility, exact KKT stationarity (I − 2Σλ_iA_i)U
+    = 0, exact rank, exact inertia of S(λ) = I − 2Σλ_iA_i; a spurious point needs a feasible
+    ``better_feasible_point`` with a smaller value; a global minimizer needs S(λ) ⪰ 0 (the
+    Burer–Monteiro dual certificate); a flow equilibrium needs the field of the problem's ``merit``
+    to vanish exactly: the augmented-Lagrangian primal–dual field (−∇_U L_ρ, ∇_λ L_ρ) (feasibility
+    and KKT as above), or, for the penalty merit φ_ρ(U) = ½‖U‖²_F + (ρ/2)‖A(UUᵀ) − b‖², the gradient
     ∇φ_ρ = U + 2ρA*(A(UUᵀ) − b)U (no feasibility: λ = −ρ(A(UUᵀ) − b) is the multiplier).
 
 Every claim may only use the keys of its type; integer fields are true integers (not booleans);

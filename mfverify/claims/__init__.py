@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from .citations import Citation as Citation
+from .citations import Provenance as Provenance
+from .citations import cite as cite
 from .model import Claim as Claim
 from .model import ClaimResult as ClaimResult
 from .model import Hypothesis as Hypothesis
@@ -16,5 +19,6 @@ from .runner import run_claim as run_claim
 from .runner import run_claims as run_claims
 from .runner import summarize as summarize
 
-__all__ = ["Claim", "ClaimResult", "Hypothesis", "Outcome", "RunContext", "Verdict",
+__all__ = ["Citation", "Provenance", "cite", "Claim", "ClaimResult", "Hypothesis", "Outcome",
+           "RunContext", "Verdict",
            "all_claims", "claim", "get_claim", "select", "run_claim", "run_claims", "summarize"]

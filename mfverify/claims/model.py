@@ -1,9 +1,11 @@
 """Claims, hypotheses, verdicts and evidence: the data model of ``mfverify check``.
 
 A :class:`Claim` is a paper's statement made executable: an id (``li2019.stationary-points``), a
-source (paper, theorem/equation, the papers.md prediction id), a statement in text and LaTeX,
-hypotheses that can be checked (and dropped, to show they are needed), and a ``run`` function
-that computes evidence and returns an :class:`Outcome`.
+source (paper, theorem/equation), structured citations
+(:class:`~mfverify.claims.citations.Citation`: a key of ``docs/references.bib`` and a
+locator) with a provenance level (:class:`~mfverify.claims.citations.Provenance`), a statement
+in text and LaTeX, hypotheses that can be checked (and dropped, to show they are needed), and a
+``run`` function that computes evidence and returns an :class:`Outcome`.
 
 Verdicts (the product; never inflate them):
 
@@ -19,6 +21,8 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from .citations import Citation, Provenance
 
 __all__ = ["Verdict", "Outcome", "Hypothesis", "Claim", "RunContext", "ClaimResult"]
 
@@ -98,7 +102,7 @@ class Claim:
         Paper key: ``foundations``, ``li2019``, ``yedu2021``, ``eftekhari2021``,
         ``mohammadi2024``, ``related``, ``cross`` or a user key.
     source
-        Where the statement comes from (theorem / equation / papers.md id and tag).
+        Where the statement comes from, in words (paper, theorem / equation).
     statement, latex
         The statement in words and in LaTeX.
     run
@@ -109,7 +113,12 @@ class Claim:
         check`` (see :meth:`ClaimResult.departure`; ``--allow-inconclusive`` tolerates an
         INCONCLUSIVE).
     predictions
-        papers.md prediction ids covered (``L-P1``, ``Y-P4``, ...).
+        Prediction ids covered (``L-P1``, ``Y-P4``, ...; defined in ``docs/predictions.md``).
+    cites
+        Structured citations, the primary source first (keys of ``docs/references.bib``).
+    provenance
+        How the statement relates to the source: stated, reconstructed, derived or numerical
+        (``docs/claims.md``); None for a user claim that does not say.
     instance_run
         ``instance_run(problem, ctx) -> Outcome``: the conclusion on a user's instance.
     """
@@ -128,6 +137,13 @@ class Claim:
     #: Optional ``instance_run(problem, ctx) -> Outcome``: the theorem's conclusion checked on a
     #: user's instance (used by ``mfverify conditions`` once every hypothesis holds there).
     instance_run: Callable[..., Outcome] | None = None
+    cites: tuple[Citation, ...] = ()
+    provenance: Provenance | None = None
+
+    @property
+    def citation_text(self) -> str:
+        """The citations in words (``"Ye & Du 2021, eq. (12)"``), ``;``-separated."""
+        return "; ".join(str(c) for c in self.cites)
 
     def hypothesis(self, name: str) -> Hypothesis:
         for h in self.hypotheses:
@@ -186,6 +202,8 @@ class ClaimResult:
             "statement": c.statement,
             "latex": c.latex,
             "predictions": list(c.predictions),
+            "cites": [x.to_json() for x in c.cites],
+            "provenance": None if c.provenance is None else str(c.provenance),
             "hypotheses": [{"name": h.name, "statement": h.statement} for h in c.hypotheses],
             "dropped": list(self.dropped),
             "expected": str(c.expected),

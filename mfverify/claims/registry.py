@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import InputError, MfverifyError
 from ..inputs import read_user_file
+from .citations import Citation, Provenance, bibtex
 from .model import Claim, Hypothesis, Outcome, RunContext, Verdict
 
 __all__ = ["claim", "register", "all_claims", "get_claim", "select", "load_catalog",
@@ -39,8 +40,24 @@ def claim(
     predictions: Iterable[str] = (),
     tags: Iterable[str] = (),
     instance_run: Callable[..., Outcome] | None = None,
+    cites: Citation | Iterable[Citation] = (),
+    provenance: Provenance | str | None = None,
 ) -> Callable[[Callable[[RunContext], Outcome]], Callable[[RunContext], Outcome]]:
-    """Decorator registering ``run(ctx) -> Outcome`` as claim ``id``."""
+    """Decorator registering ``run(ctx) -> Outcome`` as claim ``id``.
+
+    ``cites`` (one :class:`~mfverify.claims.citations.Citation` or several, the primary source
+    first) must name keys of ``references.bib``; ``provenance`` is one of ``stated``,
+    ``reconstructed``, ``derived``, ``numerical`` (``docs/claims.md``). A bad key or level is an
+    :class:`~mfverify.errors.InputError`.
+    """
+    cites_t = (cites,) if isinstance(cites, Citation) else tuple(cites)
+    for c in cites_t:
+        bibtex(c.key)
+    try:
+        prov = None if provenance is None else Provenance(provenance)
+    except ValueError:
+        raise InputError(f"claim {id!r}: unknown provenance {provenance!r}; one of "
+                         f"{', '.join(p.value for p in Provenance)}") from None
 
     def deco(fn: Callable[[RunContext], Outcome]) -> Callable[[RunContext], Outcome]:
         register(
@@ -48,7 +65,7 @@ def claim(
                 id=id, paper=paper, source=source, statement=statement, run=fn, latex=latex,
                 hypotheses=tuple(hypotheses), conclusion=conclusion, expected=Verdict(expected),
                 predictions=tuple(predictions), tags=tuple(tags),
-                instance_run=instance_run,
+                instance_run=instance_run, cites=cites_t, provenance=prov,
             )
         )
         return fn
@@ -127,11 +144,13 @@ def load_user_module(path_or_module: str) -> None:
 
 
 def all_claims() -> list[Claim]:
+    """Every registered claim (the built-in catalog and loaded user modules), sorted by id."""
     load_catalog()
     return sorted(_REGISTRY.values(), key=lambda c: c.id)
 
 
 def get_claim(claim_id: str) -> Claim:
+    """The claim with id ``claim_id``; :class:`~mfverify.errors.InputError` when there is none."""
     load_catalog()
     try:
         return _REGISTRY[claim_id]

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .citations import reference_line
 from .model import ClaimResult
 
 __all__ = ["write_report", "render_markdown", "render_html", "find_series", "PAPER_TITLES"]
@@ -58,8 +59,8 @@ PAPER_TITLES: dict[str, str] = {
     "gelema2016": "Ge, Lee & Ma (NeurIPS 2016): matrix completion has no spurious local "
                   "minimum",
     "kawaguchi2016": "Kawaguchi (NeurIPS 2016): deep learning without poor local minima",
-    "related": "Related results (papers.md §5)",
-    "cross": "Cross-paper consistency checks (papers.md §6)",
+    "related": "Related results (docs/paper-related.md)",
+    "cross": "Cross-paper consistency checks (docs/predictions.md)",
 }
 _PAPER_ORDER = list(PAPER_TITLES)
 
@@ -323,6 +324,7 @@ def render_markdown(results: Sequence[ClaimResult], *, plot_dir: Path | None = N
             cl = r.claim
             lines += [f'<a id="{_anchor(cl.id)}"></a>', "", f"### {_md_cell(cl.id)}", "",
                       f"- **Source:** {_md_cell(cl.source)}",
+                      *_md_citation(cl),
                       f"- **Statement:** {_md_cell(cl.statement)}"]
             if cl.latex:
                 lines.append(f"- **LaTeX:** `{cl.latex.replace('`', chr(39))}`")
@@ -345,7 +347,36 @@ def render_markdown(results: Sequence[ClaimResult], *, plot_dir: Path | None = N
                     fname = f"{_anchor(cl.id)}-{k}.png"
                     (plot_dir / fname).write_bytes(_plot_png(figure_class, s))
                     lines += [f"![{_md_cell(s['name'])}]({plot_prefix}/{fname})", ""]
+    refs = cited_keys(results)
+    if refs:
+        lines += ["## References", "",
+                  "Provenance levels: stated (in the source, under the locator given), "
+                  "reconstructed (the full statement was not available; a reconstruction is "
+                  "checked), derived (here, from the source's set-up), numerical (an "
+                  "observation). BibTeX: `mfverify cite CLAIM_ID`.", ""]
+        lines += [f"- **[{k}]** {_md_cell(reference_line(k))}" for k in refs]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def cited_keys(results: Iterable[ClaimResult]) -> list[str]:
+    """The bibliography keys cited by the claims of ``results``, in order of first citation."""
+    keys: list[str] = []
+    for r in results:
+        keys.extend(c.key for c in r.claim.cites if c.key not in keys)
+    return keys
+
+
+def _citation(cl: Any) -> list[str]:
+    """``["Ye & Du 2021, eq. (12) [yedu2021] (provenance: stated)"]`` or ``[]``."""
+    if not cl.cites and cl.provenance is None:
+        return []
+    cites = "; ".join(f"{c} [{c.key}]" for c in cl.cites) or "none"
+    prov = f" (provenance: {cl.provenance})" if cl.provenance is not None else ""
+    return [cites + prov]
+
+
+def _md_citation(cl: Any) -> list[str]:
+    return [f"- **Cites:** {_md_cell(x)}" for x in _citation(cl)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,6 +440,7 @@ def render_html(results: Sequence[ClaimResult], *, title: str = "mfverify check 
             out += [f'<h3 id="{_h(_anchor(cl.id))}">{_h(cl.id)} '
                     f'<span class="{_h(r.verdict)}">{_h(r.verdict)}</span></h3>', "<ul>",
                     f"<li><b>Source:</b> {_h(cl.source)}</li>",
+                    *(f"<li><b>Cites:</b> {_h(x)}</li>" for x in _citation(cl)),
                     f"<li><b>Statement:</b> {_h(cl.statement)}</li>"]
             if cl.latex:
                 out.append(f"<li><b>LaTeX:</b> <code>{_h(cl.latex)}</code></li>")
@@ -430,6 +462,13 @@ def render_html(results: Sequence[ClaimResult], *, title: str = "mfverify check 
                     out.append(f'<figure><img alt="{_h(s["name"])}" '
                                f'src="data:image/png;base64,{data}"><figcaption>{_h(s["name"])}'
                                "</figcaption></figure>")
+    refs = cited_keys(results)
+    if refs:
+        out += ["<h2>References</h2>", "<p>Provenance levels: stated, reconstructed, derived, "
+                "numerical (see docs/claims.md). BibTeX: <code>mfverify cite CLAIM_ID</code>."
+                "</p>", "<ul>"]
+        out += [f"<li><b>[{_h(k)}]</b> {_h(reference_line(k))}</li>" for k in refs]
+        out.append("</ul>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 

@@ -11,11 +11,12 @@ shrunk and certified (:mod:`mfverify.counterexample.shrink`, :mod:`mfverify.cert
 
 This module also holds the floating-point violation functions of the built-in targets:
 
-* :func:`sensing_spurious_margin` -- rank-1 symmetric sensing with n = 2 (papers.md §5 R4):
-  the margin of the best strict spurious local minimum of the operator;
-* :func:`kkt_points` -- KKT points of min ½‖U‖² s.t. A(UUᵀ) = b (papers.md §1.2–1.3);
+* :func:`sensing_spurious_margin` -- rank-1 symmetric sensing with n = 2 (Zhang, Sojoudi & Lavaei
+  2019): the margin of the best strict spurious local minimum of the operator;
+* :func:`kkt_points` -- KKT points of min ½‖U‖² s.t. A(UUᵀ) = b (the reconstruction of Eftekhari
+  2021 (docs/paper-eftekhari2021.md));
 * :func:`stationary_points` / :func:`least_curvature` -- stationary points of any problem and the
-  least Hessian eigenvalue there (for saddle searches, papers.md §2.6).
+  least Hessian eigenvalue there (for saddle searches, Valavi, Liu & Ramadge 2020).
 """
 
 from __future__ import annotations

@@ -6,19 +6,21 @@ simplifies with :mod:`~mfverify.counterexample.shrink`, writes a certificate wit
 same independent check ``mfverify certify FILE`` runs). A target is ``CERTIFIED`` only when that
 re-check says PROVED; otherwise it is ``INCONCLUSIVE`` with the best candidate.
 
-Targets (papers.md section in brackets):
+Targets (the result behind each in brackets):
 
-* ``zsl-spurious-min`` [§5 R4, R6]: rank-1 symmetric sensing with n = 2, ½‖A(xxᵀ) − b‖²: a
-  strict spurious local minimum of an operator whose RIP constant exceeds 1/2 (both δ and the
-  best-scaled δ* certified).
-* ``lifting`` [§5 R6, §1.3 E4]: the same operator at rank 2: the lifted point [x, 0] is a strict
-  saddle (certified direction of negative curvature).
-* ``unbalanced-saddles`` [§2.6]: unbalanced asymmetric factorization ½‖xyᵀ − Σ‖²: a sequence of
-  exact strict saddles whose least Hessian eigenvalue tends to 0, with its closed form.
-* ``constrained-ssp`` [§1.2–1.3]: min ½‖U‖² s.t. A(UUᵀ) = b, n = 3, p = 2, m = 3: a full-rank
-  spurious KKT point (S(λ) not PSD, a feasible better point, the global minimizer certified by
-  S(μ) ⪰ 0), at which the primal–dual vector field vanishes exactly (the flow stays), while
-  rank-deficient starts near the feasible set reach the global minimizer (numerical only).
+* ``zsl-spurious-min`` [Zhang, Sojoudi & Lavaei 2019; R. Y. Zhang 2022]: rank-1 symmetric sensing
+  with n = 2, ½‖A(xxᵀ) − b‖²: a strict spurious local minimum of an operator whose RIP constant
+  exceeds 1/2 (both δ and the best-scaled δ* certified).
+* ``lifting`` [R. Y. Zhang 2022; Burer & Monteiro 2005]: the same operator at rank 2: the lifted
+  point [x, 0] is a strict saddle (certified direction of negative curvature).
+* ``unbalanced-saddles`` [Valavi, Liu & Ramadge 2020]: unbalanced asymmetric factorization ½‖xyᵀ −
+  Σ‖²: a sequence of exact strict saddles whose least Hessian eigenvalue tends to 0, with its closed
+  form.
+* ``constrained-ssp`` [the reconstruction of Eftekhari 2021]: min ½‖U‖² s.t. A(UUᵀ) = b, n = 3, p =
+  2, m = 3: a full-rank spurious KKT point (S(λ) not PSD, a feasible better point, the global
+  minimizer certified by S(μ) ⪰ 0), at which the primal–dual vector field vanishes exactly (the flow
+  stays), while rank-deficient starts near the feasible set reach the global minimizer (numerical
+  only).
 """
 
 from __future__ import annotations
@@ -182,9 +184,10 @@ def find_zsl_spurious_min(*, budget: float = 60.0, seed: int = 0, rip_below_half
 
     With ``rip_below_half=True`` (the hypothesis of Zhang–Sojoudi–Lavaei kept) the sampler only
     draws operators whose best-scaled RIP constant δ* is below 1/2 and every candidate with
-    δ* >= 1/2 is discarded; finding nothing is then the expected outcome (papers.md §5 R4).
-    With ``certify=False`` the run stops after the search: status ``"FOUND"`` (a float candidate,
-    not certified) when it found a violating operator (used as a positive control of the search).
+    δ* >= 1/2 is discarded; finding nothing is then the expected outcome (Zhang, Sojoudi & Lavaei
+    2019). With ``certify=False`` the run stops after the search: status ``"FOUND"`` (a float
+    candidate, not certified) when it found a violating operator (used as a positive control of the
+    search).
     """
     t0 = time.perf_counter()
     starts = _sensing_starts(seed)
@@ -315,7 +318,7 @@ def find_lifting_saddle(*, budget: float = 60.0, seed: int = 0, progress: Progre
                         base: CounterexampleResult | None = None) -> CounterexampleResult:
     """Lift the certified rank-1 spurious minimum x of :func:`find_zsl_spurious_min` to the
     rank-2 problem at [x, 0], search the Hessian there for a direction of negative curvature,
-    simplify it to a rational direction, and certify: [x, 0] is a strict saddle (papers.md §5 R6:
+    simplify it to a rational direction, and certify: [x, 0] is a strict saddle (R. Y. Zhang 2022:
     over-parametrization removes the spurious minimum)."""
     t0 = time.perf_counter()
     target = "lifting"
@@ -396,12 +399,13 @@ def find_lifting_saddle(*, budget: float = 60.0, seed: int = 0, progress: Progre
 
 
 # ---------------------------------------------------------------------------------------------
-# target 3: unbalanced asymmetric saddles with least Hessian eigenvalue -> 0 (papers.md §2.6)
+# target 3: unbalanced asymmetric saddles with least Hessian eigenvalue -> 0 (Valavi, Liu & Ramadge
+# 2020)
 # ---------------------------------------------------------------------------------------------
 
 
 def valavi_closed_form(s1: Any, s2: Any, c: Any) -> sp.Expr:
-    """papers.md §2.6: λ_min = [σ₂(c² + c⁻²) − √(σ₂²(c² + c⁻²)² + 4(σ₁² − σ₂²))]/2."""
+    """Valavi, Liu & Ramadge 2020: λ_min = [σ₂(c² + c⁻²) − √(σ₂²(c² + c⁻²)² + 4(σ₁² − σ₂²))]/2."""
     t = c**2 + c**-2
     return (s2 * t - sp.sqrt(s2**2 * t**2 + 4 * (s1**2 - s2**2))) / 2
 
@@ -415,7 +419,7 @@ def find_unbalanced_saddles(*, budget: float = 60.0, seed: int = 0,
     (x, y) ↦ (tx, y/t) of each strict saddle, |λ_min| is minimized over t (bounded scalar
     search); it decreases to the bound, i.e. the infimum 0 is not attained. Shrink: Σ to small
     integers, the saddle to (0, c)·(0, σ₂/c) with c = 2^k. Certify each member exactly and
-    derive the closed form of λ_min(c) symbolically; compare with papers.md §2.6.
+    derive the closed form of λ_min(c) symbolically; compare with Valavi, Liu & Ramadge 2020.
     """
     from scipy.optimize import minimize_scalar
 

@@ -12,7 +12,7 @@ An identity ``LHS == RHS`` is checked exactly for every size of a range, like a 
   derivative of EXPR along the flow, computed by the chain rule on the entries:
   d/dt E = Σ_s ∂E/∂s · ṡ over the free symbols s of the base inputs.
 
-Example: Ye & Du's continuous-time identity (papers.md §3.2, corrected form)::
+Example: Ye & Du's continuous-time identity (Ye & Du 2021, corrected form)::
 
     check_identity("d/dt norm(B)^2 == -2*trace(B.T*P*B) - norm(Q)^2",
                    declare={"A": "d x d", "B": "d x d", "Sigma": "d x d symmetric"},

@@ -4,11 +4,11 @@
   the rank counts singular values above ``threshold`` (default ``σ₁·10^{-(dps-5)}``, or an
   absolute threshold when given).
 * :func:`imbalance` — ``UᵀU − VᵀV`` (conserved by the gradient flow of any loss of ``UVᵀ``,
-  papers.md §5 R7, R10; drifts by η²(…) per GD step, Y-P1).
-* :func:`schur_complement` — the Schur complement ``S = P₂ − P₁₂ᵀP₁⁻¹P₁₂`` of papers.md §4.2
-  (Mohammadi et al.): with ``M = V diag(Λ₁, −Λ₂) Vᵀ`` (Λ₁ ≻ 0 the r₁ positive eigenvalues,
-  Λ₂ ⪰ 0), ``X₁ = V₁ᵀX``, ``X₂ = V₂ᵀX``, ``P₁ = X₁X₁ᵀ``, ``P₁₂ = X₁X₂ᵀ``, ``P₂ = X₂X₂ᵀ``; also
-  ``K = P₁⁻¹P₁₂`` and ``Y = P₁⁻¹``.
+  Du, Hu & Lee 2018; Tarmoun et al. 2021; drifts by η²(…) per GD step, Y-P1).
+* :func:`schur_complement` — the Schur complement ``S = P₂ − P₁₂ᵀP₁⁻¹P₁₂`` of
+  docs/paper-mohammadi2024.md (Mohammadi et al.): with ``M = V diag(Λ₁, −Λ₂) Vᵀ`` (Λ₁ ≻ 0 the r₁
+  positive eigenvalues, Λ₂ ⪰ 0), ``X₁ = V₁ᵀX``, ``X₂ = V₂ᵀX``, ``P₁ = X₁X₁ᵀ``, ``P₁₂ = X₁X₂ᵀ``,
+  ``P₂ = X₂X₂ᵀ``; also ``K = P₁⁻¹P₁₂`` and ``Y = P₁⁻¹``.
 * :func:`schur_closed_form` — ``S(t) = e^{−Λ₂t} S₀ (I + 2G(t)S₀)⁻¹ e^{−Λ₂t}``,
   ``G(t) = ∫₀ᵗ e^{−2Λ₂τ}dτ`` (``S₀(I + 2tS₀)⁻¹`` when Λ₂ = 0), for the flow
   ``Ẋ = (M − XXᵀ)X`` (scale ¼).
@@ -102,7 +102,7 @@ class EigenSplit:
 
 
 def eigensplit(M: Any, A: MpArith) -> EigenSplit:
-    """The eigen-split of papers.md §4.1–4.2 at A's precision (exact for diagonal M)."""
+    """The eigen-split of docs/paper-mohammadi2024.md at A's precision (exact for diagonal M)."""
     Mx = np.asarray(M, dtype=object)
     n = Mx.shape[0]
     ctx = A.ctx
@@ -129,7 +129,7 @@ def eigensplit(M: Any, A: MpArith) -> EigenSplit:
 
 def schur_complement(X: Any, M: Any, A: MpArith, split: EigenSplit | None = None
                      ) -> dict[str, Any]:
-    """S, K, Y of papers.md §4.2 at X (needs P₁ = X₁X₁ᵀ invertible, i.e. rank V₁ᵀX = r₁)."""
+    """S, K, Y of docs/paper-mohammadi2024.md at X (needs P₁ = X₁X₁ᵀ invertible: rank V₁ᵀX = r₁)."""
     sp_ = split or eigensplit(M, A)
     X = np.asarray(X, dtype=object)
     X1 = sp_.V1.T @ X

@@ -6,10 +6,10 @@ For a vector field ``F`` (``F = −∇f`` for a problem's gradient flow):
   ``X ← X − η(XXᵀ − M)X`` for the symmetric problem with scale ¼);
 * ``"altgd"``: the variables are updated one block after the other, each with the blocks already
   updated, ``U ← U − η∇_U f(U, V)`` then ``V ← V − η∇_V f(U⁺, V)`` (Ward & Kolda's alternating
-  GD, papers.md §5 R2);
+  GD, Ward & Kolda 2023);
 * ``"primal-dual"``: descent in the primal variables with step η, then ascent in the
   multipliers with step β at the updated primal point, ``U⁺ = U − η∇_U L(U, λ)``,
-  ``λ⁺ = λ + β∇_λ L(U⁺, λ)`` (papers.md §1.2 template).
+  ``λ⁺ = λ + β∇_λ L(U⁺, λ)`` (the reconstruction of Eftekhari 2021 (docs/paper-eftekhari2021.md)).
 
 Arithmetic is mpmath at ``dps`` digits in a private context. The error estimate at each recorded
 iteration is twice the difference to a shadow run at ``dps + max(10, dps/2)`` digits, plus the

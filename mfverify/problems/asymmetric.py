@@ -1,4 +1,5 @@
-"""Asymmetric matrix factorization with optional balancing (papers.md §0.3, §2.6, §3).
+"""Asymmetric matrix factorization with optional balancing (docs/problems.md; Valavi, Liu & Ramadge
+2020; Ye & Du 2021).
 
     f(U, V) = scale·‖UVᵀ − Σ‖²_F + (balance/8)·‖UᵀU − VᵀV‖²_F,   U ∈ ℝ^{m×r}, V ∈ ℝ^{n×r}.
 
@@ -12,7 +13,7 @@ Closed forms, with R = UVᵀ − Σ and G = UᵀU − VᵀV (symmetric):
 With scale = ½ and balance = 0 this is Ye & Du's objective (1): GD is
 U⁺ = U + η(Σ − UVᵀ)V, V⁺ = V + η(Σ − UVᵀ)ᵀU. Invariance: GL(r) acting by (UA, VA⁻ᵀ) when
 balance = 0 (orbit tangent (UΩ, −VΩᵀ), Ω ∈ ℝ^{r×r}); only O(r), acting by (UQ, VQ), when
-balance ≠ 0 (papers.md G4).
+balance ≠ 0 ((G4) of docs/paper-li2019.md).
 """
 
 from __future__ import annotations

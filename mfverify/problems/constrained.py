@@ -1,13 +1,16 @@
-"""Constrained over-parametrized factorization (Burer–Monteiro), papers.md §1.2–1.3.
+"""Constrained over-parametrized factorization (Burer–Monteiro), the reconstruction of Eftekhari
+2021 (docs/paper-eftekhari2021.md).
 
-The problem (P-sym) of papers.md §1.2 — itself a **[HYP] reconstruction** of Eftekhari (2021),
-whose full text (and in particular whose merit function) is not public:
+The problem (P-sym) of docs/paper-eftekhari2021.md — itself a **reconstruction** of Eftekhari
+(2021), whose full text (and in particular whose merit function) is
+not public:
 
     min_{U ∈ ℝ^{n×p}}  ½‖U‖²_F   s.t.   A(UUᵀ) = b,      A(Z)_i = ⟨A_i, Z⟩,  i = 1..m.
 
 What mfverify implements, and why
 ---------------------------------
-The facts of papers.md §1.3 ([DER]: rank preservation, the Burer–Monteiro certificate) hold for
+The facts (E1)–(E4) of docs/paper-eftekhari2021.md (derived there: rank preservation, the
+Burer–Monteiro certificate) hold for
 *any* merit function of the form ψ(UUᵀ), so mfverify offers the two standard ones, selectable
 with ``merit=``, instead of guessing the paper's:
 
@@ -17,14 +20,14 @@ with ``merit=``, instead of guessing the paper's:
   in U, linear in λ): its "objective" is L_ρ, and its natural dynamics is the primal–dual field
   (:meth:`ConstrainedMF.field_in`, descent in U, ascent in λ), not gradient descent on (U, λ).
 
-The Fletcher-type exact merit function (candidate (ii) of §1.2) is available through its pieces:
-:meth:`ConstrainedMF.least_squares_multiplier` and :meth:`ConstrainedMF.lagrangian`.
+The Fletcher-type exact merit function (candidate (ii) of the reconstruction) is available through
+its pieces: :meth:`ConstrainedMF.least_squares_multiplier` and :meth:`ConstrainedMF.lagrangian`.
 
 Closed forms, with r = A(UUᵀ) − b, A*(y) = Σ_i y_i A_i and sym(B) = B + Bᵀ (the A_i need not be
 symmetric; for symmetric A_i, sym(A*(y)) = 2A*(y)):
 
 * Lagrangian L(U, λ) = ½‖U‖² − ⟨λ, r⟩, ∇_U L = S(λ) U with S(λ) = I − sym(A*(λ))
-  (= I − 2A*(λ) for symmetric A_i: the KKT operator of papers.md E4).
+  (= I − 2A*(λ) for symmetric A_i: the KKT operator of (E4), docs/paper-eftekhari2021.md).
 * penalty: ∇φ = U + ρ·sym(A*(r)) U;
   ∇²φ[D] = D + ρ·(sym(A*(dr)) U + sym(A*(r)) D), dr = A(UDᵀ + DUᵀ).
 * augmented Lagrangian, y = ρr − λ: ∇_U L_ρ = U + sym(A*(y)) U, ∇_λ L_ρ = −r;
@@ -194,7 +197,8 @@ class ConstrainedMF(Problem):
         return {"stationarity": self.S_in(A, lam, d) @ U, "feasibility": self.residual(A, U, d)}
 
     def multiplier_in(self, A: Arith, U: np.ndarray, d: Mapping[str, Any]) -> np.ndarray:
-        """The least-squares multiplier λ(U) = argmin_λ ‖S(λ)U‖²_F (papers.md §1.2 (ii)).
+        """The least-squares multiplier λ(U) = argmin_λ ‖S(λ)U‖²_F (candidate (ii) of the
+        reconstruction of Eftekhari 2021, docs/paper-eftekhari2021.md).
 
         With B_i = sym(A_i) U it solves the normal equations K λ = c, K_ij = ⟨B_i, B_j⟩,
         c_i = ⟨B_i, U⟩. Unique iff the B_i are linearly independent (the constraint Jacobian
@@ -232,9 +236,10 @@ class ConstrainedMF(Problem):
         return {"U": U + _sym(A, Y) @ U, "lam": -r}
 
     def field_in(self, A: Arith, x: Point, d: Mapping[str, Any]) -> Point:
-        """The primal–dual vector field of papers.md §1.2 [HYP template]: descent in U, ascent
-        in λ on L_ρ: U̇ = −∇_U L_ρ = −(I − 2A*(λ − ρr))U, λ̇ = +∇_λ L_ρ = −r (r = A(UUᵀ) − b).
-        Needs ``x = {"U": ..., "lam": ...}`` whatever the merit."""
+        """The primal–dual vector field (the reconstructed template of Eftekhari 2021,
+        docs/paper-eftekhari2021.md): descent in U, ascent in λ on L_ρ: U̇ =
+        −∇_U L_ρ = −(I − 2A*(λ − ρr))U, λ̇ = +∇_λ L_ρ = −r (r = A(UUᵀ) − b). Needs ``x = {"U": ...,
+        "lam": ...}`` whatever the merit."""
         if "lam" not in x:
             raise InputError("the primal-dual field needs the state {'U': ..., 'lam': ...}")
         g = self.lagrangian_gradient_in(A, x["U"], x["lam"], d)
@@ -242,8 +247,9 @@ class ConstrainedMF(Problem):
 
     def gda_step_in(self, A: Arith, x: Point, d: Mapping[str, Any], alpha: Any,
                     beta: Any) -> Point:
-        """One gradient descent–ascent step (papers.md §1.2 template, [HYP]):
-        U⁺ = U − α(I − 2A*(λ − ρ(A(UUᵀ) − b)))U, then λ⁺ = λ − β(A(U⁺U⁺ᵀ) − b)."""
+        """One gradient descent–ascent step (the reconstruction of Eftekhari 2021
+        (docs/paper-eftekhari2021.md)): U⁺ = U − α(I − 2A*(λ − ρ(A(UUᵀ) − b)))U,
+        then λ⁺ = λ − β(A(U⁺U⁺ᵀ) − b)."""
         g = self.lagrangian_gradient_in(A, x["U"], x["lam"], d)
         U_new = x["U"] - _scal(alpha, g["U"])
         lam_new = x["lam"] - _scal_vec(beta, self.residual(A, U_new, d))

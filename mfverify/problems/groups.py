@@ -12,9 +12,9 @@ Invariance is never assumed from the declaration: the engine proves it from f
 (:mod:`mfverify.symbolic.symmetry`).
 
 * O(r) acting on the right, X ↦ XQ: the orbit tangent at X is {XΩ : Ωᵀ = −Ω}
-  (papers.md §2.3 G3), spanned by XΩ over the basis Ω = E_ij − E_ji (i < j).
+  ((G3) of docs/paper-li2019.md), spanned by XΩ over the basis Ω = E_ij − E_ji (i < j).
 * GL(r) acting by (U, V) ↦ (UA, VA⁻ᵀ): the orbit tangent is {(UΩ, −VΩᵀ) : Ω ∈ ℝ^{r×r}}
-  (papers.md G4), spanned over the elementary matrices E_ij.
+  ((G4) of docs/paper-li2019.md), spanned over the elementary matrices E_ij.
 
 Shared by every problem class (and by the claims that prove invariance), so the group
 conventions live in one place.

@@ -1,5 +1,6 @@
-"""Matrix sensing, f(X) = scale·‖A(XXᵀ) − b‖² and f(U,V) = scale·‖A(UVᵀ) − b‖² (papers.md §5 R1,
-R3–R6), and the restricted isometry constant of a sensing operator.
+"""Matrix sensing, f(X) = scale·‖A(XXᵀ) − b‖² and f(U,V) = scale·‖A(UVᵀ) − b‖² (Stöger &
+Soltanolkotabi 2021; Zhang, Sojoudi & Lavaei 2019; Ge, Jin & Zheng 2017; Xiong, Ding & Du 2024), and
+the restricted isometry constant of a sensing operator.
 
 The **sensing operator** is A(Z) = (⟨A_1, Z⟩, …, ⟨A_m, Z⟩) with ⟨A, Z⟩ = tr(AᵀZ) (Frobenius). Its
 adjoint is A*(y) = Σ_i y_i A_i. The sensing matrices are stored exactly (integers, rationals and
@@ -20,9 +21,9 @@ symmetric: ⟨A_i, XXᵀ⟩ only sees their symmetric part, and the formulas use
   dr = A(D_U Vᵀ + U D_Vᵀ), dS = A*(dr)
 
 With A the identity (m = n², A_i the unit matrices) and scale = ¼ the symmetric objective is
-:class:`~mfverify.problems.SymmetricMF` (papers.md §0.3). Invariance: X ↦ XQ, Q ∈ O(r)
-(symmetric); (U, V) ↦ (UG, VG⁻ᵀ), G ∈ GL(r) (asymmetric), because f depends on X only through
-XXᵀ (on (U, V) only through UVᵀ).
+:class:`~mfverify.problems.SymmetricMF` (the normalization of docs/problems.md). Invariance: X ↦ XQ,
+Q ∈ O(r) (symmetric); (U, V) ↦ (UG, VG⁻ᵀ), G ∈ GL(r) (asymmetric), because f depends on X only
+through XXᵀ (on (U, V) only through UVᵀ).
 
 **Restricted isometry.** :func:`restricted_isometry` computes δ_k, the smallest δ with
 (1 − δ)‖Z‖²_F <= ‖A(Z)‖² <= (1 + δ)‖Z‖²_F for every Z of rank <= k (symmetric Z in the symmetric
@@ -657,7 +658,7 @@ def _scal(c: Any, arr: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# quadratic forms and the ZSL family (papers.md §5 R4)
+# quadratic forms and the ZSL family (Zhang, Sojoudi & Lavaei 2019)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -714,16 +715,17 @@ def quadratic_form_operator(H: sp.Matrix, n: int, *, coordinates: str = "svec") 
 
 
 def zsl_quadratic_form(c: Any) -> sp.Matrix:
-    """The svec Gram matrix of the Zhang–Sojoudi–Lavaei family (papers.md §5 R4 [DER]):
-    ⟨M, H(M)⟩ = M₁₁² + M₂₂² + 2c·M₁₁M₂₂ + 2(1+c)·M₁₂², i.e. in svec coordinates
-    (M₁₁, √2·M₁₂, M₂₂) the matrix [[1, 0, c], [0, 1+c, 0], [c, 0, 1]] (eigenvalues 1−c, 1+c,
-    1+c). ``c`` may be a SymPy symbol."""
+    """The svec Gram matrix of the Zhang–Sojoudi–Lavaei family (Zhang, Sojoudi & Lavaei 2019;
+    derived here): ⟨M, H(M)⟩ = M₁₁² + M₂₂² + 2c·M₁₁M₂₂ + 2(1+c)·M₁₂², i.e. in svec coordinates
+    (M₁₁, √2·M₁₂, M₂₂) the matrix [[1, 0, c], [0, 1+c, 0], [c, 0, 1]] (eigenvalues 1−c, 1+c, 1+c).
+    ``c`` may be a SymPy symbol."""
     cc = c if isinstance(c, sp.Basic) and not c.is_number else parse_number(c)
     return sp.Matrix([[1, 0, cc], [0, 1 + cc, 0], [cc, 0, 1]])
 
 
 def zsl_family(c: Any) -> MatrixSensing:
-    """The n = 2, rank-1 instance of papers.md §5 R4 [DER], for a number c with 0 <= c < 1.
+    """The n = 2, rank-1 instance of Zhang, Sojoudi & Lavaei 2019 (derived here), for a number c
+    with 0 <= c < 1.
 
     Ground truth M* = e₁e₁ᵀ, scale = 1, and the operator of :func:`zsl_quadratic_form`, so that
     exactly f(x) = (x₁² − 1)² + x₂⁴ + 2c(x₁² − 1)x₂² + 2(1+c)x₁²x₂², and the RIP constant (of

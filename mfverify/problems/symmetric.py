@@ -1,4 +1,5 @@
-"""Symmetric matrix factorization, f(X) = scale·‖XXᵀ − M‖²_F (papers.md §0.3, §2).
+"""Symmetric matrix factorization, f(X) = scale·‖XXᵀ − M‖²_F (the normalization of
+docs/problems.md; Li et al. 2019).
 
 Closed forms, for R = XXᵀ − M (symmetric because M is):
 
@@ -8,7 +9,7 @@ Closed forms, for R = XXᵀ − M (symmetric because M is):
 
 With scale = ¼ (the default, as in Mohammadi et al.), ∇f = (XXᵀ − M)X and the gradient flow is
 Ẋ = (M − XXᵀ)X. The objective is invariant under X ↦ XQ, Q ∈ O(r); the orbit tangent at X is
-{XΩ : Ωᵀ = −Ω}, of dimension C(s,2) + s(r−s) at a point of rank s (papers.md G3).
+{XΩ : Ωᵀ = −Ω}, of dimension C(s,2) + s(r−s) at a point of rank s ((G3) of docs/paper-li2019.md).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ problem are never trusted. Data can be numeric (rationals, surds) or symbolic: p
 sign reasoning applies (see :func:`ordered_parameters`).
 
 For the symmetric and asymmetric MF problems the quadratic form is also given in matrix notation
-(papers.md §0.3), and that matrix formula is *proved* equal to the entrywise second derivative.
+(the normalization of docs/problems.md), and that matrix formula is *proved* equal to the entrywise
+second derivative.
 """
 
 from __future__ import annotations

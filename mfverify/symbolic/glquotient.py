@@ -1,4 +1,5 @@
-"""Unbalanced asymmetric MF f(U, V) = c·‖UVᵀ − Σ‖²_F through Z = UVᵀ (papers.md §2.4 (S3)).
+"""Unbalanced asymmetric MF f(U, V) = c·‖UVᵀ − Σ‖²_F through Z = UVᵀ (result (S3) of
+docs/paper-li2019.md).
 
 ∇f = 0 ⇔ (Z − Σ)V = 0 and (Z − Σ)ᵀU = 0 with Z = UVᵀ. Hence every stationary point maps to a
 real solution Z of
