@@ -220,6 +220,25 @@ def _trace(p: Profile, d: Dim) -> Profile:
     return out
 
 
+def _hadamard(p: Profile, q: Profile, shape: tuple[Dim, Dim]) -> Profile:
+    """(A∘B)_ij = A_ij·B_ij: the free variables of the two terms are identified."""
+    a, b = shape
+    out = Profile()
+    for k1, (K1, L1) in p.terms.items():
+        for k2, (K2, L2) in q.terms.items():
+            K, L = _add(K1, K2), _add(L1, L2)
+            if k1 == "a" and k2 == "a":
+                out.put("a", _sub(K, _add(cnt(a), cnt(b))), L)
+            elif k1 == "i" and k2 == "i":
+                out.put("i", K, L)
+            else:
+                # I∘B = diag(B): row = column = one variable, which occurs in B's factors;
+                # kept as an "a" term whose two free variables are counted apart (an upper
+                # bound: a later merge of the two subtracts what was counted twice)
+                out.put("a", K, L)
+    return out
+
+
 def _inner(p: Profile, q: Profile, shape: tuple[Dim, Dim]) -> Profile:
     """⟨A, B⟩ = trace(AᵀB)."""
     a, b = shape
@@ -303,6 +322,20 @@ class _Analyzer:
                 raise OutsideFragment("inner of vectors")
             sh = (shape[0], shape[1])
             return _product(lambda p, q: _inner(p, q, sh), a, b, ())
+        if name == "hadamard":
+            a, b = self.eval(node.args[0]), self.eval(node.args[1])
+            shape = a.shape if a.shape is not None else b.shape
+            if shape is None:
+                raise OutsideFragment("hadamard(I, I): the size of I cannot be inferred")
+            if a.shape is not None and b.shape is not None and a.shape != b.shape:
+                raise OutsideFragment("hadamard of two arrays whose shapes agree only at "
+                                      "some sizes")
+            if len(shape) != 2:
+                raise OutsideFragment("hadamard of vectors or scalars")
+            if a.shape is None or b.shape is None:
+                _square(shape, "I in a Hadamard product")
+            hs = (shape[0], shape[1])
+            return _product(lambda p, q: _hadamard(p, q, hs), a, b, shape)
         if name == "norm":
             raise OutsideFragment("norm(·) without an even integer power is a square root")
         if name == "inv":
