@@ -154,7 +154,7 @@ def decide_all_sizes(*, dims: Sequence[str], ranges: Mapping[str, Sequence[int]]
     proved_all = (res.verdict == "PROVED" and sb is not None and bool(proof)
                   and all(s in res.sizes_checked for s in proof))
     if proved_all:
-        res.scope = "all_sizes"
+        res.scope, res.prover = "all_sizes", "size_bound"
         res.scope_reason = (f"{THEOREM}; the bound: "
                             + "; ".join(sb.reason(d) for d in dims)  # type: ignore[union-attr]
                             + f"; exact zero at {'; '.join(size_label(s) for s in proof)}")

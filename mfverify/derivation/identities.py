@@ -44,10 +44,11 @@ from ..errors import (
 from ..inputs import check_seed
 from ..problems import Problem
 from ._claimed import Claimed, as_claimed, parse_definitions
+from ._free_first import try_free_algebra
 from ._identity_sides import IdentitySides as _IdentitySides
 from ._instances import family_of, symbolic_instance
 from ._poly import Backend, with_backends
-from .allsizes import decide_all_sizes
+from .allsizes import decide_all_sizes, legacy_checker
 from .diagnose import DiagnosisCase, diagnose, diagnosis_cases
 from .exact import (
     ExactCase,
@@ -388,6 +389,19 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
     sides = _IdentitySides(decls, problem, fam, prob_structure, symbolic, defs, flows,
                            (lhs, lhs_ddt), (rhs, rhs_ddt))
     bud = as_budget(budget, "derivation")
+    free_note = ""
+    if problem is None and not only_sizes and not legacy_checker.on:
+        # the first prover: equal normal forms in the free algebra (no size expanded)
+        proved, free_note = try_free_algebra(
+            decls=decls, defs=defs, lhs=(lhs, lhs_ddt), rhs=(rhs, rhs_ddt), flows=flows,
+            ranges=ranges, dims=dims,
+            specs_at=None if "sympy" in (lhs.kind, rhs.kind) else sides.specs_at,
+            sides_at=sides.sides_at, what=title, structure=st_report, seed=seed)
+        if proved is not None:
+            bound = sides.bound(dims)
+            if not isinstance(bound, Exception):  # for the record: what a size check needs
+                proved.size_bound = bound.to_json()
+            return proved
     res = decide_all_sizes(
         dims=dims, ranges=ranges, only_sizes=only_sizes, bound=sides.bound(dims),
         valid=(lambda s: fam.valid(problem, {k: s[k] for k in fam.dims}))
@@ -400,6 +414,8 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
         what=title, label="LHS", structure=st_report, identity=True, seed=seed,
         screen_at=None if (lhs_ddt or rhs_ddt) else sides.screen_at, budget=bud)
     res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
+    if free_note:
+        res.notes.append(free_note)
     if res.counterexample is not None and "claimed" in res.counterexample:
         res.counterexample["lhs"] = res.counterexample.pop("claimed")
         res.counterexample["rhs"] = res.counterexample.pop("true")
