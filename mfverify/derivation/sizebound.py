@@ -10,11 +10,12 @@ The fragment
 Expressions built from input matrices (general, symmetric, diagonal or skew, of named
 dimensions such as ``n``, ``r`` or sums such as ``d+m``), scalar inputs, exact constants,
 ``+``, ``-``, products (``*``, ``@``), ``.T``, division by a constant, non-negative integer
-powers (of scalars and square matrices), ``trace``, ``inner``, ``norm(·)^(2k)`` and identity
-matrices ``I``. Outside it: ``inv``, ``sqrt``, ``norm`` without an even power, division by an
-expression in the inputs, negative or fractional powers of an input expression, indexing
-with literal positions, vectors, Python callables and SymPy expressions (their index
-structure is not known). Outside the fragment no all-sizes statement is made.
+powers (of scalars and square matrices), ``trace``, ``inner``, ``norm(·)^(2k)``,
+``hadamard`` (the entrywise product) and identity matrices ``I``. Outside it: ``inv``,
+``sqrt``, ``norm`` without an even power, division by an expression in the inputs,
+negative or fractional powers of an input expression, indexing with literal positions,
+vectors, Python callables and SymPy expressions (their index structure is not known).
+Outside the fragment no all-sizes statement is made.
 
 The theorem
 -----------
@@ -62,6 +63,14 @@ distinct values per variable is zero (induction on the number of variables, one-
 case: a non-zero polynomial of degree ≤ L has at most L roots). Hence P ≡ 0 and
 coef_N(μ) = ±P(N) = 0. ∎
 
+**Hadamard products (extension).** (A∘B)_ij = A_ij·B_ij: a term of entry (i, j) of A∘B is
+a term of A at (i, j) times a term of B at (i, j), with the free index variables of the two
+identified (as δ_ii'·δ_jj' would). The expansion keeps the form above (a sum over all
+assignments of the merged variable set), and permutations act on it as before since
+(σAσ'ᵀ)∘(σBσ'ᵀ) = σ(A∘B)σ'ᵀ; the proof applies word for word, so the theorem holds for the
+fragment with ``hadamard``. (A mask P_Ω enters as a symbolic matrix W: an identity proved for
+every W holds for every 0/1 mask.)
+
 Computing K and L without expanding: each sub-expression gets a *profile*, upper bounds of
 (|V_T ∩ d|, ℓ_{T,d}) over its terms, kept separately for three kinds of terms: scalars
 ("s"), matrices whose two free indices occur in factors ("a", both counted in K), and
@@ -73,6 +82,10 @@ identity-like matrices whose row and column are one variable in no factor ("i", 
 * a product AB over the inner dimension b: "a"·"a" adds K and subtracts cnt b (the shared
   index is one variable); with an "i" factor the identity's variable merges into the other
   factor's (K and L add); "i"·"i" stays "i";
+* ``hadamard`` of shape a×b: "a"∘"a" adds K and subtracts cnt a + cnt b (both index pairs
+  are identified); "i"∘"a" (a diagonal) keeps the "a" term's counts, its two free variables
+  counted apart (an upper bound: a later merge subtracts what was counted twice); "i"∘"i"
+  stays "i";
 * ``trace``: "a" merges its two free variables (K − cnt a); "i" closes a free loop
   (L + cnt a); ``inner(A, B) = trace(AᵀB)`` likewise; ``norm(A)^(2k) = inner(A, A)^k``;
   a power multiplies.
