@@ -54,9 +54,11 @@ def try_free_algebra(*, decls: Mapping[str, Any], defs: Any, lhs: tuple[Any, boo
         proof = prove_identity(_inputs(decls), definitions, (lhs[0].node, lhs[1]),
                                (rhs[0].node, rhs[1]), rates)
     except OutsideFreeAlgebra as exc:
-        return None, f"free algebra: not applicable ({exc.reason}); the size bound decides"
+        return None, (f"free algebra: not applicable ({exc.reason}); checked by the size "
+                      "bound and the sizes instead")
     if not proof.equal:
-        return None, f"free algebra: {proof.describe()}; the size bound decides"
+        return None, (f"free algebra: {proof.describe()}; checked by the size bound and the "
+                      "sizes instead")
     res = ExactResult("PROVED", what, [], structure=dict(structure),
                       method=("free-algebra normal form: both sides expanded as "
                               "noncommutative polynomials in the inputs and their transposes "
