@@ -2,23 +2,22 @@
 
 :func:`try_free_algebra` compares the normal forms of both sides in the free algebra
 (:mod:`mfverify.derivation.freealgebra`). Equal normal forms are PROVED for every size
-(``scope = "all_sizes"``, ``prover = "free_algebra"``); the sides are then also evaluated
-exactly at random and matrix-unit points at the user's sizes, as a cross-check of the
-implementation (a difference there would contradict the theorem: the verdict is then
-INCONCLUSIVE with a note, never PROVED). A nonzero normal form, or a claim outside the
-algebra, is *not* a refutation: the caller goes on with the size bound and the evaluation
-scan (:mod:`mfverify.derivation.allsizes`), with a note saying what the free algebra found.
+(``scope = "all_sizes"``, ``prover = "free_algebra"``). It runs after the evaluation scan
+(refute before expanding: a false identity is refuted at points in milliseconds, before any
+expansion) and before the symbolic check at the sizes of the size bound
+(:func:`mfverify.derivation.allsizes.decide_all_sizes`, its ``free`` argument). A nonzero
+normal form, or a claim outside the algebra, is *not* a refutation: the size bound and the
+symbolic check decide, with a note saying what the free algebra found.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from .exact import ExactResult, size_grid
+from .exact import ExactResult
 from .freealgebra import THEOREM, FreeInput, OutsideFreeAlgebra, prove_identity
-from .refute import scan
 
 __all__ = ["try_free_algebra"]
 
@@ -29,11 +28,8 @@ def _inputs(decls: Mapping[str, Any]) -> dict[str, FreeInput]:
 
 
 def try_free_algebra(*, decls: Mapping[str, Any], defs: Any, lhs: tuple[Any, bool],
-                     rhs: tuple[Any, bool], flows: Mapping[str, Any],
-                     ranges: Mapping[str, Sequence[int]], dims: Sequence[str],
-                     specs_at: Callable[..., Any] | None, sides_at: Callable[..., Any],
-                     what: str, structure: Mapping[str, str], seed: int
-                     ) -> tuple[ExactResult | None, str]:
+                     rhs: tuple[Any, bool], flows: Mapping[str, Any], what: str,
+                     structure: Mapping[str, str]) -> tuple[ExactResult | None, str]:
     """``(result, note)``: a PROVED result for every size, or None and a note for the
     fallback."""
     t0 = time.perf_counter()
@@ -65,19 +61,6 @@ def try_free_algebra(*, decls: Mapping[str, Any], defs: Any, lhs: tuple[Any, boo
                               "(traces in cyclic normal form), no size expanded"))
     res.scope, res.prover = "all_sizes", "free_algebra"
     res.scope_reason = proof.describe()
-    grid = size_grid(ranges) if dims else [{}]
-    if specs_at is not None:
-        witness, evaluated, notes = scan(grid, specs_at, sides_at, seed=seed)
-        res.sizes_evaluated = evaluated
-        res.notes.extend(notes)
-        if witness is not None:  # pragma: no cover - would contradict the theorem
-            res.verdict, res.scope = "INCONCLUSIVE", "sizes_checked"
-            res.scope_reason = ""
-            res.notes.append(f"internal inconsistency: the free-algebra normal forms agree "
-                             f"but the sides differ at {witness.size}; please report")
-        elif evaluated:
-            res.notes.append("cross-check: both sides agree exactly at random and "
-                             "matrix-unit points at the sizes evaluated")
     res.notes.append(f"proved by the {THEOREM.split(' (')[0]} in {proof.seconds:.3g}s")
     res.seconds = time.perf_counter() - t0
     return res, ""

@@ -54,7 +54,7 @@ from ..expr import BinOp, Func, Identity, Index, Neg, Node, Num, Transpose, Var
 from .sizebound import dim_of
 
 __all__ = ["OutsideFreeAlgebra", "FreeElement", "FreeInput", "FreeProof", "prove_identity",
-           "normal_form", "THEOREM", "MAX_TERMS"]
+           "normal_form", "THEOREM", "MAX_TERMS", "MAX_WORK"]
 
 #: How the evidence names the theorem.
 THEOREM = ("free-algebra normal-form theorem (docs/derivations.md, 'Every size, with no "
@@ -62,6 +62,9 @@ THEOREM = ("free-algebra normal-form theorem (docs/derivations.md, 'Every size, 
            "transposes, traces in cyclic normal form, imply equality at every size")
 #: Largest number of terms of one expanded value (beyond it: outside, fall back).
 MAX_TERMS = 200_000
+#: Largest number of term products of one proof attempt (a deterministic work limit: beyond
+#: it the attempt stops and the size bound decides).
+MAX_WORK = 2_000_000
 
 Dim = tuple[str, ...]
 Letter = tuple[str, bool]  # (input name, transposed)
@@ -120,6 +123,7 @@ class _Algebra:
     def __init__(self, inputs: Mapping[str, FreeInput]) -> None:
         self.inputs = dict(inputs)
         self.structure = {k: v.structure for k, v in inputs.items()}
+        self.work = 0
 
     # -- letters and words -------------------------------------------------------------------
     def letter_t(self, letter: Letter) -> tuple[Letter, int]:
@@ -198,6 +202,10 @@ class _Algebra:
             if a.shape[1] != b.shape[0]:
                 raise OutsideFreeAlgebra("a matrix product whose inner dimensions differ")
             shape = (a.shape[0], b.shape[1])
+        self.work += len(a.terms) * len(b.terms)
+        if self.work > MAX_WORK:
+            raise OutsideFreeAlgebra(f"the expansion needs more than {MAX_WORK:,} term "
+                                     "products")
         terms: dict[Key, Fraction] = {}
         for (w1, m1), v1 in a.terms.items():
             for (w2, m2), v2 in b.terms.items():

@@ -48,10 +48,11 @@ from ._free_first import try_free_algebra
 from ._identity_sides import IdentitySides as _IdentitySides
 from ._instances import family_of, symbolic_instance
 from ._poly import Backend, with_backends
-from .allsizes import decide_all_sizes, legacy_checker
+from .allsizes import decide_all_sizes
 from .diagnose import DiagnosisCase, diagnose, diagnosis_cases
 from .exact import (
     ExactCase,
+    ExactResult,
     Structure,
     as_object_array,
     decide,
@@ -389,19 +390,13 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
     sides = _IdentitySides(decls, problem, fam, prob_structure, symbolic, defs, flows,
                            (lhs, lhs_ddt), (rhs, rhs_ddt))
     bud = as_budget(budget, "derivation")
-    free_note = ""
-    if problem is None and not only_sizes and not legacy_checker.on:
-        # the first prover: equal normal forms in the free algebra (no size expanded)
-        proved, free_note = try_free_algebra(
-            decls=decls, defs=defs, lhs=(lhs, lhs_ddt), rhs=(rhs, rhs_ddt), flows=flows,
-            ranges=ranges, dims=dims,
-            specs_at=None if "sympy" in (lhs.kind, rhs.kind) else sides.specs_at,
-            sides_at=sides.sides_at, what=title, structure=st_report, seed=seed)
-        if proved is not None:
-            bound = sides.bound(dims)
-            if not isinstance(bound, Exception):  # for the record: what a size check needs
-                proved.size_bound = bound.to_json()
-            return proved
+
+    def free() -> tuple[ExactResult | None, str]:
+        """The first prover, after the evaluation scan: normal forms in the free algebra."""
+        return try_free_algebra(decls=decls, defs=defs, lhs=(lhs, lhs_ddt),
+                                rhs=(rhs, rhs_ddt), flows=flows, what=title,
+                                structure=st_report)
+
     res = decide_all_sizes(
         dims=dims, ranges=ranges, only_sizes=only_sizes, bound=sides.bound(dims),
         valid=(lambda s: fam.valid(problem, {k: s[k] for k in fam.dims}))
@@ -412,10 +407,10 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
                                   structure=st_report, diagnose=diag, seed=seed,
                                   budget=bud),
         what=title, label="LHS", structure=st_report, identity=True, seed=seed,
-        screen_at=None if (lhs_ddt or rhs_ddt) else sides.screen_at, budget=bud)
-    res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
-    if free_note:
-        res.notes.append(free_note)
+        screen_at=None if (lhs_ddt or rhs_ddt) else sides.screen_at, budget=bud,
+        free=free if problem is None and not only_sizes else None)
+    if res.prover != "free_algebra":
+        res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
     if res.counterexample is not None and "claimed" in res.counterexample:
         res.counterexample["lhs"] = res.counterexample.pop("claimed")
         res.counterexample["rhs"] = res.counterexample.pop("true")
