@@ -324,7 +324,7 @@ def _collect(n: Node) -> Node:
     of ``inner`` and ``trace``; ⟨A, A⟩ written ‖A‖²."""
     if isinstance(n, BinOp) and n.op == "**":
         return BinOp("**", _collect(n.left), n.right)
-    if isinstance(n, Func) and n.name in ("inner", "trace"):
+    if isinstance(n, Func) and n.name in ("inner", "trace", "hadamard"):
         coef = sp.Integer(1)
         args = []
         for a in n.args:
@@ -334,6 +334,8 @@ def _collect(n: Node) -> Node:
                 args.append(pairs[0][1])
             else:
                 args.append(_collect(a))
+        if n.name == "inner":
+            args = _hadamard_pairing(args)
         if n.name == "inner" and args[0] == args[1]:
             core: Node = BinOp("**", Func("norm", (args[0],)), Num(sp.Integer(2)))
         else:
@@ -365,6 +367,21 @@ def _collect(n: Node) -> Node:
         else:
             out = BinOp("-" if c < 0 else "+", out, term)
     return out if out is not None else ZERO
+
+
+def _hadamard_pairing(args: list[Node]) -> list[Node]:
+    """⟨P∘Q, B⟩ = ⟨P∘B, Q⟩ (both are Σ P_ij Q_ij B_ij): Q and B put in text order, so that
+    like terms are collected."""
+    if isinstance(args[1], Func) and args[1].name == "hadamard" and not (
+            isinstance(args[0], Func) and args[0].name == "hadamard"):
+        args = [args[1], args[0]]
+    if isinstance(args[0], Func) and args[0].name == "hadamard":
+        p, q = args[0].args
+        b = args[1]
+        if to_text(b) < to_text(q):
+            q, b = b, q
+        return [Func("hadamard", (p, q)), b]
+    return args
 
 
 def _collect_leaf(t: Node) -> Node:
