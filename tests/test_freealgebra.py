@@ -152,3 +152,84 @@ def test_property_rotations_and_transposes_of_traces(word: list[str], k: int) ->
     rot = word[k:] + word[:k]
     assert _prove(f"trace({'*'.join(word)})", f"trace({'*'.join(rot)})")
     assert _prove(f"trace({'*'.join(word)})", f"trace(({'*'.join(word)}).T)")
+
+
+# ---------------------------------------------------------------------------------------------
+# soundness: a normal form has the value of the expression (every rewriting rule is an identity)
+# ---------------------------------------------------------------------------------------------
+
+MIXED = {"A": FreeInput("A", ("n", "m")), "B": FreeInput("B", ("m", "n")),
+         "S": FreeInput("S", ("n", "n"), "symmetric"), "K": FreeInput("K", ("n", "n"), "skew"),
+         "c": FreeInput("c", ())}
+
+
+def _value_of(nf: object, values: dict[str, object], sizes: dict[str, int]) -> object:
+    """Evaluate a normal form at matrices: words are products, trace atoms traces."""
+    import numpy as np
+
+    def word(w: tuple, rows: int) -> object:
+        out = np.eye(rows, dtype=object)
+        for name, t in w:
+            out = out @ (values[name].T if t else values[name])
+        return out
+
+    total: object = 0
+    for (w, mono), coef in nf.terms.items():  # type: ignore[attr-defined]
+        scal: object = coef
+        for kind, what in mono:
+            if kind == "s":
+                scal = scal * values[what]
+            elif kind == "d":
+                scal = scal * sizes[what]
+            else:
+                first = what[0][0]
+                rows = values[first].shape[1 if what[0][1] else 0]
+                scal = scal * np.trace(word(what, rows))
+        if nf.shape == ():  # type: ignore[attr-defined]
+            total = total + scal
+        else:
+            rows = sizes[nf.shape[0][0]]  # type: ignore[attr-defined]
+            total = total + scal * word(w, rows)
+    return total
+
+
+_SQUARE = st.recursive(
+    st.sampled_from(["S", "K", "A*B", "S*A*B", "(A*B).T", "K*S", "(0*S + I)"]),
+    lambda inner: st.one_of(
+        st.tuples(inner, inner).map(lambda p: f"({p[0]})*({p[1]})"),
+        st.tuples(inner, inner).map(lambda p: f"({p[0]}) + ({p[1]})"),
+        st.tuples(inner, inner).map(lambda p: f"({p[0]}) - 2*({p[1]})"),
+        inner.map(lambda a: f"({a}).T"),
+        inner.map(lambda a: f"trace({a})*c*({a})"),
+        st.tuples(inner, inner).map(lambda p: f"inner({p[0]}, {p[1]})*(0*S + I)"),
+    ), max_leaves=5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_SQUARE, st.integers(0, 2**31 - 1))
+def test_property_normal_form_has_the_value_of_the_expression(text: str, seed: int) -> None:
+    import numpy as np
+
+    from mfverify.derivation._rational import RationalArith
+    from mfverify.derivation.refute import frac
+    from mfverify.expr import evaluate
+
+    rng = np.random.default_rng(seed)
+    n, m = 3, 2
+
+    def mat(r: int, c: int) -> np.ndarray:
+        return rng.integers(-3, 4, size=(r, c)).astype(object)
+
+    S = mat(n, n)
+    K = mat(n, n)
+    values = {"A": mat(n, m), "B": mat(m, n), "S": S + S.T, "K": K - K.T,
+              "c": int(rng.integers(-3, 4))}
+    node = parse_expression(text, names=list(MIXED))
+    nf = normal_form(node, MIXED)
+    Q = RationalArith()
+    env = {k: Q.asarray(v) if isinstance(v, np.ndarray) else Q.const(v)
+           for k, v in values.items()}
+    direct = np.vectorize(frac, otypes=[object])(np.asarray(evaluate(node, env, Q),
+                                                            dtype=object))
+    via = np.asarray(_value_of(nf, values, {"n": n, "m": m}), dtype=object)
+    assert np.array_equal(np.broadcast_to(via, direct.shape), direct), text
