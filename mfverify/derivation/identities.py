@@ -241,7 +241,12 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
         The range of every dimension (default 1..3), e.g. ``"d=1..2,m=1..2"``. A minimum:
         the sizes the size bound needs (:mod:`mfverify.derivation.sizebound`) are evaluated
         and checked too, and a text identity in the fragment is PROVED for every size
-        (``scope == "all_sizes"``), unless ``only_sizes``.
+        (``scope == "all_sizes"``), unless ``only_sizes``. An identity between declared
+        inputs is first compared in the free algebra
+        (:mod:`mfverify.derivation.freealgebra`, after the evaluation scan): equal normal
+        forms are PROVED for every size with no size expanded (``prover ==
+        "free_algebra"``); otherwise the size bound decides (a nonzero normal form is not a
+        refutation).
     only_sizes
         Check the sizes given and no others.
     structure, symmetric, diagonal, skew, general
@@ -408,7 +413,7 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
                                   budget=bud),
         what=title, label="LHS", structure=st_report, identity=True, seed=seed,
         screen_at=None if (lhs_ddt or rhs_ddt) else sides.screen_at, budget=bud,
-        free=free if problem is None and not only_sizes else None)
+        free=free if problem is None and dims and not only_sizes else None)
     if res.prover != "free_algebra":
         res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
     if res.counterexample is not None and "claimed" in res.counterexample:
