@@ -233,3 +233,19 @@ def test_property_normal_form_has_the_value_of_the_expression(text: str, seed: i
                                                             dtype=object))
     via = np.asarray(_value_of(nf, values, {"n": n, "m": m}), dtype=object)
     assert np.array_equal(np.broadcast_to(via, direct.shape), direct), text
+
+
+def test_large_expansions_stop_and_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mfverify.derivation.freealgebra as fa
+
+    monkeypatch.setattr(fa, "MAX_TERMS", 100)
+    with pytest.raises(OutsideFreeAlgebra, match="term products|terms"):
+        _prove("(A + B)^8", "(A + B)^4*(A + B)^4")
+    monkeypatch.setattr(fa, "MAX_TERMS", 200_000)
+    monkeypatch.setattr(fa, "MAX_WORK", 50)
+    with pytest.raises(OutsideFreeAlgebra, match="term products"):
+        _prove("(A + B)^6", "(A + B)^3*(A + B)^3")
+    res = check_identity("(A + B)^6 == (A + B)^3*(A + B)^3", declare={"A": "n x n", "B": "n x n"},
+                         sizes="1..2")
+    assert res.verdict == "PROVED" and res.prover != "free_algebra"
+    assert any("free algebra: not applicable" in n for n in res.notes)

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..errors import BudgetExceeded
 from .exact import MAX_SIZE, ExactResult, exact_strings, size_grid, size_label
 from .refute import SCAN_SECONDS, InputSpec, Witness, scan
 from .sizebound import THEOREM, OutsideFragment, SizeBound, proof_grid
@@ -145,7 +146,14 @@ def decide_all_sizes(*, dims: Sequence[str], ranges: Mapping[str, Sequence[int]]
         notes.extend(scan_notes)
         scanned = not scan_notes
     if witness is None and free is not None:
-        proved, note = free()
+        try:
+            if budget is not None:
+                with budget.alarm("the free-algebra normal form"):
+                    proved, note = free()
+            else:
+                proved, note = free()
+        except BudgetExceeded as exc:
+            proved, note = None, f"free algebra: stopped ({exc})"
         if proved is not None:
             proved.notes = notes + proved.notes
             proved.sizes_evaluated = evaluated

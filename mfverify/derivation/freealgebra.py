@@ -64,7 +64,7 @@ THEOREM = ("free-algebra normal-form theorem (docs/derivations.md, 'Every size, 
 MAX_TERMS = 200_000
 #: Largest number of term products of one proof attempt (a deterministic work limit: beyond
 #: it the attempt stops and the size bound decides).
-MAX_WORK = 2_000_000
+MAX_WORK = 1_000_000
 
 Dim = tuple[str, ...]
 Letter = tuple[str, bool]  # (input name, transposed)
@@ -202,6 +202,9 @@ class _Algebra:
             if a.shape[1] != b.shape[0]:
                 raise OutsideFreeAlgebra("a matrix product whose inner dimensions differ")
             shape = (a.shape[0], b.shape[1])
+        if len(a.terms) * len(b.terms) > MAX_TERMS:
+            raise OutsideFreeAlgebra(f"a product of {len(a.terms)} by {len(b.terms)} terms "
+                                     f"(more than {MAX_TERMS} term products)")
         self.work += len(a.terms) * len(b.terms)
         if self.work > MAX_WORK:
             raise OutsideFreeAlgebra(f"the expansion needs more than {MAX_WORK:,} term "
