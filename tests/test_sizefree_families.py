@@ -140,3 +140,15 @@ def test_phase_finite_and_complex_say_why_not() -> None:
     cplx = PhaseRetrieval(signal=[1, 2], signal_imag=[0, 1], field="complex",
                           model="population")
     assert cplx.objective_expression is None and "J" in (cplx.size_free_reason or "")
+
+
+def test_regression_scan_evaluates_scalar_powers() -> None:
+    """Regression: a scalar power (eta^2) came back from the rational arithmetic as a SymPy
+    integer, which the evaluation scan refused ("is not an exact rational"), so eq. (12) was
+    never evaluated at points before expanding."""
+    decl = {"A": "n x n", "B": "n x n", "eta": "scalar"}
+    res = check_identity("eta^2*A*B == eta*(eta*A)*B", declare=decl)
+    assert res.verdict == "PROVED" and res.sizes_evaluated
+    bad = check_identity("eta^2*A*B == eta*A*B", declare=decl)  # evaluated exactly: a witness
+    assert bad.verdict == "REFUTED"
+    assert not any("not possible" in n for n in res.notes + bad.notes)
