@@ -112,6 +112,13 @@ def test_completion_derivation_in_matrix_form_is_checked() -> None:
 def test_regularized_completion_keeps_sizes_checked() -> None:
     reg = MatrixCompletion([[1, 0], [0, 1]], [[1, 1], [1, 0]], 1, reg_weight=1)
     assert reg.objective_expression is None
+    from mfverify.derivation._claimed import as_claimed, parse_definitions
+    from mfverify.derivation._instances import family_of
+    from mfverify.derivation._problem_sides import claim_bound
+
+    bound = claim_bound(family_of(reg), as_claimed("X", ["X"]), "gradient", {},
+                        parse_definitions(None, ["X"]))
+    assert "not polynomial" in bound.reason  # type: ignore[union-attr]
 
 
 def test_phase_population_real_is_proved_for_every_size() -> None:

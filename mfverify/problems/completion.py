@@ -169,6 +169,8 @@ class MatrixCompletion(Problem):
         self.data = {"M": Mx, "mask": W, "scale": self.scale}
         if self.regularized:
             self.data.update({"reg_weight": self.reg_weight, "reg_alpha": self.reg_alpha})
+            self.size_free_reason = ("the incoherence regularizer λΣᵢ(‖eᵢᵀX‖ − α)₊⁴ is not "
+                                     "polynomial (a row norm and a positive part)")
         else:
             # index structure for all-sizes derivation verdicts: Σ W_ij R_ij² written with
             # the entrywise product, for every matrix W (the mask case is a special case)
