@@ -159,3 +159,12 @@ def test_regression_scan_evaluates_scalar_powers() -> None:
     bad = check_identity("eta^2*A*B == eta*A*B", declare=decl)  # evaluated exactly: a witness
     assert bad.verdict == "REFUTED"
     assert not any("not possible" in n for n in res.notes + bad.notes)
+
+
+def test_a_claim_that_needs_a_0_1_mask_is_refuted_at_a_weight_that_is_not_a_mask() -> None:
+    """Documented limit: the mask is a general (symmetric) weight matrix W, so a claim that
+    holds only because W∘W = W is refuted, and its witness shows a W that is not 0/1."""
+    res = check_gradient(SYM, "2*hadamard(hadamard(mask, mask), X*X.T - M)*X")
+    assert res.verdict == "REFUTED"
+    w = res.counterexample["point"]["mask"]
+    assert any(v not in ("0", "1") for row in w for v in row)
