@@ -50,6 +50,8 @@ class Family:
     #: all-sizes verdict (the reason says so).
     shapes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     objective: str | None = None
+    #: Why there is no objective expression (the problem's ``size_free_reason``), or None.
+    no_objective_reason: str | None = None
 
     def valid(self, problem: Problem, size: dict[str, int]) -> bool:
         """Whether the problem exists at ``size`` (e.g. r <= n for the symmetric problem)."""
@@ -72,7 +74,8 @@ def family_of(problem: Problem) -> Family:
     return Family(problem.kind, dims, lambda p: dict(p.size()),
                   lambda p, s: p.at_size(s), declared,
                   dict(getattr(problem, "size_shapes", {}) or {}),
-                  getattr(problem, "objective_expression", None))
+                  getattr(problem, "objective_expression", None),
+                  getattr(problem, "size_free_reason", None))
 
 
 @dataclass

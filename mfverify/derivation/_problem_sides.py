@@ -59,6 +59,8 @@ def claim_bound(fam: Family, claimed: Claimed, kind: str, dirmap: Mapping[str, s
     try:
         if not fam.dims:
             raise OutsideFragment(f"problem kind {fam.kind!r} has no size family")
+        if (fam.objective is None or not fam.shapes) and fam.no_objective_reason:
+            raise OutsideFragment(fam.no_objective_reason)
         if fam.objective is None or not fam.shapes:
             raise OutsideFragment(f"the family {fam.kind!r} declares no objective expression "
                                   "(its index structure is unknown)")

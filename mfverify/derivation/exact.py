@@ -591,6 +591,10 @@ class ExactResult:
     size_bound: dict[str, Any] | None = None
     #: Sizes where both sides were evaluated exactly at points before any expansion.
     sizes_evaluated: list[dict[str, int]] = field(default_factory=list)
+    #: What proved the scope all_sizes: ``"size_bound"`` (the size-bound theorem and exact
+    #: zero at its sizes), ``"free_algebra"`` (equal normal forms in the free algebra, see
+    #: :mod:`mfverify.derivation.freealgebra`; no size expanded), or ``""``.
+    prover: str = ""
 
     @property
     def status(self) -> int:
@@ -603,6 +607,7 @@ class ExactResult:
             "mode": "exact",
             "scope": self.scope,
             "scope_reason": self.scope_reason,
+            "prover": self.prover,
             "size_bound": self.size_bound,
             "what": self.what,
             "sizes_checked": [dict(s) for s in self.sizes_checked],
@@ -628,6 +633,11 @@ class ExactResult:
     def _body(self) -> str:
         sizes = "; ".join(size_label(s) for s in self.sizes_checked)
         assumed = self.assumptions()
+        if self.verdict == "PROVED" and self.scope == "all_sizes" and \
+                self.prover == "free_algebra":
+            return (f"{self.what}: PROVED for every size (free-algebra normal form: both sides "
+                    "equal as noncommutative polynomials; no size expanded)"
+                    + (f" (assuming {assumed})" if assumed else ""))
         if self.verdict == "PROVED" and self.scope == "all_sizes":
             bound = "; ".join(f"{d}: {v['sizes'][0]}" + (f"..{v['sizes'][-1]}"
                                                          if len(v["sizes"]) > 1 else "")

@@ -10,11 +10,12 @@ The fragment
 Expressions built from input matrices (general, symmetric, diagonal or skew, of named
 dimensions such as ``n``, ``r`` or sums such as ``d+m``), scalar inputs, exact constants,
 ``+``, ``-``, products (``*``, ``@``), ``.T``, division by a constant, non-negative integer
-powers (of scalars and square matrices), ``trace``, ``inner``, ``norm(·)^(2k)`` and identity
-matrices ``I``. Outside it: ``inv``, ``sqrt``, ``norm`` without an even power, division by an
-expression in the inputs, negative or fractional powers of an input expression, indexing
-with literal positions, vectors, Python callables and SymPy expressions (their index
-structure is not known). Outside the fragment no all-sizes statement is made.
+powers (of scalars and square matrices), ``trace``, ``inner``, ``norm(·)^(2k)``,
+``hadamard`` (the entrywise product) and identity matrices ``I``. Outside it: ``inv``,
+``sqrt``, ``norm`` without an even power, division by an expression in the inputs,
+negative or fractional powers of an input expression, indexing with literal positions,
+vectors, Python callables and SymPy expressions (their index structure is not known).
+Outside the fragment no all-sizes statement is made.
 
 The theorem
 -----------
@@ -62,6 +63,14 @@ distinct values per variable is zero (induction on the number of variables, one-
 case: a non-zero polynomial of degree ≤ L has at most L roots). Hence P ≡ 0 and
 coef_N(μ) = ±P(N) = 0. ∎
 
+**Hadamard products (extension).** (A∘B)_ij = A_ij·B_ij: a term of entry (i, j) of A∘B is
+a term of A at (i, j) times a term of B at (i, j), with the free index variables of the two
+identified (as δ_ii'·δ_jj' would). The expansion keeps the form above (a sum over all
+assignments of the merged variable set), and permutations act on it as before since
+(σAσ'ᵀ)∘(σBσ'ᵀ) = σ(A∘B)σ'ᵀ; the proof applies word for word, so the theorem holds for the
+fragment with ``hadamard``. (A mask P_Ω enters as a symbolic matrix W: an identity proved for
+every W holds for every 0/1 mask.)
+
 Computing K and L without expanding: each sub-expression gets a *profile*, upper bounds of
 (|V_T ∩ d|, ℓ_{T,d}) over its terms, kept separately for three kinds of terms: scalars
 ("s"), matrices whose two free indices occur in factors ("a", both counted in K), and
@@ -73,6 +82,10 @@ identity-like matrices whose row and column are one variable in no factor ("i", 
 * a product AB over the inner dimension b: "a"·"a" adds K and subtracts cnt b (the shared
   index is one variable); with an "i" factor the identity's variable merges into the other
   factor's (K and L add); "i"·"i" stays "i";
+* ``hadamard`` of shape a×b: "a"∘"a" adds K and subtracts cnt a + cnt b (both index pairs
+  are identified); "i"∘"a" (a diagonal) keeps the "a" term's counts, its two free variables
+  counted apart (an upper bound: a later merge subtracts what was counted twice); "i"∘"i"
+  stays "i";
 * ``trace``: "a" merges its two free variables (K − cnt a); "i" closes a free loop
   (L + cnt a); ``inner(A, B) = trace(AᵀB)`` likewise; ``norm(A)^(2k) = inner(A, A)^k``;
   a power multiplies.
@@ -220,6 +233,25 @@ def _trace(p: Profile, d: Dim) -> Profile:
     return out
 
 
+def _hadamard(p: Profile, q: Profile, shape: tuple[Dim, Dim]) -> Profile:
+    """(A∘B)_ij = A_ij·B_ij: the free variables of the two terms are identified."""
+    a, b = shape
+    out = Profile()
+    for k1, (K1, L1) in p.terms.items():
+        for k2, (K2, L2) in q.terms.items():
+            K, L = _add(K1, K2), _add(L1, L2)
+            if k1 == "a" and k2 == "a":
+                out.put("a", _sub(K, _add(cnt(a), cnt(b))), L)
+            elif k1 == "i" and k2 == "i":
+                out.put("i", K, L)
+            else:
+                # I∘B = diag(B): row = column = one variable, which occurs in B's factors;
+                # kept as an "a" term whose two free variables are counted apart (an upper
+                # bound: a later merge of the two subtracts what was counted twice)
+                out.put("a", K, L)
+    return out
+
+
 def _inner(p: Profile, q: Profile, shape: tuple[Dim, Dim]) -> Profile:
     """⟨A, B⟩ = trace(AᵀB)."""
     a, b = shape
@@ -303,6 +335,20 @@ class _Analyzer:
                 raise OutsideFragment("inner of vectors")
             sh = (shape[0], shape[1])
             return _product(lambda p, q: _inner(p, q, sh), a, b, ())
+        if name == "hadamard":
+            a, b = self.eval(node.args[0]), self.eval(node.args[1])
+            shape = a.shape if a.shape is not None else b.shape
+            if shape is None:
+                raise OutsideFragment("hadamard(I, I): the size of I cannot be inferred")
+            if a.shape is not None and b.shape is not None and a.shape != b.shape:
+                raise OutsideFragment("hadamard of two arrays whose shapes agree only at "
+                                      "some sizes")
+            if len(shape) != 2:
+                raise OutsideFragment("hadamard of vectors or scalars")
+            if a.shape is None or b.shape is None:
+                _square(shape, "I in a Hadamard product")
+            hs = (shape[0], shape[1])
+            return _product(lambda p, q: _hadamard(p, q, hs), a, b, shape)
         if name == "norm":
             raise OutsideFragment("norm(·) without an even integer power is a square root")
         if name == "inv":

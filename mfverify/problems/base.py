@@ -206,6 +206,9 @@ class Problem(ABC):
     #: (Class or instance attributes: they may depend on the instance, e.g. its depth.)
     size_shapes: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only default
     objective_expression: str | None = None
+    #: Why a family with dimensions has no ``objective_expression`` (shown as the reason of a
+    #: sizes-checked verdict); None: the generic reason.
+    size_free_reason: str | None = None
     #: Keys (name -> type) of the sweep generator ``gen:KIND?key=value``; empty: none.
     generator_keys: ClassVar[dict[str, type]] = {}
 

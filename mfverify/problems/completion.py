@@ -169,6 +169,17 @@ class MatrixCompletion(Problem):
         self.data = {"M": Mx, "mask": W, "scale": self.scale}
         if self.regularized:
             self.data.update({"reg_weight": self.reg_weight, "reg_alpha": self.reg_alpha})
+            self.size_free_reason = ("the incoherence regularizer λΣᵢ(‖eᵢᵀX‖ − α)₊⁴ is not "
+                                     "polynomial (a row norm and a positive part)")
+        else:
+            # index structure for all-sizes derivation verdicts: Σ W_ij R_ij² written with
+            # the entrywise product, for every matrix W (the mask case is a special case)
+            R = "X*X.T - M" if self.symmetric else "U*V.T - M"
+            self.objective_expression = f"scale*inner(hadamard(mask, {R}), {R})"
+            rows = "n" if self.symmetric else "m"
+            self.size_shapes = {**{v: (rows if v != "V" else "n", "r")
+                                   for v in self.variables},
+                                "M": (rows, "n"), "mask": (rows, "n"), "scale": ()}
 
     @property
     def regularized(self) -> bool:

@@ -161,6 +161,24 @@ class PhaseRetrieval(Problem):
         else:
             self._init_finite(a, a_imag, y, signal, signal_imag)
         self.variables = {"z": (self.n, self.k)}
+        self._index_structure()
+
+    def _index_structure(self) -> None:
+        """The hooks of all-sizes derivation verdicts (``size_shapes``,
+        ``objective_expression``), or the reason there are none (``size_free_reason``)."""
+        if self.model == "population" and not self.complex:
+            self.size_shapes = {"z": ("n", 1), "x": ("n", 1)}
+            self.objective_expression = ("1/4*(3*norm(z)^4 + 3*norm(x)^4 "
+                                         "- 2*norm(z)^2*norm(x)^2 - 4*inner(x, z)^2)")
+        elif self.model == "population":
+            self.size_free_reason = (
+                "the complex population objective uses |<x, z>|² = <X, Z>² + <XJ, Z>² with "
+                "the constant 2×2 matrix J, which the expression grammar cannot write")
+        else:
+            self.size_free_reason = (
+                "the finite objective (1/(4m))·Σᵢ(|<aᵢ, z>|² − yᵢ)² has the size-dependent "
+                "constant 1/(4m) (a negative power of a dimension, not a coefficient of the "
+                "size-bound theorem) and the measurements y are a vector")
 
     def _init_population(self, a: Any, a_imag: Any, y: Any, signal: Any,
                          signal_imag: Any) -> None:

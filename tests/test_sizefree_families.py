@@ -1,0 +1,170 @@
+"""All-sizes verdicts for the completion and phase-retrieval families (issue 13, item 4):
+the Hadamard product in the grammar and in the size bound."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mfverify.derivation import check_gradient, check_hessian, check_hvp, check_identity
+from mfverify.derivation.matrixcalc import Derivation
+from mfverify.expr import evaluate, parse_expression, to_text
+from mfverify.problems.completion import MatrixCompletion
+from mfverify.problems.phase import PhaseRetrieval
+
+SYM = MatrixCompletion([[1, 0], [0, 1]], [[1, 1], [1, 0]], 1)
+ASYM = MatrixCompletion([[1, 0, 2], [0, 1, 1]], [[1, 1, 0], [1, 0, 1]], 1, symmetric=False)
+GRAD = "4*scale*hadamard(mask, X*X.T - M)*X"
+
+
+def test_hadamard_in_the_grammar() -> None:
+    node = parse_expression("hadamard(A, B.T)", names=["A", "B"])
+    assert to_text(node) == "hadamard(A, B.T)"
+    A, B = np.arange(4.0).reshape(2, 2), np.arange(4.0, 8.0).reshape(2, 2)
+    assert np.array_equal(evaluate(node, {"A": A, "B": B}), A * B.T)
+    from mfverify.errors import ShapeError
+
+    with pytest.raises(ShapeError):
+        evaluate(parse_expression("hadamard(A, C)", names=["A", "C"]),
+                 {"A": A, "C": np.ones((2, 3))})
+
+
+@pytest.mark.parametrize("identity", [
+    "hadamard(A, B) == hadamard(B, A)",
+    "hadamard(A, B).T == hadamard(A.T, B.T)",
+    "inner(hadamard(A, B), C) == inner(A, hadamard(B, C))",
+    "hadamard(A + B, C) == hadamard(A, C) + hadamard(B, C)",
+    "trace(hadamard(A, B)*C.T) == inner(hadamard(A, B), C)",
+])
+def test_hadamard_identities_are_proved_for_every_size(identity: str) -> None:
+    res = check_identity(identity, declare={k: "n x m" for k in "ABC"})
+    assert res.verdict == "PROVED" and res.scope == "all_sizes", res.summary()
+    assert res.prover == "size_bound"  # the free algebra has no entrywise product
+    assert any("hadamard" in n for n in res.notes)
+
+
+def test_hadamard_identity_true_at_n_1_only_is_refuted_at_2() -> None:
+    res = check_identity("hadamard(A, B) == A*B", declare={"A": "n x n", "B": "n x n"},
+                         sizes="1..1")
+    assert res.verdict == "REFUTED" and res.counterexample["size"] == {"n": 2}
+
+
+def test_hadamard_size_bound_identifies_the_index_pairs() -> None:
+    res = check_identity("inner(hadamard(A, B), C) == inner(A, hadamard(B, C))",
+                         declare={k: "n x m" for k in "ABC"})
+    # each term is A_ij B_ij C_ij: one index of n, one of m
+    assert res.size_bound["n"]["K"] == 1 and res.size_bound["m"]["K"] == 1
+
+
+@pytest.mark.parametrize("problem, claim, kind, wrt", [
+    (SYM, GRAD, "gradient", None),
+    (SYM, "2*(hadamard(mask, X*D.T + D*X.T)*X + hadamard(mask, X*X.T - M)*D) in D", "hvp",
+     None),
+    (SYM, "inner(hadamard(mask, X*D.T + D*X.T), X*D.T + D*X.T) "
+          "+ 2*inner(hadamard(mask, X*X.T - M), D*D.T) in D", "hessian", None),
+    (ASYM, "hadamard(mask, U*V.T - M)*V", "gradient", "U"),
+    (ASYM, "hadamard(mask, U*V.T - M).T*U", "gradient", "V"),
+    (ASYM, "hadamard(mask, DU*V.T + U*DV.T)*V + hadamard(mask, U*V.T - M)*DV in DU, DV",
+     "hvp", "U"),
+])
+def test_completion_claims_are_proved_for_every_size(problem: MatrixCompletion, claim: str,
+                                                     kind: str, wrt: str | None) -> None:
+    check = {"gradient": check_gradient, "hvp": check_hvp, "hessian": check_hessian}[kind]
+    res = check(problem, claim, wrt=wrt)
+    assert res.verdict == "PROVED" and res.scope == "all_sizes", res.summary()
+    assert "size-bound theorem" in res.scope_reason and res.prover == "size_bound"
+    # the mask is a symbolic matrix (any W), which implies the 0/1 mask case
+    assert "mask" in problem.objective_expression
+
+
+def test_planted_slip_in_a_completion_gradient_is_refuted_at_the_smallest_size() -> None:
+    # ignoring the mask on M: wrong already for 1×1 (w·x³ − m·x vs w·(x² − m)·x)
+    slip = check_gradient(SYM, "2*hadamard(mask, X*X.T)*X - 2*M*X")
+    assert slip.verdict == "REFUTED" and slip.counterexample["size"] == {"n": 1, "r": 1}
+    # W∘R replaced by WR − RW + W∘R: equal for 1×1, wrong at n = 2
+    late = check_gradient(SYM, "2*hadamard(mask, X*X.T - M)*X + (X*X.T*mask - mask*X*X.T)*X")
+    assert late.verdict == "REFUTED" and late.counterexample["size"] == {"n": 2, "r": 1}
+    assert {"n": 1, "r": 1} in late.sizes_checked  # the smaller size was decided equal
+
+
+def test_the_family_expression_is_the_objective() -> None:
+    """The exact mode compares the declared objective expression with the problem's
+    objective at every size it expands; a wrong expression is never used for a bound."""
+    res = check_gradient(SYM, GRAD, sizes="n=1..3,r=1..2")
+    assert res.scope == "all_sizes"
+    bad = MatrixCompletion([[1, 0], [0, 1]], [[1, 1], [1, 0]], 1)
+    bad.objective_expression = "scale*inner(hadamard(mask, mask), X*X.T - M)"
+    other = check_gradient(bad, GRAD, sizes="n=1..2,r=1")
+    assert other.scope == "sizes_checked"
+
+
+def test_completion_derivation_in_matrix_form_is_checked() -> None:
+    for problem in (SYM, ASYM):
+        d = Derivation(problem)
+        assert r"\circ" in d.latex()
+        for v, g in d.gradients.items():
+            res = check_gradient(problem, to_text(g), wrt=v)
+            assert res.verdict == "PROVED" and res.scope == "all_sizes"
+        hform = d.text().splitlines()[-1].split(": ", 1)[1]
+        assert check_hessian(problem, hform).scope == "all_sizes"
+
+
+def test_regularized_completion_keeps_sizes_checked() -> None:
+    reg = MatrixCompletion([[1, 0], [0, 1]], [[1, 1], [1, 0]], 1, reg_weight=1)
+    assert reg.objective_expression is None
+    from mfverify.derivation._claimed import as_claimed, parse_definitions
+    from mfverify.derivation._instances import family_of
+    from mfverify.derivation._problem_sides import claim_bound
+
+    bound = claim_bound(family_of(reg), as_claimed("X", ["X"]), "gradient", {},
+                        parse_definitions(None, ["X"]))
+    assert "not polynomial" in bound.reason  # type: ignore[union-attr]
+
+
+def test_phase_population_real_is_proved_for_every_size() -> None:
+    p = PhaseRetrieval(signal=[1, 2], model="population")
+    res = check_gradient(p, "3*norm(z)^2*z - norm(x)^2*z - 2*inner(x, z)*x")
+    assert res.verdict == "PROVED" and res.scope == "all_sizes"
+    h = check_hvp(p, "3*(2*inner(z, D)*z + norm(z)^2*D) - norm(x)^2*D - 2*inner(x, D)*x in D")
+    assert h.verdict == "PROVED" and h.scope == "all_sizes"
+    slip = check_gradient(p, "3*norm(z)^2*z - norm(x)^2*z - 2*inner(x, z)*x "
+                             "+ (z*x.T - x*z.T)*x")
+    assert slip.verdict == "REFUTED" and slip.counterexample["size"] == {"n": 2}
+
+
+def test_phase_finite_and_complex_say_why_not() -> None:
+    from fractions import Fraction
+
+    def grad(z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        c = a @ z
+        q = c[:, 0] * c[:, 0] - y
+        return (a.T @ (q.reshape(-1, 1) * c)) * Fraction(1, a.shape[0])
+
+    finite = PhaseRetrieval(a=[[1, 0], [0, 1], [1, 1]], signal=[1, 2])
+    res = check_gradient(finite, grad, sizes="m=1..2,n=1..2")
+    assert res.verdict == "PROVED" and res.scope == "sizes_checked"
+    assert "1/(4m)" in res.scope_reason and "vector" in res.scope_reason
+    cplx = PhaseRetrieval(signal=[1, 2], signal_imag=[0, 1], field="complex",
+                          model="population")
+    assert cplx.objective_expression is None and "J" in (cplx.size_free_reason or "")
+
+
+def test_regression_scan_evaluates_scalar_powers() -> None:
+    """Regression: a scalar power (eta^2) came back from the rational arithmetic as a SymPy
+    integer, which the evaluation scan refused ("is not an exact rational"), so eq. (12) was
+    never evaluated at points before expanding."""
+    decl = {"A": "n x n", "B": "n x n", "eta": "scalar"}
+    res = check_identity("eta^2*A*B == eta*(eta*A)*B", declare=decl)
+    assert res.verdict == "PROVED" and res.sizes_evaluated
+    bad = check_identity("eta^2*A*B == eta*A*B", declare=decl)  # evaluated exactly: a witness
+    assert bad.verdict == "REFUTED"
+    assert not any("not possible" in n for n in res.notes + bad.notes)
+
+
+def test_a_claim_that_needs_a_0_1_mask_is_refuted_at_a_weight_that_is_not_a_mask() -> None:
+    """Documented limit: the mask is a general (symmetric) weight matrix W, so a claim that
+    holds only because W∘W = W is refuted, and its witness shows a W that is not 0/1."""
+    res = check_gradient(SYM, "2*hadamard(hadamard(mask, mask), X*X.T - M)*X")
+    assert res.verdict == "REFUTED"
+    w = res.counterexample["point"]["mask"]
+    assert any(v not in ("0", "1") for row in w for v in row)
