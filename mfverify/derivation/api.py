@@ -59,6 +59,7 @@ from ..errors import (
 )
 from ..inputs import MAX_POINTS, check_int, check_seed
 from ..problems import Problem
+from ..results import ResultMixin, Verdict
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
 from ._instances import (
     Family,
@@ -114,7 +115,7 @@ MAX_NUMERIC_BYTES = 2 << 30
 
 
 @dataclass
-class NumericResult:
+class NumericResult(ResultMixin):
     """Result of a numeric (Taylor-remainder) check.
 
     ``verdict``: ``"SUPPORTED"`` (every test passed; ``tolerance`` and ``instances`` say how),
@@ -134,9 +135,26 @@ class NumericResult:
     seconds: float = 0.0
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        self.verdict = Verdict(self.verdict)
+
     @property
     def status(self) -> int:
         return {"SUPPORTED": 0, "REFUTED": 1}.get(self.verdict, 2)
+
+    def _title(self) -> str:
+        return f"{self.what}: {self.verdict} (numeric Taylor tests)"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [("summary", self.summary()),
+                                       ("instances", self.instances), ("seed", self.seed)]
+        rows += [(f"test {k}", f"{c.what}: {c.status.label}, slope "
+                  + ("n/a" if c.slope is None else f"{c.slope:.3f}") + f" (expected {c.expected})")
+                 for k, c in enumerate(self.checks[:6])]
+        if self.diagnosis:
+            rows.append(("diagnosis", self.diagnosis))
+        rows += [("note", n) for n in self.notes[:3]]
+        return rows + [("seconds", round(self.seconds, 3))]
 
     @property
     def sizes_checked(self) -> list[dict[str, int]]:
@@ -144,7 +162,7 @@ class NumericResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "verdict": self.verdict,
+            "verdict": str(self.verdict),
             "mode": "numeric",
             "scope": "sizes_checked",
             "scope_reason": "numeric mode: Taylor-remainder tests at one size",
@@ -932,8 +950,8 @@ def check_gradient(problem: Problem, claimed: Any, *, wrt: str | None = None,
     --------
     >>> from mfverify import SymmetricMF
     >>> p = SymmetricMF([[1, 0], [0, 0]], rank=1)
-    >>> check_gradient(p, "(X*X.T - M)*X").verdict
-    'PROVED'
+    >>> print(check_gradient(p, "(X*X.T - M)*X").verdict)
+    PROVED
     >>> check_gradient(p, "2*(X*X.T - M)*X").diagnosis
     'claimed = 2 × true gradient'
     """
@@ -1091,8 +1109,8 @@ def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
     --------
     >>> from mfverify import SymmetricMF
     >>> p = SymmetricMF([[1, 0], [0, 0]], rank=1)
-    >>> check_hessian(p, "1/2*norm(X*D.T + D*X.T)^2 + inner(X*X.T - M, D*D.T) in D").verdict
-    'PROVED'
+    >>> print(check_hessian(p, "1/2*norm(X*D.T + D*X.T)^2 + inner(X*X.T - M, D*D.T) in D").verdict)
+    PROVED
     """
     return _second_order("hessian", problem, claimed, wrt=wrt, direction=direction,
                          numeric=numeric, sizes=sizes, structure=structure, symmetric=symmetric,
@@ -1122,8 +1140,8 @@ def check_hvp(problem: Problem, claimed: Any, *, wrt: str | None = None,
     --------
     >>> from mfverify import SymmetricMF
     >>> p = SymmetricMF([[1, 0], [0, 0]], rank=1)
-    >>> check_hvp(p, "(X*D.T + D*X.T)*X + (X*X.T - M)*D in D").verdict
-    'PROVED'
+    >>> print(check_hvp(p, "(X*D.T + D*X.T)*X + (X*X.T - M)*D in D").verdict)
+    PROVED
     """
     return _second_order("hvp", problem, claimed, wrt=wrt, direction=direction,
                          numeric=numeric, sizes=sizes, structure=structure, symmetric=symmetric,

@@ -39,6 +39,7 @@ import sympy as sp
 
 from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
+from ..results import ResultMixin, Verdict
 
 _T = TypeVar("_T")
 
@@ -561,7 +562,7 @@ def first_mismatch(claimed: np.ndarray, true: np.ndarray, *, label: str = "value
 
 
 @dataclass
-class ExactResult:
+class ExactResult(ResultMixin):
     """Result of an exact check over a range of sizes.
 
     ``verdict`` is ``"PROVED"`` (every size checked, each difference provably zero),
@@ -592,14 +593,39 @@ class ExactResult:
     #: Sizes where both sides were evaluated exactly at points before any expansion.
     sizes_evaluated: list[dict[str, int]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.verdict = Verdict(self.verdict)
+
     @property
     def status(self) -> int:
         """0 PROVED, 1 REFUTED, 2 INCONCLUSIVE."""
         return {"PROVED": 0, "REFUTED": 1}.get(self.verdict, 2)
 
+    def _title(self) -> str:
+        return f"{self.what}: {self.verdict} (exact, scope {self.scope})"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [("summary", self.summary())]
+        if self.diagnosis:
+            rows.append(("diagnosis", self.diagnosis))
+        rows += [("sizes checked", "; ".join(size_label(s) for s in self.sizes_checked)),
+                 ("scope reason", self.scope_reason)]
+        rows += [("note", n) for n in self.notes[:4]]
+        return [r for r in rows if r[1]] + [("seconds", round(self.seconds, 3))]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ExactResult:
+        """The result that :meth:`to_json` wrote."""
+        return cls(Verdict(data["verdict"]), str(data["what"]),
+                   [dict(x) for x in data["sizes_checked"]], list(data["sizes_skipped"]),
+                   data["counterexample"], data["diagnosis"], dict(data["structure"]),
+                   list(data["notes"]), float(data["seconds"]), str(data["method"]),
+                   str(data["scope"]), str(data["scope_reason"]), data["size_bound"],
+                   [dict(x) for x in data["sizes_evaluated"]])
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "verdict": self.verdict,
+            "verdict": str(self.verdict),
             "mode": "exact",
             "scope": self.scope,
             "scope_reason": self.scope_reason,

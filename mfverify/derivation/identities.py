@@ -259,8 +259,9 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
 
     Examples
     --------
-    >>> check_identity("A*B - B*A == -(B*A - A*B)", declare={"A": "n x n", "B": "n x n"}).verdict
-    'PROVED'
+    >>> res = check_identity("A*B - B*A == -(B*A - A*B)", declare={"A": "n x n", "B": "n x n"})
+    >>> print(res.verdict)
+    PROVED
     """
     seed = check_seed(seed)
     decls: dict[str, Declaration] = {}

@@ -82,9 +82,26 @@ def _nested_shape(value: Any, name: str) -> tuple[int, ...]:
     return ()
 
 
+def _from_array_protocol(value: Any, name: str) -> np.ndarray:
+    """``np.asarray(value)`` for an object with ``__array__``; a typed error when it fails."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # a foreign library's own error type
+        raise ShapeError(f"{name}: cannot read {type(value).__name__} through __array__: "
+                         f"{exc}") from None
+    if not isinstance(arr, np.ndarray):
+        raise ShapeError(f"{name}: __array__ of {type(value).__name__} did not return an array")
+    return arr
+
+
 def _to_exact_array(value: Any, name: str) -> np.ndarray:
     if isinstance(value, sp.MatrixBase):
         value = value.tolist()
+    elif (not isinstance(value, (np.ndarray, list, tuple, str))
+          and callable(getattr(value, "__array__", None))):
+        # array-likes of other libraries (torch tensors, JAX arrays, xarray, ...): their values
+        # through the NumPy array protocol, exactly as for points
+        value = _from_array_protocol(value, name)
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
             raise NonFiniteError(f"{name} contains NaN or infinity; expected finite entries")

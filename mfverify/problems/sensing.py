@@ -55,6 +55,7 @@ from .base import (
     Point,
     Problem,
     SymmetryGroup,
+    _from_array_protocol,
     check_rank,
     exact_matrix,
     exact_vector,
@@ -179,6 +180,9 @@ class SensingOperator:
         allowed). Raises :class:`OperatorError` for an empty list, matrices of different shapes,
         non-square matrices in the symmetric case, or too many entries; :class:`ShapeError`,
         :class:`NonFiniteError` or a number error for a bad matrix."""
+        if (not isinstance(matrices, (np.ndarray, list, tuple, SensingOperator))
+                and callable(getattr(matrices, "__array__", None))):
+            matrices = _from_array_protocol(matrices, "the sensing operator")  # torch, JAX, ...
         if isinstance(matrices, np.ndarray) and matrices.ndim == 3:
             matrices = list(matrices)
         if isinstance(matrices, SensingOperator):
