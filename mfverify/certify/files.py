@@ -542,7 +542,7 @@ def _check_rip(problem: Problem, spec: Mapping[str, Any], claim: Mapping[str, An
     zp = fmpz_poly([int(c * den) for c in reversed(cp.all_coeffs())])
     detail["pencil_charpoly"] = str(cp.as_expr())
     with working_precision(200):
-        roots = [rt.real for rt, _ in zp.complex_roots()]
+        roots = [rt.real for rt, _ in zp.complex_roots()]  # type: ignore[misc, has-type]
         lo = min(roots, key=lambda v: float(v.mid()))
         hi = max(roots, key=lambda v: float(v.mid()))
         delta = (hi - 1).max(1 - lo)

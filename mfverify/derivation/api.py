@@ -303,7 +303,8 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
     def build_both(size: dict[str, int]) -> tuple[ExactCase, DiagnosisCase]:
         p = fam.build(problem, size)
         inst = symbolic_instance(p, structure, symbolic)
-        dirs = {dirmap[v]: structured_matrix(dirmap[v], *p.variables[v]) for v in dirmap}
+        dirs = {dirmap[v]: structured_matrix(dirmap[v], *p.variables[v])  # type: ignore[arg-type]
+                for v in dirmap}
         base_env = {**inst.inputs, **dirs}
 
         def build(B: Backend) -> tuple[ExactCase, DiagnosisCase]:
@@ -732,7 +733,7 @@ def _hvp_checks(p: Problem, claimed: Claimed, defs: Definitions, env: Mapping[st
     """Gradient/HVP consistency (‖∇f(x+hd) − ∇f(x) − h·H[d]‖ = O(h²)) and symmetry."""
     out: list[TaylorCheck] = []
     try:
-        g0 = np.asarray(p.gradient(A, x, d64)[wrt], float)
+        g0 = np.asarray(p.gradient(A, x, d64)[wrt], float)  # type: ignore[arg-type, type-var]
         gl = np.asarray(p.gradient(A, _line(x, dvec, h), d64)[wrt], float)
     except UnsupportedError:
         return out

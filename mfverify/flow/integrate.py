@@ -47,6 +47,7 @@ from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
 from ..numbers import parse_number
 from ..problems.base import Problem, _nested_shape
 from ..results import FlowStatus, ResultMixin, coerce
+from ..typing import NumberLike, PointLike
 from ._jet import from_fixed, log2_norm, to_fixed, trace_field
 
 __all__ = [
@@ -531,11 +532,11 @@ def _parse_times(times: Any, A: MpArith) -> list[Any]:
 
 def integrate(
     system: Problem | VectorField,
-    x0: Any,
-    times: Any,
+    x0: PointLike,
+    times: NumberLike | Sequence[NumberLike],
     *,
     dps: int = 30,
-    tol: Any = None,
+    tol: NumberLike | None = None,
     order: int | None = None,
     events: Sequence[Event] = (),
     max_steps: int = 100_000,

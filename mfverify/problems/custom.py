@@ -314,7 +314,7 @@ class CustomProblem(Problem):
         for vname, shape in self.variables.items():
             arr = self._symbols[vname]
             for k, idx in enumerate(np.ndindex(*shape)):
-                sym = arr[idx]
+                sym: Any = arr[idx]
                 for alias in {sym.name, f"{vname}{k}" if shape else vname}:
                     if alias in lookup and lookup[alias] is not sym:
                         lookup[alias] = None  # ambiguous

@@ -51,6 +51,7 @@ from ..errors import (
     UnsupportedError,
 )
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import (
     Point,
     Problem,
@@ -451,8 +452,9 @@ class MatrixSensing(Problem):
     spec_keys = ("symmetric", "rank", "n", "operator", "b", "ground_truth", "scale")
     required_keys = ("rank", "operator")
 
-    def __init__(self, operator: Any, rank: int, *, b: Any = None, ground_truth: Any = None,
-                 symmetric: bool = True, scale: Any = HALF) -> None:
+    def __init__(self, operator: SensingOperator | ArrayLike, rank: int, *,
+                 b: ArrayLike | None = None, ground_truth: ArrayLike | None = None,
+                 symmetric: bool = True, scale: NumberLike = HALF) -> None:
         super().__init__()
         if not isinstance(symmetric, bool):
             raise InputError(f"symmetric must be true or false, got {symmetric!r}")

@@ -242,7 +242,7 @@ class Landscape(ResultMixin):
             return sum(int(p["components"]) for p in self.pieces)
         if any(c.count is None for c in self.components):
             return None
-        return sum(int(c.count) for c in self.components)  # type: ignore[arg-type]
+        return sum(int(c.count or 0) for c in self.components)
 
     def of_type(self, kind: str) -> list[Component]:
         return [c for c in self.components if c.type == kind]
