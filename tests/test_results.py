@@ -191,3 +191,15 @@ def test_unknown_status_strings_are_kept() -> None:
     res = SearchResult("SOMETHING_NEW", None, 0, 0, 0.0, 0)
     assert res.status == "SOMETHING_NEW" and not isinstance(res.status, R.SearchStatus)
     assert "SOMETHING_NEW" in str(res)
+
+
+@pytest.mark.parametrize("enum_cls", ENUMS, ids=lambda e: e.__name__)
+def test_docs_tables_match_the_enums(enum_cls: Any) -> None:
+    """docs/results.md shows each enum's members with their messages, as in the code."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "results.md").read_text("utf-8")
+    section = page.split(f"### `{enum_cls.__name__}`", 1)
+    assert len(section) == 2, enum_cls.__name__
+    table = section[1].split("###", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    expected = [f"| `{n}` | `{v}` | {m} |" for n, v, m in R.status_table(enum_cls)]
+    assert rows == expected
