@@ -144,12 +144,13 @@ class Verdict(StatusEnum):
 
 
 class FlowStatus(StatusEnum):
-    """How :func:`mfverify.flow.integrate` stopped."""
+    """How :func:`mfverify.flow.integrate` or :func:`mfverify.flow.iterate_map` stopped."""
 
-    DONE = "done", "the integration reached the last requested time"
+    DONE = "done", "the last requested time (or iteration, for a map) was reached"
     EVENT = "event", "a terminal event stopped the integration (its time is in events)"
     MAX_STEPS = "max_steps", "the step limit was reached before the last requested time"
     BLOW_UP = "blow-up", "the radius of convergence collapsed: a finite-time singularity"
+    DIVERGED = "diverged", "an iterate of a map left every bound (iterate_map only)"
 
 
 class BatchStatus(CodeEnum):

@@ -13,12 +13,14 @@ import pytest
 from mfverify import results as R
 from mfverify.batch import BatchRun, gd
 from mfverify.batch.inits import small_random
+from mfverify.batch.outcomes import classify_runs
 from mfverify.certify import CheckResult, check_certificate
 from mfverify.claims import ClaimResult, get_claim, run_claim
+from mfverify.claims.conditions import evaluate_conditions
 from mfverify.counterexample import CounterexampleResult, SearchResult, maximize_violation
 from mfverify.derivation import ExactResult, NumericResult, check_gradient
 from mfverify.derivation.taylor import TaylorStatus
-from mfverify.flow import FlowResult, integrate
+from mfverify.flow import FlowResult, integrate, iterate_map, trap
 from mfverify.problems import SymmetricMF
 from mfverify.symbolic import Landscape, landscape
 
@@ -58,6 +60,10 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                                                evidence={"restarts": 3}),
     }
     out["taylor"] = out["numeric"].checks[0]
+    out["map"] = iterate_map(SYM, {"X": [["1/2"], ["1/3"]]}, [1, 5], step="1/10", dps=20)
+    out["outcomes"] = classify_runs(out["batch"])
+    out["conditions"] = evaluate_conditions(get_claim("related.zsl-rip-half"), SYM)
+    out["trap"] = trap(SYM, {"X": [["1"], ["0"]]}, t_max=1, dps=20)
     return out
 
 
@@ -80,6 +86,7 @@ def test_one_verdict_everywhere(results: dict[str, Any]) -> None:
 
 def test_statuses_are_enums_equal_to_their_old_strings(results: dict[str, Any]) -> None:
     assert results["flow"].status is R.FlowStatus.DONE and results["flow"].status == "done"
+    assert results["map"].status is R.FlowStatus.DONE
     assert results["landscape"].status is R.LandscapeStatus.COMPLETE
     assert results["landscape"].status == "complete"
     assert results["search"].status in (R.SearchStatus.FOUND, R.SearchStatus.INCONCLUSIVE)
@@ -109,7 +116,8 @@ def test_batch_codes_are_the_old_status_table() -> None:
 
 
 KEYS = ["landscape", "exact", "exact_refuted", "numeric", "taylor", "flow", "batch", "claim",
-        "check_proved", "check_refuted", "search", "counterexample"]
+        "check_proved", "check_refuted", "search", "counterexample", "map", "outcomes",
+        "conditions", "trap"]
 
 
 @pytest.mark.parametrize("key", KEYS)
