@@ -60,6 +60,7 @@ from ..errors import (
 from ..inputs import MAX_POINTS, check_int, check_seed
 from ..problems import Problem
 from ..results import ResultMixin, Verdict
+from ..typing import DefinitionsLike, ExpressionLike, PointLike, SizesLike
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
 from ._instances import (
     Family,
@@ -897,12 +898,13 @@ def _common(problem: Problem, numeric: bool, sizes: Any, structure: Any, symmetr
     return fam, st, sym
 
 
-def check_gradient(problem: Problem, claimed: Any, *, wrt: str | None = None,
-                   numeric: bool = False, sizes: Any = None,
+def check_gradient(problem: Problem, claimed: ExpressionLike, *, wrt: str | None = None,
+                   numeric: bool = False, sizes: SizesLike | None = None,
                    structure: Mapping[str, Any] | None = None, symmetric: Iterable[str] = (),
                    diagonal: Iterable[str] = (), skew: Iterable[str] = (),
                    general: Iterable[str] = (), symbolic: Iterable[str] = (),
-                   where: Any = None, size: Mapping[str, int] | None = None, at: Any = None,
+                   where: DefinitionsLike | None = None,
+                   size: Mapping[str, int] | None = None, at: PointLike | str | None = None,
                    points: int = 3, seed: int = 0, tolerance: float = 0.2,
                    budget: float | Budget | None = DEFAULT_BUDGET,
                    only_sizes: bool = False) -> ExactResult | NumericResult:
@@ -984,8 +986,8 @@ def _def_names(where: Any) -> list[str]:
     return out
 
 
-def _split_claim(claimed: Any, direction: Any, problem: Problem | None = None,
-                 wrt: str | None = None, where: Any = None
+def _split_claim(claimed: ExpressionLike, direction: Any, problem: Problem | None = None,
+                 wrt: str | None = None, where: DefinitionsLike | None = None
                  ) -> tuple[Any, list[str], str | None]:
     """(expression, direction names, a note when the direction was inferred)."""
     if isinstance(claimed, str):
@@ -1053,7 +1055,7 @@ def _infer_direction(text: str, problem: Problem, wrt: str | None, where: Any) -
     return [inv[v] for v in variables]
 
 
-def _second_order(kind: str, problem: Problem, claimed: Any, *, wrt: str | None,
+def _second_order(kind: str, problem: Problem, claimed: ExpressionLike, *, wrt: str | None,
                   direction: Any, numeric: bool, sizes: Any, structure: Any, symmetric: Any,
                   diagonal: Any, skew: Any, general: Any, symbolic: Any, where: Any,
                   size: Any, at: Any, points: int, seed: int, tolerance: float,
@@ -1087,14 +1089,15 @@ def _second_order(kind: str, problem: Problem, claimed: Any, *, wrt: str | None,
     return res
 
 
-def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
+def check_hessian(problem: Problem, claimed: ExpressionLike, *, wrt: str | None = None,
                   direction: str | Sequence[str] | None = None, numeric: bool = False,
-                  sizes: Any = None, structure: Mapping[str, Any] | None = None,
+                  sizes: SizesLike | None = None, structure: Mapping[str, Any] | None = None,
                   symmetric: Iterable[str] = (), diagonal: Iterable[str] = (),
                   skew: Iterable[str] = (), general: Iterable[str] = (),
-                  symbolic: Iterable[str] = (), where: Any = None,
-                  size: Mapping[str, int] | None = None, at: Any = None, points: int = 3,
-                  seed: int = 0, tolerance: float = 0.2, gradient: Any = None,
+                  symbolic: Iterable[str] = (), where: DefinitionsLike | None = None,
+                  size: Mapping[str, int] | None = None, at: PointLike | str | None = None,
+                  points: int = 3,
+                  seed: int = 0, tolerance: float = 0.2, gradient: ExpressionLike | None = None,
                   budget: float | Budget | None = DEFAULT_BUDGET,
                   only_sizes: bool = False) -> ExactResult | NumericResult:
     """Check a claimed Hessian **quadratic form** ∇²f(x)[D, D] (a scalar expression in D).
@@ -1121,14 +1124,15 @@ def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
                          only_sizes=only_sizes)
 
 
-def check_hvp(problem: Problem, claimed: Any, *, wrt: str | None = None,
+def check_hvp(problem: Problem, claimed: ExpressionLike, *, wrt: str | None = None,
               direction: str | Sequence[str] | None = None, numeric: bool = False,
-              sizes: Any = None, structure: Mapping[str, Any] | None = None,
+              sizes: SizesLike | None = None, structure: Mapping[str, Any] | None = None,
               symmetric: Iterable[str] = (), diagonal: Iterable[str] = (),
               skew: Iterable[str] = (), general: Iterable[str] = (),
-              symbolic: Iterable[str] = (), where: Any = None,
-              size: Mapping[str, int] | None = None, at: Any = None, points: int = 3,
-              seed: int = 0, tolerance: float = 0.2, gradient: Any = None,
+              symbolic: Iterable[str] = (), where: DefinitionsLike | None = None,
+              size: Mapping[str, int] | None = None, at: PointLike | str | None = None,
+              points: int = 3,
+              seed: int = 0, tolerance: float = 0.2, gradient: ExpressionLike | None = None,
               budget: float | Budget | None = DEFAULT_BUDGET,
               only_sizes: bool = False) -> ExactResult | NumericResult:
     """Check a claimed **Hessian-vector product** ∇²f(x)[D] (a matrix shaped like ``wrt``).

@@ -31,6 +31,7 @@ from ..errors import BudgetExceeded, InputError
 from ..numbers import parse_number
 from ..problems.base import Problem
 from ..results import FlowStatus, ResultMixin, coerce
+from ..typing import NumberLike, PointLike
 from .integrate import VectorField, _s, _sarr, as_field, exact_point, primal_dual_field
 
 __all__ = ["MapPoint", "MapResult", "iterate_map", "gradient_descent", "alternating_gd",
@@ -142,12 +143,12 @@ def _run(vf: VectorField, x0: Mapping[str, np.ndarray], its: list[int], method: 
 
 def iterate_map(
     system: Problem | VectorField,
-    x0: Any,
+    x0: PointLike,
     iterations: Iterable[int],
     *,
     method: str = "gd",
-    step: Any,
-    dual_step: Any = None,
+    step: NumberLike,
+    dual_step: NumberLike | None = None,
     dps: int = 30,
     error_estimate: bool = True,
     progress: Callable[[int, int], None] | None = None,

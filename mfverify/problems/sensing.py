@@ -729,7 +729,7 @@ def zsl_quadratic_form(c: Any) -> sp.Matrix:
     return sp.Matrix([[1, 0, cc], [0, 1 + cc, 0], [cc, 0, 1]])
 
 
-def zsl_family(c: Any) -> MatrixSensing:
+def zsl_family(c: NumberLike) -> MatrixSensing:
     """The n = 2, rank-1 instance of Zhang, Sojoudi & Lavaei 2019 (derived here), for a number c
     with 0 <= c < 1.
 
@@ -1119,7 +1119,8 @@ def _exact_ratio(op: SensingOperator, Z: np.ndarray) -> sp.Expr | None:
     return num / den if num.is_Rational else sp.simplify(num / den)
 
 
-def restricted_isometry(target: Any, order: int | None = None, *, restarts: int = 6,
+def restricted_isometry(target: MatrixSensing | SensingOperator | ArrayLike,
+                        order: int | None = None, *, restarts: int = 6,
                         seed: int = 0, exact_max_dim: int = 36) -> RestrictedIsometry:
     """The restricted isometry constant δ_k of a sensing operator.
 
