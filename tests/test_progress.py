@@ -95,14 +95,33 @@ def test_terminal_progress_only_on_a_terminal() -> None:
     assert "demo" in text and "3/3" in text and "unit 3" in text
 
 
-def test_run_study_callback(tmp_path: Path) -> None:
+def _small_study() -> Any:
     pytest.importorskip("pyarrow")
-    from mfverify.study import load_study, run_study
+    from mfverify.study import load_study
 
-    study = load_study({"name": "p", "family": "symmetric", "instances": 2, "inits": 1,
-                        "step": 0.2, "max_iter": 20, "deltas": [1e-6],
-                        "params": {"n": 3, "spectrum": "psd", "rank": 1},
-                        "grid": {"r": [1, 2]}})
+    return load_study({"name": "p", "family": "symmetric", "instances": 2, "inits": 1,
+                       "step": 0.2, "max_iter": 20, "deltas": [1e-6],
+                       "params": {"n": 3, "spectrum": "psd", "rank": 1},
+                       "grid": {"r": [1, 2]}})
+
+
+@pytest.mark.parametrize("tty, progress, drawn", [(True, None, True), (False, None, False),
+                                                  (True, False, False)])
+def test_run_study_bar_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          tty: bool, progress: Any, drawn: bool) -> None:
+    from mfverify.study import run_study
+
+    err: Any = FakeTTY() if tty else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    with cf.ThreadPoolExecutor(max_workers=1) as ex:
+        run_study(_small_study(), tmp_path / "store", executor=ex, progress=progress)
+    assert ("cell" in err.getvalue()) is drawn
+
+
+def test_run_study_callback(tmp_path: Path) -> None:
+    from mfverify.study import run_study
+
+    study = _small_study()
     seen: list[ProgressEvent] = []
     with cf.ThreadPoolExecutor(max_workers=1) as ex:
         res = run_study(study, tmp_path / "store", executor=ex, progress=seen.append)
