@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mfverify import results as R
 from mfverify.batch import BatchRun, gd
@@ -211,3 +213,25 @@ def test_docs_tables_match_the_enums(enum_cls: Any) -> None:
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     expected = [f"| `{n}` | `{v}` | {m} |" for n, v, m in R.status_table(enum_cls)]
     assert rows == expected
+
+
+@given(st.integers(1, 3), st.integers(1, 3),
+       st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=9,
+                max_size=9),
+       st.lists(st.sampled_from([1, 2, 3, 4]), min_size=9, max_size=9))
+@settings(max_examples=40, deadline=None)
+def test_batch_round_trip_property(b: int, k: int, values: list[float], codes: list[int]
+                                   ) -> None:
+    n = b * k
+    f = np.array(values[:n]).reshape(b, k)
+    status = np.array(codes[:n], dtype=np.int8).reshape(b, k)
+    run = BatchRun("gd", {"X": f.reshape(b, k, 1, 1).copy()}, f, np.abs(f), status,
+                   np.full((b, k), 7, dtype=np.int64), np.full((b, k), 0.5), np.arange(3.0),
+                   {"f": np.repeat(f[..., None], 3, axis=2)},
+                   {1e-3: np.full((b, k), -1, dtype=np.int64)}, {"step": 0.5}, 0.25, {})
+    again = BatchRun.from_json(json.loads(run.to_json_text()))
+    np.testing.assert_array_equal(again.f, run.f)  # NaN == NaN here, ±inf kept
+    np.testing.assert_array_equal(again.history["f"], run.history["f"])
+    assert (again.status == run.status).all() and list(again.hits) == [1e-3]
+    assert json.loads(again.to_json_text()) == json.loads(run.to_json_text())
+    assert all(R.BatchStatus(int(c)).label in str(run) for c in np.unique(status))
