@@ -33,7 +33,8 @@ def test_mypy_sees_the_flat_api_types(tmp_path: Path) -> None:
     bad = tmp_path / "use_api.py"
     bad.write_text("import mfverify\n"
                    "p = mfverify.SymmetricMF([[1, 0], [0, 0]], rank='one')\n"
-                   "v: int = mfverify.Verdict.PROVED\n")
+                   "v: int = mfverify.Verdict.PROVED\n"
+                   "mfverify.landscpe(p)\n")
     good = tmp_path / "use_api_ok.py"
     good.write_text("import mfverify\n"
                     "p = mfverify.SymmetricMF([[1, 0], [0, 0]], rank=1)\n"
@@ -43,6 +44,7 @@ def test_mypy_sees_the_flat_api_types(tmp_path: Path) -> None:
     out = _mypy(*cache, "--ignore-missing-imports", str(bad))
     assert out.returncode == 1, out.stdout
     assert 'Argument "rank"' in out.stdout and "Incompatible types in assignment" in out.stdout
+    assert 'has no attribute "landscpe"' in out.stdout  # a misspelt name is caught
     out = _mypy(*cache, "--ignore-missing-imports", str(good))
     assert out.returncode == 0, out.stdout
 
