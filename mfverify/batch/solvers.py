@@ -174,13 +174,15 @@ class BatchRun(ResultMixin):
         def ints(v: Any) -> np.ndarray:
             return np.array(v, dtype=np.int64)
 
-        status = np.array(data["status"], dtype=np.int8)
         return cls(
-            str(data["method"]), {k: arr(v) for k, v in data["x"].items()}, arr(data["f"]),
-            arr(data["grad_norm"]), status, ints(data["iterations"]), arr(data["step"]),
-            arr(data["times"]), {k: arr(v) for k, v in data["history"].items()},
-            {float(d): ints(v) for d, v in data["hits"].items()}, dict(data["options"]),
-            float(data["seconds"]), {k: arr(v) for k, v in data["extra"].items()})
+            method=str(data["method"]), x={k: arr(v) for k, v in data["x"].items()},
+            f=arr(data["f"]), grad_norm=arr(data["grad_norm"]),
+            status=np.array(data["status"], dtype=np.int8),
+            iterations=ints(data["iterations"]), step=arr(data["step"]),
+            times=arr(data["times"]), history={k: arr(v) for k, v in data["history"].items()},
+            hits={float(d): ints(v) for d, v in data["hits"].items()},
+            options=dict(data["options"]), seconds=float(data["seconds"]),
+            extra={k: arr(v) for k, v in data["extra"].items()})
 
     @property
     def diverged(self) -> np.ndarray:

@@ -183,9 +183,10 @@ class ClaimResult(ResultMixin):
         """The result that :meth:`to_json` wrote (the claim is looked up in the catalog)."""
         from .registry import get_claim
 
-        return cls(get_claim(str(data["id"])), Verdict(data["verdict"]), dict(data["evidence"]),
-                   str(data["summary"]), float(data["seconds"]), tuple(data["dropped"]),
-                   data.get("error"))
+        return cls(claim=get_claim(str(data["id"])), verdict=Verdict(data["verdict"]),
+                   evidence=dict(data["evidence"]), summary=str(data["summary"]),
+                   seconds=float(data["seconds"]), dropped=tuple(data["dropped"]),
+                   error=data.get("error"))
 
     def departure(self, *, allow_inconclusive: bool = False) -> str | None:
         """Why this result fails ``mfverify check``, or None when it does not.

@@ -130,9 +130,10 @@ class CounterexampleResult(ResultMixin):
     def from_json(cls, data: Mapping[str, Any]) -> CounterexampleResult:
         """The result that :meth:`to_json` wrote; the extra certificates are listed there by
         name only, so they come back empty (read them from the files :meth:`write` made)."""
-        return cls(str(data["target"]), data["status"], data["certificate"], data["check"],
-                   data["best"], dict(data["evidence"]), str(data["reason"]),
-                   str(data["summary"]))
+        return cls(target=str(data["target"]), status=data["status"],
+                   certificate=data["certificate"], check=data["check"], best=data["best"],
+                   evidence=dict(data["evidence"]), reason=str(data["reason"]),
+                   summary=str(data["summary"]))
 
     def write(self, path: str | Path) -> list[str]:
         """Write the certificate (and extra certificates next to it); returns the paths."""

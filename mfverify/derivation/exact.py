@@ -25,6 +25,8 @@ The building blocks are
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import enum
 import random
 import re
@@ -615,13 +617,12 @@ class ExactResult(ResultMixin):
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ExactResult:
-        """The result that :meth:`to_json` wrote."""
-        return cls(Verdict(data["verdict"]), str(data["what"]),
-                   [dict(x) for x in data["sizes_checked"]], list(data["sizes_skipped"]),
-                   data["counterexample"], data["diagnosis"], dict(data["structure"]),
-                   list(data["notes"]), float(data["seconds"]), str(data["method"]),
-                   str(data["scope"]), str(data["scope_reason"]), data["size_bound"],
-                   [dict(x) for x in data["sizes_evaluated"]])
+        """The result that :meth:`to_json` wrote (its keys are the field names)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: copy.deepcopy(v) for k, v in data.items() if k in names}
+        kwargs["verdict"] = Verdict(data["verdict"])
+        kwargs["seconds"] = float(data["seconds"])
+        return cls(**kwargs)
 
     def to_json(self) -> dict[str, Any]:
         return {
