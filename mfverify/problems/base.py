@@ -220,8 +220,9 @@ class Problem(ABC):
     #: dimensions (``{"X": ("n", "r"), "M": ("n", "n"), "scale": ()}``) and the objective in
     #: the expression grammar (``"scale*norm(X*X.T - M)^2"``), which the exact mode checks
     #: against :meth:`objective` at every size it expands. Empty / None: no all-sizes verdict.
-    #: (Class or instance attributes: they may depend on the instance, e.g. its depth.)
-    size_shapes: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only default
+    #: (Class or instance attributes: they may depend on the instance, e.g. its depth.) A
+    #: dimension may also be a fixed integer (``("n", 1)``: a column vector).
+    size_shapes: dict[str, tuple[str | int, ...]] = {}  # noqa: RUF012 - read-only default
     objective_expression: str | None = None
     #: Keys (name -> type) of the sweep generator ``gen:KIND?key=value``; empty: none.
     generator_keys: ClassVar[dict[str, type]] = {}
