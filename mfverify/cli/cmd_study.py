@@ -101,13 +101,14 @@ def run(args: argparse.Namespace) -> int:
             client = _client(args)
             try:
                 res = run_study(study, store, executor=client.get_executor(),
-                                budget=args.budget)
+                                budget=args.budget, progress=False if args.json else None)
             finally:
                 client.close()
                 if args.dask and client.cluster is not None:
                     client.cluster.close()
         else:
-            res = run_study(study, store, max_workers=args.workers, budget=args.budget)
+            res = run_study(study, store, max_workers=args.workers, budget=args.budget,
+                            progress=False if args.json else None)  # --json: no bar
         computed = res.computed
         stopped = res.stopped
     plot = _plot(args, study, store) if args.plot else None

@@ -43,6 +43,7 @@ from ..errors import (
 )
 from ..inputs import check_seed
 from ..problems import Problem
+from ..typing import DefinitionsLike, ExpressionLike, SizesLike
 from ._claimed import Claimed, as_claimed, parse_definitions
 from ._free_first import try_free_algebra
 from ._identity_sides import IdentitySides as _IdentitySides
@@ -211,9 +212,9 @@ def _symbols(env: Mapping[str, Any]) -> set[sp.Symbol]:
     return out
 
 
-def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
-                   problem: Problem | None = None, where: Any = None,
-                   flow: Mapping[str, Any] | None = None, sizes: Any = None,
+def check_identity(identity: ExpressionLike, *, declare: Mapping[str, Any] | None = None,
+                   problem: Problem | None = None, where: DefinitionsLike | None = None,
+                   flow: Mapping[str, Any] | None = None, sizes: SizesLike | None = None,
                    structure: Mapping[str, Any] | None = None, symmetric: Iterable[str] = (),
                    diagonal: Iterable[str] = (), skew: Iterable[str] = (),
                    general: Iterable[str] = (), symbolic: Iterable[str] = (),
@@ -266,8 +267,9 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
 
     Examples
     --------
-    >>> check_identity("A*B - B*A == -(B*A - A*B)", declare={"A": "n x n", "B": "n x n"}).verdict
-    'PROVED'
+    >>> res = check_identity("A*B - B*A == -(B*A - A*B)", declare={"A": "n x n", "B": "n x n"})
+    >>> print(res.verdict)
+    PROVED
     """
     seed = check_seed(seed)
     decls: dict[str, Declaration] = {}

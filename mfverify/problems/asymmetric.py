@@ -27,6 +27,7 @@ import sympy as sp
 from ..arith import Arith, get_arith
 from ..errors import InputError
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import Point, Problem, SymmetryGroup, add_noise, check_rank, exact_matrix
 from .groups import gl_orbit_tangent, orthogonal_orbit_tangent
 from .symmetric import _positive_scale, _strings
@@ -59,8 +60,8 @@ class AsymmetricMF(Problem):
         return cls(spec["Sigma"], spec["rank"], scale=spec.get("scale", "1/2"),
                    balance=spec.get("balance", 0))
 
-    def __init__(self, Sigma: Any, rank: int, *, scale: Any = "1/2",
-                 balance: Any = 0) -> None:
+    def __init__(self, Sigma: ArrayLike, rank: int, *, scale: NumberLike = "1/2",
+                 balance: NumberLike = 0) -> None:
         super().__init__()
         S = exact_matrix(Sigma, "Sigma")
         self.m, self.n = S.shape

@@ -82,9 +82,26 @@ def _nested_shape(value: Any, name: str) -> tuple[int, ...]:
     return ()
 
 
+def _from_array_protocol(value: Any, name: str) -> np.ndarray:
+    """``np.asarray(value)`` for an object with ``__array__``; a typed error when it fails."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # a foreign library's own error type
+        raise ShapeError(f"{name}: cannot read {type(value).__name__} through __array__: "
+                         f"{exc}") from None
+    if not isinstance(arr, np.ndarray):
+        raise ShapeError(f"{name}: __array__ of {type(value).__name__} did not return an array")
+    return arr
+
+
 def _to_exact_array(value: Any, name: str) -> np.ndarray:
     if isinstance(value, sp.MatrixBase):
         value = value.tolist()
+    elif (not isinstance(value, (np.ndarray, list, tuple, str))
+          and callable(getattr(value, "__array__", None))):
+        # array-likes of other libraries (torch tensors, JAX arrays, xarray, ...): their values
+        # through the NumPy array protocol, exactly as for points
+        value = _from_array_protocol(value, name)
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
             raise NonFiniteError(f"{name} contains NaN or infinity; expected finite entries")
@@ -203,8 +220,9 @@ class Problem(ABC):
     #: dimensions (``{"X": ("n", "r"), "M": ("n", "n"), "scale": ()}``) and the objective in
     #: the expression grammar (``"scale*norm(X*X.T - M)^2"``), which the exact mode checks
     #: against :meth:`objective` at every size it expands. Empty / None: no all-sizes verdict.
-    #: (Class or instance attributes: they may depend on the instance, e.g. its depth.)
-    size_shapes: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only default
+    #: (Class or instance attributes: they may depend on the instance, e.g. its depth.) A
+    #: dimension may also be a fixed integer (``("n", 1)``: a column vector).
+    size_shapes: dict[str, tuple[str | int, ...]] = {}  # noqa: RUF012 - read-only default
     objective_expression: str | None = None
     #: Why a family with dimensions has no ``objective_expression`` (shown as the reason of a
     #: sizes-checked verdict); None: the generic reason.

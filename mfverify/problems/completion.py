@@ -45,6 +45,7 @@ import sympy as sp
 from ..arith import Arith, get_arith
 from ..errors import InputError, RankError, ShapeError, SymmetryError, UnsupportedError
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import Point, Problem, SymmetryGroup, add_noise, check_rank, exact_matrix
 from .groups import gl_orbit_tangent, orthogonal_orbit_tangent
 from .symmetric import _positive_scale, _strings
@@ -143,8 +144,9 @@ class MatrixCompletion(Problem):
                    scale=spec.get("scale", "1/2"), reg_weight=spec.get("reg_weight", 0),
                    reg_alpha=spec.get("reg_alpha", 1))
 
-    def __init__(self, M: Any, mask: Any, rank: int, *, symmetric: bool = True,
-                 scale: Any = "1/2", reg_weight: Any = 0, reg_alpha: Any = 1) -> None:
+    def __init__(self, M: ArrayLike, mask: ArrayLike, rank: int, *, symmetric: bool = True,
+                 scale: NumberLike = "1/2", reg_weight: NumberLike = 0,
+                 reg_alpha: NumberLike = 1) -> None:
         super().__init__()
         self.symmetric = bool(symmetric)
         Mx = exact_matrix(M, "M", symmetric=self.symmetric)

@@ -48,6 +48,7 @@ import sympy as sp
 from ..arith import Arith, get_arith
 from ..errors import InputError, ShapeError, SpecError, UnsupportedError
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import (
     Point,
     Problem,
@@ -107,8 +108,9 @@ class ConstrainedMF(Problem):
     spec_keys = ("n", "p", "operator", "b", "ground_truth", "merit", "rho")
     required_keys = ("p", "operator")
 
-    def __init__(self, operator: Any, p: int, *, b: Any = None, ground_truth: Any = None,
-                 merit: str = "penalty", rho: Any = 1) -> None:
+    def __init__(self, operator: ArrayLike, p: int, *, b: ArrayLike | None = None,
+                 ground_truth: ArrayLike | None = None, merit: str = "penalty",
+                 rho: NumberLike = 1) -> None:
         super().__init__()
         if isinstance(operator, SensingOperator):
             if not operator.symmetric:

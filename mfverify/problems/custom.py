@@ -69,6 +69,7 @@ from ..expr import (
     to_text,
 )
 from ..exprcost import check_cost, estimate_cost, max_terms
+from ..typing import ExpressionLike, NumberLike
 from .base import Point, Problem, SymmetryGroup, _to_exact_array
 from .groups import elementary_basis, skew_basis
 from .symmetric import _positive_scale
@@ -236,8 +237,8 @@ class CustomProblem(Problem):
         return cls(dict(variables), objective, data=data, scale=spec.get("scale", 1),
                    symmetry=symmetry, name=spec.get("name"))
 
-    def __init__(self, variables: Mapping[str, Any], objective: Any, *,
-                 data: Mapping[str, Any] | None = None, scale: Any = 1,
+    def __init__(self, variables: Mapping[str, Any], objective: ExpressionLike, *,
+                 data: Mapping[str, Any] | None = None, scale: NumberLike = 1,
                  symmetry: Mapping[str, Any] | None = None, name: str | None = None) -> None:
         super().__init__()
         if not isinstance(variables, Mapping) or not variables:
@@ -314,7 +315,7 @@ class CustomProblem(Problem):
         for vname, shape in self.variables.items():
             arr = self._symbols[vname]
             for k, idx in enumerate(np.ndindex(*shape)):
-                sym = arr[idx]
+                sym: Any = arr[idx]
                 for alias in {sym.name, f"{vname}{k}" if shape else vname}:
                     if alias in lookup and lookup[alias] is not sym:
                         lookup[alias] = None  # ambiguous

@@ -52,6 +52,7 @@ import sympy as sp
 
 from ..arith import Arith, get_arith
 from ..errors import InputError, ShapeError, SpecError, UnsupportedError
+from ..typing import ArrayLike
 from .base import (
     Point,
     Problem,
@@ -146,8 +147,10 @@ class PhaseRetrieval(Problem):
                    signal_imag=spec.get("signal_imag"), field=spec.get("field", "real"),
                    model=spec.get("model", "finite"))
 
-    def __init__(self, *, a: Any = None, a_imag: Any = None, y: Any = None, signal: Any = None,
-                 signal_imag: Any = None, field: str = "real", model: str = "finite") -> None:
+    def __init__(self, *, a: ArrayLike | None = None, a_imag: ArrayLike | None = None,
+                 y: ArrayLike | None = None, signal: ArrayLike | None = None,
+                 signal_imag: ArrayLike | None = None, field: str = "real",
+                 model: str = "finite") -> None:
         super().__init__()
         self.complex = _field(field)
         if model not in ("finite", "population"):

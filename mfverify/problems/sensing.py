@@ -51,10 +51,12 @@ from ..errors import (
     UnsupportedError,
 )
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import (
     Point,
     Problem,
     SymmetryGroup,
+    _from_array_protocol,
     check_rank,
     exact_matrix,
     exact_vector,
@@ -179,6 +181,9 @@ class SensingOperator:
         allowed). Raises :class:`OperatorError` for an empty list, matrices of different shapes,
         non-square matrices in the symmetric case, or too many entries; :class:`ShapeError`,
         :class:`NonFiniteError` or a number error for a bad matrix."""
+        if (not isinstance(matrices, (np.ndarray, list, tuple, SensingOperator))
+                and callable(getattr(matrices, "__array__", None))):
+            matrices = _from_array_protocol(matrices, "the sensing operator")  # torch, JAX, ...
         if isinstance(matrices, np.ndarray) and matrices.ndim == 3:
             matrices = list(matrices)
         if isinstance(matrices, SensingOperator):
@@ -447,8 +452,9 @@ class MatrixSensing(Problem):
     spec_keys = ("symmetric", "rank", "n", "operator", "b", "ground_truth", "scale")
     required_keys = ("rank", "operator")
 
-    def __init__(self, operator: Any, rank: int, *, b: Any = None, ground_truth: Any = None,
-                 symmetric: bool = True, scale: Any = HALF) -> None:
+    def __init__(self, operator: SensingOperator | ArrayLike, rank: int, *,
+                 b: ArrayLike | None = None, ground_truth: ArrayLike | None = None,
+                 symmetric: bool = True, scale: NumberLike = HALF) -> None:
         super().__init__()
         if not isinstance(symmetric, bool):
             raise InputError(f"symmetric must be true or false, got {symmetric!r}")
@@ -723,7 +729,7 @@ def zsl_quadratic_form(c: Any) -> sp.Matrix:
     return sp.Matrix([[1, 0, cc], [0, 1 + cc, 0], [cc, 0, 1]])
 
 
-def zsl_family(c: Any) -> MatrixSensing:
+def zsl_family(c: NumberLike) -> MatrixSensing:
     """The n = 2, rank-1 instance of Zhang, Sojoudi & Lavaei 2019 (derived here), for a number c
     with 0 <= c < 1.
 
@@ -1113,7 +1119,8 @@ def _exact_ratio(op: SensingOperator, Z: np.ndarray) -> sp.Expr | None:
     return num / den if num.is_Rational else sp.simplify(num / den)
 
 
-def restricted_isometry(target: Any, order: int | None = None, *, restarts: int = 6,
+def restricted_isometry(target: MatrixSensing | SensingOperator | ArrayLike,
+                        order: int | None = None, *, restarts: int = 6,
                         seed: int = 0, exact_max_dim: int = 36) -> RestrictedIsometry:
     """The restricted isometry constant δ_k of a sensing operator.
 

@@ -22,6 +22,7 @@ import sympy as sp
 
 from ..arith import Arith, get_arith
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import Point, Problem, SymmetryGroup, add_noise, check_rank, exact_matrix
 from .groups import orthogonal_orbit_tangent
 
@@ -65,7 +66,7 @@ class SymmetricMF(Problem):
     def from_spec(cls, spec: dict[str, Any]) -> SymmetricMF:
         return cls(spec["M"], spec["rank"], scale=spec.get("scale", "1/4"))
 
-    def __init__(self, M: Any, rank: int, *, scale: Any = "1/4") -> None:
+    def __init__(self, M: ArrayLike, rank: int, *, scale: NumberLike = "1/4") -> None:
         super().__init__()
         Mx = exact_matrix(M, "M", symmetric=True)
         n = Mx.shape[0]
