@@ -6,13 +6,13 @@ Symmetric case (M symmetric with distinct eigenvalues λ₁ > λ₂ > … and ei
 equals M, so the stationary points are exactly the orbits {X : XXᵀ = M_S}, M_S = Σ_{i∈S} λ_i
 u_i u_iᵀ, over the subsets S of the *positive* eigenvalues with |S| <= r, with value
 c(‖M‖²_F − Σ_{i∈S} λ_i²). The global minima are S = the min(r, #positive) largest; every
-other class is a strict saddle (no spurious local minimum: Ge, Jin & Zheng 2017, Theorem 1 for
-the PSD case; Li, Zhu & Tang 2019, Theorem 2 for general symmetric M).
+other class is a strict saddle (the landscape of Li, Lu, Arora, Haupt, Liu, Wang & Zhao 2019,
+which mfverify's ``li2019`` claims check exactly).
 
 Asymmetric case (Σ with distinct nonzero singular values σ_i, vectors u_i, v_i): the
 stationary classes are UVᵀ = Σ_S = Σ_{i∈S} σ_i u_i v_iᵀ for |S| <= r, value
 c(‖Σ‖²_F − Σ_{i∈S} σ_i²); the top-r set is the global minimum and the others are saddles
-(Baldi & Hornik 1989, Theorem 3, for the linear autoencoder with the same critical set).
+(the critical set of the linear autoencoder, Baldi & Hornik 1989; with distinct σ_i).
 
 The class names list S with 1-based indices in decreasing order of λ (resp. σ): ``"S={1,3}"``.
 """
