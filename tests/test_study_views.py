@@ -104,3 +104,17 @@ def test_study_heatmap_delegates_to_mfverify_plot() -> None:
 
     src = inspect.getsource(study_plot)
     assert "imshow" not in src and "plot_study_heatmap" in src
+
+
+def test_plot_into_a_file_path_is_a_typed_error(tmp_path: Path, capsys: Any) -> None:
+    from mfverify.cli import main
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC.replace("max_iter = 1500", "max_iter = 50"))
+    assert main(["study", str(spec), "--workers", "1"]) == 0
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    capsys.readouterr()
+    assert main(["study", str(spec), "--plot", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot create the report directory" in err and "Traceback" not in err

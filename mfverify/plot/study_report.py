@@ -120,7 +120,11 @@ def write_study_report(study: Any, table: Any, directory: str | Path, *,
     if table.num_rows == 0:
         raise InputError("--plot: the store holds no rows yet")
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--plot {str(out)!r}: cannot create the report directory "
+                         f"({exc.strerror or type(exc).__name__})") from None
     rep = StudyReport(out)
     axes = list(axes) if axes else list(study.grid)[:2]
     if not axes or len(axes) > 2:
@@ -162,9 +166,13 @@ def write_study_report(study: Any, table: Any, directory: str | Path, *,
     text = study_text if study_text is not None else json.dumps(study.to_json(), indent=2)
     cells = _cells(study, table, outcome)
     rep.markdown = out / "report.md"
-    rep.markdown.write_text(_markdown(study, text, cells, rep, outcome), encoding="utf-8")
     rep.html = out / "report.html"
-    rep.html.write_text(_html(study, text, cells, rep, outcome), encoding="utf-8")
+    try:
+        rep.markdown.write_text(_markdown(study, text, cells, rep, outcome), encoding="utf-8")
+        rep.html.write_text(_html(study, text, cells, rep, outcome), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"--plot {str(out)!r}: cannot write the report "
+                         f"({exc.strerror or type(exc).__name__})") from None
     return rep
 
 
