@@ -118,3 +118,15 @@ def test_plot_into_a_file_path_is_a_typed_error(tmp_path: Path, capsys: Any) -> 
     assert main(["study", str(spec), "--plot", str(blocker / "sub")]) == 2
     err = capsys.readouterr().err
     assert "cannot create the report directory" in err and "Traceback" not in err
+
+
+def test_success_grid_of_recovered_reads_the_recovery_error() -> None:
+    import pyarrow as pa
+
+    from mfverify.study.plot import RECOVERED, success_grid
+
+    t = pa.table({"axis_m": [8, 8, 16, 16], "outcome": ["global_min"] * 4,
+                  "recovery_error": [0.5, 2 * RECOVERED, RECOVERED, 1e-9]})
+    g = success_grid(t, "m", outcome="recovered")
+    assert list(g.fraction[0]) == [0.0, 1.0]  # a global minimum need not be M*
+    assert list(success_grid(t, "m").fraction[0]) == [1.0, 1.0]

@@ -44,7 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "pooled)")
     add_budget_argument(p, "study")
     p.add_argument("--outcome", default="global_min",
-                   help="the outcome whose fraction is drawn (default global_min)")
+                   help="the outcome whose fraction is drawn (default global_min; "
+                        "'recovered': recovery error <= 1e-3)")
 
 
 def _store_dir(args: argparse.Namespace) -> Path:

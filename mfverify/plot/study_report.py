@@ -154,7 +154,7 @@ def write_study_report(study: Any, table: Any, directory: str | Path, *,
             rep.fits[f"T_vs_{a}"] = _fit_figure(
                 np.log10(1.0 / xs) if semilog else xs, sc.median, loglog=not semilog,
                 path=out / f"T_vs_{a}.png",
-                title=f"{study.name}: median T({deltas[0]:g}) over {a} (runs that reached "
+                title=f"{study.name}: median T({deltas[0]:g}) over {a}\n(runs that reached "
                       "δ; other axes pooled)",
                 xlabel=f"log10(1/{a})" if semilog else a,
                 ylabel=f"iterations T({deltas[0]:g})")

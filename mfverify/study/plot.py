@@ -37,6 +37,10 @@ class SuccessGrid:
     outcome: str
 
 
+#: ``outcome="recovered"``: the runs whose relative recovery error is at most this.
+RECOVERED = 1e-3
+
+
 def _column(table: Any, axis: str) -> list[Any]:
     name = f"axis_{axis}"
     if name not in table.column_names:
@@ -47,10 +51,20 @@ def _column(table: Any, axis: str) -> list[Any]:
 
 def success_grid(table: Any, x: str, y: str | None = None, *,
                  outcome: str = "global_min") -> SuccessGrid:
-    """The outcome fraction over axes ``x`` (columns) and ``y`` (rows; None: one row)."""
+    """The outcome fraction over axes ``x`` (columns) and ``y`` (rows; None: one row).
+
+    ``outcome`` is an outcome label (``global_min``, a class name, ...) or ``"recovered"``:
+    the runs with ``recovery_error`` <= :data:`RECOVERED` (1e-3), e.g. recovery of the planted
+    M* in sensing, where a global minimum of f need not be M* when m is small."""
     xv = _column(table, x)
     yv = _column(table, y) if y is not None else [None] * len(xv)
-    labels = table.column("outcome").to_pylist()
+    if outcome == "recovered":
+        if "recovery_error" not in table.column_names:
+            raise InputError("outcome 'recovered' needs the recovery_error column")
+        err = np.asarray(table.column("recovery_error").to_numpy(), dtype=float)
+        labels = np.where(err <= RECOVERED, "recovered", "").tolist()
+    else:
+        labels = table.column("outcome").to_pylist()
     xs, ys = sorted(set(xv)), sorted(set(yv), key=lambda v: (v is None, v))
     hits = np.zeros((len(ys), len(xs)))
     runs = np.zeros((len(ys), len(xs)), dtype=np.int64)
