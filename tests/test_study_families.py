@@ -144,3 +144,17 @@ def test_constrained_generator_plants_a_feasible_truth() -> None:
     p, d = ConstrainedMF.generate(2, 5, {"n": 5, "rank": 2, "p": 3})
     assert p.merit == "augmented_lagrangian" and p.variables["U"] == (5, 3)
     assert np.allclose(apply_operator(d["A"], p.planted), d["b"], atol=1e-13)
+
+
+def test_singular_strata_match_the_exact_landscape_engine() -> None:
+    """The exact engine's critical values (some invariant, e.g. UVᵀ = 0, is reached by several
+    components: U = 0 or V = 0) are exactly the values of the singular-subset classes."""
+    from mfverify.symbolic.landscape import landscape
+
+    p = AsymmetricMF([[2, 0], [0, 1], [0, 0]], rank=1)
+    L = landscape(p)
+    exact = {(float(c.value), c.type == "global_min") for c in L.components}
+    Sig = np.array([[[2.0, 0], [0, 1], [0, 0]]])
+    ours = {(float(s.value[0]), s.kind == "global_min")
+            for s in singular_strata(Sig, 1, float(p.scale))}
+    assert ours == exact
