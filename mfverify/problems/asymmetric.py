@@ -173,6 +173,24 @@ class AsymmetricMF(Problem):
         sv = np.linalg.svd(S, compute_uv=False)
         return float(self.scale) * np.sum(sv[:, self.r:] ** 2, axis=1)
 
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """‖UVᵀ − Σ‖_F / ‖Σ‖_F per run (the target Σ of each instance)."""
+        from .strata import relative_error
+
+        U, V = np.asarray(x["U"], dtype=np.float64), np.asarray(x["V"], dtype=np.float64)
+        return relative_error(U @ np.swapaxes(V, -1, -2), data["Sigma"])
+
+    def critical_strata(self, data: Mapping[str, np.ndarray]) -> list[Any]:
+        """The singular-subset classes Σ_S of :func:`mfverify.problems.strata.singular_strata`
+        (without the balancing term only: with it the classes are the balanced ones)."""
+        from ..errors import UnsupportedError
+        from .strata import singular_strata
+
+        if self.balanced:
+            raise UnsupportedError("the strata are listed for the unbalanced objective only")
+        return singular_strata(data["Sigma"], self.r, float(self.scale))
+
     def global_min_certificate(self) -> tuple[str, str]:
         return ("attained", "the fit term attains its infimum at a balanced SVD factorization "
                 "(Eckart–Young) where the balancing term vanishes; the minimum is attained "

@@ -36,6 +36,7 @@ from ..numbers import parse_number
 __all__ = [
     "Problem",
     "Point",
+    "Stratum",
     "SymmetryGroup",
     "exact_matrix",
     "exact_vector",
@@ -43,6 +44,22 @@ __all__ = [
 ]
 
 Point = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One stationary class of an exact landscape, for B instances at once.
+
+    ``invariant`` (shape ``(B, *shape)``) is the value of the family's orbit invariant on the
+    class (XXᵀ, resp. UVᵀ: the class is one group orbit, or a union of orbits with that
+    invariant), ``value`` (shape ``(B,)``) the objective there, ``kind`` one of
+    ``"global_min"``, ``"saddle"`` or ``"local_min"``.
+    """
+
+    name: str
+    invariant: np.ndarray
+    value: np.ndarray
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -312,6 +329,20 @@ class Problem(ABC):
         """The global minimum value per instance, float64 of shape ``(B,)`` (``data`` may hold
         batched overrides with a leading axis B). Default: unknown (:class:`UnsupportedError`)."""
         raise UnsupportedError(f"no closed-form optimal value for problem kind {self.kind!r}")
+
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Relative distance of each run's final point to the planted / target matrix, float64
+        of shape ``(B, K)`` (``x``: ``name -> (B, K, *shape)``; ``data``: the batched data the
+        sweep generator returned). Families define it through their orbit invariant, e.g.
+        ‖XXᵀ − M*‖_F / ‖M*‖_F. Default: unknown (:class:`UnsupportedError`)."""
+        raise UnsupportedError(f"no recovery error for problem kind {self.kind!r}")
+
+    def critical_strata(self, data: Mapping[str, np.ndarray]) -> list[Stratum]:
+        """The stationary classes of the exact landscape of each batched instance, as
+        :class:`Stratum` objects (one per class, values per instance). Only families whose
+        critical set is known in closed form define it. Default: :class:`UnsupportedError`."""
+        raise UnsupportedError(f"no closed-form landscape for problem kind {self.kind!r}")
 
     def override_batch(self, data: Mapping[str, Any] | None) -> int:
         """The number B of instances in batched data overrides: the product of the leading axes

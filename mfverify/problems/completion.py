@@ -304,6 +304,16 @@ class MatrixCompletion(Problem):
                                    "exact factorization of width r")
         return np.zeros(self.override_batch(data))
 
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """‖XXᵀ − M‖_F / ‖M‖_F (resp. UVᵀ) per run over *all* entries of the planted M (the
+        observed and the unobserved ones: completion error, not fit error)."""
+        from .strata import relative_error
+
+        P = (x["X"] @ np.swapaxes(x["X"], -1, -2) if self.symmetric
+             else x["U"] @ np.swapaxes(x["V"], -1, -2))
+        return relative_error(P, data["M"])
+
     def global_min_certificate(self) -> tuple[str, str] | None:
         if not self.regularized and self._realizable():
             return ("attained", "f >= 0 and M has an exact factorization of width r "

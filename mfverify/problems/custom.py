@@ -645,6 +645,41 @@ class CustomProblem(Problem):
             spec["name"] = self.name
         return spec
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the problem's spec (its caches of compiled derivatives are closures and
+        do not pickle): the copy is rebuilt with :meth:`from_spec`, so it evaluates to the
+        same values. A callable objective travels as itself (it must be picklable, e.g. a
+        module-level function)."""
+        if self.form == "callable":
+            spec = self._spec_without_objective()
+            return (_rebuild, (spec, self.callable))
+        return (_rebuild, (self.to_spec(), None))
+
+    def _spec_without_objective(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {"variables": {k: list(v) for k, v in self.variables.items()},
+                                "scale": str(self.scale)}
+        if self.user_data:
+            spec["data"] = {k: (np.vectorize(str, otypes=[object])(v).tolist()
+                                if isinstance(v, np.ndarray) else str(v))
+                            for k, v in self.user_data.items()}
+        if self._declared is not None:
+            decl = {"group": self._declared["group"], "variables": self._declared["variables"]}
+            if self._declared["inverse_transpose"]:
+                decl["inverse_transpose"] = self._declared["inverse_transpose"]
+            spec["symmetry"] = decl
+        if self.name:
+            spec["name"] = self.name
+        return spec
+
+
+def _rebuild(spec: dict[str, Any], objective: Callable[..., Any] | None) -> CustomProblem:
+    """Unpickle a :class:`CustomProblem` (see :meth:`CustomProblem.__reduce__`)."""
+    if objective is None:
+        return CustomProblem.from_spec(spec)
+    return CustomProblem(spec["variables"], objective, data=spec.get("data"),
+                         scale=spec.get("scale", 1), symmetry=spec.get("symmetry"),
+                         name=spec.get("name"))
+
 
 def _takes_data(fn: Callable[..., Any]) -> bool:
     try:

@@ -356,6 +356,20 @@ class PhaseRetrieval(Problem):
                                    "measurements (build the problem from its signal)")
         return np.zeros(self.override_batch(data))
 
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """min over global phases φ of ‖z − e^{iφ}x‖ / ‖x‖ (real: over signs ±1), i.e.
+        √(‖z‖² + ‖x‖² − 2|⟨x, z⟩|) / ‖x‖, for the planted signals x of generated instances."""
+        if self.planted is None:
+            raise UnsupportedError("the recovery error needs planted signals (gen:phase_retrieval)")
+        X = np.asarray(self.planted, dtype=np.float64)[:, None]
+        Z = np.asarray(x["z"], dtype=np.float64)
+        xc = X[..., 0] + (1j * X[..., 1] if self.complex else 0)
+        zc = Z[..., 0] + (1j * Z[..., 1] if self.complex else 0)
+        nx = np.sum(np.abs(xc) ** 2, axis=-1)
+        d2 = np.sum(np.abs(zc) ** 2, axis=-1) + nx - 2 * np.abs(np.sum(np.conj(xc) * zc, -1))
+        return np.sqrt(np.maximum(d2, 0.0) / np.where(nx > 0, nx, 1.0))
+
     def global_min_certificate(self) -> tuple[str, str] | None:
         if self.truth is not None:
             return ("attained", "f is a (mean of) squares, so f >= 0, and f(x) = 0 at the "

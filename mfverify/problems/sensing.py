@@ -620,6 +620,68 @@ class MatrixSensing(Problem):
             return {"X": pt["X"] @ G}
         return {"U": pt["U"] @ G, "V": pt["V"] @ A.T(A.inv(G))}
 
+    # -- sweep generator and its hooks ----------------------------------------------------------
+    generator_keys = {"n": int, "m": int, "r": int, "rank": int, "cond": float}
+
+    @classmethod
+    def generate(cls, B: int, seed: int, params: Mapping[str, Any]
+                 ) -> tuple[MatrixSensing, dict[str, np.ndarray]]:
+        """``gen:sensing``: n [10], rank r* [2] of the planted truth, r [rank] factor width,
+        m [5·n·r*] measurements, cond [1] of the truth. Symmetric Gaussian operators
+        A_i = (G_i + G_iᵀ)/2 with G_i i.i.d. N(0, 1/m) entries (as
+        :meth:`SensingOperator.gaussian`, so E‖A(Z)‖² = ‖Z‖²_F on symmetric Z), a planted
+        M* = X*X*ᵀ (:func:`~mfverify.problems.generators.ground_truths`: Haar X* with singular
+        values from 1 to 1/cond) and noiseless b = A(M*); f(X) = ½‖A(XXᵀ) − b‖²."""
+        from .generators import check_dimension, check_generated_size, ground_truths
+
+        n = check_dimension(params.get("n", 10), "n")
+        rank = check_dimension(params.get("rank", 2), "rank", high=n)
+        r = check_dimension(params.get("r", rank), "r", high=n)
+        m = check_dimension(params.get("m", 5 * n * rank), "m", high=10 ** 6)
+        check_generated_size(B * m * n * n, f"B × m × n² = {B} × {m} × {n}²", copies=3)
+        truth = ground_truths(B, n, rank, cond=params.get("cond", 1.0), seed=seed)
+        rng = np.random.default_rng([seed, 1])
+        G = rng.standard_normal((B, m, n, n)) / math.sqrt(m)
+        A = (G + np.swapaxes(G, -1, -2)) / 2
+        b = apply_operator(A, truth.M)
+        zero = np.full((m, n, n), sp.Integer(0), dtype=object)
+        problem = cls(SensingOperator(zero, True), r, b=[0] * m)
+        problem.planted = truth.M  # (B, n, n): b = A(M*) exactly as generated
+        problem.planted_rank = rank
+        return problem, {"A": A, "b": b}
+
+    def optimal_values(self, data: Mapping[str, Any] | None = None) -> np.ndarray:
+        """0 per instance when the measurements are noiseless and M* has a factorization of
+        width r (f >= 0 and f(X*) = 0): generated instances (planted rank <= r), or the
+        problem's own exact b = A(M*) with rank M* <= r (and M* PSD when symmetric)."""
+        planted = getattr(self, "planted_rank", None)
+        if planted is not None:
+            if planted > self.r:
+                raise UnsupportedError(f"optimal value unknown: planted rank {planted} > r = "
+                                       f"{self.r}")
+            return np.zeros(self.override_batch(data))
+        if data or self.ground_truth is None or not self.noiseless:
+            raise UnsupportedError("optimal value known only for noiseless b = A(M*)")
+        Mm = sp.Matrix(self.ground_truth.tolist())
+        if Mm.rank() > self.r or (self.symmetric and not Mm.is_positive_semidefinite):
+            raise UnsupportedError("optimal value unknown: M* has no factorization of width r")
+        return np.zeros(1)
+
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """‖XXᵀ − M*‖_F / ‖M*‖_F (resp. UVᵀ) per run: the planted M* of generated instances,
+        else the problem's own ground truth."""
+        from .strata import relative_error
+
+        T = getattr(self, "planted", None)
+        if T is None:
+            if self.ground_truth is None:
+                raise UnsupportedError("no ground truth M* to measure recovery against")
+            T = np.asarray(self.ground_truth, dtype=np.float64)[None]
+        P = (x["X"] @ np.swapaxes(x["X"], -1, -2) if self.symmetric
+             else x["U"] @ np.swapaxes(x["V"], -1, -2))
+        return relative_error(P, T)
+
     # -- views ---------------------------------------------------------------------------------
     @property
     def noiseless(self) -> bool | None:

@@ -152,6 +152,20 @@ class SymmetricMF(Problem):
         keep[:, :self.r] = lam[:, :self.r] > 0
         return float(self.scale) * np.sum(np.where(keep, 0.0, lam ** 2), axis=1)
 
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """‖XXᵀ − M‖_F / ‖M‖_F per run (the target M of each instance)."""
+        from .strata import relative_error
+
+        X = np.asarray(x["X"], dtype=np.float64)
+        return relative_error(X @ np.swapaxes(X, -1, -2), data["M"])
+
+    def critical_strata(self, data: Mapping[str, np.ndarray]) -> list[Any]:
+        """The eigen-subset classes M_S of :func:`mfverify.problems.strata.eigen_strata`."""
+        from .strata import eigen_strata
+
+        return eigen_strata(data["M"], self.r, float(self.scale))
+
     def global_min_certificate(self) -> tuple[str, str]:
         return ("attained", "f(X) = c‖XXᵀ − M‖² ≥ c(‖X‖²_F/√n − ‖M‖_F)² when ‖X‖²_F ≥ √n‖M‖_F, "
                 "so f is coercive and attains its minimum at a stationary point")

@@ -142,15 +142,27 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
     deadline = None if budget is None else time.monotonic() + float(budget)
 
     seen: set[cf.Future[Any]] = set()
+    # the cell files are written by one background thread, so that the write (and its fsync,
+    # which releases the GIL) overlaps the computation of the next cells; every submitted
+    # write is waited for before run_study returns or raises (nothing computed is lost)
+    writer = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mfverify-store")
+    writes: list[cf.Future[None]] = []
+
+    def write(cell_id: str, rows: Any) -> None:
+        db.write_cell(cell_id, rows)
+        computed.append(cell_id)
+        tick()
 
     def store(fut: cf.Future[Any]) -> None:
         if fut in seen:
             return
         seen.add(fut)
         cell = futures[fut]
-        db.write_cell(cell.cell_id, fut.result())
-        computed.append(cell.cell_id)
-        tick()
+        rows = fut.result()
+        for w in [w for w in writes if w.done()]:  # a failed write stops the study now
+            writes.remove(w)
+            w.result()
+        writes.append(writer.submit(write, cell.cell_id, rows))
 
     try:
         if pending and ex is not None:
@@ -163,11 +175,14 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
         except cf.TimeoutError:
             stopped = _stop_at_budget(futures, store, budget)
     finally:
-        close()
         for fut in futures:  # after an error or an interrupt: do not leave work behind
             fut.cancel()
+        writer.shutdown(wait=True)  # every cell computed so far is written
+        close()
         if own and ex is not None:
             ex.shutdown(wait=True, cancel_futures=True)
+    for w in writes:
+        w.result()
     return StudyResult(db, computed, skipped, len(cells), stopped)
 
 
