@@ -190,6 +190,29 @@ class _Val:
     d: Profile = field(default_factory=Profile)
 
 
+def neg(d: str) -> str:
+    """The key under which a profile's L counts the factors 1/N_d (negative powers of d)."""
+    return "-" + d
+
+
+def dimension_profile(d: str) -> _Val:
+    """The value of the dimension ``d`` used as a scalar: the factor N_d (a free loop, like
+    ``trace(I)`` of dimension d)."""
+    return _Val((), Profile({"s": ({}, {d: 1})}))
+
+
+def _monomial(exps: Mapping[str, int]) -> _Val:
+    """The scalar Π_d N_d^{e_d}: positive exponents counted as free loops, negative ones
+    under the key :func:`neg`."""
+    L: Counts = {}
+    for d, e in exps.items():
+        if e > 0:
+            L[d] = e
+        elif e < 0:
+            L[neg(d)] = -e
+    return _Val((), Profile({"s": ({}, L)}))
+
+
 def input_profile(shape: Sequence[Any]) -> _Val:
     """The value of an input of ``shape`` (() scalar, (rows, cols) of dimension terms)."""
     if len(shape) == 0:
@@ -277,8 +300,40 @@ def _product(f: Any, a: _Val, b: _Val, shape: tuple[Dim, ...] | None) -> _Val:
 
 
 class _Analyzer:
-    def __init__(self, env: Mapping[str, _Val]) -> None:
+    def __init__(self, env: Mapping[str, _Val], dims: Sequence[str] = ()) -> None:
         self.env = dict(env)
+        #: dimension names that are scalars here (not shadowed by an input)
+        self.dims = {d for d in dims if d not in self.env}
+        for d in self.dims:
+            self.env[d] = dimension_profile(d)
+
+    def dim_exponents(self, node: Node) -> dict[str, int] | None:
+        """{d: e} if ``node`` is a nonzero constant times Π_d N_d^{e_d} (integer e_d, of
+        either sign: ``4*m``, ``m^2``, ``1/(4*m)``), else None."""
+        if isinstance(node, Num):
+            return {} if node.value != 0 else None
+        if isinstance(node, Var):
+            return {node.name: 1} if node.name in self.dims else None
+        if isinstance(node, Neg):
+            return self.dim_exponents(node.operand)
+        if not isinstance(node, BinOp):
+            return None
+        if node.op == "**":
+            k = node.right.value  # type: ignore[attr-defined]
+            base = self.dim_exponents(node.left)
+            if base is None or not k.is_Integer:
+                return None
+            return {d: e * int(k) for d, e in base.items()}
+        if node.op in ("*", "/"):
+            a, b = self.dim_exponents(node.left), self.dim_exponents(node.right)
+            if a is None or b is None:
+                return None
+            sign = 1 if node.op == "*" else -1
+            out = dict(a)
+            for d, e in b.items():
+                out[d] = out.get(d, 0) + sign * e
+            return out
+        return None
 
     def run(self, node: Node) -> _Val:
         v = self.eval(node)
@@ -374,6 +429,15 @@ class _Analyzer:
 
     def binop(self, node: BinOp) -> _Val:
         op = node.op
+        mono = self.dim_exponents(node) if self.dims else None
+        if mono is not None:  # a constant times a (possibly negative) power of dimensions
+            return _monomial(mono)
+        if op == "/" and self.dims:
+            den = self.dim_exponents(node.right)
+            if den is not None:
+                left = self.eval(node.left)
+                inv = _monomial({d: -e for d, e in den.items()})
+                return _product(lambda p, q: _scale(p, q), left, inv, left.shape)
         if op == "**":
             k = node.right.value  # type: ignore[attr-defined]
             if not (k.is_Integer and k >= 0):
@@ -420,10 +484,11 @@ class _Analyzer:
         return _product(lambda p, q: _matmul(p, q, inner), left, right, (ls[0], rs[1]))
 
 
-def analyze(node: Node, env: Mapping[str, _Val]) -> _Val:
+def analyze(node: Node, env: Mapping[str, _Val], dims: Sequence[str] = ()) -> _Val:
     """The shape and profile of ``node`` given the values of its names (raises
-    :class:`OutsideFragment`)."""
-    return _Analyzer(env).run(node)
+    :class:`OutsideFragment`); the names in ``dims`` that are not inputs are the sizes of
+    those dimensions, as scalars (``1/(4*m)``)."""
+    return _Analyzer(env, dims).run(node)
 
 
 def scalar_pairing(v: _Val) -> Profile:
@@ -455,36 +520,49 @@ class SizeBound:
     L: dict[str, int]
     base: dict[str, int]
     sides: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Q_d: the largest power k of a factor 1/N_d^k in one term (cleared by multiplying both
+    #: sides by N_d^{Q_d}: the coefficients become polynomials of degree <= L_d + Q_d).
+    Q: dict[str, int] = field(default_factory=dict)
+
+    def degree(self, d: str) -> int:
+        """L_d + Q_d: the degree in N_d of the coefficients (after clearing 1/N_d^{Q_d})."""
+        return self.L.get(d, 0) + self.Q.get(d, 0)
 
     def values(self, d: str) -> list[int]:
-        return list(range(self.base[d], self.base[d] + self.L.get(d, 0) + 1))
+        return list(range(self.base[d], self.base[d] + self.degree(d) + 1))
 
     def top(self, d: str) -> int:
-        return self.base[d] + self.L.get(d, 0)
+        return self.base[d] + self.degree(d)
 
     def reason(self, d: str) -> str:
-        k, ell = self.K.get(d, 0), self.L.get(d, 0)
+        k, ell, q = self.K.get(d, 0), self.L.get(d, 0), self.Q.get(d, 0)
         by = [s for s, ks in self.sides.items() if ks.get(d, 0) == k and k > 0]
         text = (f"at most {k} index value(s) of {d} in one term (free and summed)"
                 + (f", reached by the {' and the '.join(by)}" if by else ""))
         text += f"; {ell} closed loop(s) giving factors of {d}" if ell else "; no closed loops"
+        if q:
+            text += (f"; factors 1/{d}^k with k <= {q}, cleared by multiplying both sides by "
+                     f"{d}^{q} (sound: {d} >= 1)")
         vals = self.values(d)
+        deg = self.degree(d)
         text += (f": {d} = {vals[0]} suffices" if len(vals) == 1
-                 else f": {d} in {vals[0]}..{vals[-1]} ({ell + 1} sizes: the coefficients are "
-                      f"polynomials of degree <= {ell} in {d})")
+                 else f": {d} in {vals[0]}..{vals[-1]} ({deg + 1} sizes: the coefficients are "
+                      f"polynomials of degree <= {deg} in {d})")
         if self.base[d] > max(k, 1):
             text += f" (raised from {max(k, 1)} so that every size of the grid is valid)"
         return text
 
     def to_json(self) -> dict[str, Any]:
-        return {d: {"K": self.K.get(d, 0), "loops": self.L.get(d, 0), "sizes": self.values(d),
-                    "reason": self.reason(d)} for d in self.base}
+        return {d: {"K": self.K.get(d, 0), "loops": self.L.get(d, 0),
+                    **({"negative_powers": self.Q[d]} if self.Q.get(d) else {}),
+                    "sizes": self.values(d), "reason": self.reason(d)} for d in self.base}
 
 
 def bound_from(sides: Mapping[str, Profile], dims: Sequence[str]) -> SizeBound:
     """K and L over the scalar profiles of the sides (``{"claimed side": p, ...}``)."""
     K: dict[str, int] = {d: 0 for d in dims}
     L: dict[str, int] = {d: 0 for d in dims}
+    Q: dict[str, int] = {}
     per: dict[str, dict[str, int]] = {}
     for name, prof in sides.items():
         per[name] = {}
@@ -493,9 +571,11 @@ def bound_from(sides: Mapping[str, Profile], dims: Sequence[str]) -> SizeBound:
             for d in dims:
                 K[d] = max(K[d], Ks.get(d, 0))
                 L[d] = max(L[d], Ls.get(d, 0))
+                if Ls.get(neg(d), 0):
+                    Q[d] = max(Q.get(d, 0), Ls[neg(d)])
                 per[name][d] = max(per[name].get(d, 0), Ks.get(d, 0))
     base = {d: max(K[d], 1) for d in dims}
-    return SizeBound(K, L, base, per)
+    return SizeBound(K, L, base, per, Q)
 
 
 def proof_grid(bound: SizeBound, valid: Any = None, *, max_raise: int = 8
@@ -505,7 +585,7 @@ def proof_grid(bound: SizeBound, valid: Any = None, *, max_raise: int = 8
     dims = list(bound.base)
 
     def grid(base: Mapping[str, int]) -> list[dict[str, int]]:
-        ranges = [range(base[d], base[d] + bound.L.get(d, 0) + 1) for d in dims]
+        ranges = [range(base[d], base[d] + bound.degree(d) + 1) for d in dims]
         return [dict(zip(dims, vals, strict=True)) for vals in product(*ranges)]
 
     if valid is None:
