@@ -244,3 +244,17 @@ def test_a_claim_that_needs_a_0_1_mask_is_refuted_at_a_weight_that_is_not_a_mask
     assert res.verdict == "REFUTED"
     w = res.counterexample["point"]["mask"]
     assert any(v not in ("0", "1") for row in w for v in row)
+
+
+@pytest.mark.parametrize("problem", [FINITE, CFINITE, CPOP])
+def test_phase_derivation_in_matrix_form_is_checked_for_every_size(
+        problem: PhaseRetrieval) -> None:
+    """``Derivation`` keeps the dimension m as a letter (1/(4*m)) and J as a matrix; what it
+    derives is PROVED for every size."""
+    d = Derivation(problem)
+    assert d.latex()
+    res = check_gradient(problem, to_text(d.gradients["z"]))
+    assert res.verdict == "PROVED" and res.scope == "all_sizes", res.summary()
+    hform = d.text().splitlines()[-1].split(": ", 1)[1]
+    h = check_hessian(problem, hform)
+    assert h.verdict == "PROVED" and h.scope == "all_sizes", h.summary()
