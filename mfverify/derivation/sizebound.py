@@ -11,11 +11,14 @@ Expressions built from input matrices (general, symmetric, diagonal or skew, of 
 dimensions such as ``n``, ``r`` or sums such as ``d+m``), scalar inputs, exact constants,
 ``+``, ``-``, products (``*``, ``@``), ``.T``, division by a constant, non-negative integer
 powers (of scalars and square matrices), ``trace``, ``inner``, ``norm(·)^(2k)``,
-``hadamard`` (the entrywise product) and identity matrices ``I``. Outside it: ``inv``,
-``sqrt``, ``norm`` without an even power, division by an expression in the inputs,
-negative or fractional powers of an input expression, indexing with literal positions,
-vectors, Python callables and SymPy expressions (their index structure is not known).
-Outside the fragment no all-sizes statement is made.
+``hadamard`` (the entrywise product), identity matrices ``I``, the names of the size
+dimensions as scalars (the size N_d) with negative powers only as a constant times a
+monomial in the sizes (``1/(4*m)``), and constant matrices of fixed (integer) dimensions
+(``J``); vectors are n×1 matrices. Outside it: ``inv``, ``sqrt``, ``norm`` without an even
+power, division by an expression in the inputs, negative or fractional powers of an input
+expression, indexing with literal positions, 1-D vectors, Python callables and SymPy
+expressions (their index structure is not known). Outside the fragment no all-sizes
+statement is made.
 
 The theorem
 -----------
@@ -71,6 +74,21 @@ assignments of the merged variable set), and permutations act on it as before si
 fragment with ``hadamard``. (A mask P_Ω enters as a symbolic matrix W: an identity proved for
 every W holds for every 0/1 mask.)
 
+**Sizes as scalars and negative powers of a dimension (extension).** A factor N_d^e, e > 0,
+is counted as e free loops. A factor N_d^{-k} (k >= 1), allowed only as a constant times a
+monomial in the sizes, is counted apart: each term reads c_T · Π_d N_d^{ℓ⁺_{T,d} − ℓ⁻_{T,d}}
+· (assignment sum), L_d = max_T ℓ⁺_{T,d}, Q_d = max_T ℓ⁻_{T,d}. *If Δ_N ≡ 0 on
+Π_d {B_d..B_d+L_d+Q_d}, B_d >= max(K_d, 1), then Δ_N ≡ 0 at every size.* Proof:
+Π_d N_d^{Q_d}·Δ_N has term exponents ℓ⁺ − ℓ⁻ + Q_d in [0, L_d + Q_d], the form above with
+L_d + Q_d in place of L_d, so the theorem makes it zero at every size; N_d >= 1, hence
+Π N_d^{Q_d} ≠ 0 and Δ_N ≡ 0 (m·L = m·R iff L = R). ∎ A factor common to the objective
+(phase retrieval's 1/(4m)) gives Q_m = 1: one extra size of m.
+
+**Constants of fixed dimensions.** A constant matrix whose dimensions are integers (J of size
+2×2) has number entries and index values in a fixed range; the permutations σ of the proof
+act only on the size dimensions, so #_T(σμ) becomes a fixed weighted count (the constants'
+entries) that does not depend on N', and the proof applies; such indices count in no K_d.
+
 Computing K and L without expanding: each sub-expression gets a *profile*, upper bounds of
 (|V_T ∩ d|, ℓ_{T,d}) over its terms, kept separately for three kinds of terms: scalars
 ("s"), matrices whose two free indices occur in factors ("a", both counted in K), and
@@ -90,6 +108,8 @@ identity-like matrices whose row and column are one variable in no factor ("i", 
   (L + cnt a); ``inner(A, B) = trace(AᵀB)`` likewise; ``norm(A)^(2k) = inner(A, A)^k``;
   a power multiplies.
 
+A dimension name as a scalar: {"s": ({}, {d: 1})}; a factor N_d^{-k}: L counts k under the
+key ``"-d"`` (:func:`neg`), propagated like L (sums: maximum, products: add), read as Q_d.
 cnt of a dimension counts its named atoms once (``d+m`` counts one for d and one for m; an
 integer size counts nothing: its range is fixed). The maxima are over more terms than
 survive cancellation, so K and L are upper bounds, which is all the theorem needs. The true
@@ -111,12 +131,13 @@ from typing import Any
 from ..expr import BinOp, Func, Identity, Index, Neg, Node, Num, Transpose, Var
 
 __all__ = ["Dim", "OutsideFragment", "Profile", "SizeBound", "analyze", "input_profile",
+           "dimension_profile", "neg",
            "scalar_pairing", "merge", "bound_from", "proof_grid", "flowing", "derivative",
            "THEOREM"]
 
 #: How the evidence names the theorem.
 THEOREM = ("size-bound theorem (docs/derivations.md, 'Every size'): zero at the sizes "
-           "Π_d {B_d..B_d+L_d}, B_d >= K_d, implies zero at every size")
+           "Π_d {B_d..B_d+L_d+Q_d}, B_d >= K_d, implies zero at every size")
 
 #: A dimension: the sorted atoms of a sum (``("d", "m")`` for d+m, ``("2",)`` for 2).
 Dim = tuple[str, ...]
