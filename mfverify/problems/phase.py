@@ -195,6 +195,40 @@ class PhaseRetrieval(Problem):
             sq = "hadamard(a*z, a*z)"
         self.objective_expression = f"1/(4*m)*norm({sq} - y)^2"
 
+    def closed_form_texts(self) -> dict[str, tuple[str, list[str]]]:
+        """The closed forms of :meth:`gradient` and :meth:`hvp` in the expression grammar, as
+        ``{"gradient": (text, definitions), "hvp": (text ending in "in D", definitions)}``,
+        for checks at every size by :mod:`mfverify.derivation` (the module docstring's
+        formulas: ∇f = (1/m)·L*(q∘C), ∇²f[D] = (1/m)·L*(dq∘C + q∘dC); population
+        ∇f = κ‖Z‖²Z − ‖X‖²Z − (μ/2)P(Z), ∇²f[D] = κ(2⟨Z, D⟩Z + ‖Z‖²D) − ‖X‖²D − (μ/2)P(D))."""
+        if self.model == "population":
+            kappa, mu = population_constants(self.complex)
+
+            def P(v: str) -> str:
+                return (f"(inner(x, {v})*x + inner(x*J, {v})*x*J)" if self.complex
+                        else f"inner(x, {v})*x")
+
+            half = sp.Rational(mu, 2)
+            return {"gradient": (f"{kappa}*norm(z)^2*z - norm(x)^2*z - {half}*{P('z')}", []),
+                    "hvp": (f"{kappa}*(2*inner(z, D)*z + norm(z)^2*D) - norm(x)^2*D "
+                            f"- {half}*{P('D')} in D", [])}
+        if self.complex:
+            defs = ["C = a*z + a_imag*z*J", "dC = a*D + a_imag*D*J"]
+            adj = "1/m*(a.T*{W} + a_imag.T*{W}*J.T)"
+        else:
+            defs = ["C = a*z", "dC = a*D"]
+            adj = "1/m*a.T*{W}"
+        # row sums of C∘C: |<aᵢ, z>|²; a row scaling q∘C written hadamard(q*ones.T, C)
+        rows = (lambda e: f"hadamard({e})*ones") if self.complex else \
+            (lambda e: f"hadamard({e})")
+        scale = (lambda q, c: f"hadamard({q}*ones.T, {c})") if self.complex else \
+            (lambda q, c: f"hadamard({q}, {c})")
+        defs += [f"q = {rows('C, C')} - y", f"dq = 2*{rows('C, dC')}",
+                 f"G = {scale('q', 'C')}", f"H = {scale('dq', 'C')} + {scale('q', 'dC')}"]
+        gdefs = [d for d in defs if d.split(" =")[0] in ("C", "q", "G")]
+        return {"gradient": (adj.format(W="G"), gdefs), "hvp": (adj.format(W="H") + " in D",
+                                                               defs)}
+
     def _init_population(self, a: Any, a_imag: Any, y: Any, signal: Any,
                          signal_imag: Any) -> None:
         if a is not None or a_imag is not None or y is not None:
