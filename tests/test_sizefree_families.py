@@ -258,3 +258,34 @@ def test_phase_derivation_in_matrix_form_is_checked_for_every_size(
     hform = d.text().splitlines()[-1].split(": ", 1)[1]
     h = check_hessian(problem, hform)
     assert h.verdict == "PROVED" and h.scope == "all_sizes", h.summary()
+
+
+def test_phase_catalog_claim_scope_is_what_its_report_says() -> None:
+    from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+
+    c = get_claim("foundations.phase-closed-forms")
+    assert "every n and m" in c.statement
+    res = run_claim(c, RunContext())
+    assert res.verdict is Verdict.PROVED and res.evidence["scope"] == "all_sizes"
+    assert res.summary.startswith("scope all_sizes")
+    every = res.evidence["all_sizes"]
+    assert len(every) == 8 and all(v["scope"] == "all_sizes" for v in every.values())
+    assert every["finite complex gradient"]["size_bound"] == {"m": [1, 2], "n": [4]}
+
+
+def test_phase_catalog_claim_catches_a_planted_slip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation: a closed form with the conjugate term dropped makes the claim REFUTED."""
+    from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+
+    real = PhaseRetrieval.closed_form_texts
+
+    def slipped(self: PhaseRetrieval) -> dict[str, tuple[str, list[str]]]:
+        out = real(self)
+        if self.complex and self.model == "finite":
+            text, where = out["gradient"]
+            out["gradient"] = (text.replace(" + a_imag.T*G*J.T", ""), where)
+        return out
+
+    monkeypatch.setattr(PhaseRetrieval, "closed_form_texts", slipped)
+    res = run_claim(get_claim("foundations.phase-closed-forms"), RunContext())
+    assert res.verdict is Verdict.REFUTED and "finite complex gradient" in res.summary
