@@ -15,8 +15,8 @@ Measured side by side in one run, on the same claims:
 
 Targets (issue 13): each all-sizes proof (symmetric gradient, Hessian form, HVP; asymmetric U
 and V gradients; the phase-retrieval gradients and HVP are reported too) under 2 s; a false
-identity of total degree <= 8 in <= 8 matrix inputs that
-holds below some size d <= 8 REFUTED at d in under 5 s. The degree-8 example is the
+identity of total degree <= 8 in <= 8 matrix inputs that holds below some size d <= 8 REFUTED
+at d in under 5 s. The degree-8 example is the
 Amitsur–Levitzki standard polynomial s₈(A, …, H) = Σ_σ sgn(σ) A_σ(1)⋯A_σ(8): zero on every
 d×d matrix for d <= 4, non-zero at d = 5. It is written with 255 ``where`` definitions
 (s of each subset, by expansion along the first factor), since its 40320 terms would not fit
