@@ -289,3 +289,52 @@ def test_phase_catalog_claim_catches_a_planted_slip(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(PhaseRetrieval, "closed_form_texts", slipped)
     res = run_claim(get_claim("foundations.phase-closed-forms"), RunContext())
     assert res.verdict is Verdict.REFUTED and "finite complex gradient" in res.summary
+
+
+def _bound(text: str, shapes: dict, dims: tuple[str, ...]) -> object:
+    from mfverify.derivation.sizebound import (
+        OutsideFragment,
+        analyze,
+        bound_from,
+        input_profile,
+        scalar_pairing,
+    )
+
+    env = {k: input_profile(v) for k, v in shapes.items()}
+    try:
+        v = analyze(parse_expression(text, names=list(shapes) + list(dims)), env, dims)
+    except OutsideFragment as exc:
+        return exc.reason
+    return bound_from({"side": scalar_pairing(v)}, dims)
+
+
+@pytest.mark.parametrize("text, m_sizes, q", [
+    ("1/(4*m)*A", [1, 2], 1),            # a monomial factor: Q_m = 1, one extra size
+    ("m^-2*A", [1, 2, 3], 2),
+    ("m/m^2*A", [1, 2], 1),              # one monomial: the exponents add (m^-1)
+    ("m*A + 1/m*A", [1, 2, 3], 1),       # terms m^1 and m^-1: degree 2 after clearing m^1
+    ("(m - 1 + 1)/m^2*A", [1, 2, 3, 4], 2),  # a sum of sizes counts its loops apart
+])
+def test_negative_powers_of_a_dimension_are_counted(text: str, m_sizes: list[int],
+                                                    q: int) -> None:
+    b = _bound(text, {"A": ("m", "n")}, ("m", "n"))
+    assert b.values("m") == m_sizes and b.Q.get("m", 0) == q  # type: ignore[attr-defined]
+    assert b.values("n") == [1]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("text, why", [
+    ("1/(m + n)*A", "monomial in the sizes"),
+    ("m^(1/2)*A", "not polynomial"),
+])
+def test_other_uses_of_sizes_are_outside_the_fragment(text: str, why: str) -> None:
+    assert why in _bound(text, {"A": ("m", "n")}, ("m", "n"))  # type: ignore[operator]
+
+
+def test_a_laurent_polynomial_in_the_size_needs_every_size_of_its_spread() -> None:
+    """(m + 1/m − 1)·∇f equals ∇f at m = 1 only: powers m¹ and m⁻¹ of one dimension need the
+    sizes of their whole spread (counted apart), so the slip is refuted at m = 2."""
+    slip = check_gradient(FINITE, "(m + 1/m - 1)*" + PR_GRAD)
+    assert slip.verdict == "REFUTED" and slip.counterexample["size"]["m"] == 2
+    assert slip.size_bound["m"]["sizes"] == [1, 2, 3, 4]  # L_m = 1, Q_m = 2
+    slip2 = check_gradient(FINITE, "m^2*" + PR_GRAD)  # m² too much: equal at m = 1 only
+    assert slip2.verdict == "REFUTED" and slip2.counterexample["size"]["m"] == 2

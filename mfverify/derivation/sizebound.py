@@ -475,7 +475,10 @@ class _Analyzer:
         left, right = self.eval(node.left), self.eval(node.right)
         if op == "/":
             if not isinstance(node.right, Num):
-                raise OutsideFragment("division by an expression in the inputs")
+                raise OutsideFragment(
+                    "division by an expression in the inputs" + (
+                        " or sizes (only a constant times a monomial in the sizes, such as "
+                        "4*m, may divide)" if self.dims else ""))
             return left
         if op in "+-":
             shape = left.shape if left.shape is not None else right.shape
