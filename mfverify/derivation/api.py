@@ -64,6 +64,9 @@ from ..typing import DefinitionsLike, ExpressionLike, PointLike, SizesLike
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
 from ._instances import (
     Family,
+    claim_env,
+    expression_env,
+    expression_names,
     family_of,
     float_entries,
     gradient_of,
@@ -220,7 +223,7 @@ def declared_structure(problem: Problem, fam: Family | None = None, *,
 
 
 def _input_names(problem: Problem) -> list[str]:
-    return list(problem.variables) + [k for k in problem.data]
+    return expression_names(problem)
 
 
 def _resolve_wrt(problem: Problem, wrt: str | None, what: str) -> str:
@@ -316,7 +319,7 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
             direction = {v: env0[dirmap[v]] for v in dirmap}
 
             def claimed_with(override: Mapping[str, Any]) -> Any:
-                env = defs.extend({**env0, **override}, A, size)
+                env = defs.extend(claim_env(p, {**env0, **override}, claimed), A, size)
                 return as_object_array(_eval_claim(claimed, env, A, size, what_word[kind]))
 
             def true_with(override: Mapping[str, Any]) -> Any:
@@ -422,10 +425,11 @@ def _same_objective(fam: Family, p: Problem, B: Backend, x0: Mapping[str, Any],
     from ..expr import evaluate, parse_expression
 
     assert fam.objective is not None
-    node = parse_expression(fam.objective, names=list(fam.shapes))
+    node = parse_expression(fam.objective, names=expression_names(p) + list(fam.shapes))
     A = B.A
     f = B.finish(p.objective(A, dict(x0), dict(data0)))
-    g = B.finish(evaluate(node, {**x0, **{k: data0[k] for k in fam.shapes if k in data0}}, A))
+    env = expression_env(p, {**x0, **{k: data0[k] for k in fam.shapes if k in data0}})
+    g = B.finish(evaluate(node, env, A))
     diff = f - g
     zero = diff.is_zero() if hasattr(diff, "is_zero") and callable(diff.is_zero) else \
         sp.expand(diff) == 0
@@ -567,7 +571,8 @@ def _numeric_point(k: int, x: dict[str, np.ndarray], *, p: Problem, claimed: Cla
         dvec = {wrt: rng.standard_normal(p.variables[wrt])}
     else:
         dvec = {v: rng.standard_normal(p.variables[v]) for v in dirmap}
-    env = defs.extend({**x, **d64, **{dirmap[v]: dvec[v] for v in dirmap}}, A)
+    env = defs.extend(claim_env(p, {**x, **d64, **{dirmap[v]: dvec[v] for v in dirmap}},
+                                claimed), A)
     h = taylor_steps(_norm(x), _norm(dvec))
     f0 = float(p.objective(A, x, d64))
     x32 = {v: np.asarray(a, np.float32) for v, a in x.items()}
@@ -797,7 +802,7 @@ def _certify(p: Problem, claimed: Claimed, kind: str, wrt: str | None, dirmap: d
         f_line = p.objective(LA, xl, dl)
         x0 = {v: LA.asarray(xv) for v, xv in x.items()}
         dl_dirs = {dirmap[v]: LA.asarray(dvec[v]) for v in dirmap}
-        env = defs.extend({**x0, **dl, **dl_dirs}, LA)
+        env = defs.extend(claim_env(p, {**x0, **dl, **dl_dirs}, claimed), LA)
         raw = claimed(env, LA, {})
         if isinstance(raw, np.ndarray):
             val = raw

@@ -550,10 +550,16 @@ class Derivation:
         if text is None:
             raise UnsupportedError(f"problem kind {problem.kind!r} has no objective written as a "
                                    "matrix expression; matrix-form derivatives need one")
+        from ._instances import expression_names
+
         keep = set(symbolic)
         scalars = [k for k, v in problem.data.items() if not hasattr(v, "shape")
                    or getattr(v, "shape", None) == ()]
-        node = parse_expression(text, names=list(problem.variables) + list(problem.data))
+        names = expression_names(problem)
+        # dimensions used as scalars (1/(4*m)) stay letters; fixed constants (J) are matrices
+        keep |= {d for d in problem.size_dims if d not in problem.variables
+                 and d not in problem.data}
+        node = parse_expression(text, names=names)
         node = _substitute(node, {k: Num(sp.sympify(problem.data[k])) for k in scalars
                                   if k not in keep})
         symmetric = [k for k, v in fam.structure.items() if str(v) == "symmetric"]

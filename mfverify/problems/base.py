@@ -244,6 +244,10 @@ class Problem(ABC):
     #: Why a family with dimensions has no ``objective_expression`` (shown as the reason of a
     #: sizes-checked verdict); None: the generic reason.
     size_free_reason: str | None = None
+    #: Constant matrices of *fixed* dimensions (``{"J": [[0, -1], [1, 0]]}``) that the
+    #: objective expression and text claims may use by name; the size bound ranges only the
+    #: dimensions of ``size_dims`` (a constant's index values lie in its fixed range).
+    size_constants: dict[str, Any] = {}  # noqa: RUF012 - read-only default
     #: Keys (name -> type) of the sweep generator ``gen:KIND?key=value``; empty: none.
     generator_keys: ClassVar[dict[str, type]] = {}
 
