@@ -181,3 +181,13 @@ def test_family_agrees_with_the_custom_objective(net221: tuple[DeepLinearNetwork
 
     assert Lc.complete and summary(Lc) == summary(L)
     assert not check_landscape(custom, Lc)
+
+
+def test_kawaguchi_exact_landscape_claim() -> None:
+    from mfverify.claims import Verdict, get_claim, run_claim
+
+    res = run_claim(get_claim("kawaguchi2016.exact-landscape"))
+    assert res.verdict is Verdict.PROVED, res.summary
+    assert all(r["complete"] and not r["bad"] and r["origin"]["descent_order"] == 3
+               for r in res.evidence["networks"])
+    assert res.evidence["data_hypotheses"]["XY^T_full_rank"]
