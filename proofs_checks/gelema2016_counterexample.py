@@ -47,9 +47,10 @@ def _random_masks(ctx: RunContext) -> Outcome:
     stats = _batch_recovery(problem, {"M": M, "mask": W}, B, K, ctx.seed)
     ev = {"n": n, "r": 1, "p": 0.5, "instances": B, "starts_per_instance": K,
           "tolerance": f"‖xxᵀ − M‖_F/‖M‖_F <= {TOLERANCE}",
-          "method": "batch engine: planted z with |zᵢ| ~ U[1, 2] and random signs, symmetric Bernoulli(1/2) masks, GD with "
-                    "Armijo steps on the regularized objective (λ = 1/10, α = twice the largest "
-                    "|zᵢ|) from N(0, I/n) starts, float64", **stats}
+          "method": "batch engine: planted z with |zᵢ| ~ U[1, 2] and random signs, "
+                    "symmetric Bernoulli(1/2) masks, GD with Armijo steps on the regularized "
+                    "objective (λ = 1/10, α = twice the largest |zᵢ|) from N(0, I/n) starts, "
+                    "float64", **stats}
     if stats["recovered"] == stats["runs"]:
         return Outcome(Verdict.SUPPORTED, ev, f"all {stats['runs']} runs recovered M "
                        f"(n = {n}, p = 1/2, uniformly random masks)")
