@@ -49,3 +49,12 @@ def test_small_network_with_a_complex_only_stratum_completes() -> None:
     assert L.complete, L.reason
     assert sorted(c.type for c in L.components) == [
         "degenerate_saddle", "global_min", "strict_saddle", "strict_saddle"]
+
+
+def test_univariate_leading_monomials() -> None:
+    """Regression: SymPy's univariate Poly.monoms rejects the order given as a string, which
+    crashed the stratification of a piece in a one-variable chart (seen in gauge charts)."""
+    from mfverify.symbolic.stationary import independent_variables
+
+    x = sp.Symbol("x")
+    assert independent_variables([x ** 2 - 1], [x], 0) == ()

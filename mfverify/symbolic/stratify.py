@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
+from sympy.polys.orderings import grevlex
 
 from ..errors import UnsupportedError
 from .algebraic import equal_vectors
@@ -248,7 +249,7 @@ class _Ideal:
         self.gens = gens
         self.G = sp.groebner(basis, *gens, order="grevlex", domain="QQ") if basis else None
         self.basis = list(self.G.exprs) if self.G is not None else []
-        lms = [sp.Poly(b, *gens).monoms(order="grevlex")[0] for b in self.basis]
+        lms = [sp.Poly(b, *gens).monoms(order=grevlex)[0] for b in self.basis]
         self.dimension = krull_dimension(lms, len(gens)) if self.basis else len(gens)
 
     def reduce(self, e: sp.Expr) -> sp.Expr:
