@@ -75,8 +75,8 @@ def _random_masks(ctx: RunContext) -> Outcome:
         "random-mask",
         "Ω is drawn uniformly at random (entries observed independently with probability p)",
         "a fixed structured mask (the path 1–2–3 with the diagonal entries of its ends "
-        "observed, z = (±1, ±1, ±1)-like ground truths) has a strict spurious local minimum: "
-        "the search finds it, shrinks it and certifies it exactly (REFUTED)")],
+        "observed, small integer ground truths such as z = (−2, 1, −2)) has a strict spurious "
+        "local minimum: the search finds it, shrinks it and certifies it exactly (REFUTED)")],
     conclusion="every local minimum is global",
     expected=Verdict.SUPPORTED,
     tags=("counterexample", "certify", "completion"),
