@@ -87,7 +87,7 @@ def run_cell(cell: Mapping[str, Any], B: int, K: int) -> dict[str, np.ndarray]:
     except InputError:  # no closed-form optimum: stationary / stalled / diverged only
         f_global = -np.inf
     out = classify_runs(res, f_global=f_global, ftol=float(run["ftol"]),
-                        gtol=max(float(run["gtol"]), 1e-8), problem=problem)
+                        gtol=max(float(run["gtol"]), 1e-8))
     bb, kk = np.meshgrid(np.arange(B, dtype=np.int32), np.arange(K, dtype=np.int32),
                          indexing="ij")
     cols: dict[str, np.ndarray] = {
