@@ -95,3 +95,31 @@ def test_claim_normal_and_dropped() -> None:
     res = run_claim(c, RunContext(dropped=frozenset({"random-mask"}), seed=1))
     assert res.verdict is Verdict.REFUTED, res.summary
     assert check_certificate(res.evidence["certificate"]).proved
+
+
+def test_krawczyk_box_path() -> None:
+    """An irrational spurious minimum (tridiagonal mask with the whole diagonal observed,
+    z = (−3, 1, 2), x ≈ (3.040, −0.470, 1.805)) is certified by a Krawczyk box, and the
+    certificate re-checks; a box around the float point of another minimum is rejected."""
+    from mfverify.counterexample.completion import certify_spurious_min, completion_local_minima
+
+    W = np.array([[1, 1, 0], [1, 1, 1], [0, 1, 1]], dtype=float)
+    z = np.array([-3.0, 1.0, 2.0])
+    mins = [(x, f, lm) for x, f, gn, lm in completion_local_minima(
+        W, np.outer(z, z), np.array([[3.0, -0.5, 1.8], [-3.0, 0.5, -1.8]]))
+        if gn < 1e-9 and f > 1e-6 and lm > 0]
+    assert mins
+    x = mins[0][0]
+    cert = certify_spurious_min(W, [sp.Integer(v) for v in z.astype(int)], x)
+    assert not isinstance(cert, str), cert
+    spec, point, exact, bound = cert
+    assert exact is None and "box" in point and bound > 3
+    doc = {"format": "mfverify-certificate", "version": 1, "problem": spec, "claims": [
+        {"type": "strict_spurious_local_min", "point": point, "witness": ["-3", "1", "2"],
+         "certified": {"hessian_inertia": [3, 0, 0], "witness_value": "0"}}]}
+    res = check_certificate(doc)
+    assert res.proved, res.reasons
+    assert "Krawczyk" in res.details[0]["stationarity"]
+    moved = json.loads(json.dumps(doc))
+    moved["claims"][0]["point"]["box"]["center"] = ["3", "0", "-3"]   # not a zero of ∇f
+    assert not check_certificate(moved).proved

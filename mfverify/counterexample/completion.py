@@ -46,7 +46,7 @@ from .search import Progress, maximize_violation
 from .shrink import drop_components, simplify_surd
 
 __all__ = ["completion_fgh", "completion_local_minima", "completion_spurious_margin",
-           "find_completion_spurious_min", "MASK_KINDS"]
+           "certify_spurious_min", "find_completion_spurious_min", "MASK_KINDS"]
 
 #: Largest n searched; θ packs n, the n_max(n_max + 1)/2 upper-triangular mask bits and z.
 N_MAX = 5
@@ -223,6 +223,28 @@ def _exact_point(poly: Any, x: np.ndarray) -> list[sp.Expr] | None:
     return cand if all(sp.simplify(v) == 0 for v in g) else None
 
 
+Certified = tuple[dict[str, Any], dict[str, Any], list[sp.Expr] | None, float]
+
+
+def certify_spurious_min(W: np.ndarray, z: list[sp.Integer], x: np.ndarray
+                         ) -> Certified | str:
+    """The spec and the certified point of a float local minimum ``x`` of the instance (W, z):
+    an exact point (simple rationals / surds with ∇f = 0 exactly) when there is one, else a
+    Krawczyk box (:func:`mfverify.certify.prove_stationary_box`). Returns (spec, point block,
+    exact point or None, an upper bound of max|xᵢ|), or the reason as a string when the box
+    is not proved."""
+    spec = _spec(W, z)
+    poly = derive(load_problem(spec))
+    exact = _exact_point(poly, x)
+    if exact is not None:
+        return spec, point_exact(exact), exact, max(abs(float(v)) for v in exact)
+    box = prove_stationary_box(poly, x)
+    if not box.proved:
+        return f"Krawczyk failed: {box.reason}"
+    bound = max(abs(float(v)) for v in box.center) + float(box.radius)
+    return spec, point_box(box.center, box.radius), None, bound
+
+
 def find_completion_spurious_min(*, budget: float = 60.0, seed: int = 0,
                                  progress: Progress | None = None,
                                  max_restarts: int | None = None) -> Any:
@@ -271,21 +293,12 @@ def find_completion_spurious_min(*, budget: float = 60.0, seed: int = 0,
         return CounterexampleResult(target, "INCONCLUSIVE", best=best, evidence=evidence,
                                     reason="the shrunk instance lost its spurious minimum")
     x = np.array(info["point"])
-    spec = _spec(W, z)
-    poly = derive(load_problem(spec))
-    exact = _exact_point(poly, x)
-    if exact is not None:
-        point = point_exact(exact)
-        row_bound = max(abs(float(v)) for v in exact)
-        _say(progress, f"[{target}] the stationary point is exactly {[str(v) for v in exact]}")
-    else:
-        _say(progress, f"[{target}] certifying: Krawczyk box around x ≈ {np.round(x, 6)}")
-        box = prove_stationary_box(poly, x)
-        if not box.proved:
-            return CounterexampleResult(target, "INCONCLUSIVE", best=best, evidence=evidence,
-                                        reason=f"Krawczyk failed: {box.reason}")
-        point = point_box(box.center, box.radius)
-        row_bound = max(abs(float(v)) for v in box.center) + float(box.radius)
+    _say(progress, f"[{target}] certifying the minimum near x ≈ {np.round(x, 6).tolist()}")
+    cert = certify_spurious_min(W, z, x)
+    if isinstance(cert, str):
+        return CounterexampleResult(target, "INCONCLUSIVE", best=best, evidence=evidence,
+                                    reason=cert)
+    spec, point, exact, row_bound = cert
     n = len(z)
     claims = [{"type": "strict_spurious_local_min", "point": point,
                "witness": [str(v) for v in z],
