@@ -9,7 +9,8 @@ Classification of one run (in this order):
    one of ``classes`` — by value (|f − value| <= ``ftol_class``·max(1, |value|)) and, when the
    class lists points, by an orbit-invariant distance (default: distance between the products
    XXᵀ, resp. UVᵀ, which is invariant under X ↦ XQ resp. (U, V) ↦ (UA, VA⁻ᵀ)) to the nearest
-   listed point <= ``xtol``.
+   listed point <= ``xtol`` (the family's hook ``Problem.orbit_invariant`` when the problem is
+   passed).
 4. ``stationary_unmatched``: small gradient but no class matched (reported, never hidden).
 5. ``stalled``: anything else (the budget ran out or the line search failed away from a
    stationary point).
@@ -148,13 +149,19 @@ def _t_summary(h: np.ndarray) -> dict[str, Any]:
 def classify_runs(run: BatchRun, *, f_global: float | np.ndarray = 0.0, ftol: float = 1e-8,
                   gtol: float = 1e-6, classes: Sequence[StationaryClass] = (),
                   ftol_class: float = 1e-6, xtol: float = 1e-4,
-                  invariant: Invariant = product_invariant) -> Outcomes:
+                  invariant: Invariant | None = None, problem: Any = None) -> Outcomes:
     """Label every run of ``run`` (see the module docstring for the rules).
 
     ``f_global`` is a scalar or ``(B,)`` array (the optimal value per instance); ``classes`` may
     hold per-instance points with a leading B axis (``(B, P, *shape)``) or shared points
-    (``(P, *shape)``).
+    (``(P, *shape)``). The orbit invariant that matches runs with class points is
+    ``invariant`` when given, else the family's hook ``problem.orbit_invariant`` (XXᵀ for O(r),
+    UVᵀ for GL(r), the end-to-end product of a deep linear network, zzᴴ in real form for
+    complex phase retrieval, the raw coordinates for the trivial group), else
+    :func:`product_invariant`.
     """
+    if invariant is None:
+        invariant = problem.orbit_invariant if problem is not None else product_invariant
     B, K = run.status.shape
     fg = np.broadcast_to(np.asarray(f_global, dtype=np.float64).reshape(-1, 1)
                          if np.ndim(f_global) else np.asarray(f_global, dtype=np.float64), (B, K))

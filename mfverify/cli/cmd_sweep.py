@@ -231,7 +231,8 @@ def run(args: argparse.Namespace) -> int:
         raise
     except InputError:  # no closed-form optimum: report stationary / stalled / diverged only
         fg, f_global = None, -np.inf
-    out = classify_runs(res, f_global=f_global, ftol=args.ftol, gtol=max(args.gtol, 1e-8))
+    out = classify_runs(res, f_global=f_global, ftol=args.ftol, gtol=max(args.gtol, 1e-8),
+                        problem=problem)
     summary = _summary(args, params, res, out, B, K)
     if fg is None:
         summary["note"] = ("no closed-form optimal value for this problem kind: runs are "

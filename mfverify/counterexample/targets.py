@@ -16,6 +16,9 @@ Targets (the result behind each in brackets):
 * ``unbalanced-saddles`` [Valavi, Liu & Ramadge 2020]: unbalanced asymmetric factorization ½‖xyᵀ −
   Σ‖²: a sequence of exact strict saddles whose least Hessian eigenvalue tends to 0, with its closed
   form.
+* ``completion-spurious-min`` [Ge, Lee & Ma 2016]: symmetric rank-1 matrix completion on a
+  deterministic structured mask: a strict spurious local minimum
+  (:mod:`mfverify.counterexample.completion`).
 * ``constrained-ssp`` [the reconstruction of Eftekhari 2021]: min ½‖U‖² s.t. A(UUᵀ) = b, n = 3, p =
   2, m = 3: a full-rank spurious KKT point (S(λ) not PSD, a feasible better point, the global
   minimizer certified by S(μ) ⪰ 0), at which the primal–dual vector field vanishes exactly (the flow
@@ -51,6 +54,7 @@ from ..errors import BudgetExceeded, InputError
 from ..inputs import check_seed
 from ..numbers import parse_number
 from ..results import ResultMixin, SearchStatus, coerce
+from .completion import find_completion_spurious_min
 from .search import (
     Progress,
     kkt_points,
@@ -767,6 +771,7 @@ TARGETS: dict[str, Callable[..., CounterexampleResult]] = {
     "lifting": find_lifting_saddle,
     "unbalanced-saddles": find_unbalanced_saddles,
     "constrained-ssp": find_constrained_ssp,
+    "completion-spurious-min": find_completion_spurious_min,
 }
 
 

@@ -116,6 +116,12 @@ class AsymmetricMF(Problem):
             hV = hV - half_b * (DV @ G + V @ dG)
         return {"U": hU, "V": hV}
 
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """UVᵀ for the GL(r) action (unbalanced), [U; V][U; V]ᵀ for O(r) (balanced)."""
+        from .invariants import cross, stacked_gram
+
+        return stacked_gram(x["U"], x["V"]) if self.balanced else cross(x["U"], x["V"])
+
     def symmetry(self) -> SymmetryGroup:
         r = self.r
         if self.balanced:

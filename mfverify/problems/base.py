@@ -278,6 +278,19 @@ class Problem(ABC):
     def has_closed_forms(self) -> bool:
         return type(self).gradient is not Problem.gradient and type(self).hvp is not Problem.hvp
 
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """An orbit invariant of the family's symmetry group in batched NumPy: a function of
+        the point (arrays with any leading axes) constant on every orbit, flattened to shape
+        ``(*lead, k)``. The batch engine's outcome classifier
+        (:func:`mfverify.batch.classify_runs`) matches runs with known stationary classes by
+        the distance of these invariants. Default: the raw coordinates (the trivial group);
+        the families return XXᵀ (O(r)), UVᵀ (GL(r)), the end-to-end product (deep linear
+        networks) or (ZZᵀ, ZJZᵀ) = zzᴴ in real form (complex phase retrieval), see
+        :mod:`mfverify.problems.invariants`."""
+        from .invariants import raw_coordinates
+
+        return raw_coordinates(x, self.variables)
+
     def symmetry(self) -> SymmetryGroup:
         """The invariance group (default: trivial)."""
         return SymmetryGroup("trivial", 0, "x -> x")

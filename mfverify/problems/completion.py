@@ -240,6 +240,15 @@ class MatrixCompletion(Problem):
         return out
 
     # -- symmetry ----------------------------------------------------------------------------
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """XXᵀ (symmetric, O(r)); UVᵀ (asymmetric, GL(r)); [U; V][U; V]ᵀ (asymmetric with the
+        regularizer, O(r) acting by (UQ, VQ))."""
+        from .invariants import cross, gram, stacked_gram
+
+        if self.symmetric:
+            return gram(x["X"])
+        return stacked_gram(x["U"], x["V"]) if self.regularized else cross(x["U"], x["V"])
+
     def symmetry(self) -> SymmetryGroup:
         r = self.r
         if self.symmetric:

@@ -400,6 +400,12 @@ class ConstrainedMF(Problem):
         return {"U": Ux, "lam": lx}
 
     # -- symmetry ----------------------------------------------------------------------------------
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """UUᵀ (the O(p) invariant)."""
+        from .invariants import gram
+
+        return gram(x["U"])
+
     def symmetry(self) -> SymmetryGroup:
         p = self.p
         action = "U -> U Q, Q in O(p)"

@@ -213,6 +213,13 @@ class DeepLinearNetwork(Problem):
         return {f"W{i + 1}": h for i, h in enumerate(out)}
 
     # -- symmetry ----------------------------------------------------------------------------
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """The end-to-end product W_L⋯W₁ (invariant under the GL and O chains; it does not
+        separate every orbit)."""
+        from .invariants import chain_product
+
+        return chain_product([x[f"W{i}"] for i in range(1, self.depth + 1)])
+
     def symmetry(self) -> SymmetryGroup:
         hidden = self.hidden
         if self.balanced:

@@ -343,6 +343,12 @@ class PhaseRetrieval(Problem):
         return {"z": self._adjoint(A, W, d) / A.const(self.m)}
 
     # -- symmetry ----------------------------------------------------------------------------
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """zzᵀ (real, the sign group) or (ZZᵀ, ZJZᵀ), zzᴴ in real form (complex, U(1))."""
+        from .invariants import gram, phase_gram
+
+        return phase_gram(x["z"]) if self.complex else gram(x["z"])
+
     def symmetry(self) -> SymmetryGroup:
         if self.complex:
             return SymmetryGroup("U(1)", 1, "z -> e^{iθ} z, i.e. Z -> Z Q with Q = [[cos θ, "

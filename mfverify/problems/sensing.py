@@ -595,6 +595,12 @@ class MatrixSensing(Problem):
         return {"U": _scal(two_s, dS @ V + S @ DV), "V": _scal(two_s, A.T(dS) @ U + A.T(S) @ DU)}
 
     # -- symmetry ------------------------------------------------------------------------------
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """XXᵀ (symmetric, O(r)) or UVᵀ (asymmetric, GL(r))."""
+        from .invariants import cross, gram
+
+        return gram(x["X"]) if self.symmetric else cross(x["U"], x["V"])
+
     def symmetry(self) -> SymmetryGroup:
         r = self.r
         if self.symmetric:

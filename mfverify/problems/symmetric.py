@@ -102,6 +102,12 @@ class SymmetricMF(Problem):
         XtD = A.T(X) @ D
         return {"X": (4 * d["scale"]) * (X @ (A.T(XtD) + XtD) + D @ (A.T(X) @ X) - d["M"] @ D)}
 
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """XXᵀ (the O(r) invariant; it separates the orbits)."""
+        from .invariants import gram
+
+        return gram(x["X"])
+
     def symmetry(self) -> SymmetryGroup:
         r = self.r
         return SymmetryGroup(f"O({r})", r * (r - 1) // 2, "X -> X Q, Q in O(r)")

@@ -371,6 +371,16 @@ class Classifier:
             if any(w):
                 cands.append([sum((wi * d[m] for wi, d in zip(w, dirs, strict=True)),
                                   F.elem(0)).rem(F.q) for m in range(self.N)])
+        if k > 5:
+            # many excess directions (e.g. the zero Hessian at the origin of a deep linear
+            # network, whose cubic term needs every layer to move): a few combinations with
+            # full support; a nonzero form of the leading order is nonzero at almost every
+            # integer vector, and the order-and-sign test below decides each one exactly
+            rng_full = random.Random(seed + 1)
+            for _ in range(4):
+                w = [rng_full.choice((-3, -2, -1, 1, 2, 3)) for _ in range(k)]
+                cands.append([sum((wi * d[m] for wi, d in zip(w, dirs, strict=True)),
+                                  F.elem(0)).rem(F.q) for m in range(self.N)])
         x0 = [c.as_expr() for c in pt.coords]
         H = self.hessian_at(pt)
         quartic_ok: list[bool] = []
