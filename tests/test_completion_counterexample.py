@@ -76,7 +76,7 @@ def test_target_certified_from_cold_start(found, tmp_path, capsys) -> None:
     bad["problem"]["mask"] = [["1"] * n for _ in range(n)]
     path.write_text(json.dumps(bad))
     assert main(["certify", str(path)]) == 1
-    assert "REJECTED" in capsys.readouterr().out
+    assert "REFUTED" in capsys.readouterr().out
 
 
 def test_regularizer_note_and_registry(found) -> None:

@@ -117,7 +117,8 @@ def completion_spurious_margin(theta: np.ndarray, *, starts: int = 12, seed: int
     signs = np.array([(1.0, *s) for s in itertools.product((1.0, -1.0), repeat=n - 1)])
     x0 = np.concatenate([signs * np.abs(z), rng.normal(size=(starts, n)) * math.sqrt(nz / n)
                          * 1.5])
-    best, info = -1.0, {"n": n}
+    best = -1.0
+    info: dict[str, Any] = {"n": n}
     for x, f, gn, lm in completion_local_minima(W, M, x0):
         if gn < 1e-9 and f > 1e-8 * nz * nz:
             m = min(lm / nz, f / (nz * nz))
@@ -238,7 +239,7 @@ def certify_spurious_min(W: np.ndarray, z: list[sp.Integer], x: np.ndarray
     exact = _exact_point(poly, x)
     if exact is not None:
         return spec, point_exact(exact), exact, max(abs(float(v)) for v in exact)
-    box = prove_stationary_box(poly, x)
+    box = prove_stationary_box(poly, [float(v) for v in np.ravel(x)])
     if not box.proved:
         return f"Krawczyk failed: {box.reason}"
     bound = max(abs(float(v)) for v in box.center) + float(box.radius)
