@@ -78,7 +78,7 @@ from .integrate import VectorField, as_field, exact_point
 from .status import FlowStatus
 
 __all__ = ["integrate_validated", "ValidatedFlow", "ValidatedStep", "EnclosurePoint",
-           "METHOD"]
+           "METHOD", "ball_str"]
 
 #: the method, as written in the evidence of every result
 METHOD = ("validated Taylor method in arb ball arithmetic: a-priori enclosure by the Picard "
@@ -158,6 +158,11 @@ class _BallEngine:
                     J[:, col] = self._flat_out(1)
                     col += 1
         return J
+
+
+def ball_str(b: Any, digits: int = 25) -> str:
+    """``mid ± rad`` of a ball (the midpoint to ``digits`` digits, the radius rounded up)."""
+    return f"{b.mid().str(digits, radius=False)} ± {b.rad().str(3, radius=False)}"
 
 
 def _horner(coefs: Sequence[Sequence[Any]], s: Any) -> list[Any]:
@@ -251,7 +256,7 @@ class EnclosurePoint:
     def to_json(self) -> dict[str, Any]:
         return {"t": str(self.t), "width": f"{self.width:.3e}",
                 "radius": self.radius.str(5, radius=False),
-                "state": {k: [v.str(12) for v in a.reshape(-1)] for k, a in self.state.items()}}
+                "state": {k: [ball_str(v) for v in a.reshape(-1)] for k, a in self.state.items()}}
 
 
 @dataclass
