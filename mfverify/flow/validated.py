@@ -208,7 +208,14 @@ class ValidatedStep:
         """A box (flat balls) containing x(t) for all t ∈ [t0 + s_lo, t0 + s_hi] ⊂ [t0, t1]."""
         S = bo.interval(to_arb(s_lo), to_arb(s_hi))
         K1 = len(self.coeffs)
-        poly = _horner(self.coeffs, S)
+        # mean-value form of the Taylor polynomial on S: p(S) ⊂ p(s_m) + p'(S)·(S − s_m)
+        # (plain Horner on an interval containing 0 overestimates by Σ|a_k||S|^k)
+        s_m = to_arb((s_lo + s_hi) / 2)
+        deriv = [[k * v for v in self.coeffs[k]] for k in range(1, K1)] or \
+            [[ARB(0)] * len(self.coeffs[0])]
+        D = _horner(deriv, S)
+        dS = S - s_m
+        poly = [p + d * dS for p, d in zip(_horner(self.coeffs, s_m), D, strict=True)]
         SK = S ** K1
         grow = ARB(1)
         if self.r0 != 0:
