@@ -511,16 +511,22 @@ def _step(hi: _BallEngine, lo: _BallEngine, c: list[Any], r: Any, t: Fraction,
     previous step (the remainder on the a-priori box usually allows less than the centre
     series suggests), so that the first try is usually accepted."""
     coefs = hi.series(c, K)
-    h_coef = _choose_h(coefs, K, tol_f, target - t)
+    remaining = target - t
+    h_coef = _choose_h(coefs, K, tol_f, remaining)
     h = h_coef
-    if h_coef > 0 and memory.get("ratio", 1.0) < 1.0:
+    if 0 < h_coef < remaining and memory.get("ratio", 1.0) < 1.0:
         h = min(h_coef, _dyadic_floor(float(h_coef) * min(1.0, memory["ratio"] * 1.2)))
+    elif h_coef == remaining and memory.get("ratio", 1.0) < 1.0:
+        # clipped by the output time: the natural step may still be the smaller one
+        nat = _choose_h(coefs, K, tol_f, remaining * 2 ** 60)
+        guess = _dyadic_floor(float(nat) * min(1.0, memory["ratio"] * 1.2)) if nat > 0 else h
+        h = remaining if guess >= remaining else guess
     scale = 2.0 ** min(1000.0, max(0.0, bo.log2_norm(c)))
     with workprec(low_prec):
         X = [bo.ball_around(v, r) for v in c]
     U = rem = None
     for _ in range(MAX_HALVINGS):
-        if h <= 0 or h < Fraction(2) ** -(prec // 2) * max(1, abs(t)):
+        if h <= 0 or (h < remaining and h < Fraction(2) ** -(prec // 2) * max(1, abs(t))):
             U = None
             break
         U = _picard(lo, X, h, scale)
@@ -558,6 +564,6 @@ def _step(hi: _BallEngine, lo: _BallEngine, c: list[Any], r: Any, t: Fraction,
         grow = bo.upper((mu * ha).exp()) if r != 0 else ARB(0)
         r1 = bo.upper(bo.rad2_upper(Y) + r * grow)
         c1 = bo.mids(Y)
-    if h_coef > 0 and h != target - t:
+    if 0 < h_coef < target - t:  # a step not clipped by the output time
         memory["ratio"] = float(h) / float(h_coef)
     return ValidatedStep(t, t + h, coefs, rem, U, r, mu, r1, c1)
