@@ -199,3 +199,18 @@ def test_scalar_tightness_validated_falls_back_to_supported(
     res = run_claim(get_claim("yedu2021.flow-scalar-tightness"))
     assert res.verdict is Verdict.SUPPORTED, res.summary
     assert res.evidence["validated"]["proved"] is False
+
+
+def test_rank_one_limit_validated_catches_a_wrong_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation: the validated certificate with a wrong λ₁ (the limit √2·u₁ instead of √3·u₁)
+    is refused: √2·u₁ is not a stationary point (typed error), so nothing is PROVED."""
+    from mfverify.errors import InputError
+
+    mod = _module("eftekhari2021.flow-rank-one-limit")
+    lams, qs, us = mod.RANK_ONE_INSTANCES[0]
+    assert mod.validated_rank_one(lams, qs, us)["proved"] is True
+    real_sqrt = mod.sp.sqrt
+    monkeypatch.setattr(mod.sp, "sqrt", lambda v: real_sqrt(v - 1))  # planted slip
+    with pytest.raises(InputError):
+        mod.validated_rank_one(lams, qs, us)

@@ -262,6 +262,14 @@ def certify_convergence(flow: ValidatedFlow, target: Any, *, rho: Any = None) ->
         xc = [to_arb(v) for arr in xs.values() for v in arr.reshape(-1)]
         end = [v for a in flow.points[-1].state.values() for v in a.reshape(-1)]
         _, dist = _dist_bounds(end, xc)
+        if grp.startswith("O("):
+            # −I is in O(r) and acts as x ↦ −x: take the nearer of x* and −x* (same orbit)
+            _, dneg = _dist_bounds(end, [-v for v in xc])
+            if dneg < dist:
+                xs = {k: -v for k, v in xs.items()}
+                xc = [-v for v in xc]
+                dist = dneg
+                ev["orbit_point"] = "-x*"
         ev["distance_upper"] = dist.str(5, radius=False)
         fb = ball_objective(p, flow.points[-1].state, prec)
         gap = bo.upper(fb - to_arb(fstar))
