@@ -193,3 +193,34 @@ def test_bad_input_is_typed() -> None:
         integrate_validated(vf, {"x": [1]}, ["sqrt(2)"])
     with pytest.raises(InputError):
         integrate_validated(vf, {"x": [1]}, [-1])
+
+
+def test_close_output_times_regression() -> None:
+    """Regression: output times 1e-35 apart must not collapse the step (the step memory was
+    applied to steps clipped by the output time, and a tiny gap to a target counted as a
+    collapse, ending in PICARD_FAILED)."""
+    vf = vector_field(lambda A, x: {"x": -x["x"] + x["x"] * x["x"]}, {"x": (1,)})
+    t1 = Fraction(84056089154341207, 10**16)
+    res = integrate_validated(vf, {"x": ["1/2"]}, [t1, t1 + Fraction(1, 10**35)], dps=50)
+    assert res.status is FlowStatus.DONE, res.message
+    assert len(res.steps) < 200
+
+
+def test_schur_bound_on_every_box() -> None:
+    """‖S(t)‖ ≤ 1/(2t) certified on every piece of every step, not only at output times."""
+    from mfverify.flow.certified import certify_bound
+
+    p = SymmetricMF([[1, 0], [0, 0]], rank=2)
+    res = integrate_validated(p, {"X": [["1/2", "1/3"], ["1/5", "1/4"]]}, [10], dps=30)
+
+    def schur_bound(A, box, lo, hi):  # type: ignore[no-untyped-def]
+        return _schur_2x2(box["X"]) - 1 / (2 * to_arb(hi))
+
+    cert = certify_bound(res, schur_bound, "S(t) ≤ 1/(2t)", t_min="1/100")
+    assert cert.verdict == "PROVED", cert.reason
+
+    def wrong_bound(A, box, lo, hi):  # type: ignore[no-untyped-def]
+        return _schur_2x2(box["X"]) - 1 / (100 * to_arb(lo))  # S₀ ≈ 0.0094: fails for t > 1.1
+
+    assert certify_bound(res, wrong_bound, "S(t) ≤ 1/(100t)",
+                         t_min="1/100").verdict == "REFUTED"
