@@ -509,52 +509,64 @@ def _remainder(lo: _BallEngine, U: list[Any], K: int) -> list[Any]:
     return lo.series(U, K + 1)[K + 1]
 
 
+def _propose_h(coefs: list[list[Any]], K: int, tol_f: float, remaining: Fraction,
+               memory: dict[str, float]) -> tuple[Fraction, Fraction]:
+    """(the step the centre series suggests, the first step to try). ``memory["ratio"]`` is
+    the ratio accepted/suggested of the previous unclipped step: the remainder on the a-priori
+    box usually allows less than the centre series suggests."""
+    h_coef = _choose_h(coefs, K, tol_f, remaining)
+    ratio = memory.get("ratio", 1.0)
+    if ratio >= 1.0 or h_coef <= 0:
+        return h_coef, h_coef
+    if h_coef < remaining:
+        return h_coef, min(h_coef, _dyadic_floor(float(h_coef) * min(1.0, ratio * 1.2)))
+    # clipped by the output time: the natural step may still be the smaller one
+    nat = _choose_h(coefs, K, tol_f, remaining * 2 ** 60)
+    guess = _dyadic_floor(float(nat) * min(1.0, ratio * 1.2)) if nat > 0 else h_coef
+    return h_coef, remaining if guess >= remaining else guess
+
+
+def _enclose(lo: _BallEngine, X: list[Any], h: Fraction, K: int, tol_f: float, scale: float,
+             remaining: Fraction, h_min: Fraction
+             ) -> tuple[Fraction, list[Any], list[Any]] | Fraction:
+    """Find h, the a-priori box U and Φ_{K+1}(U) with the remainder meeting the step target
+    (validated step control); returns the last h tried when none is found."""
+    for _ in range(MAX_HALVINGS):
+        if h <= 0 or (h < remaining and h < h_min):
+            return h
+        U = _picard(lo, X, h, scale)
+        if U is None:
+            h = h / 2
+            continue
+        rem = _remainder(lo, U, K)
+        with workprec(lo.prec):
+            hK = bo.upper(to_arb(h)) ** (K + 1)
+            rn = bo.to_float(bo.norm2_upper([hK * e for e in rem]))
+        q = tol_f * scale / rn if rn > 0 else math.inf
+        if q >= 1 or (h == remaining and q >= 2.0 ** -10):
+            return h, U, rem
+        # shrink h by the factor that the h^(K+1) scaling of the remainder predicts
+        h = h / 2 if not math.isfinite(rn) else _dyadic_floor(float(h) * 0.9 * q ** (1 / (K + 1)))
+    return h
+
+
 def _step(hi: _BallEngine, lo: _BallEngine, c: list[Any], r: Any, t: Fraction,
           target: Fraction, K: int, tol_f: float, prec: int, low_prec: int,
           memory: dict[str, float]) -> ValidatedStep | tuple[FlowStatus, str]:
-    """One validated step; ``memory["ratio"]`` carries the ratio accepted/proposed step of the
-    previous step (the remainder on the a-priori box usually allows less than the centre
-    series suggests), so that the first try is usually accepted."""
+    """One validated step from the ball B₂(c, r) at time t (see the module docstring)."""
     coefs = hi.series(c, K)
     remaining = target - t
-    h_coef = _choose_h(coefs, K, tol_f, remaining)
-    h = h_coef
-    if 0 < h_coef < remaining and memory.get("ratio", 1.0) < 1.0:
-        h = min(h_coef, _dyadic_floor(float(h_coef) * min(1.0, memory["ratio"] * 1.2)))
-    elif h_coef == remaining and memory.get("ratio", 1.0) < 1.0:
-        # clipped by the output time: the natural step may still be the smaller one
-        nat = _choose_h(coefs, K, tol_f, remaining * 2 ** 60)
-        guess = _dyadic_floor(float(nat) * min(1.0, memory["ratio"] * 1.2)) if nat > 0 else h
-        h = remaining if guess >= remaining else guess
+    h_coef, h = _propose_h(coefs, K, tol_f, remaining, memory)
     scale = 2.0 ** min(1000.0, max(0.0, bo.log2_norm(c)))
     with workprec(low_prec):
         X = [bo.ball_around(v, r) for v in c]
-    U = rem = None
-    for _ in range(MAX_HALVINGS):
-        if h <= 0 or (h < remaining and h < Fraction(2) ** -(prec // 2) * max(1, abs(t))):
-            U = None
-            break
-        U = _picard(lo, X, h, scale)
-        if U is not None:
-            rem = _remainder(lo, U, K)
-            # validated step control: the remainder term must meet the step target too;
-            # otherwise shrink h by the factor that the h^(K+1) scaling predicts
-            with workprec(low_prec):
-                hK = bo.upper(to_arb(h)) ** (K + 1)
-                rn = bo.to_float(bo.norm2_upper([hK * e for e in rem]))
-            q = tol_f * scale / rn if rn > 0 else math.inf
-            if q >= 1 or (h == target - t and q >= 2.0 ** -10):
-                break
-            h = h / 2 if not math.isfinite(rn) else _dyadic_floor(
-                float(h) * 0.9 * q ** (1 / (K + 1)))
-            U = None
-            continue
-        h = h / 2
-        U = None
-    if U is None or rem is None:
+    found = _enclose(lo, X, h, K, tol_f, scale, remaining,
+                     Fraction(2) ** -(prec // 2) * max(1, abs(t)))
+    if not isinstance(found, tuple):
         return (FlowStatus.PICARD_FAILED, "no a-priori enclosure passed the Picard test "
-                f"(step halved down to {float(h):.3g}): finite-time blow-up ahead or a field "
-                "too stiff for an explicit Taylor enclosure")
+                f"(step halved down to {float(found):.3g}): finite-time blow-up ahead or a "
+                "field too stiff for an explicit Taylor enclosure")
+    h, U, rem = found
     mu = ARB(0)
     if r != 0:
         with workprec(low_prec):
@@ -569,6 +581,6 @@ def _step(hi: _BallEngine, lo: _BallEngine, c: list[Any], r: Any, t: Fraction,
         grow = bo.upper((mu * ha).exp()) if r != 0 else ARB(0)
         r1 = bo.upper(bo.rad2_upper(Y) + r * grow)
         c1 = bo.mids(Y)
-    if 0 < h_coef < target - t:  # a step not clipped by the output time
+    if 0 < h_coef < remaining:  # a step not clipped by the output time
         memory["ratio"] = float(h) / float(h_coef)
     return ValidatedStep(t, t + h, coefs, rem, U, r, mu, r1, c1)
