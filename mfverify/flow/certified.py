@@ -219,6 +219,46 @@ def _exact_stationary(problem: Problem, xs: dict[str, np.ndarray]) -> tuple[bool
     return zero, sp.simplify(problem.objective(A, xs, d))
 
 
+def _pl_bounds(p: Problem, flow: ValidatedFlow, xs: dict[str, np.ndarray], xc: list[Any],
+               dist: float, rho: Any) -> dict[str, Any]:
+    """Float estimates at x* (κ, λ₀, L₀, the radius ρ), then the certified λ (lower bound of
+    λ_min(H + κTTᵀ) over the box x* ± ρ) and L (upper bound of λ_max(H)); H = −J of the
+    traced gradient field in ball arithmetic. No ``"lam"`` key when λ₀ ≤ 0."""
+    tang = p.orbit_tangent(xs, "exact")
+    Tm = np.array([[sp.nsimplify(v) for k in flow.field.variables
+                    for v in np.asarray(tv[k]).reshape(-1)] for tv in tang], dtype=object).T \
+        if tang else np.zeros((flow.field.dim, 0), dtype=object)
+    eng = _BallEngine(flow.field, 128)
+    with workprec(128):
+        H0 = -eng.jacobian(xc)
+    H0f = np.array([[bo.to_float(v) for v in row] for row in H0])
+    Tf = np.array(Tm, dtype=float) if Tm.size else np.zeros((flow.field.dim, 0))
+    ttf = Tf @ Tf.T
+    nz = [w for w in np.linalg.eigvalsh(ttf) if w > 1e-12] if Tf.size else []
+    kappa = (4 * float(np.linalg.norm(H0f, 2)) + 1) / min(nz) if nz else 0.0
+    lam0 = float(np.linalg.eigvalsh(H0f + kappa * ttf)[0])
+    L0 = float(np.linalg.eigvalsh(H0f)[-1])
+    out: dict[str, Any] = {"estimates": {"lambda_normal_estimate": lam0, "L_estimate": L0,
+                                         "kappa": kappa}}
+    if lam0 <= 0:
+        return out
+    rho_f = float(rho) if rho is not None else max(4 * dist * (L0 / lam0) ** 0.5, 1e-30)
+    with workprec(128):
+        box = [bo.ball_around(v, ARB(rho_f)) for v in xc]
+        H = -eng.jacobian(box)
+        n = H.shape[0]
+        Aug = np.empty(H.shape, dtype=object)
+        Tb = [[to_arb(v) for v in row] for row in Tm] if Tm.size else None
+        for i in range(n):
+            for j in range(n):
+                extra = sum((Tb[i][k] * Tb[j][k] for k in range(len(Tb[i]))), ARB(0)) \
+                    if Tb is not None else ARB(0)
+                Aug[i, j] = H[i, j] + ARB(kappa) * extra
+        out.update({"lam": bo.lambda_min_lower(Aug), "L": bo.lambda_max_upper(H),
+                    "rho": rho_f})
+    return out
+
+
 def certify_convergence(flow: ValidatedFlow, target: Any, *, rho: Any = None) -> Certificate:
     """Certify that the gradient flow converges to the orbit G·x* of ``target`` (exact x*).
 
@@ -274,42 +314,14 @@ def certify_convergence(flow: ValidatedFlow, target: Any, *, rho: Any = None) ->
         fb = ball_objective(p, flow.points[-1].state, prec)
         gap = bo.upper(fb - to_arb(fstar))
         ev["f_gap_upper"] = gap.str(5, radius=False)
-    tang = p.orbit_tangent(xs, "exact")
-    Tm = np.array([[sp.nsimplify(v) for k in flow.field.variables
-                    for v in np.asarray(tv[k]).reshape(-1)] for tv in tang], dtype=object).T \
-        if tang else np.zeros((flow.field.dim, 0), dtype=object)
-    eng = _BallEngine(flow.field, 128)
-    with workprec(128):
-        H0 = -eng.jacobian(xc)
-    H0f = np.array([[bo.to_float(v) for v in row] for row in H0])
-    Tf = np.array(Tm, dtype=float) if Tm.size else np.zeros((flow.field.dim, 0))
-    ttf = Tf @ Tf.T
-    nz = [w for w in np.linalg.eigvalsh(ttf) if w > 1e-12] if Tf.size else []
-    hn = float(np.linalg.norm(H0f, 2))
-    kappa = (4 * hn + 1) / min(nz) if nz else 0.0
-    lam0 = float(np.linalg.eigvalsh(H0f + kappa * ttf)[0])
-    L0 = float(np.linalg.eigvalsh(H0f)[-1])
-    ev.update({"lambda_normal_estimate": lam0, "L_estimate": L0, "kappa": kappa})
-    if lam0 <= 0:
+    est = _pl_bounds(p, flow, xs, xc, float(dist.mid()), rho)
+    ev.update(est["estimates"])
+    if "lam" not in est:
         return Certificate(INCONCLUSIVE, "the Hessian is not positive on the normal space at "
                            "x* (not a strict minimum modulo the symmetry)", ev)
-    d = float(dist.mid())
-    rho_f = float(rho) if rho is not None else max(4 * d * (L0 / lam0) ** 0.5, 1e-30)
+    lam, L, rho_f = est["lam"], est["L"], est["rho"]
     with workprec(128):
         r_ball = ARB(rho_f)
-        box = [bo.ball_around(v, r_ball) for v in xc]
-        H = -eng.jacobian(box)
-        Tb = np.array([[to_arb(v) for v in row] for row in Tm], dtype=object) if Tm.size \
-            else None
-        Aug = np.empty(H.shape, dtype=object)
-        n = H.shape[0]
-        for i in range(n):
-            for j in range(n):
-                extra = sum((Tb[i, k] * Tb[j, k] for k in range(Tb.shape[1])), ARB(0)) \
-                    if Tb is not None else ARB(0)
-                Aug[i, j] = H[i, j] + ARB(kappa) * extra
-        lam = bo.lambda_min_lower(Aug)
-        L = bo.lambda_max_upper(H)
         need = lam * r_ball * r_ball / 2
     ev.update({"rho": rho_f, "lambda_lower": lam.str(5, radius=False),
                "L_upper": L.str(5, radius=False),
