@@ -112,3 +112,16 @@ def test_cli_validated_and_prove() -> None:
 def test_cli_bad_prove_exits_2() -> None:
     r = _cli(SPEC, "--x0", '{"X": [["1/2"], ["1/3"]]}', "--prove", "reach")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_cli_reach_and_escape_verdicts() -> None:
+    r = _cli(SPEC, "--x0", '{"X": [["1/2"], ["1/3"]]}', "--times", "10", "--dps", "30",
+             "--prove", "reach:1e-6", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["certificate"]["verdict"] == "PROVED"
+    r = _cli(SPEC, "--x0", '{"X": [["1/2"], ["1/3"]]}', "--times", "2", "--dps", "30",
+             "--prove", "escape:5")
+    assert r.returncode == 0, r.stderr
+    assert "REFUTED: escape:5" in r.stdout
+    r = _cli(SPEC, "--x0", '{"X": [["1/2"], ["1/3"]]}', "--times", "sqrt(2)", "--validated")
+    assert r.returncode == 2 and "rational" in r.stderr
