@@ -149,8 +149,22 @@ class FlowStatus(StatusEnum):
     DONE = "done", "the last requested time (or iteration, for a map) was reached"
     EVENT = "event", "a terminal event stopped the integration (its time is in events)"
     MAX_STEPS = "max_steps", "the step limit was reached before the last requested time"
-    BLOW_UP = "blow-up", "the radius of convergence collapsed: a finite-time singularity"
+    BLOW_UP = "blow-up", ("a finite-time singularity: the radius of convergence collapsed "
+                          "(or, validated, the state grew beyond 2^64 times its initial size)")
     DIVERGED = "diverged", "an iterate of a map left every bound (iterate_map only)"
+    PICARD_FAILED = "picard-failed", ("no a-priori enclosure passed the Picard test even "
+                                      "after halving the step many times: a blow-up ahead, or "
+                                      "a field too stiff for an explicit Taylor enclosure "
+                                      "(validated runs only)")
+    WIDTH_EXCEEDED = "width-exceeded", ("the enclosure radius exceeded the allowed maximum; "
+                                        "it is never widened silently (validated runs only)")
+    NONFINITE = "nonfinite", "a ball became non-finite (validated runs only)"
+    BUDGET = "budget", "the time budget ran out, checked between steps (validated runs only)"
+
+    @property
+    def ok(self) -> bool:
+        """Whether every requested time was reached (``DONE``)."""
+        return self is FlowStatus.DONE
 
 
 class BatchStatus(CodeEnum):

@@ -215,6 +215,17 @@ def _from_witness(w: Witness, symbolic: Callable[[list[dict[str, int]]], ExactRe
         if res is not None and res.verdict == "REFUTED":
             res.notes.append(_found_note(w, minimal))
             return res
+        if res is not None and res.verdict == "PROVED" and dict(w.size) in res.sizes_checked:
+            # two exact computations disagree: one of them is wrong, so neither is reported
+            out = ExactResult("INCONCLUSIVE", what, [dict(w.size)],
+                              counterexample=_witness_json(w, label, identity),
+                              structure=dict(structure),
+                              method="exact evaluation at rational points and the symbolic "
+                                     "expansion, which disagree")
+            out.notes.append(f"internal disagreement at {size_label(w.size)}: exact evaluation "
+                             "found a nonzero difference, the symbolic expansion found none "
+                             "(a defect of mfverify: please report it with this claim)")
+            return out
     res = ExactResult("REFUTED", what, [dict(w.size)],
                       counterexample=_witness_json(w, label, identity),
                       structure=dict(structure),

@@ -61,7 +61,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from fractions import Fraction
 from typing import Any
 
@@ -281,7 +282,7 @@ class ValidatedFlow:
     steps: list[ValidatedStep]
     seconds: float
     t_reached: Fraction
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = dc_field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
