@@ -29,7 +29,7 @@ from .msolve import find_msolve, msolve_input, parse_output, run_msolve
 from .result import Landscape
 from .stationary import Budget
 from .zerodim import certify
-from .zerodim_classify import LazyLandscape, _poly_dict, classify_points
+from .zerodim_classify import LazyLandscape, classify_points, derivative, poly_dict
 
 __all__ = ["zerodim_landscape", "WHY"]
 
@@ -62,8 +62,9 @@ def zerodim_landscape(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], quoti
         return None
     t1 = time.perf_counter()
     try:
-        eqs = [_poly_dict(g, gens) for g in clf.grad]
-        eqs = [e for e in eqs if e]
+        fpoly = poly_dict(f, gens)
+        grad = [derivative(fpoly, i) for i in range(len(gens))]
+        eqs = [e for e in grad if e]
         text = msolve_input(eqs, len(gens))
         remaining = B.remaining()
         out = run_msolve(text, timeout=None if remaining is None else max(remaining, 0.1),
@@ -75,7 +76,7 @@ def zerodim_landscape(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], quoti
                                        "is used"
         return None
     t2 = time.perf_counter()
-    got = classify_points(problem, quotient, clf, z, gensm, cert)
+    got = classify_points(problem, quotient, clf, z, fpoly, grad, gensm, cert)
     if isinstance(got, str):
         evidence["zero_dimensional"] = f"msolve solved the system, but {got}; the exact " \
                                        "SymPy path is used"

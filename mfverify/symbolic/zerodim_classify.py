@@ -38,7 +38,7 @@ from .result import Component, Landscape
 from .stationary import AlgebraicPoint
 from .zerodim import Poly, RealRoot, ZeroDimSystem, arb_interval
 
-__all__ = ["LazyComponent", "LazyLandscape", "classify_points"]
+__all__ = ["LazyComponent", "LazyLandscape", "classify_points", "derivative", "poly_dict"]
 
 _PENDING = object()
 _LAZY = ("representative", "value", "hessian_eigenvalues", "description")
@@ -129,11 +129,23 @@ def _reisolate(z: ZeroDimSystem, r: RealRoot, prec: int) -> Any:
     return hit[0]
 
 
-def _poly_dict(e: sp.Expr, gens: list[sp.Symbol]) -> Poly:
+def poly_dict(e: sp.Expr, gens: list[sp.Symbol]) -> Poly:
+    """A SymPy polynomial expression as {exponents: Fraction}."""
     if e == 0:
         return {}
     return {k: Fraction(int(c.p), int(c.q))
             for k, c in sp.Poly(e, *gens, domain="QQ").as_dict().items()}
+
+
+def derivative(p: Poly, i: int) -> Poly:
+    """∂p/∂x_i of a polynomial given as {exponents: coefficient}."""
+    out: Poly = {}
+    for exps, c in p.items():
+        e = exps[i]
+        if e:
+            k = exps[:i] + (e - 1,) + exps[i + 1:]
+            out[k] = out.get(k, Fraction(0)) + c * e
+    return {k: c for k, c in out.items() if c}
 
 
 def _charpoly_exact(z: ZeroDimSystem, H: list[list[Any]]) -> list[Any]:
@@ -164,17 +176,16 @@ def _charpoly_exact(z: ZeroDimSystem, H: list[list[Any]]) -> list[Any]:
 class _Points:
     """Per-landscape exact data: Hessian and value in ℚ[t]/(q), χ on demand."""
 
-    def __init__(self, z: ZeroDimSystem, f: sp.Expr, H: list[list[sp.Expr]],
-                 gens: list[sp.Symbol]) -> None:
+    def __init__(self, z: ZeroDimSystem, fpoly: Poly, grad: list[Poly]) -> None:
         self.z = z
-        n = len(gens)
-        self.H = [[z.substitute(_poly_dict(H[i][j], gens)) if j >= i else None
-                   for j in range(n)] for i in range(n)]
+        n = len(grad)
+        self.H: list[list[Any]] = [[None] * n for _ in range(n)]
         for i in range(n):
-            for j in range(i):
-                self.H[i][j] = self.H[j][i]
-        self.fval = z.substitute(_poly_dict(f, gens))
+            for j in range(i, n):
+                self.H[i][j] = self.H[j][i] = z.substitute(derivative(grad[i], j))
+        self.fval = z.substitute(fpoly)
         self._chi: list[Any] | None = None
+        self._balls: dict[tuple[int, int], list[Any]] = {}
 
     def chi(self) -> list[Any]:
         if self._chi is None:
@@ -182,6 +193,12 @@ class _Points:
         return self._chi
 
     def charpoly_balls(self, r: RealRoot) -> list[Any]:
+        key = (r.index, r.prec)
+        if key not in self._balls:
+            self._balls[key] = self._charpoly_balls(r)
+        return self._balls[key]
+
+    def _charpoly_balls(self, r: RealRoot) -> list[Any]:
         n = len(self.H)
         from .zerodim import _precision
 
@@ -324,21 +341,21 @@ def _global_min(z: ZeroDimSystem, pts: _Points, reps: list[RealRoot], cert: str
     raise _Undecided("two orbits with values not separated (a tie?)")
 
 
-def classify_points(problem: Any, quotient: Any, clf: Any, z: ZeroDimSystem,
-                    generators: list[sp.Matrix], cert: str
+def classify_points(problem: Any, quotient: Any, clf: Any, z: ZeroDimSystem, fpoly: Poly,
+                    grad: list[Poly], generators: list[sp.Matrix], cert: str
                     ) -> tuple[list[Component], Component | None] | str:
     """Components (sorted by value) and the global-minimum component, or the reason the fast
-    path stops (the caller then takes the exact SymPy path)."""
+    path stops (the caller then takes the exact SymPy path). ``fpoly`` and ``grad`` are f and
+    ∇f as {exponents: coefficient} in the order of ``clf.gens``."""
     try:
-        return _classify(problem, quotient, clf, z, generators, cert)
+        return _classify(problem, quotient, clf, z, _Points(z, fpoly, grad), generators, cert)
     except _Undecided as exc:
         return str(exc)
 
 
-def _classify(problem: Any, quotient: Any, clf: Any, z: ZeroDimSystem,
+def _classify(problem: Any, quotient: Any, clf: Any, z: ZeroDimSystem, pts: _Points,
               generators: list[sp.Matrix], cert: str
               ) -> tuple[list[Component], Component | None]:
-    pts = _Points(z, clf.f, clf.H, clf.gens)
     orbs = orbits(z, generators)
     reps = [z.roots[min(o)] for o in orbs]
     inert = [pts.inertia(r) for r in reps]

