@@ -66,8 +66,9 @@ def zerodim_landscape(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], quoti
         grad = [derivative(fpoly, i) for i in range(len(gens))]
         eqs = [e for e in grad if e]
         text = msolve_input(eqs, len(gens))
-        remaining = B.remaining()
-        out = run_msolve(text, timeout=None if remaining is None else max(remaining, 0.1),
+        left = B.remaining()
+        # subprocess cannot take a huge timeout (budget=1e300 overflows): cap it at 1e6 s
+        out = run_msolve(text, timeout=None if left is None else min(max(left, 0.1), 1e6),
                          binary=exe)
         res = parse_output(out, len(gens))
         z = certify(res, eqs, len(gens))
