@@ -223,3 +223,22 @@ def test_exact_data_are_built_on_demand_and_are_stationary():
     sub = dict(zip(gens, list(X), strict=True))
     assert all(sp.simplify(sp.diff(f, g).xreplace(sub)) == 0 for g in gens)
     assert L.to_json()["components"][0]["isolating_boxes"]["coordinates"]
+
+
+@needs_msolve
+@pytest.mark.parametrize("M", [[[3, 0], [0, 1]], [[3, 0, 0], [0, 2, 0], [0, 0, 1]]])
+def test_added_variable_case_agrees(M, monkeypatch):
+    """Diagonal M: no coordinate separates the solutions, msolve adds a variable A = t with
+    ℓ·(x, A) = 0; that convention is checked exactly (t ≡ −ℓ_x·g(t)/ℓ_A)."""
+    p = SymmetricMF(M, 1)
+    eqs, n = _system(p)
+    res = parse_output(run_msolve(msolve_input(eqs, n), timeout=60), n)
+    assert len(res.variables) == n + 1
+    certify(res, eqs, n)
+    bad = parse_output(run_msolve(msolve_input(eqs, n), timeout=60), n)
+    bad.linear_form = [c + 1 for c in bad.linear_form[:-1]] + bad.linear_form[-1:]
+    with pytest.raises(MsolveOutputError):
+        certify(bad, eqs, n)
+    fast = landscape(p, budget=60)
+    assert fast.method.startswith("msolve")
+    _agree(fast, _sympy_path(p, monkeypatch))

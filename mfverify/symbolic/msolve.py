@@ -59,7 +59,9 @@ class MsolveResult:
     (positive-dimensional). For ``"finite"``: the variable names, the linear form ℓ (t = ℓ·x),
     the eliminant q and denominator d (integer coefficients, increasing degree), the
     parametrization ``params[i] = (v_i, c_i)`` of the first n − 1 variables, and the real
-    isolating boxes (one list of (lo, hi) per variable and point)."""
+    isolating boxes (one list of (lo, hi) per variable and point). When msolve had to add a
+    variable (``len(variables) = n + 1``), it is the last one, equal to t, with the added
+    equation ℓ·(x, t) = 0, and all n original variables are parametrized."""
 
     kind: str
     variables: list[str] = field(default_factory=list)
@@ -259,9 +261,8 @@ def parse_output(text: str, nvars: int) -> MsolveResult:
     if char != 0 or not isinstance(n, int) or not isinstance(names, list) \
             or len(names) != n or not all(isinstance(s, str) for s in names):
         raise MsolveOutputError("msolve output: bad header (characteristic, variables)")
-    if n != nvars:
-        raise UnsupportedError(f"msolve added a variable ({n} for {nvars}): the system is not "
-                               "in generic position for its linear forms")
+    if n not in (nvars, nvars + 1):
+        raise MsolveOutputError(f"msolve output: {n} variables for a system in {nvars}")
     linear = _ints(lin, "the linear form")
     if len(linear) != n:
         raise MsolveOutputError("msolve output: the linear form has the wrong length")
@@ -278,5 +279,7 @@ def parse_output(text: str, nvars: int) -> MsolveResult:
     if len(params) != n - 1:
         raise MsolveOutputError(f"msolve output: {len(params)} parametrizations for {n} "
                                 "variables")
+    # n = nvars + 1: msolve added a variable A = t (the last one) with the equation ℓ·(x, A) = 0
+    # because no coordinate separates the solutions; the first nvars are parametrized
     return MsolveResult("finite", [str(s) for s in names], linear, q, d, params,
-                        _boxes(val[2], n))
+                        _boxes(val[2], nvars))

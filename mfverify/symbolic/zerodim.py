@@ -8,7 +8,8 @@ solutions, which is msolve's multi-modular Gröbner computation, Berthomieu, Ede
 
 1. q is squarefree (gcd(q, q′) = 1) and d is invertible modulo q; g_i := −v_i·d⁻¹/c_i mod q
    and the last coordinate from t = ℓ·x, so ℓ·g(t) ≡ t: distinct roots of q give distinct
-   points;
+   points (when msolve had to add a variable A = t with ℓ·(x, A) = 0, every g_i is
+   parametrized and t ≡ −ℓ_x·g(t)/ℓ_A is checked instead);
 2. every equation F_j satisfies F_j(g(t)) ≡ 0 (mod q): every root θ of q gives a solution
    g(θ) (exact arithmetic in ℚ[t]/(q));
 3. the real roots of q are isolated by arb (``fmpq_poly.complex_roots``: certified balls, the
@@ -149,7 +150,7 @@ def _real_roots(q: Any, prec: int) -> list[Any]:
         return out
 
 
-def _coordinates(res: MsolveResult) -> tuple[Any, list[Any]]:
+def _coordinates(res: MsolveResult, nvars: int) -> tuple[Any, list[Any]]:
     q = flint.fmpq_poly([_fq(c) for c in res.eliminant])
     if q.degree() < 1:
         raise MsolveOutputError("msolve: an eliminant of degree < 1")
@@ -167,12 +168,18 @@ def _coordinates(res: MsolveResult) -> tuple[Any, list[Any]]:
         vp = flint.fmpq_poly([_fq(x) for x in v])
         coords.append((-vp * dinv * flint.fmpq_poly([flint.fmpq(1, c)])) % q)
     lin = res.linear_form
+    t = flint.fmpq_poly([0, 1])
     if lin[-1] == 0:
         raise UnsupportedError("msolve: the linear form does not involve the last variable")
-    t = flint.fmpq_poly([0, 1])
-    rest = t - sum((flint.fmpq_poly([lin[i]]) * coords[i] for i in range(len(coords))),
-                   flint.fmpq_poly([]))
-    coords.append((rest * flint.fmpq_poly([flint.fmpq(1, lin[-1])])) % q)
+    lsum = sum((flint.fmpq_poly([lin[i]]) * coords[i] for i in range(len(coords))),
+               flint.fmpq_poly([]))
+    if len(res.params) == len(res.variables) - 1 and len(coords) == nvars:
+        # an added variable A = t with ℓ·(x, A) = 0: check t ≡ −ℓ_x·g(t)/ℓ_A (injectivity)
+        if ((lsum + flint.fmpq_poly([lin[-1]]) * t) % q).is_zero():
+            return q, coords
+        raise MsolveOutputError("msolve: t is not the added linear form of the point")
+    # t = ℓ·x gives the last coordinate (and distinct roots give distinct points)
+    coords.append(((t - lsum) * flint.fmpq_poly([flint.fmpq(1, lin[-1])])) % q)
     return q, coords
 
 
@@ -189,9 +196,12 @@ def certify(res: MsolveResult, equations: Sequence[Poly], nvars: int) -> ZeroDim
     raises :class:`~mfverify.errors.MsolveOutputError` when any check fails."""
     if res.kind != "finite":
         raise UnsupportedError(f"msolve: the system is {res.kind}, not a finite set")
-    if res.variables != [f"x{i}" for i in range(nvars)]:
+    names = [f"x{i}" for i in range(nvars)]
+    extra = res.variables[nvars:]
+    if res.variables[:nvars] != names or len(extra) > 1 or (extra and extra[0] in names) \
+            or len(res.params) != len(res.variables) - 1:
         raise MsolveOutputError("msolve: the variables of the answer are not those asked for")
-    q, coords = _coordinates(res)
+    q, coords = _coordinates(res, nvars)
     sysm = ZeroDimSystem(nvars, q, coords, [], res.boxes)
     for j, eq in enumerate(equations):
         if not sysm.substitute(eq).is_zero():
