@@ -77,7 +77,10 @@ def zerodim_landscape(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], quoti
                                        "is used"
         return None
     t2 = time.perf_counter()
-    got = classify_points(problem, quotient, clf, z, fpoly, grad, gensm, cert)
+    try:
+        got = classify_points(problem, quotient, clf, z, fpoly, grad, gensm, cert, B)
+    except BudgetExceeded as exc:  # the exact path reports what it finds within the budget
+        got = f"{exc}"
     if isinstance(got, str):
         evidence["zero_dimensional"] = f"msolve solved the system, but {got}; the exact " \
                                        "SymPy path is used"
