@@ -242,3 +242,40 @@ def test_added_variable_case_agrees(M, monkeypatch):
     fast = landscape(p, budget=60)
     assert fast.method.startswith("msolve")
     _agree(fast, _sympy_path(p, monkeypatch))
+
+
+@needs_msolve
+def test_exact_zero_coefficient_of_the_characteristic_polynomial(monkeypatch):
+    """tr M = 0: at the origin χ(μ) = μ² − 5 has a zero coefficient, which no ball decides;
+    the exact test in ℚ[t]/(q) does."""
+    p = SymmetricMF([[1, 2], [2, -1]], 1)
+    fast = landscape(p, budget=60)
+    assert fast.method.startswith("msolve")
+    origin = [c for c in fast.components if c.count == 1]
+    assert origin and origin[0].inertia == (1, 0, 1)
+    _agree(fast, _sympy_path(p, monkeypatch))
+
+
+@needs_msolve
+def test_degenerate_point_hands_over_to_the_exact_path(monkeypatch):
+    """M singular: the origin has a zero Hessian eigenvalue (higher-order tests needed)."""
+    p = SymmetricMF([[1, 1], [1, 1]], 1)
+    L = landscape(p, budget=60)
+    assert not L.method.startswith("msolve")
+    assert "zero Hessian eigenvalue" in L.evidence["zero_dimensional"]
+    _agree(L, _sympy_path(p, monkeypatch))
+
+
+@needs_msolve
+def test_planted_slip_in_the_sign_count_is_caught(monkeypatch):
+    """A Descartes count off by one breaks n₊ + n₀ + n₋ = n: the fast path refuses and the exact
+    path answers (the result stays right)."""
+    from mfverify.symbolic import zerodim_classify as zc
+
+    p = SymmetricMF([[2, 1], [1, -1]], 1)
+    ref = _sympy_path(p, monkeypatch)
+    real = zc._changes
+    monkeypatch.setattr(zc, "_changes", lambda signs: real(signs) + 1)
+    L = landscape(p, budget=60)
+    assert not L.method.startswith("msolve")
+    assert _summary(L) == _summary(ref)

@@ -67,8 +67,10 @@ def zerodim_landscape(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], quoti
         eqs = [e for e in grad if e]
         text = msolve_input(eqs, len(gens))
         left = B.remaining()
-        # subprocess cannot take a huge timeout (budget=1e300 overflows): cap it at 1e6 s
-        out = run_msolve(text, timeout=None if left is None else min(max(left, 0.1), 1e6),
+        # half of what is left, so that the exact path keeps time when msolve cannot finish
+        # (e.g. a large positive-dimensional system); subprocess cannot take a huge timeout
+        # (budget=1e300 overflows): at most 1e6 s
+        out = run_msolve(text, timeout=None if left is None else min(max(left / 2, 0.1), 1e6),
                          binary=exe)
         res = parse_output(out, len(gens))
         z = certify(res, eqs, len(gens))
