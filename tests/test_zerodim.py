@@ -279,3 +279,27 @@ def test_planted_slip_in_the_sign_count_is_caught(monkeypatch):
     L = landscape(p, budget=60)
     assert not L.method.startswith("msolve")
     assert _summary(L) == _summary(ref)
+
+
+@needs_msolve
+def test_a_missing_real_point_is_caught_by_the_morse_count(monkeypatch):
+    """Independent of msolve's count: for a coercive Morse f, Σ(−1)^index = 1. An answer with
+    one real point dropped (root and box) fails it, and the exact path answers."""
+    p = CustomProblem({"a": [], "b": []}, "a**4 + b**4 + a**2*b - 2*a*b + a/3")
+    ok = landscape(p, budget=60)
+    assert ok.method.startswith("msolve") and len(ok.components) == 3
+    assert ok.evidence["zero_dimensional"]["independent_checks"]
+    real = lz.certify
+
+    def drop_one(res, eqs, n):
+        z = real(res, eqs, n)
+        drop = 1  # any one point: the alternating sum changes by ±1
+        z.roots = [r for k, r in enumerate(z.roots) if k != drop]
+        z.msolve_boxes = [b for k, b in enumerate(z.msolve_boxes) if k != drop]
+        return z
+
+    monkeypatch.setattr(lz, "certify", drop_one)
+    L = landscape(p, budget=60)
+    assert not L.method.startswith("msolve")
+    assert "Morse count" in L.evidence["zero_dimensional"]
+    assert _summary(L) == _summary(ok)

@@ -83,6 +83,8 @@ def zerodim_landscape(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], quoti
         got = classify_points(problem, quotient, clf, z, fpoly, grad, gensm, cert, B)
     except BudgetExceeded as exc:  # the exact path reports what it finds within the budget
         got = f"{exc}"
+    except MsolveOutputError as exc:  # the Morse count found the solution set incomplete
+        got = f"{type(exc).__name__}: {exc}"
     if isinstance(got, str):
         evidence["zero_dimensional"] = f"msolve solved the system, but {got}; the exact " \
                                        "SymPy path is used"
@@ -93,7 +95,8 @@ def zerodim_landscape(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], quoti
     evidence["groebner_bases"] = 0
     evidence["zero_dimensional"] = {
         "solver": "msolve", "binary": exe, "eliminant_degree": int(z.q.degree()),
-        "real_solutions": len(z.roots), "seconds_solve": round(t2 - t1, 4),
+        "real_solutions": len(z.roots), "independent_checks": list(z.checks),
+        "seconds_solve": round(t2 - t1, 4),
         "seconds_classify": round(time.perf_counter() - t2, 4)}
     L = LazyLandscape(problem=problem.describe(), complete=True, components=components,
                       global_min_value=None, reason="",

@@ -70,6 +70,7 @@ class ZeroDimSystem:
     coords: list[Any]  # flint.fmpq_poly, reduced mod q
     roots: list[RealRoot]
     msolve_boxes: list[list[tuple[Fraction, Fraction]]]
+    checks: list[str] = field(default_factory=list)
     _powers: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
 
     # -- exact arithmetic in Q[t]/(q) -------------------------------------------------------

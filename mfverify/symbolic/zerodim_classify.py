@@ -33,6 +33,7 @@ import flint
 import numpy as np
 import sympy as sp
 
+from ..errors import MsolveOutputError
 from .algebraic import RealField, S
 from .result import Component, Landscape
 from .stationary import AlgebraicPoint
@@ -184,6 +185,8 @@ class _Points:
             for j in range(i, n):
                 self.H[i][j] = self.H[j][i] = z.substitute(derivative(grad[i], j))
         self.fval = z.substitute(fpoly)
+        self.fpoly = fpoly
+        self.morse: str | None = None
         self._chi: list[Any] | None = None
         self._balls: dict[tuple[int, int], list[Any]] = {}
 
@@ -312,6 +315,36 @@ def algebraic_point(z: ZeroDimSystem, r: RealRoot) -> AlgebraicPoint:
     return AlgebraicPoint(F, coords)
 
 
+def coercive_by_top_form(fpoly: Poly, n: int) -> bool:
+    """The degree-d part of f is a positive combination of even monomials that contains every
+    x_i^d: it is then positive definite, so f is coercive (the criterion of
+    :func:`mfverify.symbolic.classify.global_min_certificate`)."""
+    if not fpoly:
+        return False
+    d = max(sum(m) for m in fpoly)
+    top = {m: c for m, c in fpoly.items() if sum(m) == d}
+    return (d % 2 == 0 and all(e % 2 == 0 for m in top for e in m)
+            and all(c > 0 for c in top.values())
+            and all(tuple(d if j == i else 0 for j in range(n)) in top for i in range(n)))
+
+
+def morse_check(fpoly: Poly, n: int, orbs: list[list[int]], inert: list[tuple[int, int, int]]
+                ) -> str | None:
+    """An independent check of the number of real points: a coercive polynomial whose
+    critical points are all nondegenerate is a proper Morse function bounded below on ℝⁿ, so
+    Σ_p (−1)^{index p} = χ(ℝⁿ) = 1 (Milnor 1963, *Morse Theory*, §5, the Morse inequalities;
+    index = number of negative Hessian eigenvalues). Returns the identity checked, None when it
+    does not apply; raises when it fails (a real point is missing)."""
+    if not coercive_by_top_form(fpoly, n) or any(z for _p, z, _m in inert):
+        return None
+    total = sum(len(o) * (-1) ** neg for o, (_p, _z, neg) in zip(orbs, inert, strict=True))
+    if total != 1:
+        raise MsolveOutputError(f"Morse count Σ(−1)^index = {total} ≠ 1 = χ(ℝⁿ) for a "
+                                "coercive Morse function: the solution set is incomplete")
+    return ("Σ(−1)^index = 1 = χ(ℝⁿ) over the real points (f coercive by its top form, every "
+            "point nondegenerate: Morse inequalities, Milnor 1963 §5)")
+
+
 def _type(inertia: tuple[int, int, int], is_gmin: bool, lower_exists: bool
           ) -> tuple[str, bool | None]:
     pos, zero, neg = inertia
@@ -368,6 +401,9 @@ def _classify(problem: Any, quotient: Any, clf: Any, z: ZeroDimSystem, pts: _Poi
         if budget is not None:
             budget.check("classification")
         inert.append(pts.inertia(r))
+    if any(zero for _p, zero, _n in inert):
+        raise _Undecided("a zero Hessian eigenvalue (degenerate point): higher-order tests")
+    pts.morse = morse_check(pts.fpoly, len(pts.H), orbs, inert)
     g = _global_min(z, pts, reps, cert)
     out: list[tuple[float, Component]] = []
     gcomp = None
@@ -391,6 +427,8 @@ def _classify(problem: Any, quotient: Any, clf: Any, z: ZeroDimSystem, pts: _Poi
         if is_gmin:
             gcomp = comp
     out.sort(key=lambda t: t[0])
+    if pts.morse is not None:
+        z.checks.append(pts.morse)
     return [c for _, c in out], gcomp
 
 
