@@ -303,3 +303,15 @@ def test_a_missing_real_point_is_caught_by_the_morse_count(monkeypatch):
     assert not L.method.startswith("msolve")
     assert "Morse count" in L.evidence["zero_dimensional"]
     assert _summary(L) == _summary(ok)
+
+
+@needs_msolve
+def test_a_consistent_answer_to_another_system_is_refused():
+    """Boxes and parametrization agree with each other, but they solve another system: only
+    the exact check ∂f/∂x_i(g(t)) ≡ 0 (mod q) can tell."""
+    eqs_a, n = _system(SymmetricMF([[2, 1], [1, -1]], 1))
+    eqs_b, _ = _system(SymmetricMF([[3, 1], [1, -1]], 1))
+    res = parse_output(run_msolve(msolve_input(eqs_a, n), timeout=60), n)
+    certify(res, eqs_a, n)
+    with pytest.raises(MsolveOutputError, match="does not vanish"):
+        certify(res, eqs_b, n)
