@@ -18,13 +18,14 @@ Columns (seconds; medians of ``--repeat`` runs unless said otherwise):
 * ``sympy``: ``landscape()`` on the exact SymPy path (msolve hidden), one run;
 * ratios ``warm/msolve``, ``cold/msolve`` (target: within 5×) and ``sympy/warm``.
 
-Measured on the 2-core development machine (2026-12-04, shared with other jobs; the ratios
-are from one run each): quiet (load ~1), n = 6: msolve 0.020 s, warm 0.045 s (2.3×), cold
-0.23 s (~11×), SymPy path 3.2 s; loaded (load ~8, every time ~3× longer), n = 6: msolve
-0.056 s, warm 0.205 s (3.7×), cold 0.32 s (5.8×), +json 2.5 s, SymPy 13.3 s (65× the warm
-call). The cold excess is not the solver: in a fresh process the first SymPy expansion of the
-objective (``objective_polynomial``, ~0.3 s under load) and SymPy's caches dominate, and every
-engine path pays it before solving. ``+json`` builds the exact closed forms (minimal
+Measured with this script on the 2-core development machine (2026-12-04, load average ~8
+from other jobs, so every time is ~3× the quiet one; ratios from one run): n = 6: msolve
+0.056 s, warm 0.205 s (3.7×), cold 0.32 s (5.8×), +json 2.5 s, SymPy path 13.3 s (65× the
+warm call). The same calls timed by hand on the quiet machine earlier that day: msolve
+0.020 s, warm 0.045 s (2.3×), cold 0.23 s (~11×), SymPy path 3.2 s. The cold excess is not
+the solver: in a fresh process the first SymPy expansion of the objective
+(``objective_polynomial``, ~0.3 s under load) and SymPy's caches dominate, and every engine
+path pays it before solving. ``+json`` builds the exact closed forms (minimal
 polynomials of degree up to 12 and their ``CRootOf``), the same objects the SymPy path builds.
 
 Run:  python benchmarks/bench_zerodim.py [--repeat 5]

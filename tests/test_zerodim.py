@@ -315,3 +315,18 @@ def test_a_consistent_answer_to_another_system_is_refused():
     certify(res, eqs_a, n)
     with pytest.raises(MsolveOutputError, match="does not vanish"):
         certify(res, eqs_b, n)
+
+
+@needs_msolve
+def test_lazy_results_pickle_and_copy_as_plain_objects():
+    import copy
+    import pickle
+
+    from mfverify.symbolic.result import Component, Landscape
+
+    L = landscape(SymmetricMF([[2, 1], [1, -1]], 1), budget=60)
+    assert L.method.startswith("msolve")
+    for other in (pickle.loads(pickle.dumps(L)), copy.deepcopy(L)):
+        assert type(other) is Landscape
+        assert all(type(c) is Component for c in other.components)
+        assert other.to_json() == L.to_json()

@@ -25,6 +25,7 @@ irreducible factor of q that vanishes at θ.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -80,6 +81,14 @@ class LazyComponent(Component):
             self._data = self._thunk()
         return self._data
 
+    def plain(self) -> Component:
+        """The same component with every field computed (a plain :class:`Component`)."""
+        return Component(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Component)})
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle / copy: as the plain component
+        return _rebuild, (Component, {f.name: getattr(self, f.name)
+                                      for f in dataclasses.fields(Component)})
+
 
 class LazyLandscape(Landscape):
     """A :class:`Landscape` whose global minimum value is read off its component lazily."""
@@ -92,6 +101,16 @@ class LazyLandscape(Landscape):
     @global_min_value.setter
     def global_min_value(self, v: Any) -> None:
         pass
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle / copy: as a plain Landscape
+        kw = {f.name: getattr(self, f.name) for f in dataclasses.fields(Landscape)}
+        kw["components"] = [c.plain() if isinstance(c, LazyComponent) else c
+                            for c in self.components]
+        return _rebuild, (Landscape, kw)
+
+
+def _rebuild(cls: type, kw: dict[str, Any]) -> Any:
+    return cls(**kw)
 
 
 # ---------------------------------------------------------------------------------------------
