@@ -330,3 +330,15 @@ def test_lazy_results_pickle_and_copy_as_plain_objects():
         assert type(other) is Landscape
         assert all(type(c) is Component for c in other.components)
         assert other.to_json() == L.to_json()
+
+
+@needs_msolve
+def test_fast_path_reports_every_landscape_stage():
+    from mfverify.progress import ProgressEvent
+    from mfverify.symbolic.landscape import LANDSCAPE_STAGES
+
+    seen: list[ProgressEvent] = []
+    L = landscape(SymmetricMF([[2, 1], [1, -1]], 1), progress=seen.append)
+    assert L.method.startswith("msolve")
+    assert [e.message for e in seen[:-1]] == list(LANDSCAPE_STAGES)
+    assert [e.done for e in seen] == list(range(len(LANDSCAPE_STAGES) + 1))

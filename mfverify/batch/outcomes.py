@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, NonFiniteError
+from ..results import ResultMixin
 from .solvers import CONVERGED, DIVERGED, BatchRun
 
 __all__ = ["StationaryClass", "Outcomes", "classify_runs", "classes_from_points",
@@ -101,7 +102,7 @@ def classes_from_landscape(landscape: Any) -> list[StationaryClass]:
 
 
 @dataclass
-class Outcomes:
+class Outcomes(ResultMixin):
     """Outcome labels of a batch: ``labels[b, k]`` is a class name or one of ``global_min``,
     ``stationary_unmatched``, ``stalled``, ``diverged``."""
 
@@ -116,6 +117,20 @@ class Outcomes:
 
     def fraction(self, label: str) -> float:
         return self.counts.get(label, 0) / max(1, self.n_runs)
+
+    def _state(self) -> str:
+        top = max(self.counts.items(), key=lambda kv: kv[1], default=None)
+        return "no runs" if top is None else f"mostly {top[0]} ({top[1]} of {self.n_runs})"
+
+    def _title(self) -> str:
+        return f"Outcomes of {self.n_runs} runs: {self._state()}"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [(k, f"{v} ({v / max(1, self.n_runs):.1%})")
+                                       for k, v in self.counts.items()]
+        for d, s in self.to_json()["T"].items():
+            rows.append((f"T(δ={d})", ", ".join(f"{k} {v}" for k, v in s.items())))
+        return rows
 
     def to_json(self) -> dict[str, Any]:
         return {"runs": self.n_runs, "counts": self.counts, "options": self.options,

@@ -29,7 +29,7 @@ import inspect
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -50,6 +50,7 @@ from ..certify.files import FORMAT, VERSION, inertia_text, load_problem
 from ..errors import BudgetExceeded, InputError
 from ..inputs import check_seed
 from ..numbers import parse_number
+from ..results import ResultMixin, SearchStatus, coerce
 from .search import (
     Progress,
     kkt_points,
@@ -68,7 +69,7 @@ __all__ = ["CounterexampleResult", "TARGETS", "run_target", "find_zsl_spurious_m
 
 
 @dataclass
-class CounterexampleResult:
+class CounterexampleResult(ResultMixin):
     """What a target run produced.
 
     Attributes
@@ -76,6 +77,7 @@ class CounterexampleResult:
     target
         The target name.
     status
+        A :class:`~mfverify.results.SearchStatus` (equal to its string):
         ``"CERTIFIED"`` (the certificate re-checked PROVED), ``"INCONCLUSIVE"`` (budget ran out,
         nothing violating found, or certification failed: ``reason`` says which),
         ``"NOT_FOUND"`` (the search space was exhausted within the restarts asked for) or
@@ -102,9 +104,36 @@ class CounterexampleResult:
     summary: str = ""
     extra_certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.status = coerce(SearchStatus, self.status)
+
     @property
     def certified(self) -> bool:
         return self.status == "CERTIFIED"
+
+    def _title(self) -> str:
+        return f"counterexample {self.target}: {self.status}"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        msg = getattr(self.status, "message", "")
+        rows: list[tuple[str, Any]] = [("status", msg)] if msg else []
+        rows += [("summary", self.summary), ("reason", self.reason)]
+        if self.check is not None:
+            rows.append(("re-check", self.check.get("verdict", "")))
+        rows += [(str(k), v) for k, v in self.evidence.items()
+                 if isinstance(v, (str, int, float, bool))]
+        if self.extra_certificates:
+            rows.append(("extra certificates", ", ".join(sorted(self.extra_certificates))))
+        return [r for r in rows if r[1] not in ("", None)]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CounterexampleResult:
+        """The result that :meth:`to_json` wrote; the extra certificates are listed there by
+        name only, so they come back empty (read them from the files :meth:`write` made)."""
+        return cls(target=str(data["target"]), status=data["status"],
+                   certificate=data["certificate"], check=data["check"], best=data["best"],
+                   evidence=dict(data["evidence"]), reason=str(data["reason"]),
+                   summary=str(data["summary"]))
 
     def write(self, path: str | Path) -> list[str]:
         """Write the certificate (and extra certificates next to it); returns the paths."""
@@ -121,7 +150,7 @@ class CounterexampleResult:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"target": self.target, "status": self.status, "summary": self.summary,
+        return {"target": self.target, "status": str(self.status), "summary": self.summary,
                 "reason": self.reason, "evidence": self.evidence, "best": self.best,
                 "check": self.check, "certificate": self.certificate,
                 "extra_certificates": sorted(self.extra_certificates)}
