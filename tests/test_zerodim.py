@@ -330,6 +330,8 @@ def test_lazy_results_pickle_and_copy_as_plain_objects():
         assert type(other) is Landscape
         assert all(type(c) is Component for c in other.components)
         assert other.to_json() == L.to_json()
+    assert str(L) == str(pickle.loads(pickle.dumps(L)))  # the result protocol's summary
+    assert "complete" in L._repr_markdown_() and L.to_json_text()
 
 
 @needs_msolve

@@ -29,6 +29,7 @@ irreducible factor of q that vanishes at θ.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -77,7 +78,8 @@ class LazyComponent(Component):
     def __init__(self, exact: Callable[[], dict[str, Any]], **kw: Any) -> None:
         self._thunk = exact
         self._data: dict[str, Any] | None = None
-        super().__init__(**{n: _PENDING for n in _LAZY}, **kw)
+        pending: dict[str, Any] = {n: _PENDING for n in _LAZY}
+        super().__init__(**pending, **kw)
 
     def _exact(self) -> dict[str, Any]:
         if self._data is None:
@@ -233,12 +235,18 @@ class _Points:
         cs = list(cp.coeffs())  # increasing degree: c_0 … c_n
         return list(reversed(cs))
 
+    def _ball_coeff(self, k: int, r: RealRoot) -> Any:
+        return self.charpoly_balls(r)[k]
+
+    def _exact_coeff(self, k: int) -> Any:
+        return self.chi()[k]
+
     def inertia(self, r: RealRoot) -> tuple[int, int, int]:
         n = len(self.H)
         signs = []
         for k in range(n + 1):
-            signs.append(_sign(self.z, r, lambda rr, k=k: self.charpoly_balls(rr)[k],
-                               lambda k=k: self.chi()[k]))
+            signs.append(_sign(self.z, r, functools.partial(self._ball_coeff, k),
+                               functools.partial(self._exact_coeff, k)))
         zero = 0
         for sg in reversed(signs):
             if sg != 0:
