@@ -18,15 +18,14 @@ Columns (seconds; medians of ``--repeat`` runs unless said otherwise):
 * ``sympy``: ``landscape()`` on the exact SymPy path (msolve hidden), one run;
 * ratios ``warm/msolve``, ``cold/msolve`` (target: within 5×) and ``sympy/warm``.
 
-Measured with this script on the 2-core development machine (2026-12-04, load average ~8
-from other jobs, so every time is ~3× the quiet one; ratios from one run): n = 6: msolve
-0.056 s, warm 0.205 s (3.7×), cold 0.32 s (5.8×), +json 2.5 s, SymPy path 13.3 s (65× the
-warm call). The same calls timed by hand on the quiet machine earlier that day: msolve
-0.020 s, warm 0.045 s (2.3×), cold 0.23 s (~11×), SymPy path 3.2 s. The cold excess is not
-the solver: in a fresh process the first SymPy expansion of the objective
-(``objective_polynomial``, ~0.3 s under load) and SymPy's caches dominate, and every engine
-path pays it before solving. ``+json`` builds the exact closed forms (minimal
-polynomials of degree up to 12 and their ``CRootOf``), the same objects the SymPy path builds.
+Measured with this script on the 2-core development machine (2026-12-04, shared: load
+average ~3; ratios from one run): n = 6: msolve 0.015 s, warm 0.047 s (3.1×), cold 0.092 s
+(6.1×), +json 0.52 s, SymPy path 4.2 s (88× the warm call); a run at load ~8 gave 3.7× warm and
+5.8× cold. The cold excess is not the solver: in a fresh process the first SymPy expansion of
+the objective (``objective_polynomial``, ~0.1 s, about half of a cold call timed stage by
+stage) and SymPy's cold caches dominate, and every engine path pays it before solving.
+``+json`` builds the exact closed forms (minimal polynomials of degree up to 12 and their
+``CRootOf``), the same objects the SymPy path builds.
 
 Run:  python benchmarks/bench_zerodim.py [--repeat 5]
 """
