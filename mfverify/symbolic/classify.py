@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -222,9 +223,17 @@ class Classifier:
         self.gens = gens
         self.proof = proof
         self.N = len(gens)
-        self.grad = [sp.expand(sp.diff(f, g)) for g in gens]
-        self.H = [[sp.expand(sp.diff(self.grad[i], gens[j])) for j in range(self.N)]
-                  for i in range(self.N)]
+
+    @functools.cached_property
+    def grad(self) -> list[sp.Expr]:
+        """∇f (expanded SymPy expressions; computed on first use)."""
+        return [sp.expand(sp.diff(self.f, g)) for g in self.gens]
+
+    @functools.cached_property
+    def H(self) -> list[list[sp.Expr]]:
+        """∇²f (expanded SymPy expressions; computed on first use)."""
+        return [[sp.expand(sp.diff(self.grad[i], self.gens[j])) for j in range(self.N)]
+                for i in range(self.N)]
 
     # -- evaluation in Q(θ) -------------------------------------------------------------------
     def _sub(self, pt: AlgebraicPoint) -> dict[sp.Symbol, sp.Expr]:

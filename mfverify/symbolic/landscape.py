@@ -31,6 +31,7 @@ from .glstrata import Stratification
 from .landscape_classify import classify_stage, generic_pieces, global_min_of, unglue_records
 from .landscape_group import Grouped, group_stage
 from .landscape_solve import solve_stage
+from .landscape_zerodim import zerodim_landscape
 from .quotients import quotient_for
 from .result import Component, Landscape
 from .stationary import Budget, objective_polynomial
@@ -118,9 +119,16 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                                              "proved_by": proof.identities},
                                 "global_min_certificate": {"status": cert, "reason": cert_reason},
                                 "quotient": quotient.name}
-    # ---- solve ------------------------------------------------------------------------------
+    # ---- solve (a finite group and msolve installed: the zero-dimensional fast path) ------
     stage(LANDSCAPE_STAGES[2])
-    solved = solve_stage(quotient, f, clf.grad, gens, B, seed, evidence)
+    structured = quotient.structure(f, B, seed, evidence)
+    if not structured.method:
+        fast = zerodim_landscape(problem, f, gens, quotient, clf, cert, B, evidence, t0)
+        if fast is not None:  # it grouped and classified too: report those stages as done
+            for name in (*LANDSCAPE_STAGES[3:], "done"):
+                stage(name)
+            return fast
+    solved = solve_stage(quotient, f, clf.grad, gens, B, seed, evidence, structured)
     # ---- group the solutions (after an overrun: a grace period, see _grace) -----------------
     if solved.reasons and B.seconds is not None:
         B = _grace(B)
