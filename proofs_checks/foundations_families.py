@@ -39,7 +39,7 @@ from mfverify.problems.phase import population_constants
 from mfverify.problems.verify import symbolic_matrix
 
 __all__ = ["gaussian_expectation", "phase_instances", "deep_linear_instances",
-           "completion_instances"]
+           "completion_instances", "formulas_all_sizes"]
 
 C = sp.Symbol("c", positive=True)
 LAM = sp.Symbol("lam", positive=True)
@@ -153,33 +153,13 @@ _RING = ("exact polynomial identity in ℚ[point, direction, data]: closed form 
     tags=("phase_retrieval",),
 )
 def phase_closed_forms(ctx: RunContext) -> Outcome:
-    out = _closed_forms(phase_instances(ctx), _RING)
-    every = _phase_all_sizes()
-    out.evidence["all_sizes"] = every
-    refuted = [k for k, v in every.items() if v["verdict"] == "REFUTED"]
-    if out.verdict is Verdict.REFUTED:
-        return out
-    if refuted:
-        return Outcome(Verdict.REFUTED, out.evidence, f"the matrix formula {refuted[0]} is "
-                       f"refuted: {every[refuted[0]]['summary']}")
-    proved = all(v["verdict"] == "PROVED" and v["scope"] == "all_sizes" for v in every.values())
-    out.evidence["scope"] = "all_sizes" if proved else "sizes_checked"
-    if proved:
-        out.summary = (f"scope all_sizes: the {len(every)} matrix formulas (gradients and HVPs, "
-                       "finite and population, real and complex) PROVED for every n, m by the "
-                       "size-bound theorem; the code equals them: " + out.summary)
-    else:
-        why = "; ".join(f"{k}: {v['scope_reason']}" for k, v in every.items()
-                        if v["scope"] != "all_sizes")
-        out.summary = f"scope sizes_checked ({why}): " + out.summary
-    return out
+    return _with_scope(_closed_forms(phase_instances(ctx), _RING), _phase_all_sizes(),
+                       "gradients and HVPs, finite and population, real and complex; every n, m")
 
 
 def _phase_all_sizes() -> dict[str, dict[str, Any]]:
     """The closed forms as text (:meth:`PhaseRetrieval.closed_form_texts`), checked for every
     size by :func:`mfverify.derivation.check_gradient` / ``check_hvp``."""
-    from mfverify.derivation import check_gradient, check_hvp
-
     problems = {
         "finite real": PhaseRetrieval(a=[[1, 0], [0, 1], [1, 1]], signal=[1, 2]),
         "finite complex": PhaseRetrieval(a=[[1, 0], [0, 1], [1, 1]],
@@ -189,16 +169,52 @@ def _phase_all_sizes() -> dict[str, dict[str, Any]]:
         "population complex": PhaseRetrieval(signal=[1, 2], signal_imag=[0, 1],
                                              field="complex", model="population"),
     }
+    return formulas_all_sizes(problems)
+
+
+def formulas_all_sizes(problems: dict[str, Any], symbolic: tuple[str, ...] = ()
+                       ) -> dict[str, dict[str, Any]]:
+    """Each problem's ``closed_form_texts()`` checked for every size by
+    :func:`mfverify.derivation.check_gradient` / ``check_hvp``; a key ``"gradient U"`` names
+    the variable after the kind. ``symbolic``: scalar data made symbolic (every value)."""
+    from mfverify.derivation import check_gradient, check_hvp
+
     out: dict[str, dict[str, Any]] = {}
     for label, p in problems.items():
-        for kind, (text, where) in p.closed_form_texts().items():
+        for key, (text, where) in p.closed_form_texts().items():
+            kind, *wrt = key.split()
             check = check_gradient if kind == "gradient" else check_hvp
-            res = check(p, text, where=where or None)
-            out[f"{label} {kind}"] = {
+            res = check(p, text, where=where or None, wrt=wrt[0] if wrt else None,
+                        symbolic=list(symbolic))
+            out[f"{label} {key}"] = {
                 "claim": text, "where": where, "verdict": res.verdict, "scope": res.scope,
                 "scope_reason": res.scope_reason,
                 "size_bound": {d: v["sizes"] for d, v in (res.size_bound or {}).items()},
                 "summary": res.summary()}
+    return out
+
+
+def _with_scope(out: Outcome, every: dict[str, dict[str, Any]], what: str) -> Outcome:
+    """Fold the all-sizes checks of the matrix formulas into the instance outcome ``out``:
+    REFUTED when one is refuted, else scope all_sizes when each is PROVED for every size, else
+    scope sizes_checked with each formula's reason."""
+    out.evidence["all_sizes"] = every
+    if out.verdict is Verdict.REFUTED:
+        return out
+    refuted = [k for k, v in every.items() if v["verdict"] == "REFUTED"]
+    if refuted:
+        return Outcome(Verdict.REFUTED, out.evidence, f"the matrix formula {refuted[0]} is "
+                       f"refuted: {every[refuted[0]]['summary']}")
+    proved = all(v["verdict"] == "PROVED" and v["scope"] == "all_sizes" for v in every.values())
+    out.evidence["scope"] = "all_sizes" if proved else "sizes_checked"
+    if proved:
+        out.summary = (f"scope all_sizes: the {len(every)} matrix formulas ({what}) PROVED for "
+                       "every size by the size-bound theorem; the code equals them: "
+                       + out.summary)
+    else:
+        why = "; ".join(f"{k}: {v['scope_reason']}" for k, v in every.items()
+                        if v["scope"] != "all_sizes")
+        out.summary = f"scope sizes_checked ({why}): " + out.summary
     return out
 
 
@@ -255,17 +271,26 @@ def _regularizer_pieces(rs: tuple[int, ...]) -> list[dict[str, Any]]:
     provenance="derived",
     statement="For f(X) = c·Σ Wᵢⱼ(XXᵀ − M)ᵢⱼ² (W = Wᵀ; the 0/1 mask of P_Ω is a special case): "
               "∇f = 4c(W∘R)X, ∇²f[D] = 4c((W∘(XDᵀ + DXᵀ))X + (W∘R)D); asymmetric "
-              "∇_U f = 2c(W∘R)V, ∇_V f = 2c(W∘R)ᵀU and the stated HVP; symbolic M, W, c for "
-              "n, r <= 3 (symmetric), m, n <= 2, r <= 2 (asymmetric; 3 in the full profile). The "
-              "regularizer λΣ(‖eᵢᵀX‖ − α)₊⁴: closed forms equal the derivatives on ‖eᵢᵀX‖ > α "
-              "(rows of length 1, 2, 3), and vanish to second order at ‖eᵢᵀX‖ = α.",
+              "∇_U f = 2c(W∘R)V, ∇_V f = 2c(W∘R)ᵀU and the stated HVP. The formulas (in "
+              "matrix notation, symbolic c) are PROVED for every m, n, r by the size-bound "
+              "theorem; the problem's code equals them with symbolic M, W, c for n, r <= 3 "
+              "(symmetric), m, n <= 2, r <= 2 (asymmetric; 3 in the full profile). The "
+              "regularizer λΣ(‖eᵢᵀX‖ − α)₊⁴ (not polynomial: no all-sizes statement): closed "
+              "forms equal the derivatives on ‖eᵢᵀX‖ > α for rows of length 1, 2 (3 in the "
+              "full profile) and every n, and vanish to second order at ‖eᵢᵀX‖ = α.",
     latex=r"\nabla f = 4c\,(W\circ(XX^\top - M))X",
     tags=("completion",),
 )
 def completion_closed_forms(ctx: RunContext) -> Outcome:
     out = _closed_forms(completion_instances(ctx), _RING)
-    pieces = _regularizer_pieces((1, 2) if ctx.quick else (1, 2, 3))
+    rows = (1, 2) if ctx.quick else (1, 2, 3)
+    pieces = _regularizer_pieces(rows)
+    reg = MatrixCompletion([[1, 0], [0, 1]], [[1, 1], [1, 0]], 1, reg_weight=1)
     out.evidence["regularizer"] = {
+        "scope": "sizes_checked",
+        "scope_reason": f"{reg.size_free_reason}, so the size-bound theorem does not apply; "
+                        f"it acts row by row, so the check holds for every n and for the row "
+                        f"lengths r in {list(rows)} only",
         "method": "SymPy: value, gradient and HVP of λ(t − α)⁴, t = ‖x‖ (symbolic x, λ, α), "
                   "minus the closed forms evaluated on the branch (t − α)₊ = t − α, simplified "
                   "to 0; on t < α both sides are identically 0, and the closed forms carry the "
@@ -275,7 +300,24 @@ def completion_closed_forms(ctx: RunContext) -> Outcome:
     if not all(p["ok"] for p in pieces):
         return Outcome(Verdict.REFUTED, out.evidence,
                        "the regularizer's closed forms differ from its derivative")
+    out = _with_scope(out, _completion_all_sizes(),
+                      "gradients and HVPs, symmetric and asymmetric, symbolic scale; every "
+                      "m, n, r")
+    if out.verdict is Verdict.PROVED:
+        out.evidence["scope_covers"] = "the unregularized closed forms"
+        out.summary += (f"; the regularizer: scope sizes_checked (row lengths r in "
+                        f"{list(rows)}, every n: not polynomial)")
     return out
+
+
+def _completion_all_sizes() -> dict[str, dict[str, Any]]:
+    """:meth:`MatrixCompletion.closed_form_texts` checked for every size, scale symbolic."""
+    problems = {
+        "symmetric": MatrixCompletion([[1, 0], [0, 1]], [[1, 1], [1, 0]], 1),
+        "asymmetric": MatrixCompletion([[1, 0, 2], [0, 1, 1]], [[1, 1, 0], [1, 0, 1]], 1,
+                                       symmetric=False),
+    }
+    return formulas_all_sizes(problems, symbolic=("scale",))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -338,3 +338,56 @@ def test_a_laurent_polynomial_in_the_size_needs_every_size_of_its_spread() -> No
     assert slip.size_bound["m"]["sizes"] == [1, 2, 3, 4]  # L_m = 1, Q_m = 2
     slip2 = check_gradient(FINITE, "m^2*" + PR_GRAD)  # m² too much: equal at m = 1 only
     assert slip2.verdict == "REFUTED" and slip2.counterexample["size"]["m"] == 2
+
+
+def test_completion_catalog_claim_scope_is_what_its_report_says() -> None:
+    from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+
+    c = get_claim("foundations.completion-closed-forms")
+    assert "every m, n, r" in c.statement and "no all-sizes statement" in c.statement
+    res = run_claim(c, RunContext())
+    assert res.verdict is Verdict.PROVED and res.evidence["scope"] == "all_sizes"
+    assert res.summary.startswith("scope all_sizes")
+    every = res.evidence["all_sizes"]
+    assert set(every) == {"symmetric gradient", "symmetric hvp", "asymmetric gradient U",
+                          "asymmetric gradient V", "asymmetric hvp U", "asymmetric hvp V"}
+    assert all(v["scope"] == "all_sizes" for v in every.values())
+    # the regularized variant says why it has no all-sizes statement
+    reg = res.evidence["regularizer"]
+    assert reg["scope"] == "sizes_checked" and "not polynomial" in reg["scope_reason"]
+    assert "regularizer: scope sizes_checked" in res.summary
+
+
+def test_completion_closed_form_texts_keep_the_scale() -> None:
+    """The scale is symbolic in the claim's checks: a formula without it is refuted."""
+    res = check_gradient(SYM, "4*hadamard(mask, X*X.T - M)*X", symbolic=["scale"])
+    assert res.verdict == "REFUTED"
+    reg = MatrixCompletion([[1, 0], [0, 1]], [[1, 1], [1, 0]], 1, reg_weight=1)
+    from mfverify.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="not polynomial"):
+        reg.closed_form_texts()
+
+
+@pytest.mark.parametrize("key, old, new", [
+    ("gradient V", "2*scale*", "4*scale*"),                            # a wrong constant
+    ("hvp U", " + hadamard(mask, R)*DV", ""),                          # a dropped term
+])
+def test_completion_catalog_claim_catches_a_planted_slip(monkeypatch: pytest.MonkeyPatch,
+                                                         key: str, old: str, new: str) -> None:
+    """Mutation: a slip in one asymmetric formula makes the claim REFUTED and names it."""
+    from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+
+    real = MatrixCompletion.closed_form_texts
+
+    def slipped(self: MatrixCompletion) -> dict[str, tuple[str, list[str]]]:
+        out = real(self)
+        if key in out:
+            text, where = out[key]
+            assert old in text
+            out[key] = (text.replace(old, new), where)
+        return out
+
+    monkeypatch.setattr(MatrixCompletion, "closed_form_texts", slipped)
+    res = run_claim(get_claim("foundations.completion-closed-forms"), RunContext())
+    assert res.verdict is Verdict.REFUTED and f"asymmetric {key}" in res.summary
