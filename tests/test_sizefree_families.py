@@ -391,3 +391,51 @@ def test_completion_catalog_claim_catches_a_planted_slip(monkeypatch: pytest.Mon
     monkeypatch.setattr(MatrixCompletion, "closed_form_texts", slipped)
     res = run_claim(get_claim("foundations.completion-closed-forms"), RunContext())
     assert res.verdict is Verdict.REFUTED and f"asymmetric {key}" in res.summary
+
+
+def test_deep_linear_catalog_claim_scope_is_what_its_report_says() -> None:
+    from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+
+    res = run_claim(get_claim("foundations.deep-linear-closed-forms"), RunContext())
+    assert res.verdict is Verdict.PROVED and res.evidence["scope"] == "all_sizes"
+    assert res.summary.startswith("scope all_sizes")
+    every = res.evidence["all_sizes"]
+    assert set(every) == {f"depth 2 {k} W{i}" for k in ("gradient", "hvp") for i in (1, 2)}
+    assert all(v["scope"] == "all_sizes" for v in every.values())
+    assert set(every["depth 2 gradient W1"]["size_bound"]) == {"N", "d0", "d1", "d2"}
+    assert "not a size" in res.evidence["scope_covers"]
+
+
+@pytest.mark.parametrize("key, old, new", [
+    ("gradient W1", "- G1*W1", "+ G1*W1"),        # the imbalance term with the wrong sign
+    ("hvp W2", "dE = DW2*W1*X + W2*DW1*X", "dE = W2*DW1*X"),  # a dropped product-rule term
+])
+def test_deep_linear_catalog_claim_catches_a_planted_slip(monkeypatch: pytest.MonkeyPatch,
+                                                          key: str, old: str, new: str) -> None:
+    from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+    from mfverify.problems import DeepLinearNetwork
+
+    real = DeepLinearNetwork.closed_form_texts
+
+    def slipped(self: DeepLinearNetwork) -> dict[str, tuple[str, list[str]]]:
+        out = real(self)
+        text, where = out[key]
+        if old in text:
+            out[key] = (text.replace(old, new), where)
+        else:  # the slip sits in a definition
+            where = [w.replace(old, new) for w in where]
+            assert where != out[key][1]
+            out[key] = (text, where)
+        return out
+
+    monkeypatch.setattr(DeepLinearNetwork, "closed_form_texts", slipped)
+    res = run_claim(get_claim("foundations.deep-linear-closed-forms"), RunContext())
+    assert res.verdict is Verdict.REFUTED and f"depth 2 {key}" in res.summary
+
+
+@pytest.mark.slow
+def test_deep_linear_depth_3_formulas_are_proved_for_every_size() -> None:
+    from proofs_checks.foundations_families import _deep_linear_all_sizes
+
+    every = _deep_linear_all_sizes((3,))
+    assert len(every) == 6 and all(v["scope"] == "all_sizes" for v in every.values())
