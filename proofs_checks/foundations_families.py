@@ -38,8 +38,15 @@ from mfverify.problems.groups import elementary_basis, skew_basis
 from mfverify.problems.phase import population_constants
 from mfverify.problems.verify import symbolic_matrix
 
+from ._scope_common import (
+    INVARIANCE_REASON,
+    formulas_all_sizes,
+    scope_sizes_checked,
+    with_scope,
+)
+
 __all__ = ["gaussian_expectation", "phase_instances", "deep_linear_instances",
-           "completion_instances", "formulas_all_sizes"]
+           "completion_instances"]
 
 C = sp.Symbol("c", positive=True)
 LAM = sp.Symbol("lam", positive=True)
@@ -153,7 +160,7 @@ _RING = ("exact polynomial identity in ℚ[point, direction, data]: closed form 
     tags=("phase_retrieval",),
 )
 def phase_closed_forms(ctx: RunContext) -> Outcome:
-    return _with_scope(_closed_forms(phase_instances(ctx), _RING), _phase_all_sizes(),
+    return with_scope(_closed_forms(phase_instances(ctx), _RING), _phase_all_sizes(),
                        "gradients and HVPs, finite and population, real and complex; every n, m")
 
 
@@ -170,52 +177,6 @@ def _phase_all_sizes() -> dict[str, dict[str, Any]]:
                                              field="complex", model="population"),
     }
     return formulas_all_sizes(problems)
-
-
-def formulas_all_sizes(problems: dict[str, Any], symbolic: tuple[str, ...] = ()
-                       ) -> dict[str, dict[str, Any]]:
-    """Each problem's ``closed_form_texts()`` checked for every size by
-    :func:`mfverify.derivation.check_gradient` / ``check_hvp``; a key ``"gradient U"`` names
-    the variable after the kind. ``symbolic``: scalar data made symbolic (every value)."""
-    from mfverify.derivation import check_gradient, check_hvp
-
-    out: dict[str, dict[str, Any]] = {}
-    for label, p in problems.items():
-        for key, (text, where) in p.closed_form_texts().items():
-            kind, *wrt = key.split()
-            check = check_gradient if kind == "gradient" else check_hvp
-            res = check(p, text, where=where or None, wrt=wrt[0] if wrt else None,
-                        symbolic=list(symbolic))
-            out[f"{label} {key}"] = {
-                "claim": text, "where": where, "verdict": res.verdict, "scope": res.scope,
-                "scope_reason": res.scope_reason,
-                "size_bound": {d: v["sizes"] for d, v in (res.size_bound or {}).items()},
-                "summary": res.summary()}
-    return out
-
-
-def _with_scope(out: Outcome, every: dict[str, dict[str, Any]], what: str) -> Outcome:
-    """Fold the all-sizes checks of the matrix formulas into the instance outcome ``out``:
-    REFUTED when one is refuted, else scope all_sizes when each is PROVED for every size, else
-    scope sizes_checked with each formula's reason."""
-    out.evidence["all_sizes"] = every
-    if out.verdict is Verdict.REFUTED:
-        return out
-    refuted = [k for k, v in every.items() if v["verdict"] == "REFUTED"]
-    if refuted:
-        return Outcome(Verdict.REFUTED, out.evidence, f"the matrix formula {refuted[0]} is "
-                       f"refuted: {every[refuted[0]]['summary']}")
-    proved = all(v["verdict"] == "PROVED" and v["scope"] == "all_sizes" for v in every.values())
-    out.evidence["scope"] = "all_sizes" if proved else "sizes_checked"
-    if proved:
-        out.summary = (f"scope all_sizes: the {len(every)} matrix formulas ({what}) PROVED for "
-                       "every size by the size-bound theorem; the code equals them: "
-                       + out.summary)
-    else:
-        why = "; ".join(f"{k}: {v['scope_reason']}" for k, v in every.items()
-                        if v["scope"] != "all_sizes")
-        out.summary = f"scope sizes_checked ({why}): " + out.summary
-    return out
 
 
 @claim(
@@ -235,7 +196,7 @@ def _with_scope(out: Outcome, every: dict[str, dict[str, Any]], what: str) -> Ou
 )
 def deep_linear_closed_forms(ctx: RunContext) -> Outcome:
     depths = (2,) if ctx.quick else (2, 3)
-    out = _with_scope(_closed_forms(deep_linear_instances(ctx), _RING),
+    out = with_scope(_closed_forms(deep_linear_instances(ctx), _RING),
                       _deep_linear_all_sizes(depths),
                       f"gradients and HVPs at depth {' and '.join(map(str, depths))}, symbolic "
                       "scale and balance; every width and sample count")
@@ -319,7 +280,7 @@ def completion_closed_forms(ctx: RunContext) -> Outcome:
     if not all(p["ok"] for p in pieces):
         return Outcome(Verdict.REFUTED, out.evidence,
                        "the regularizer's closed forms differ from its derivative")
-    out = _with_scope(out, _completion_all_sizes(),
+    out = with_scope(out, _completion_all_sizes(),
                       "gradients and HVPs, symmetric and asymmetric, symbolic scale; every "
                       "m, n, r")
     if out.verdict is Verdict.PROVED:
@@ -402,6 +363,9 @@ def population_by_moments(n: int, cplx: bool) -> tuple[sp.Expr, sp.Expr]:
           r"3\|x\|^4 - 2\|z\|^2\|x\|^2 - 4\langle z,x\rangle^2)",
     tags=("phase_retrieval",),
 )
+@scope_sizes_checked("a Gaussian expectation over the n coordinates of a, replaced monomial "
+                     "by monomial (Isserlis' theorem), not a matrix expression: outside the "
+                     "size-bound theorem's fragment; decided exactly per n")
 def phase_population_moments(ctx: RunContext) -> Outcome:
     rows, failures = [], []
     for cplx in (False, True):
@@ -494,6 +458,7 @@ def _completion_group(p: MatrixCompletion) -> tuple[list[Any], list[Any]]:
     latex=r"f(W_L,\dots,W_{i+1}A^{-1},AW_i,\dots,W_1) = f(W)",
     tags=("phase_retrieval", "deep_linear", "completion"),
 )
+@scope_sizes_checked(INVARIANCE_REASON)
 def families_invariance(ctx: RunContext) -> Outcome:
     cases: list[tuple[str, Problem, dict[str, Any], tuple[list[Any], list[Any]]]] = []
     for label, p, d in phase_instances(ctx):
