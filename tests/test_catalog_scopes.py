@@ -36,6 +36,7 @@ SCOPES = {
     "foundations.phase-population-moments": SIZES_CHECKED,
     "cross.li-nullspace-mohammadi-lambda2": SIZES_CHECKED,
     "cross.yedu-mohammadi-s-dynamics": SIZES_CHECKED,
+    "sunquwright2018.population-landscape": SIZES_CHECKED,
     # the derivation claims (mfverify.derivation.check_identity per identity)
     "related.normalization-every-scale": ALL_SIZES,
     "related.gjz-identity": SIZES_CHECKED,
