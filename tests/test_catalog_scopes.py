@@ -94,3 +94,23 @@ def test_a_formula_left_undecided_turns_the_scope_to_sizes_checked() -> None:
     bad = dict(every, g={**every["g"], "verdict": "REFUTED", "summary": "at n=2"})
     assert with_scope(Outcome(Verdict.PROVED, {}, "code ok"), bad, "test").verdict \
         is Verdict.REFUTED
+
+
+@pytest.mark.parametrize("claim_id, table, key, old, new", [
+    ("foundations.symmetric-closed-forms", "SYMMETRIC_TEXTS", "hvp", " + (X*X.T - M)*D", ""),
+    # the balancing term's constant: only a symbolic balance b catches it
+    ("foundations.asymmetric-closed-forms", "ASYMMETRIC_TEXTS", "gradient V", "balance/2",
+     "balance/4"),
+])
+def test_matrix_formula_slips_refute_the_closed_form_claims(
+        monkeypatch: pytest.MonkeyPatch, claim_id: str, table: str, key: str, old: str,
+        new: str) -> None:
+    import proofs_checks.foundations as mod
+
+    texts = dict(getattr(mod, table))
+    text, where = texts[key]
+    assert old in text
+    texts[key] = (text.replace(old, new), where)
+    monkeypatch.setattr(mod, table, texts)
+    res = run_claim(get_claim(claim_id), RunContext())
+    assert res.verdict is Verdict.REFUTED and key in res.summary, res.summary
