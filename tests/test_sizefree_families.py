@@ -439,3 +439,21 @@ def test_deep_linear_depth_3_formulas_are_proved_for_every_size() -> None:
 
     every = _deep_linear_all_sizes((3,))
     assert len(every) == 6 and all(v["scope"] == "all_sizes" for v in every.values())
+
+
+def test_deep_linear_derivation_in_matrix_form_is_checked_for_every_size() -> None:
+    """The deep linear family's size family: what ``Derivation`` derives for ½‖W₂W₁X − Y‖²
+    (+ the balancing term) is PROVED for every width and N (dimensions N, d0, d1, d2)."""
+    from mfverify.problems import DeepLinearNetwork
+
+    p = DeepLinearNetwork([[1, 2], [0, 1]], [[1, 1], [2, 0]], [2], balance=1)
+    d = Derivation(p)
+    for v, g in d.gradients.items():
+        res = check_gradient(p, to_text(g), wrt=v)
+        assert res.verdict == "PROVED" and res.scope == "all_sizes", res.summary()
+        assert set(res.size_bound) == {"N", "d0", "d1", "d2"}
+    zero = check_gradient(p, to_text(d.gradients["W1"]) + " + W1*(W1.T*W1 - W1.T*W1)",
+                          wrt="W1")
+    assert zero.verdict == "PROVED" and zero.scope == "all_sizes"  # a zero term: still equal
+    wrong = check_gradient(p, "W2.T*((W2*W1*X - Y)*X.T)", wrt="W1")  # balancing term dropped
+    assert wrong.verdict == "REFUTED"
