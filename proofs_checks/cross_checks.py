@@ -19,6 +19,8 @@ from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
 from mfverify.claims.citations import cite
 from mfverify.problems import SymmetricMF
 
+from ._scope_common import scope_sizes_checked
+
 __all__ = ["nullspace_instance", "rational_orthogonal"]
 
 R = sp.Rational
@@ -259,7 +261,11 @@ def li_nullspace_mohammadi_lambda2(ctx: RunContext) -> Outcome:
     indef_ok = [_instance_ok(d, formula="general") and d["excess_zero_directions"] == 0
                 for d in indefinite]
     evidence = {"method": method, "psd_instances": psd, "indefinite_instances": indefinite,
-                "scope": "proved exactly for the instances listed (not for all n, r)"}
+                "scope": "sizes_checked",
+                "scope_reason": "proved exactly for the instances listed (not for all n, r): "
+                                "a Hessian nullity (an exact rank at one minimizer) is not a "
+                                "polynomial identity, so the size-bound theorem does not "
+                                "apply"}
     if all(psd_ok) and all(indef_ok):
         counts = ", ".join(f"n={d['n']},r={d['r']},r*={d['r_plus']}: "
                            f"{d['hessian_nullity']} = {d['orbit_tangent_rank']} + "
@@ -495,6 +501,9 @@ def _zero(m: sp.Matrix) -> bool:
     predictions=("X5",),
     tags=("symbolic", "cross"),
 )
+@scope_sizes_checked("W = S⁻¹ and its ODE involve an inverse (outside the size-bound theorem's "
+                     "fragment), and the residuals are simplified with SymPy matrices of each "
+                     "size d listed")
 def yedu_mohammadi_s_dynamics(ctx: RunContext) -> Outcome:
     with_B, with_JK = ctx.dropping("balanced"), ctx.dropping("no-lower-blocks")
     sizes = [2] if ctx.quick else [1, 2, 3]

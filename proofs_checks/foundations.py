@@ -28,8 +28,17 @@ from mfverify.problems.base import Problem
 from mfverify.problems.groups import elementary_basis, skew_basis
 from mfverify.problems.verify import check_closed_forms, symbolic_matrix
 
+from ._scope_common import (
+    INVARIANCE_REASON,
+    Texts,
+    formulas_all_sizes,
+    scope_sizes_checked,
+    with_scope,
+)
+
 C = sp.Symbol("c", positive=True)
 B = sp.Symbol("b", positive=True)
+
 
 
 def _sym_sizes(ctx: RunContext) -> list[tuple[int, int]]:
@@ -89,8 +98,9 @@ def _closed_form_outcome(instances: list[tuple[str, Problem, dict[str, Any]]]) -
     cites=[cite("mfverify", "docs/problems.md, normalization")],
     provenance="derived",
     statement="For f(X) = c‖XXᵀ − M‖²_F with M symmetric: ∇f = 4c(XXᵀ − M)X and "
-              "∇²f(X)[D] = 4c((XDᵀ + DXᵀ)X + (XXᵀ − M)D), for every c > 0; checked exactly for "
-              "all sizes n, r <= 3 (r <= n).",
+              "∇²f(X)[D] = 4c((XDᵀ + DXᵀ)X + (XXᵀ − M)D), for every c > 0: the formulas "
+              "PROVED for every n, r by the size-bound theorem; the problem's code equals them "
+              "for all sizes n, r <= 3 (r <= n).",
     latex=r"\nabla f_c(X) = 4c(XX^\top - M)X,\quad \nabla^2 f_c(X)[D] = 4c\big((XD^\top + "
           r"DX^\top)X + (XX^\top - M)D\big)",
     hypotheses=[Hypothesis("M-symmetric", "M = Mᵀ",
@@ -108,7 +118,30 @@ def symmetric_closed_forms(ctx: RunContext) -> Outcome:
     out = _closed_form_outcome(instances)
     out.evidence["M"] = "general (non-symmetric) symbols" if ctx.dropping("M-symmetric") \
         else "symmetric symbols"
-    return out
+    if ctx.dropping("M-symmetric"):
+        return out
+    p = SymmetricMF(np.eye(2, dtype=int), 1)
+    return with_scope(out, formulas_all_sizes({"symmetric": p}, symbolic=("scale",),
+                                              texts={"symmetric": SYMMETRIC_TEXTS}),
+                      "gradient and HVP, symbolic c; every n, r")
+
+
+#: The closed forms of :class:`~mfverify.problems.SymmetricMF` in the expression grammar.
+SYMMETRIC_TEXTS: Texts = {
+    "gradient": ("4*scale*(X*X.T - M)*X", []),
+    "hvp": ("4*scale*((X*D.T + D*X.T)*X + (X*X.T - M)*D) in D", []),
+}
+#: The closed forms of :class:`~mfverify.problems.AsymmetricMF` (its module docstring).
+ASYMMETRIC_TEXTS: Texts = {
+    "gradient U": ("2*scale*R*V + balance/2*U*G", ["R = U*V.T - Sigma", "G = U.T*U - V.T*V"]),
+    "gradient V": ("2*scale*R.T*U - balance/2*V*G", ["R = U*V.T - Sigma", "G = U.T*U - V.T*V"]),
+    "hvp U": ("2*scale*(dR*V + R*DV) + balance/2*(DU*G + U*dG) in DU, DV",
+              ["R = U*V.T - Sigma", "G = U.T*U - V.T*V", "dR = DU*V.T + U*DV.T",
+               "dG = DU.T*U + U.T*DU - DV.T*V - V.T*DV"]),
+    "hvp V": ("2*scale*(dR.T*U + R.T*DU) - balance/2*(DV*G + V*dG) in DU, DV",
+              ["R = U*V.T - Sigma", "G = U.T*U - V.T*V", "dR = DU*V.T + U*DV.T",
+               "dG = DU.T*U + U.T*DU - DV.T*V - V.T*DV"]),
+}
 
 
 @claim(
@@ -120,8 +153,9 @@ def symmetric_closed_forms(ctx: RunContext) -> Outcome:
     provenance="derived",
     statement="For f(U,V) = c‖UVᵀ − Σ‖²_F + (b/8)‖UᵀU − VᵀV‖²_F: ∇_U f = 2c(UVᵀ − Σ)V + "
               "(b/2)U(UᵀU − VᵀV), ∇_V f = 2c(UVᵀ − Σ)ᵀU − (b/2)V(UᵀU − VᵀV), and the HVP of "
-              "mfverify.problems.asymmetric, for symbolic c, b and Σ; all m, n, r <= 3 "
-              "(quick profile: (m+n)r <= 8).",
+              "mfverify.problems.asymmetric, for symbolic c, b and Σ: the formulas PROVED for "
+              "every m, n, r by the size-bound theorem; the problem's code equals them for all "
+              "m, n, r <= 3 (quick profile: (m+n)r <= 8).",
     latex=r"\nabla_U f = 2c(UV^\top - \Sigma)V + \tfrac b2 U(U^\top U - V^\top V)",
 )
 def asymmetric_closed_forms(ctx: RunContext) -> Outcome:
@@ -130,7 +164,11 @@ def asymmetric_closed_forms(ctx: RunContext) -> Outcome:
         for balanced in (False, True):
             p, data = _asymmetric_instance(m, n, r, balanced)
             instances.append((f"m={m}, n={n}, r={r}, balance={'b' if balanced else 0}", p, data))
-    return _closed_form_outcome(instances)
+    q = AsymmetricMF(np.zeros((2, 3), dtype=int), 1, balance=1)
+    return with_scope(_closed_form_outcome(instances),
+                      formulas_all_sizes({"asymmetric": q}, symbolic=("scale", "balance"),
+                                         texts={"asymmetric": ASYMMETRIC_TEXTS}),
+                      "gradients and HVP, symbolic c, b; every m, n, r")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,6 +220,7 @@ def _elementary(r: int, skew: bool) -> list[np.ndarray]:
     latex=r"f(XQ) = f(X)\ \forall Q \in O(r)",
     predictions=("L-P5",),
 )
+@scope_sizes_checked(INVARIANCE_REASON)
 def symmetric_invariance(ctx: RunContext) -> Outcome:
     sizes, failures = [], []
     for n, r in _sym_sizes(ctx):
@@ -239,6 +278,7 @@ def _o_check(problem: Problem, data: dict[str, Any], r: int) -> bool:
     conclusion="at every size: (i) balance 0: GL(r)-invariant; (ii) balance b > 0: O(r)-"
                "invariant; (iii) balance b > 0: not GL(r)-infinitesimally invariant",
 )
+@scope_sizes_checked(INVARIANCE_REASON)
 def asymmetric_invariance(ctx: RunContext) -> Outcome:
     dropped = ctx.dropping("unbalanced")
     sizes, failures = [], []

@@ -103,6 +103,10 @@ def derivation_planted(ctx: RunContext) -> Outcome:
                           "size of the range) and the numeric Taylor-remainder mode",
                 "planted": planted, "exact_checks": exact, "taylor_checks": taylor,
                 "gradient_sizes": [dict(s) for s in good.sizes_checked],
+                "scope": ("all_sizes" if comm.scope == good.scope == "all_sizes"
+                          else "sizes_checked"),
+                "scope_reason": {"commutator": comm.scope_reason,
+                                 "gradient": good.scope_reason},
                 "taylor_slopes": [c.get("slope") for c in good_num.to_json().get("checks", [])],
                 "instances": len(planted) + 3}
     if not all(exact.values()):
@@ -120,7 +124,8 @@ def derivation_planted(ctx: RunContext) -> Outcome:
                        f"{[k for k, v in taylor.items() if not v]}")
     return Outcome(Verdict.PROVED, evidence,
                    f"{len(planted)} planted one-entry perturbations refuted at their entry; "
-                   "commutator identity and the gradient proved exactly (n, r <= 3), "
+                   f"commutator identity and the gradient proved exactly (scope "
+                   f"{evidence['scope']}), "
                    "5(XXᵀ − M)X refuted; the Taylor slope agrees")
 
 

@@ -38,6 +38,13 @@ from mfverify.problems.groups import elementary_basis, skew_basis
 from mfverify.problems.phase import population_constants
 from mfverify.problems.verify import symbolic_matrix
 
+from ._scope_common import (
+    INVARIANCE_REASON,
+    formulas_all_sizes,
+    scope_sizes_checked,
+    with_scope,
+)
+
 __all__ = ["gaussian_expectation", "phase_instances", "deep_linear_instances",
            "completion_instances"]
 
@@ -153,33 +160,13 @@ _RING = ("exact polynomial identity in ℚ[point, direction, data]: closed form 
     tags=("phase_retrieval",),
 )
 def phase_closed_forms(ctx: RunContext) -> Outcome:
-    out = _closed_forms(phase_instances(ctx), _RING)
-    every = _phase_all_sizes()
-    out.evidence["all_sizes"] = every
-    refuted = [k for k, v in every.items() if v["verdict"] == "REFUTED"]
-    if out.verdict is Verdict.REFUTED:
-        return out
-    if refuted:
-        return Outcome(Verdict.REFUTED, out.evidence, f"the matrix formula {refuted[0]} is "
-                       f"refuted: {every[refuted[0]]['summary']}")
-    proved = all(v["verdict"] == "PROVED" and v["scope"] == "all_sizes" for v in every.values())
-    out.evidence["scope"] = "all_sizes" if proved else "sizes_checked"
-    if proved:
-        out.summary = (f"scope all_sizes: the {len(every)} matrix formulas (gradients and HVPs, "
-                       "finite and population, real and complex) PROVED for every n, m by the "
-                       "size-bound theorem; the code equals them: " + out.summary)
-    else:
-        why = "; ".join(f"{k}: {v['scope_reason']}" for k, v in every.items()
-                        if v["scope"] != "all_sizes")
-        out.summary = f"scope sizes_checked ({why}): " + out.summary
-    return out
+    return with_scope(_closed_forms(phase_instances(ctx), _RING), _phase_all_sizes(),
+                       "gradients and HVPs, finite and population, real and complex; every n, m")
 
 
 def _phase_all_sizes() -> dict[str, dict[str, Any]]:
     """The closed forms as text (:meth:`PhaseRetrieval.closed_form_texts`), checked for every
     size by :func:`mfverify.derivation.check_gradient` / ``check_hvp``."""
-    from mfverify.derivation import check_gradient, check_hvp
-
     problems = {
         "finite real": PhaseRetrieval(a=[[1, 0], [0, 1], [1, 1]], signal=[1, 2]),
         "finite complex": PhaseRetrieval(a=[[1, 0], [0, 1], [1, 1]],
@@ -189,17 +176,7 @@ def _phase_all_sizes() -> dict[str, dict[str, Any]]:
         "population complex": PhaseRetrieval(signal=[1, 2], signal_imag=[0, 1],
                                              field="complex", model="population"),
     }
-    out: dict[str, dict[str, Any]] = {}
-    for label, p in problems.items():
-        for kind, (text, where) in p.closed_form_texts().items():
-            check = check_gradient if kind == "gradient" else check_hvp
-            res = check(p, text, where=where or None)
-            out[f"{label} {kind}"] = {
-                "claim": text, "where": where, "verdict": res.verdict, "scope": res.scope,
-                "scope_reason": res.scope_reason,
-                "size_bound": {d: v["sizes"] for d, v in (res.size_bound or {}).items()},
-                "summary": res.summary()}
-    return out
+    return formulas_all_sizes(problems)
 
 
 @claim(
@@ -211,12 +188,31 @@ def _phase_all_sizes() -> dict[str, dict[str, Any]]:
     provenance="derived",
     statement="For f(W) = c‖W_L⋯W₁X − Y‖² + (λ/4)Σ‖W_{i+1}ᵀW_{i+1} − WᵢWᵢᵀ‖²: the "
               "backpropagation gradient and its tangent (HVP) equal the derivatives, with "
-              "symbolic X, Y, c and λ, for depths 2 and 3 and widths in {1, 2}.",
+              "symbolic X, Y, c and λ, for depths 2 and 3 and widths in {1, 2}. The formulas "
+              "(in matrix notation, symbolic c, λ) are PROVED for every width and sample count "
+              "by the size-bound theorem at depth 2 (and 3 in the full profile).",
     latex=r"\nabla_{W_i} f = \delta_i B_i^\top + \lambda(W_i G_{i-1} - G_i W_i)",
     tags=("deep_linear",),
 )
 def deep_linear_closed_forms(ctx: RunContext) -> Outcome:
-    return _closed_forms(deep_linear_instances(ctx), _RING)
+    depths = (2,) if ctx.quick else (2, 3)
+    out = with_scope(_closed_forms(deep_linear_instances(ctx), _RING),
+                      _deep_linear_all_sizes(depths),
+                      f"gradients and HVPs at depth {' and '.join(map(str, depths))}, symbolic "
+                      "scale and balance; every width and sample count")
+    if out.verdict is Verdict.PROVED:
+        out.evidence["scope_covers"] = (
+            f"depth {', '.join(map(str, depths))} (depth 3 in the full profile): the depth "
+            "is the number of variables, not a size, so each depth is its own formula")
+    return out
+
+
+def _deep_linear_all_sizes(depths: tuple[int, ...]) -> dict[str, dict[str, Any]]:
+    """:meth:`DeepLinearNetwork.closed_form_texts` at each depth, checked for every width and
+    sample count, scale and balance symbolic (balance 0 is a special case)."""
+    problems = {f"depth {L}": DeepLinearNetwork([[1, 2], [0, 1]], [[1, 1], [2, 0]], [2] * (L - 1),
+                                                balance=1) for L in depths}
+    return formulas_all_sizes(problems, symbolic=("scale", "balance"))
 
 
 def _regularizer_pieces(rs: tuple[int, ...]) -> list[dict[str, Any]]:
@@ -255,17 +251,26 @@ def _regularizer_pieces(rs: tuple[int, ...]) -> list[dict[str, Any]]:
     provenance="derived",
     statement="For f(X) = c·Σ Wᵢⱼ(XXᵀ − M)ᵢⱼ² (W = Wᵀ; the 0/1 mask of P_Ω is a special case): "
               "∇f = 4c(W∘R)X, ∇²f[D] = 4c((W∘(XDᵀ + DXᵀ))X + (W∘R)D); asymmetric "
-              "∇_U f = 2c(W∘R)V, ∇_V f = 2c(W∘R)ᵀU and the stated HVP; symbolic M, W, c for "
-              "n, r <= 3 (symmetric), m, n <= 2, r <= 2 (asymmetric; 3 in the full profile). The "
-              "regularizer λΣ(‖eᵢᵀX‖ − α)₊⁴: closed forms equal the derivatives on ‖eᵢᵀX‖ > α "
-              "(rows of length 1, 2, 3), and vanish to second order at ‖eᵢᵀX‖ = α.",
+              "∇_U f = 2c(W∘R)V, ∇_V f = 2c(W∘R)ᵀU and the stated HVP. The formulas (in "
+              "matrix notation, symbolic c) are PROVED for every m, n, r by the size-bound "
+              "theorem; the problem's code equals them with symbolic M, W, c for n, r <= 3 "
+              "(symmetric), m, n <= 2, r <= 2 (asymmetric; 3 in the full profile). The "
+              "regularizer λΣ(‖eᵢᵀX‖ − α)₊⁴ (not polynomial: no all-sizes statement): closed "
+              "forms equal the derivatives on ‖eᵢᵀX‖ > α for rows of length 1, 2 (3 in the "
+              "full profile) and every n, and vanish to second order at ‖eᵢᵀX‖ = α.",
     latex=r"\nabla f = 4c\,(W\circ(XX^\top - M))X",
     tags=("completion",),
 )
 def completion_closed_forms(ctx: RunContext) -> Outcome:
     out = _closed_forms(completion_instances(ctx), _RING)
-    pieces = _regularizer_pieces((1, 2) if ctx.quick else (1, 2, 3))
+    rows = (1, 2) if ctx.quick else (1, 2, 3)
+    pieces = _regularizer_pieces(rows)
+    reg = MatrixCompletion([[1, 0], [0, 1]], [[1, 1], [1, 0]], 1, reg_weight=1)
     out.evidence["regularizer"] = {
+        "scope": "sizes_checked",
+        "scope_reason": f"{reg.size_free_reason}, so the size-bound theorem does not apply; "
+                        f"it acts row by row, so the check holds for every n and for the row "
+                        f"lengths r in {list(rows)} only",
         "method": "SymPy: value, gradient and HVP of λ(t − α)⁴, t = ‖x‖ (symbolic x, λ, α), "
                   "minus the closed forms evaluated on the branch (t − α)₊ = t − α, simplified "
                   "to 0; on t < α both sides are identically 0, and the closed forms carry the "
@@ -275,7 +280,24 @@ def completion_closed_forms(ctx: RunContext) -> Outcome:
     if not all(p["ok"] for p in pieces):
         return Outcome(Verdict.REFUTED, out.evidence,
                        "the regularizer's closed forms differ from its derivative")
+    out = with_scope(out, _completion_all_sizes(),
+                      "gradients and HVPs, symmetric and asymmetric, symbolic scale; every "
+                      "m, n, r")
+    if out.verdict is Verdict.PROVED:
+        out.evidence["scope_covers"] = "the unregularized closed forms"
+        out.summary += (f"; the regularizer: scope sizes_checked (row lengths r in "
+                        f"{list(rows)}, every n: not polynomial)")
     return out
+
+
+def _completion_all_sizes() -> dict[str, dict[str, Any]]:
+    """:meth:`MatrixCompletion.closed_form_texts` checked for every size, scale symbolic."""
+    problems = {
+        "symmetric": MatrixCompletion([[1, 0], [0, 1]], [[1, 1], [1, 0]], 1),
+        "asymmetric": MatrixCompletion([[1, 0, 2], [0, 1, 1]], [[1, 1, 0], [1, 0, 1]], 1,
+                                       symmetric=False),
+    }
+    return formulas_all_sizes(problems, symbolic=("scale",))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,6 +363,9 @@ def population_by_moments(n: int, cplx: bool) -> tuple[sp.Expr, sp.Expr]:
           r"3\|x\|^4 - 2\|z\|^2\|x\|^2 - 4\langle z,x\rangle^2)",
     tags=("phase_retrieval",),
 )
+@scope_sizes_checked("a Gaussian expectation over the n coordinates of a, replaced monomial "
+                     "by monomial (Isserlis' theorem), not a matrix expression: outside the "
+                     "size-bound theorem's fragment; decided exactly per n")
 def phase_population_moments(ctx: RunContext) -> Outcome:
     rows, failures = [], []
     for cplx in (False, True):
@@ -433,6 +458,7 @@ def _completion_group(p: MatrixCompletion) -> tuple[list[Any], list[Any]]:
     latex=r"f(W_L,\dots,W_{i+1}A^{-1},AW_i,\dots,W_1) = f(W)",
     tags=("phase_retrieval", "deep_linear", "completion"),
 )
+@scope_sizes_checked(INVARIANCE_REASON)
 def families_invariance(ctx: RunContext) -> Outcome:
     cases: list[tuple[str, Problem, dict[str, Any], tuple[list[Any], list[Any]]]] = []
     for label, p, d in phase_instances(ctx):

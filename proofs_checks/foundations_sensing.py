@@ -51,6 +51,8 @@ from mfverify.problems.sensing import (
 )
 from mfverify.problems.verify import check_closed_forms, symbolic_matrix
 
+from ._scope_common import INVARIANCE_REASON, SENSING_REASON, scope_sizes_checked
+
 __all__ = ["ring_closed_form_check", "ring_invariance_check"]
 
 
@@ -265,6 +267,7 @@ def _closed_form_outcome(instances: list[tuple[str, Problem, dict[str, Any]]],
     conclusion="closed-form gradient and HVP equal the derivatives of the objective",
     tags=("sensing",),
 )
+@scope_sizes_checked(SENSING_REASON)
 def sensing_closed_forms(ctx: RunContext) -> Outcome:
     instances: list[tuple[str, Problem, dict[str, Any]]] = []
     for m in _ms(ctx):
@@ -300,6 +303,7 @@ def sensing_closed_forms(ctx: RunContext) -> Outcome:
     conclusion="closed-form gradient and HVP equal the derivatives of the merit function",
     tags=("constrained",),
 )
+@scope_sizes_checked(SENSING_REASON)
 def constrained_closed_forms(ctx: RunContext) -> Outcome:
     instances: list[tuple[str, Problem, dict[str, Any]]] = []
     for m in _ms(ctx):
@@ -327,6 +331,7 @@ def constrained_closed_forms(ctx: RunContext) -> Outcome:
     latex=r"f(XQ) = f(X)\ \forall Q\in O(r);\quad f(UG, VG^{-\top}) = f(U,V)\ \forall G\in GL(r)",
     tags=("sensing", "constrained"),
 )
+@scope_sizes_checked(f"{INVARIANCE_REASON}; and {SENSING_REASON}")
 def sensing_invariance(ctx: RunContext) -> Outcome:
     sizes, failures = [], []
 

@@ -37,6 +37,8 @@ from mfverify.claims.citations import cite
 from mfverify.problems import PhaseRetrieval
 from mfverify.problems.verify import symbolic_matrix
 
+from ._scope_common import scope_sizes_checked
+
 __all__ = ["population_identities", "class_charpolys"]
 
 LAM = sp.Symbol("lambda")
@@ -143,6 +145,11 @@ def class_charpolys(n: int) -> dict[str, Any]:
     conclusion="global minima ±x, local max 0, strict-saddle sphere orthogonal to x",
     tags=("phase_retrieval", "landscape"),
 )
+@scope_sizes_checked("the classification is decided per n: characteristic polynomials of the "
+                     "Hessian at each stationary class (multiplicities n − 2, …) and the "
+                     "sphere reduced modulo ‖z‖² = s²/3 are not identities of free matrices; "
+                     "the gradient and Hessian formulas alone are PROVED for every n by "
+                     "foundations.phase-closed-forms")
 def population_landscape(ctx: RunContext) -> Outcome:
     ns = (1, 2, 3) if ctx.quick else (1, 2, 3, 4)
     rows, ok = [], True

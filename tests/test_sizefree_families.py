@@ -338,3 +338,122 @@ def test_a_laurent_polynomial_in_the_size_needs_every_size_of_its_spread() -> No
     assert slip.size_bound["m"]["sizes"] == [1, 2, 3, 4]  # L_m = 1, Q_m = 2
     slip2 = check_gradient(FINITE, "m^2*" + PR_GRAD)  # m² too much: equal at m = 1 only
     assert slip2.verdict == "REFUTED" and slip2.counterexample["size"]["m"] == 2
+
+
+def test_completion_catalog_claim_scope_is_what_its_report_says() -> None:
+    from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+
+    c = get_claim("foundations.completion-closed-forms")
+    assert "every m, n, r" in c.statement and "no all-sizes statement" in c.statement
+    res = run_claim(c, RunContext())
+    assert res.verdict is Verdict.PROVED and res.evidence["scope"] == "all_sizes"
+    assert res.summary.startswith("scope all_sizes")
+    every = res.evidence["all_sizes"]
+    assert set(every) == {"symmetric gradient", "symmetric hvp", "asymmetric gradient U",
+                          "asymmetric gradient V", "asymmetric hvp U", "asymmetric hvp V"}
+    assert all(v["scope"] == "all_sizes" for v in every.values())
+    # the regularized variant says why it has no all-sizes statement
+    reg = res.evidence["regularizer"]
+    assert reg["scope"] == "sizes_checked" and "not polynomial" in reg["scope_reason"]
+    assert "regularizer: scope sizes_checked" in res.summary
+
+
+def test_completion_closed_form_texts_keep_the_scale() -> None:
+    """The scale is symbolic in the claim's checks: a formula without it is refuted."""
+    res = check_gradient(SYM, "4*hadamard(mask, X*X.T - M)*X", symbolic=["scale"])
+    assert res.verdict == "REFUTED"
+    reg = MatrixCompletion([[1, 0], [0, 1]], [[1, 1], [1, 0]], 1, reg_weight=1)
+    from mfverify.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="not polynomial"):
+        reg.closed_form_texts()
+
+
+@pytest.mark.parametrize("key, old, new", [
+    ("gradient V", "2*scale*", "4*scale*"),                            # a wrong constant
+    ("hvp U", " + hadamard(mask, R)*DV", ""),                          # a dropped term
+])
+def test_completion_catalog_claim_catches_a_planted_slip(monkeypatch: pytest.MonkeyPatch,
+                                                         key: str, old: str, new: str) -> None:
+    """Mutation: a slip in one asymmetric formula makes the claim REFUTED and names it."""
+    from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+
+    real = MatrixCompletion.closed_form_texts
+
+    def slipped(self: MatrixCompletion) -> dict[str, tuple[str, list[str]]]:
+        out = real(self)
+        if key in out:
+            text, where = out[key]
+            assert old in text
+            out[key] = (text.replace(old, new), where)
+        return out
+
+    monkeypatch.setattr(MatrixCompletion, "closed_form_texts", slipped)
+    res = run_claim(get_claim("foundations.completion-closed-forms"), RunContext())
+    assert res.verdict is Verdict.REFUTED and f"asymmetric {key}" in res.summary
+
+
+def test_deep_linear_catalog_claim_scope_is_what_its_report_says() -> None:
+    from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+
+    res = run_claim(get_claim("foundations.deep-linear-closed-forms"), RunContext())
+    assert res.verdict is Verdict.PROVED and res.evidence["scope"] == "all_sizes"
+    assert res.summary.startswith("scope all_sizes")
+    every = res.evidence["all_sizes"]
+    assert set(every) == {f"depth 2 {k} W{i}" for k in ("gradient", "hvp") for i in (1, 2)}
+    assert all(v["scope"] == "all_sizes" for v in every.values())
+    assert set(every["depth 2 gradient W1"]["size_bound"]) == {"N", "d0", "d1", "d2"}
+    assert "not a size" in res.evidence["scope_covers"]
+
+
+@pytest.mark.parametrize("key, old, new", [
+    ("gradient W1", "- G1*W1", "+ G1*W1"),        # the imbalance term with the wrong sign
+    ("hvp W2", "dE = DW2*W1*X + W2*DW1*X", "dE = W2*DW1*X"),  # a dropped product-rule term
+])
+def test_deep_linear_catalog_claim_catches_a_planted_slip(monkeypatch: pytest.MonkeyPatch,
+                                                          key: str, old: str, new: str) -> None:
+    from mfverify.claims import RunContext, Verdict, get_claim, run_claim
+    from mfverify.problems import DeepLinearNetwork
+
+    real = DeepLinearNetwork.closed_form_texts
+
+    def slipped(self: DeepLinearNetwork) -> dict[str, tuple[str, list[str]]]:
+        out = real(self)
+        text, where = out[key]
+        if old in text:
+            out[key] = (text.replace(old, new), where)
+        else:  # the slip sits in a definition
+            where = [w.replace(old, new) for w in where]
+            assert where != out[key][1]
+            out[key] = (text, where)
+        return out
+
+    monkeypatch.setattr(DeepLinearNetwork, "closed_form_texts", slipped)
+    res = run_claim(get_claim("foundations.deep-linear-closed-forms"), RunContext())
+    assert res.verdict is Verdict.REFUTED and f"depth 2 {key}" in res.summary
+
+
+@pytest.mark.slow
+def test_deep_linear_depth_3_formulas_are_proved_for_every_size() -> None:
+    from proofs_checks.foundations_families import _deep_linear_all_sizes
+
+    every = _deep_linear_all_sizes((3,))
+    assert len(every) == 6 and all(v["scope"] == "all_sizes" for v in every.values())
+
+
+def test_deep_linear_derivation_in_matrix_form_is_checked_for_every_size() -> None:
+    """The deep linear family's size family: what ``Derivation`` derives for ½‖W₂W₁X − Y‖²
+    (+ the balancing term) is PROVED for every width and N (dimensions N, d0, d1, d2)."""
+    from mfverify.problems import DeepLinearNetwork
+
+    p = DeepLinearNetwork([[1, 2], [0, 1]], [[1, 1], [2, 0]], [2], balance=1)
+    d = Derivation(p)
+    for v, g in d.gradients.items():
+        res = check_gradient(p, to_text(g), wrt=v)
+        assert res.verdict == "PROVED" and res.scope == "all_sizes", res.summary()
+        assert set(res.size_bound) == {"N", "d0", "d1", "d2"}
+    zero = check_gradient(p, to_text(d.gradients["W1"]) + " + W1*(W1.T*W1 - W1.T*W1)",
+                          wrt="W1")
+    assert zero.verdict == "PROVED" and zero.scope == "all_sizes"  # a zero term: still equal
+    wrong = check_gradient(p, "W2.T*((W2*W1*X - Y)*X.T)", wrt="W1")  # balancing term dropped
+    assert wrong.verdict == "REFUTED"

@@ -183,6 +183,28 @@ class MatrixCompletion(Problem):
                                    for v in self.variables},
                                 "M": (rows, "n"), "mask": (rows, "n"), "scale": ()}
 
+    def closed_form_texts(self) -> dict[str, tuple[str, list[str]]]:
+        """The closed forms of :meth:`gradient` and :meth:`hvp` in the expression grammar, for
+        checks at every size by :mod:`mfverify.derivation` (the module docstring's formulas,
+        R = XXᵀ − M or UVᵀ − M, W the mask): ``{"gradient": (text, definitions), "hvp": (text
+        ending in "in D", definitions)}`` for the symmetric problem, the keys ``"gradient U"``,
+        ``"gradient V"``, ``"hvp U"``, ``"hvp V"`` (the variable after the kind) for the
+        asymmetric one. The regularized objective has none (its row norms and positive part are
+        outside the grammar): :class:`~mfverify.errors.UnsupportedError`."""
+        if self.regularized:
+            raise UnsupportedError(f"no closed form in the grammar: {self.size_free_reason}")
+        if self.symmetric:
+            defs = ["R = X*X.T - M", "dR = X*D.T + D*X.T"]
+            return {"gradient": ("4*scale*hadamard(mask, R)*X", defs[:1]),
+                    "hvp": ("4*scale*(hadamard(mask, dR)*X + hadamard(mask, R)*D) in D", defs)}
+        defs = ["R = U*V.T - M", "dR = DU*V.T + U*DV.T"]
+        return {"gradient U": ("2*scale*hadamard(mask, R)*V", defs[:1]),
+                "gradient V": ("2*scale*hadamard(mask, R).T*U", defs[:1]),
+                "hvp U": ("2*scale*(hadamard(mask, dR)*V + hadamard(mask, R)*DV) in DU, DV",
+                          defs),
+                "hvp V": ("2*scale*(hadamard(mask, dR).T*U + hadamard(mask, R).T*DU) "
+                          "in DU, DV", defs)}
+
     @property
     def regularized(self) -> bool:
         return self.reg_weight != 0

@@ -144,6 +144,57 @@ class DeepLinearNetwork(Problem):
                             "X": ("d0", "N"), "Y": (f"d{self.depth}", "N"), "scale": (),
                             "balance": ()}
 
+    def closed_form_texts(self) -> dict[str, tuple[str, list[str]]]:
+        """The closed forms of :meth:`gradient` and :meth:`hvp` in the expression grammar, for
+        checks at every width and sample count by :mod:`mfverify.derivation`: keys
+        ``"gradient Wi"`` and ``"hvp Wi"`` (directions ``DW1, …, DWL``), values (text,
+        definitions). With E = W_L⋯W₁X − Y, Pᵢ = W_L⋯W_{i+1}, Bᵢ = W_{i−1}⋯W₁X and the
+        imbalances Gᵢ = W_{i+1}ᵀW_{i+1} − WᵢWᵢᵀ:
+        ∇_{Wᵢ} f = 2·scale·PᵢᵀEBᵢᵀ + balance·(WᵢG_{i−1} − GᵢWᵢ) (G₀ = G_L = 0), and the HVP
+        is its derivative in the direction (DW1, …, DWL) by the product rule (the tangent that
+        :meth:`hvp` propagates). The depth L is fixed by the instance (one text per depth)."""
+        L = self.depth
+
+        def prod(lo: int, hi: int, tail: str = "") -> list[str]:
+            """W_hi⋯W_lo (then ``tail``) as factors, highest first."""
+            return [f"W{k}" for k in range(hi, lo - 1, -1)] + ([tail] if tail else [])
+
+        def text(fs: list[str]) -> str:
+            return "*".join(fs) if fs else ""
+
+        def d_of(fs: list[str]) -> str:
+            """The product rule for W-factors (X is data): Σ_k ⋯ DWk ⋯."""
+            terms = [text(fs[:j] + ["D" + f] + fs[j + 1:]) for j, f in enumerate(fs)
+                     if f.startswith("W")]
+            return " + ".join(terms) if terms else "0"
+
+        defs = [f"E = {text(prod(1, L, 'X'))} - Y"]
+        defs += [f"G{i} = W{i + 1}.T*W{i + 1} - W{i}*W{i}.T" for i in range(1, L)]
+        hdefs = defs + [f"dE = {d_of(prod(1, L, 'X'))}"]
+        hdefs += [f"dG{i} = DW{i + 1}.T*W{i + 1} + W{i + 1}.T*DW{i + 1} - DW{i}*W{i}.T "
+                  f"- W{i}*DW{i}.T" for i in range(1, L)]
+        dirs = ", ".join(f"DW{i}" for i in range(1, L + 1))
+        out: dict[str, tuple[str, list[str]]] = {}
+        for i in range(1, L + 1):
+            P, B = prod(i + 1, L), prod(1, i - 1, "X")
+            Pt = f"({text(P)}).T*" if P else ""
+            g = f"2*scale*{Pt}E*({text(B)}).T"
+            dP = f"({d_of(P)}).T*E*({text(B)}).T + " if P else ""
+            dB = f" + {Pt}E*({d_of(B)}).T" if len(B) > 1 else ""
+            h = f"2*scale*({dP}{Pt}dE*({text(B)}).T{dB})"
+            bal, dbal = [], []
+            if i > 1:
+                bal.append(f"W{i}*G{i - 1}")
+                dbal.append(f"DW{i}*G{i - 1} + W{i}*dG{i - 1}")
+            if i < L:
+                bal.append(f"- G{i}*W{i}")
+                dbal.append(f"- dG{i}*W{i} - G{i}*DW{i}")
+            g += f" + balance*({' '.join(bal)})"
+            h += f" + balance*({' '.join(dbal)})"
+            out[f"gradient W{i}"] = (g, defs)
+            out[f"hvp W{i}"] = (f"{h} in {dirs}", hdefs)
+        return out
+
     @property
     def balanced(self) -> bool:
         return self.balance != 0
