@@ -626,24 +626,7 @@ class CustomProblem(Problem):
         return text
 
     def to_spec(self) -> dict[str, Any]:
-        spec: dict[str, Any] = {
-            "problem": self.kind,
-            "variables": {k: list(v) for k, v in self.variables.items()},
-            "objective": self.objective_text(),
-        }
-        if self.user_data:
-            spec["data"] = {k: (np.vectorize(str, otypes=[object])(v).tolist()
-                                if isinstance(v, np.ndarray) else str(v))
-                            for k, v in self.user_data.items()}
-        spec["scale"] = str(self.scale)
-        if self._declared is not None:
-            decl = {"group": self._declared["group"], "variables": self._declared["variables"]}
-            if self._declared["inverse_transpose"]:
-                decl["inverse_transpose"] = self._declared["inverse_transpose"]
-            spec["symmetry"] = decl
-        if self.name:
-            spec["name"] = self.name
-        return spec
+        return self._spec_fields(with_objective=True)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle by the problem's spec (its caches of compiled derivatives are closures and
@@ -651,17 +634,23 @@ class CustomProblem(Problem):
         same values. A callable objective travels as itself (it must be picklable, e.g. a
         module-level function)."""
         if self.form == "callable":
-            spec = self._spec_without_objective()
-            return (_rebuild, (spec, self.callable))
+            return (_rebuild, (self._spec_fields(with_objective=False), self.callable))
         return (_rebuild, (self.to_spec(), None))
 
-    def _spec_without_objective(self) -> dict[str, Any]:
-        spec: dict[str, Any] = {"variables": {k: list(v) for k, v in self.variables.items()},
-                                "scale": str(self.scale)}
+    def _spec_fields(self, *, with_objective: bool) -> dict[str, Any]:
+        """The spec (:meth:`to_spec`), or without ``problem`` and ``objective`` for a callable
+        objective that travels as itself."""
+        spec: dict[str, Any] = {}
+        if with_objective:
+            spec["problem"] = self.kind
+        spec["variables"] = {k: list(v) for k, v in self.variables.items()}
+        if with_objective:
+            spec["objective"] = self.objective_text()
         if self.user_data:
             spec["data"] = {k: (np.vectorize(str, otypes=[object])(v).tolist()
                                 if isinstance(v, np.ndarray) else str(v))
                             for k, v in self.user_data.items()}
+        spec["scale"] = str(self.scale)
         if self._declared is not None:
             decl = {"group": self._declared["group"], "variables": self._declared["variables"]}
             if self._declared["inverse_transpose"]:
