@@ -38,8 +38,8 @@ from .result import DescentCurve
 from .stationary import AlgebraicPoint
 from .symmetry import SymmetryProof, nf_nullspace, nf_rank, nf_solve, orbit_tangent_exact
 
-__all__ = ["PointData", "Classifier", "inertia_from_charpoly", "compare_values",
-           "global_min_certificate"]
+__all__ = ["PointData", "Classifier", "descartes_inertia", "inertia_from_charpoly",
+           "compare_values", "global_min_certificate"]
 
 TPAR = sp.Symbol("t")
 
@@ -49,22 +49,27 @@ def _sign_changes(signs: list[int]) -> int:
     return sum(1 for a, b in zip(s, s[1:], strict=False) if a != b)
 
 
-def inertia_from_charpoly(F: RealField, coeffs: list[sp.Poly]) -> tuple[int, int, int]:
-    """(n₊, n₀, n₋) from χ(μ) = Σ coeffs[k] μ^{N−k} of a real symmetric matrix (exact)."""
-    N = len(coeffs) - 1
-    signs = [F.sign(c) for c in coeffs]
+def descartes_inertia(signs: list[int]) -> tuple[int, int, int]:
+    """``(n₊, n₀, n₋)`` of a real symmetric matrix from the signs of the coefficients of its
+    characteristic polynomial χ(μ), highest power first. χ is real-rooted, so Descartes' rule
+    of signs is exact: n₊ = sign changes of χ(μ), n₋ = those of χ(−μ), n₀ = the number of
+    trailing zero coefficients."""
+    N = len(signs) - 1
     zero = 0
     for sg in reversed(signs):
-        if sg == 0:
-            zero += 1
-        else:
+        if sg != 0:
             break
+        zero += 1
     pos = _sign_changes(signs)
-    neg_signs = [sg * (-1 if (N - k) % 2 else 1) for k, sg in enumerate(signs)]
-    neg = _sign_changes(neg_signs)
+    neg = _sign_changes([sg * (-1 if (N - k) % 2 else 1) for k, sg in enumerate(signs)])
     if pos + neg + zero != N:  # pragma: no cover - impossible for a real symmetric matrix
         raise ArithmeticError("Descartes counts do not add up; matrix not symmetric?")
     return pos, zero, neg
+
+
+def inertia_from_charpoly(F: RealField, coeffs: list[sp.Poly]) -> tuple[int, int, int]:
+    """(n₊, n₀, n₋) from χ(μ) = Σ coeffs[k] μ^{N−k} of a real symmetric matrix (exact)."""
+    return descartes_inertia([F.sign(c) for c in coeffs])
 
 
 def compare_values(a: tuple[RealField, sp.Poly], b: tuple[RealField, sp.Poly]) -> int:

@@ -54,6 +54,7 @@ from sympy.polys.orderings import grevlex
 
 from ..errors import UnsupportedError
 from .algebraic import equal_vectors
+from .classify import descartes_inertia
 from .stationary import (
     AlgebraicPoint,
     Budget,
@@ -220,23 +221,6 @@ def undetermined_factors(expr: sp.Expr, gens: list[sp.Symbol]) -> list[sp.Expr]:
     _, facs = sp.factor_list(sp.expand(expr), *gens)
     return [g for g, m in facs if g.free_symbols and m % 2 == 1
             and definite_sign(g, gens) is None]
-
-
-def _descartes(signs: list[int]) -> tuple[int, int, int]:
-    N = len(signs) - 1
-
-    def changes(s: list[int]) -> int:
-        t = [x for x in s if x != 0]
-        return sum(1 for a, b in zip(t, t[1:], strict=False) if a != b)
-
-    zero = 0
-    for sg in reversed(signs):
-        if sg != 0:
-            break
-        zero += 1
-    pos = changes(signs)
-    neg = changes([sg * (-1 if (N - k) % 2 else 1) for k, sg in enumerate(signs)])
-    return pos, zero, neg
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,7 +401,7 @@ class Stratifier:
             st.reason = st.reason or (f"more than three factors of undetermined sign: "
                                       f"{unsplit}")
         if not st.reason:
-            st.inertia = _descartes(signs)
+            st.inertia = descartes_inertia(signs)
             st.certificate.append(f"c_k ∈ I for k > {rho}: rank ∇²f = {rho} on the stratum")
             if st.cell:
                 st.certificate.append("on the sign cell " + ", ".join(
