@@ -93,6 +93,10 @@ _EXPORTS: dict[str, str] = {
     # claims
     **dict.fromkeys(["run_claims", "run_claim", "get_claim", "all_claims", "Claim",
                      "ClaimResult", "cite"], "mfverify.claims"),
+    "Hypothesis": "mfverify.claims",
+    "Outcome": "mfverify.claims",
+    "RunContext": "mfverify.claims",
+    "claim": "mfverify.claims",
     "summarize": "mfverify.claims",
     "evaluate_conditions": "mfverify.claims.conditions",
     "find_series": "mfverify.claims.report",
@@ -169,8 +173,12 @@ if TYPE_CHECKING:  # static type checkers see the names directly
     from .certify import write_certificate as write_certificate
     from .claims import Claim as Claim
     from .claims import ClaimResult as ClaimResult
+    from .claims import Hypothesis as Hypothesis
+    from .claims import Outcome as Outcome
+    from .claims import RunContext as RunContext
     from .claims import all_claims as all_claims
     from .claims import cite as cite
+    from .claims import claim as claim
     from .claims import get_claim as get_claim
     from .claims import run_claim as run_claim
     from .claims import run_claims as run_claims
