@@ -125,3 +125,14 @@ def test_public_imports_pass() -> None:
           "from mfverify.errors import ShapeError\nfrom mfverify.typing import SupportsArray\n"
           "from mfverify.cli import main\nfrom mfverify import plot\n")
     assert offending_imports(ok) == []
+
+
+def test_every_flat_name_is_in_the_api_md_table() -> None:
+    """docs/api.md "Names by concept" lists every flat name (and names nothing that is not)."""
+    text = (ROOT / "docs" / "api.md").read_text("utf-8")
+    table = text.split("## Names by concept", 1)[1].split("**One name per concept.**", 1)[0]
+    rows = [line.split("|")[2] for line in table.splitlines() if line.startswith("| ")][1:]
+    listed = {n for row in rows for n in re.findall(r"`([A-Za-z_]\w*)`", row)}
+    public = set(mfverify.__all__) - {"__version__"}
+    assert public - listed == set(), "flat names missing from docs/api.md"
+    assert listed - public == set(), "docs/api.md lists names that are not flat"
