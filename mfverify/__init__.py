@@ -34,29 +34,72 @@ _EXPORTS: dict[str, str] = {
                      "zsl_family"], "mfverify.problems"),
     "load_spec": "mfverify.spec",
     "get_arith": "mfverify.arith",
+    "Arith": "mfverify.arith",
+    "PROBLEM_KINDS": "mfverify.problems",
+    "scale_batched": "mfverify.problems.base",
+    "check_closed_forms": "mfverify.problems.verify",
+    "GLChain": "mfverify.problems.groups",
+    "flat_layout": "mfverify.problems.groups",
+    "parse_number": "mfverify.numbers",
     # the exact landscape
     **dict.fromkeys(["landscape", "Landscape", "Component"], "mfverify.symbolic"),
+    "derive": "mfverify.symbolic",
+    "objective_polynomial": "mfverify.symbolic",
+    "verify_invariance": "mfverify.symbolic",
+    "ordered_parameters": "mfverify.symbolic.derive",
+    "prove_invariance": "mfverify.symbolic.symmetry",
+    "Budget": "mfverify.budget",
+    "estimate_cost": "mfverify.exprcost",
     # derivation checks (claimed formulas) and numeric Taylor tests (callables)
     **dict.fromkeys(["check_gradient", "check_hessian", "check_hvp", "check_identity",
                      "taylor_check_gradient", "taylor_check_hessian", "ExactResult",
                      "NumericResult", "TaylorCheck", "TaylorStatus"], "mfverify.derivation"),
+    "Derivation": "mfverify.derivation",
     # flows at arbitrary precision
     **dict.fromkeys(["integrate", "FlowResult", "Event", "vector_field", "gradient_field",
                      "primal_dual_field", "iterate_map"], "mfverify.flow"),
+    "integrate_validated": "mfverify.flow",
+    "ball_exit": "mfverify.flow",
+    "hitting_time": "mfverify.flow",
+    "escape": "mfverify.flow",
+    "trap": "mfverify.flow",
+    "monitor": "mfverify.flow",
+    "certify_reach": "mfverify.flow.certified",
+    "certify_convergence": "mfverify.flow.certified",
     # batched solvers
     **dict.fromkeys(["gd", "alternating_gd", "scaled_gd", "gradient_flow", "primal_dual",
                      "Armijo", "BatchRun"], "mfverify.batch"),
+    "classify_runs": "mfverify.batch.outcomes",
+    "global_values": "mfverify.batch.outcomes",
+    "StationaryClass": "mfverify.batch.outcomes",
+    "classify_rate": "mfverify.batch.rates",
+    "match_strata": "mfverify.batch.strata",
+    "small_random": "mfverify.batch.inits",
+    "symmetric_instances": "mfverify.problems.generators",
     # studies
     **dict.fromkeys(["Study", "load_study", "run_study", "study_status", "StudyResult",
                      "Store"], "mfverify.study"),
+    "delta_table": "mfverify.study.plot",
+    "success_grid": "mfverify.study.plot",
     # counterexamples and certificates
     **dict.fromkeys(["maximize_violation", "run_target", "SearchResult",
                      "CounterexampleResult"], "mfverify.counterexample"),
+    "CLAIM_TARGETS": "mfverify.counterexample",
     **dict.fromkeys(["check_certificate", "write_certificate", "load_certificate",
                      "CheckResult"], "mfverify.certify"),
+    "point_exact": "mfverify.certify",
+    "point_box": "mfverify.certify",
+    "prove_stationary_box": "mfverify.certify",
     # claims
     **dict.fromkeys(["run_claims", "run_claim", "get_claim", "all_claims", "Claim",
                      "ClaimResult", "cite"], "mfverify.claims"),
+    "Hypothesis": "mfverify.claims",
+    "Outcome": "mfverify.claims",
+    "RunContext": "mfverify.claims",
+    "claim": "mfverify.claims",
+    "summarize": "mfverify.claims",
+    "evaluate_conditions": "mfverify.claims.conditions",
+    "find_series": "mfverify.claims.report",
     # the result protocol and progress
     **dict.fromkeys(["Verdict", "StatusEnum", "CodeEnum", "FlowStatus", "BatchStatus",
                      "SearchStatus", "LandscapeStatus", "StudyStatus", "ResultMixin"],
@@ -105,6 +148,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static type checkers see the names directly
+    from .arith import Arith as Arith
     from .arith import get_arith as get_arith
     from .batch import Armijo as Armijo
     from .batch import BatchRun as BatchRun
@@ -113,21 +157,40 @@ if TYPE_CHECKING:  # static type checkers see the names directly
     from .batch import gradient_flow as gradient_flow
     from .batch import primal_dual as primal_dual
     from .batch import scaled_gd as scaled_gd
+    from .batch.inits import small_random as small_random
+    from .batch.outcomes import StationaryClass as StationaryClass
+    from .batch.outcomes import classify_runs as classify_runs
+    from .batch.outcomes import global_values as global_values
+    from .batch.rates import classify_rate as classify_rate
+    from .batch.strata import match_strata as match_strata
+    from .budget import Budget as Budget
     from .certify import CheckResult as CheckResult
     from .certify import check_certificate as check_certificate
     from .certify import load_certificate as load_certificate
+    from .certify import point_box as point_box
+    from .certify import point_exact as point_exact
+    from .certify import prove_stationary_box as prove_stationary_box
     from .certify import write_certificate as write_certificate
     from .claims import Claim as Claim
     from .claims import ClaimResult as ClaimResult
+    from .claims import Hypothesis as Hypothesis
+    from .claims import Outcome as Outcome
+    from .claims import RunContext as RunContext
     from .claims import all_claims as all_claims
     from .claims import cite as cite
+    from .claims import claim as claim
     from .claims import get_claim as get_claim
     from .claims import run_claim as run_claim
     from .claims import run_claims as run_claims
+    from .claims import summarize as summarize
+    from .claims.conditions import evaluate_conditions as evaluate_conditions
+    from .claims.report import find_series as find_series
+    from .counterexample import CLAIM_TARGETS as CLAIM_TARGETS
     from .counterexample import CounterexampleResult as CounterexampleResult
     from .counterexample import SearchResult as SearchResult
     from .counterexample import maximize_violation as maximize_violation
     from .counterexample import run_target as run_target
+    from .derivation import Derivation as Derivation
     from .derivation import ExactResult as ExactResult
     from .derivation import NumericResult as NumericResult
     from .derivation import TaylorCheck as TaylorCheck
@@ -142,13 +205,23 @@ if TYPE_CHECKING:  # static type checkers see the names directly
     from .errors import InputError as InputError
     from .errors import MfverifyError as MfverifyError
     from .errors import UnsupportedError as UnsupportedError
+    from .exprcost import estimate_cost as estimate_cost
     from .flow import Event as Event
     from .flow import FlowResult as FlowResult
+    from .flow import ball_exit as ball_exit
+    from .flow import escape as escape
     from .flow import gradient_field as gradient_field
+    from .flow import hitting_time as hitting_time
     from .flow import integrate as integrate
+    from .flow import integrate_validated as integrate_validated
     from .flow import iterate_map as iterate_map
+    from .flow import monitor as monitor
     from .flow import primal_dual_field as primal_dual_field
+    from .flow import trap as trap
     from .flow import vector_field as vector_field
+    from .flow.certified import certify_convergence as certify_convergence
+    from .flow.certified import certify_reach as certify_reach
+    from .numbers import parse_number as parse_number
     from .plot import plot_flow as plot_flow
     from .plot import plot_landscape as plot_landscape
     from .plot import plot_rate_fit as plot_rate_fit
@@ -157,6 +230,7 @@ if TYPE_CHECKING:  # static type checkers see the names directly
     from .plot import plot_taylor as plot_taylor
     from .plot import plot_taylor_checks as plot_taylor_checks
     from .plot import save_figure as save_figure
+    from .problems import PROBLEM_KINDS as PROBLEM_KINDS
     from .problems import AsymmetricMF as AsymmetricMF
     from .problems import ConstrainedMF as ConstrainedMF
     from .problems import CustomProblem as CustomProblem
@@ -170,6 +244,11 @@ if TYPE_CHECKING:  # static type checkers see the names directly
     from .problems import SymmetricMF as SymmetricMF
     from .problems import restricted_isometry as restricted_isometry
     from .problems import zsl_family as zsl_family
+    from .problems.base import scale_batched as scale_batched
+    from .problems.generators import symmetric_instances as symmetric_instances
+    from .problems.groups import GLChain as GLChain
+    from .problems.groups import flat_layout as flat_layout
+    from .problems.verify import check_closed_forms as check_closed_forms
     from .progress import ProgressCallback as ProgressCallback
     from .progress import ProgressEvent as ProgressEvent
     from .results import BatchStatus as BatchStatus
@@ -188,8 +267,15 @@ if TYPE_CHECKING:  # static type checkers see the names directly
     from .study import load_study as load_study
     from .study import run_study as run_study
     from .study import study_status as study_status
+    from .study.plot import delta_table as delta_table
+    from .study.plot import success_grid as success_grid
     from .symbolic import Component as Component
     from .symbolic import Landscape as Landscape
+    from .symbolic import derive as derive
     from .symbolic import landscape as landscape
+    from .symbolic import objective_polynomial as objective_polynomial
+    from .symbolic import verify_invariance as verify_invariance
+    from .symbolic.derive import ordered_parameters as ordered_parameters
+    from .symbolic.symmetry import prove_invariance as prove_invariance
     from .typing import ArrayLike as ArrayLike
     from .typing import NumberLike as NumberLike

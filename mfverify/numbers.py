@@ -27,11 +27,14 @@ import ast
 import math
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from .errors import NonFiniteError, NumberError
+
+if TYPE_CHECKING:
+    from .typing import NumberLike
 
 __all__ = ["parse_number", "is_exact_number", "MAX_TEXT_LENGTH", "MAX_EXPONENT"]
 
@@ -120,7 +123,7 @@ class _NumberWalker:
         )
 
 
-def parse_number(value: Any, *, allow_complex: bool = False) -> sp.Expr:
+def parse_number(value: NumberLike, *, allow_complex: bool = False) -> sp.Expr:
     """Convert ``value`` to an exact, real SymPy number.
 
     Parameters

@@ -49,6 +49,14 @@ def test_krawczyk_proves_the_zsl_spurious_minimum(zsl55):
     assert res.contraction < 1e-10
 
 
+def test_prove_stationary_box_accepts_a_problem(zsl55):
+    """Regression (issue 15): the docs pass the problem itself; derive() is implementation."""
+    p, poly = zsl55
+    a, b = prove_stationary_box(p, [0.01, 0.74]), prove_stationary_box(poly, [0.01, 0.74])
+    assert a.proved and b.proved
+    assert [str(c) for c in a.center] == [str(c) for c in b.center] and a.radius == b.radius
+
+
 def test_krawczyk_rejects_a_box_without_a_zero(zsl55):
     _, poly = zsl55
     res = krawczyk(poly, ["0", "0.74"], "1e-6")  # sqrt(0.55) = 0.7416..., not in the box

@@ -71,6 +71,10 @@ ALLOWED_ANY = {
     "plot_rate_fit": {"ax"}, "plot_sweep": {"run", "outcomes", "f_global", "axes"},
     "plot_study_heatmap": {"grid", "ax"}, "plot_landscape": {"problem", "landscape", "ax"},
     "save_figure": {"fig"},
+    # an element of whichever arithmetic the family evaluates in (SymPy, mpmath or NumPy)
+    "scale_batched": {"c"},
+    # a study table: a pyarrow Table, a pandas DataFrame or a list of row dicts
+    "success_grid": {"table"}, "delta_table": {"table"},
 }
 
 

@@ -31,7 +31,7 @@
 # (`tests/test_notebooks.py`).
 
 # %%
-from mfverify.claims import get_claim
+from mfverify import get_claim
 
 claim = get_claim("li2019.balanced-saddle-curvature")
 print(claim.statement)
@@ -45,7 +45,7 @@ print("hypotheses:", [h.name for h in claim.hypotheses])
 # under a wall-clock budget (seconds) and a seed, so the run is reproducible.
 
 # %%
-from mfverify.counterexample import CLAIM_TARGETS, run_target
+from mfverify import CLAIM_TARGETS, run_target
 
 target = CLAIM_TARGETS[("li2019.balanced-saddle-curvature", "balanced")]
 result = run_target(target, budget=60, seed=0)
@@ -76,7 +76,7 @@ import copy
 import tempfile
 from pathlib import Path
 
-from mfverify.certify import check_certificate
+from mfverify import check_certificate
 from mfverify.cli import main
 
 check = check_certificate(cert)

@@ -30,9 +30,7 @@
 # run it as a script; the test suite executes it (`tests/test_notebooks.py`).
 
 # %%
-from mfverify.claims import get_claim
-from mfverify.claims.conditions import evaluate_conditions
-from mfverify.problems.sensing import zsl_family
+from mfverify import evaluate_conditions, get_claim, zsl_family
 
 claim = get_claim("related.zsl-rip-half")
 print(claim.id, "—", claim.citation_text, f"(provenance: {claim.provenance})")
@@ -98,7 +96,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # hypotheses *undetermined* — it never decides them with an invented constant.
 
 # %%
-from mfverify.spec import load_spec
+from mfverify import load_spec
 
 ye_du = get_claim("yedu2021.theorem-1.1-conditions")
 problem = load_spec({"problem": "asymmetric", "Sigma": [[2, 0, 0], [0, 1, 0]], "rank": 2})

@@ -1,6 +1,9 @@
 """Three arithmetics behind one interface: exact (SymPy), arbitrary precision (mpmath), NumPy.
 
->>> from mfverify.arith import get_arith
+Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
+and implementation modules"); its module paths may change without deprecation.
+
+>>> from mfverify import get_arith
 >>> get_arith("mp", dps=50).dps
 50
 """

@@ -1,5 +1,8 @@
 """The batch engine: vectorized solvers over many instances and initializations at once.
 
+Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
+and implementation modules"); its module paths may change without deprecation.
+
 Modules: :mod:`.solvers` (GD, alternating GD, scaled GD, gradient flow, primal-dual),
 :mod:`.inits` (initializations), :mod:`.generators` (seeded random instances),
 :mod:`.outcomes` (per-run outcome classes, T(δ)), :mod:`.rates` (rate fits).

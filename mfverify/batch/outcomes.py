@@ -23,13 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InputError, NonFiniteError
 from ..results import ResultMixin
 from .solvers import CONVERGED, DIVERGED, BatchRun
+
+if TYPE_CHECKING:
+    from ..problems import Problem
 
 __all__ = ["StationaryClass", "Outcomes", "classify_runs", "classes_from_points",
            "classes_from_landscape", "global_values", "product_invariant", "hitting_times"]
@@ -149,7 +152,7 @@ def _t_summary(h: np.ndarray) -> dict[str, Any]:
 def classify_runs(run: BatchRun, *, f_global: float | np.ndarray = 0.0, ftol: float = 1e-8,
                   gtol: float = 1e-6, classes: Sequence[StationaryClass] = (),
                   ftol_class: float = 1e-6, xtol: float = 1e-4,
-                  invariant: Invariant | None = None, problem: Any = None) -> Outcomes:
+                  invariant: Invariant | None = None, problem: Problem | None = None) -> Outcomes:
     """Label every run of ``run`` (see the module docstring for the rules).
 
     ``f_global`` is a scalar or ``(B,)`` array (the optimal value per instance); ``classes`` may
@@ -223,7 +226,7 @@ def hitting_times(values: np.ndarray, deltas: Sequence[float],
     return out
 
 
-def global_values(problem: Any, data: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+def global_values(problem: Problem, data: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
     """Optimal values per instance (float64, shape ``(B,)``), from the problem's
     :meth:`~mfverify.problems.Problem.optimal_values` hook (e.g. Eckart–Young for the
     factorization problems). Raises :class:`InputError` when the family has no closed form

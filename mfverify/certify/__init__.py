@@ -1,4 +1,7 @@
 """Certificates: interval (Krawczyk) and exact proofs about stationary points, and JSON files
+
+Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
+and implementation modules"); its module paths may change without deprecation.
 that anyone can re-check with ``mfverify certify FILE``.
 
 * :func:`derive` -- f, ∇f, ∇²f of a problem as exact SymPy polynomials (from its objective);

@@ -22,13 +22,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 from flint import arb, arb_mat
 
 from ..errors import UnsupportedError
-from ._poly import PolySystem, arb_str, ball_box, exact_to_arb, working_precision
+from ._poly import PolySystem, arb_str, ball_box, derive, exact_to_arb, working_precision
+
+if TYPE_CHECKING:
+    from ..problems import Problem
 
 __all__ = ["BoxProof", "krawczyk", "refine_stationary", "prove_stationary_box", "full_point"]
 
@@ -201,11 +204,17 @@ def _round_decimal(v: arb, digits: int) -> sp.Rational:
     return sp.Rational(scaled, 10**digits)
 
 
-def prove_stationary_box(poly: PolySystem, x0: Sequence[float], *,
+def prove_stationary_box(poly: PolySystem | Problem, x0: Sequence[float], *,
                          fixed: Mapping[int, Any] | None = None,
                          radii: Sequence[str] = ("1e-40", "1e-30", "1e-20", "1e-12"),
                          prec: int = 200) -> BoxProof:
-    """Refine ``x0`` by Newton's method and try Krawczyk boxes of decreasing tightness."""
+    """Refine ``x0`` by Newton's method and try Krawczyk boxes of decreasing tightness.
+
+    ``poly`` is a :class:`PolySystem` or a :class:`~mfverify.problems.Problem` (whose
+    polynomial system :func:`derive` builds, exactly).
+    """
+    if not isinstance(poly, PolySystem):
+        poly = derive(poly)
     center = refine_stationary(poly, x0, fixed=fixed, prec=prec)
     last: BoxProof | None = None
     for r in radii:

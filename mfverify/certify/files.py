@@ -60,7 +60,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 from flint import arb, fmpz_poly
@@ -75,6 +75,9 @@ from ..results import ResultMixin, Verdict
 from ._poly import derive, exact_to_arb, working_precision
 from .boxes import full_point, krawczyk
 from .inertia import _sign, ball_inertia, exact_inertia, least_root_check, quadratic_form_arb
+
+if TYPE_CHECKING:
+    from ..typing import NumberLike
 
 __all__ = ["FORMAT", "VERSION", "CertificateFormatError", "CheckResult", "check_certificate",
            "load_certificate", "write_certificate", "load_problem", "point_exact", "point_box",
@@ -146,7 +149,7 @@ def point_exact(values: Sequence[Any]) -> dict[str, Any]:
     return {"exact": [str(sp.sympify(v)) for v in values]}
 
 
-def point_box(center: Sequence[Any], radius: Any, fixed: Mapping[int, Any] | None = None
+def point_box(center: Sequence[Any], radius: NumberLike, fixed: Mapping[int, Any] | None = None
               ) -> dict[str, Any]:
     """The ``point`` block of a Krawczyk box."""
     r = sp.sympify(radius)

@@ -1,4 +1,8 @@
-"""The claims layer: executable theorems with verdicts and evidence."""
+"""The claims layer: executable theorems with verdicts and evidence.
+
+Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
+and implementation modules"); its module paths may change without deprecation.
+"""
 
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ import inspect
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -60,6 +60,9 @@ from ..errors import (
 )
 from ..results import ResultMixin
 from .model import Claim, Hypothesis, Outcome, RunContext, Verdict
+
+if TYPE_CHECKING:
+    from ..problems import Problem
 
 __all__ = ["HypothesisStatus", "ConditionsResult", "evaluate_conditions", "call_check",
            "conditions_claims"]
@@ -266,7 +269,7 @@ def validate_params(params: Mapping[str, Any]) -> None:
 
 def evaluate_conditions(
     claim: Claim,
-    problem: Any,
+    problem: Problem,
     *,
     params: Mapping[str, Any] | None = None,
     ctx: RunContext | None = None,

@@ -1,5 +1,8 @@
 """The ``mfverify`` command line.
 
+Public: only :func:`main` (the command in-process, docs/api.md); the ``cmd_*`` modules are
+implementation and may change without deprecation.
+
 Each subcommand lives in its own module ``mfverify/cli/cmd_<name>.py`` defining ``NAME``,
 ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``; modules are discovered
 automatically, so adding a command touches no shared file.

@@ -1,5 +1,8 @@
 """Counterexamples on demand: search, shrink, certify, re-check.
 
+Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
+and implementation modules"); its module paths may change without deprecation.
+
 * :func:`maximize_violation` -- seeded random restarts + Nelder–Mead on a violation function,
   with a time budget (INCONCLUSIVE with the best candidate when it runs out);
 * :func:`shrink_vector`, :func:`repair_affine`, :func:`simplify_number` -- make a candidate simple

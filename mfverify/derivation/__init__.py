@@ -1,5 +1,9 @@
 """Check hand derivations: gradients, Hessians, Hessian-vector products and identities.
 
+Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
+and implementation modules"); its module paths may change without deprecation (the
+deprecated ``checkgradient`` / ``checkhessian`` stay here only).
+
 Exact mode (a size bound from the index structure, exact evaluation at points up to it, then
 entries as independent symbols: PROVED for every size when the size-bound theorem applies,
 else for the sizes checked, or REFUTED with a minimal counterexample and a diagnosis) and

@@ -1,5 +1,8 @@
 """Flows and maps at arbitrary precision near saddles and spurious stationary points.
 
+Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
+and implementation modules"); its module paths may change without deprecation.
+
 * :func:`integrate`: adaptive Taylor integration of polynomial flows (gradient flows of every
   problem, primal-dual flows, user fields) with a global error estimate;
 * :mod:`~mfverify.flow.maps`: GD, alternating GD, primal-dual iterations at any precision;

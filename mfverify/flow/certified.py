@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -30,6 +30,9 @@ from ..problems.base import Problem
 from . import _ballops as bo
 from .integrate import exact_point
 from .validated import ValidatedFlow, _BallEngine
+
+if TYPE_CHECKING:
+    from ..typing import NumberLike, PointLike
 
 __all__ = ["Certificate", "certify_reach", "certify_escape", "certify_bound",
            "certify_convergence", "ball_objective", "PL_THEOREM"]
@@ -75,7 +78,8 @@ def _horizon(flow: ValidatedFlow, T: Any) -> Fraction:
     return Fraction(int(sp.Rational(v).p), int(sp.Rational(v).q))
 
 
-def certify_reach(flow: ValidatedFlow, delta: Any, T: Any = None) -> Certificate:
+def certify_reach(flow: ValidatedFlow, delta: NumberLike,
+                  T: NumberLike | None = None) -> Certificate:
     """Is f(x(t)) ≤ δ for some t ≤ T (default: the end of the enclosure)?
 
     PROVED at the first step end whose box has f ≤ δ (upper bound in ball arithmetic);
@@ -259,7 +263,8 @@ def _pl_bounds(p: Problem, flow: ValidatedFlow, xs: dict[str, np.ndarray], xc: l
     return out
 
 
-def certify_convergence(flow: ValidatedFlow, target: Any, *, rho: Any = None) -> Certificate:
+def certify_convergence(flow: ValidatedFlow, target: PointLike, *,
+                        rho: NumberLike | None = None) -> Certificate:
     """Certify that the gradient flow converges to the orbit G·x* of ``target`` (exact x*).
 
     Conditions checked (all rigorous): ∇f(x*) = 0 and f* = f(x*) exactly (SymPy); the group is

@@ -17,7 +17,7 @@ Constructors here build the common events:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from ..errors import InputError
 from ..numbers import parse_number
 from ..problems.base import Problem
 from .integrate import Event, EventHit, VectorField, as_field, exact_point, integrate
+
+if TYPE_CHECKING:
+    from ..typing import NumberLike, PointLike
 
 __all__ = ["objective_below", "ball_exit", "ball_entry", "residual_below", "level_crossing",
            "hitting_time"]
@@ -59,14 +62,14 @@ def objective_below(problem: Problem, delta: Any, *, terminal: bool = True) -> E
     return Event(f"f <= {d}", g, -1, terminal, f"f(x) falls to {d}")
 
 
-def _ball(center: Mapping[str, Any], radius: Any, variables: Mapping[str, tuple[int, ...]]
+def _ball(center: PointLike, radius: NumberLike, variables: Mapping[str, tuple[int, ...]]
           ) -> tuple[dict[str, np.ndarray], Any]:
     c = exact_point(variables, center)
     rho = _num(radius, "radius")
     return c, rho
 
 
-def ball_exit(system: Problem | VectorField, center: Any, radius: Any, *,
+def ball_exit(system: Problem | VectorField, center: PointLike, radius: NumberLike, *,
               terminal: bool = True) -> Event:
     """First time ``‖x(t) − c‖ = ρ`` with ‖·‖ rising (leaving the ball; Frobenius norm over all
     variables)."""
@@ -103,7 +106,7 @@ def residual_below(residual: Callable[[Arith, Mapping[str, Any]], Any], eps: Any
     return Event(f"‖{name}‖ <= {e}", g, -1, terminal, f"‖{name}‖_F falls to {e}")
 
 
-def hitting_time(system: Problem | VectorField, x0: Any, event: Event, t_max: Any, *,
+def hitting_time(system: Problem | VectorField, x0: PointLike, event: Event, t_max: NumberLike, *,
                  dps: int = 30, **options: Any) -> EventHit | None:
     """The first hit of ``event`` on ``[0, t_max]``, or None if it does not fire."""
     ev = Event(event.name, event.function, event.direction, True, event.description)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -29,6 +29,9 @@ from ..problems.base import Problem
 from ..results import ResultMixin
 from .events import ball_exit
 from .integrate import VectorField, _s, as_field, exact_point, integrate
+
+if TYPE_CHECKING:
+    from ..typing import NumberLike, PointLike
 
 __all__ = ["TrapResult", "trap", "EscapeRow", "EscapeResult", "escape", "unstable_mode",
            "random_direction"]
@@ -70,8 +73,8 @@ class TrapResult(ResultMixin):
                 "field_residual": self.residual}
 
 
-def trap(system: Problem | VectorField, x_star: Any, t_max: Any = 100, *, dps: int = 30
-         ) -> TrapResult:
+def trap(system: Problem | VectorField, x_star: PointLike, t_max: NumberLike = 100, *,
+         dps: int = 30) -> TrapResult:
     """Start exactly at ``x_star`` and follow the flow to ``t_max``."""
     vf = as_field(system)
     xe = exact_point(vf.variables, x_star)
@@ -182,9 +185,9 @@ class EscapeResult(ResultMixin):
                 "rows": [r.to_json() for r in self.rows], "dps": self.dps, "notes": self.notes}
 
 
-def escape(system: Problem | VectorField, x_star: Any, eps: Sequence[Any], *,
-           direction: Mapping[str, Any] | None = None, seed: int = 0, radius: Any = "1/10",
-           t_max: Any = None, dps: int = 30) -> EscapeResult:
+def escape(system: Problem | VectorField, x_star: PointLike, eps: Sequence[Any], *,
+           direction: Mapping[str, Any] | None = None, seed: int = 0, radius: NumberLike = "1/10",
+           t_max: NumberLike | None = None, dps: int = 30) -> EscapeResult:
     """Escape times from the ball ``‖x − x*‖ <= radius`` started at ``x* + ε d/‖d‖``.
 
     Parameters

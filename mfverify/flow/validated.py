@@ -64,7 +64,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -77,6 +77,9 @@ from . import _ballops as bo
 from ._jet import trace_ball_field
 from .integrate import VectorField, as_field, exact_point
 from .status import FlowStatus
+
+if TYPE_CHECKING:
+    from ..typing import NumberLike, PointLike
 
 __all__ = ["integrate_validated", "ValidatedFlow", "ValidatedStep", "EnclosurePoint",
            "METHOD", "ball_str"]
@@ -332,15 +335,15 @@ def _dyadic_floor(h: float) -> Fraction:
 
 def integrate_validated(
     system: Problem | VectorField,
-    x0: Any,
-    times: Any,
+    x0: PointLike,
+    times: NumberLike | Sequence[NumberLike],
     *,
     dps: int = 50,
-    tol: Any = None,
+    tol: NumberLike | None = None,
     order: int | None = None,
-    radius: Any = 0,
+    radius: NumberLike = 0,
     max_steps: int = 20_000,
-    max_radius: Any = None,
+    max_radius: NumberLike | None = None,
     low_prec: int = 96,
     time_budget: float | None = None,
     progress: Callable[[Fraction, Fraction], None] | None = None,

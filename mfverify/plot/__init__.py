@@ -1,5 +1,8 @@
 """Plots of mfverify results (matplotlib, the ``[plot]`` extra, imported lazily).
 
+Public namespace (docs/api.md, "Public and implementation modules"): import from
+``mfverify.plot`` or ``mfverify``; its submodules are implementation.
+
 Every function draws on an ``Axes`` it is given or on a new figure that is not registered with
 pyplot, so it never switches the backend of the user's Python process nor opens a window; save
 with ``fig.savefig(...)`` or :func:`save_figure`.

@@ -1,4 +1,8 @@
-"""The problem library: each objective written once (see :mod:`mfverify.problems.base`)."""
+"""The problem library: each objective written once (see :mod:`mfverify.problems.base`).
+
+Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
+and implementation modules"); its module paths may change without deprecation.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Phase-transition studies: a parameter grid of batched runs, resumable, on any executor.
 
+Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
+and implementation modules"); its module paths may change without deprecation.
+
 Modules: :mod:`.spec` (the study file, grid expansion, content hash and per-cell seeds),
 :mod:`.cell` (one cell = one batched run, its rows), :mod:`.store` (the append-only Parquet
 store), :mod:`.runner` (:func:`run_study` on a process pool, Dask or any

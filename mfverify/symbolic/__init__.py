@@ -1,8 +1,11 @@
 """Exact symbolic engine: derivations, the complete real stationary set, exact classification.
 
+Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
+and implementation modules"); its module paths may change without deprecation.
+
 Public API::
 
-    from mfverify.symbolic import landscape, derive
+    from mfverify import landscape, derive
     L = landscape(problem, budget=60)      # -> Landscape (complete or INCONCLUSIVE)
     D = derive(problem)                    # -> Derivation (gradient, Hessian, quadratic form)
 """
