@@ -21,8 +21,8 @@ valued, for the int8 codes of batched runs). The meanings shared across engines 
 >>> from mfverify.results import Verdict, FlowStatus
 >>> Verdict("REJECTED") is Verdict.REFUTED     # the certificate word of mfverify < 0.2
 True
->>> FlowStatus("blow-up").message
-'the radius of convergence collapsed: a finite-time singularity'
+>>> FlowStatus("picard-failed").ok
+False
 >>> FlowStatus.DONE == "done"
 True
 """
