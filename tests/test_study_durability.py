@@ -98,21 +98,31 @@ def test_without_the_marker_a_torn_file_is_still_refused(tmp_path: Path) -> None
         run_study(load_study(SPEC), root, executor=cf.ThreadPoolExecutor(1))
 
 
-@pytest.mark.parametrize("durability, every, expect", [("cell", 1000, 8), ("batch", 2, 12),
-                                                       ("batch", 1000, 8)])
-def test_fsync_counts_per_policy(tmp_path: Path, monkeypatch: Any, durability: str,
-                                 every: int, expect: int) -> None:
+@pytest.mark.parametrize("durability, every, syncfs, expect", [
+    ("cell", 1000, True, (8, 0)), ("batch", 2, True, (2, 4)), ("batch", 1000, True, (1, 2)),
+    ("batch", 2, False, (12, 0)), ("batch", 1000, False, (8, 0))])
+def test_sync_calls_per_policy(tmp_path: Path, monkeypatch: Any, durability: str, every: int,
+                               syncfs: bool, expect: tuple[int, int]) -> None:
+    import mfverify.study.store as store_mod
+
     study = load_study(SPEC)
     db = Store(tmp_path / "s", study, durability=durability, sync_every=every,
                sync_seconds=1e9)
-    calls: list[int] = []
-    real = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real(fd))[1])
+    fsyncs: list[int] = []
+    syncfss: list[int] = []
+    real_fsync, real_syncfs = os.fsync, store_mod._SYNCFS
+    monkeypatch.setattr(os, "fsync", lambda fd: (fsyncs.append(fd), real_fsync(fd))[1])
+    if syncfs and real_syncfs is None:
+        pytest.skip("no syncfs(2) on this platform")
+    monkeypatch.setattr(store_mod, "_SYNCFS", (lambda fd: (syncfss.append(fd),
+                                                           real_syncfs(fd))[1])
+                        if syncfs else None)
     with cf.ThreadPoolExecutor(max_workers=1) as ex:
         run_study(study, db, executor=ex)
-    # cell: file + directory per cell (4 cells); batch: per window of ``every`` cells the
-    # marker (file + dir), the window's files, the directory, the directory after the unlink
-    assert len(calls) == expect
+    # 4 cells. cell: file + directory fsync per cell. batch, per window of ``every`` cells:
+    # the marker made durable, the window made durable, the directory after the unlink;
+    # "made durable" is one syncfs on Linux, else an fsync of each file and the directory
+    assert (len(fsyncs), len(syncfss)) == expect
     assert not db.marker.exists() and len(db.finished()) == 4
 
 

@@ -32,7 +32,8 @@ policies differ in when the data reach the disk (``fsync``):
 * ``"batch"`` (default): cell files are not synced one by one. Before the first unsynced
   write a marker ``cells/.sync-pending`` is created and synced; every ``sync_every`` cells
   or ``sync_seconds`` seconds, and when :func:`~mfverify.study.run_study` returns or raises
-  (SIGINT included), :meth:`Store.sync` fsyncs the files written since, then the directory,
+  (SIGINT included), :meth:`Store.sync` makes the files written since and the directory
+  durable (one Linux ``syncfs(2)``; elsewhere an fsync of each file and of the directory),
   then removes the marker. A *process* crash or kill (SIGKILL, a lost worker, an exception)
   loses nothing: a renamed file lives in the kernel's page cache and is complete. An *OS*
   crash or power loss can lose, or leave torn, only the cells written since the last sync
@@ -51,8 +52,10 @@ target (``benchmarks/bench_study.py`` measures both policies side by side).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -110,6 +113,39 @@ def _fsync_dir(path: Path) -> None:
 def _fsync_file(path: Path) -> None:
     with open(path, "rb") as fh:
         os.fsync(fh.fileno())
+
+
+def _syncfs() -> Any:
+    """Linux ``syncfs(2)`` through the C library, or ``None`` where it is not available."""
+    if not sys.platform.startswith("linux"):  # pragma: no cover - platform dependent
+        return None
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):  # pragma: no cover - platform dependent
+        return None
+    fn.argtypes = [ctypes.c_int]
+    return fn
+
+
+_SYNCFS = _syncfs()
+
+
+def _make_durable(paths: list[Path], directory: Path) -> None:
+    """Make ``paths`` (files in ``directory``) and ``directory``'s entries durable.
+
+    On Linux one ``syncfs(2)`` of the file system holding ``directory`` does it in a single
+    journal commit (about one fsync's cost, measured: 32 fsyncs 110–130 ms, one syncfs 6 ms
+    on ext4); elsewhere, or when it fails, each file and then the directory is fsynced."""
+    if _SYNCFS is not None:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            if _SYNCFS(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for path in paths:
+        _fsync_file(path)
+    _fsync_dir(directory)
 
 
 class Store:
@@ -216,7 +252,9 @@ class Store:
         return self.cells_dir / MARKER
 
     def _open_window(self) -> None:
-        _atomic_write_bytes(self.marker, b"cells written since the last sync may be torn\n")
+        with open(self.marker, "wb") as fh:
+            fh.write(b"cells written since the last sync may be torn\n")
+        _make_durable([self.marker], self.cells_dir)
         self._window_start = time.monotonic()
 
     def sync(self) -> None:
@@ -225,9 +263,7 @@ class Store:
         is pending, and under ``durability="cell"``)."""
         if not self._unsynced:
             return
-        for path in self._unsynced:
-            _fsync_file(path)
-        _fsync_dir(self.cells_dir)
+        _make_durable(self._unsynced, self.cells_dir)
         self.marker.unlink(missing_ok=True)
         _fsync_dir(self.cells_dir)
         self._unsynced.clear()
@@ -242,6 +278,7 @@ class Store:
             return []
         since = marker.stat().st_mtime_ns
         dropped: list[str] = []
+        kept: list[Path] = []
         for path in sorted(self.cells_dir.glob("*.parquet")):
             if path.stat().st_mtime_ns < since:
                 continue
@@ -251,8 +288,8 @@ class Store:
                 path.unlink()
                 dropped.append(path.stem)
                 continue
-            _fsync_file(path)
-        _fsync_dir(self.cells_dir)
+            kept.append(path)
+        _make_durable(kept, self.cells_dir)
         marker.unlink(missing_ok=True)
         _fsync_dir(self.cells_dir)
         return dropped
