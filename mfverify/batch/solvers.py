@@ -446,6 +446,9 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
             for name in ("f", "grad_norm", *o.metrics)}
     hits = {delta: np.full((b, K), -1, dtype=np.int64) for delta in o.thresholds}
     f_now = np.full((b, K), np.nan, dtype=dt)
+    # ``gn <= lim`` is "finite and <= blowup" in one comparison (gn >= 0; NaN compares false)
+    lim = dt.type(min(o.blowup, float(np.finfo(dt).max)))
+    need_f = False
     for it in range(o.max_iter + 1):
         g = ev.g(x)
         gn = ev.norm(g)
@@ -456,9 +459,10 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
             # every run: a stopped run sits at its final point, so its f is its final value
             # whatever the other runs of the block do (the result cannot depend on the block)
             f_now = ev.f(x)
-        bad = active & ~(np.isfinite(gn) & (gn <= o.blowup))
+        fine = gn <= lim
         if need_f:
-            bad |= active & ~np.isfinite(f_now)
+            fine &= np.isfinite(f_now)
+        bad = active & ~fine
         if bad.any():
             status[bad] = DIVERGED
             active &= ~bad
@@ -512,8 +516,9 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
         iters += active
     status[active] = MAX_ITER
     # x has not moved since the last gradient evaluation (the loop exits right after it), so
-    # ``gn`` is the final gradient norm of every run; only f may be stale
-    f_fin = ev.f(x)
+    # ``gn`` is the final gradient norm of every run, and ``f_now`` the final f when it was
+    # evaluated (for every run) in that last iteration
+    f_fin = f_now if need_f else ev.f(x)
     gn_fin = gn
     last = min(it // o.record_every, n_rec - 1) if n_rec else n_rec
     if last + 1 < n_rec:
