@@ -20,6 +20,11 @@
    contiguous (B, r, n) by (B, n, n) stack, and the split of the solver's time (the product,
    the final objective, the rest). Target: >= 0.85.
 
+Measured on the loaded 2-core development machine (docs/studies.md, "Speed"): 2(a) write
+cost 10.8% ('cell') vs 1.4% ('batch', the default) of compute; 2(b) within the noise for both;
+3. ratios from 0.56 to 1.27 between runs while the reference product itself ran at 5–8
+GFLOP/s: the 0.85 target needs an idle machine to be settled.
+
 Usage: ``python benchmarks/bench_study.py [--quick]``. BLAS single-threaded unless
 ``OPENBLAS_NUM_THREADS`` is set. Best of the repeats, the two sides of a ratio interleaved.
 """
