@@ -131,3 +131,19 @@ def test_bad_policies_are_refused(tmp_path: Path) -> None:
         Store(tmp_path / "a", load_study(SPEC), durability="never")
     with pytest.raises(InputError, match="sync_every"):
         Store(tmp_path / "b", load_study(SPEC), sync_every=0)
+
+
+def test_cli_durability_option(tmp_path: Path, capsys: Any) -> None:
+    from mfverify.cli import main
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('family = "symmetric"\ninstances = 2\nmax_iter = 20\n[params]\nn = 4\n'
+                    '[grid]\nr = [1, 2]\n')
+    assert main(["study", str(spec), "--store", str(tmp_path / "st"), "--workers", "1",
+                 "--durability", "cell"]) == 0
+    assert len(list((tmp_path / "st" / "cells").glob("*.parquet"))) == 2
+    assert not (tmp_path / "st" / "cells" / MARKER).exists()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["study", str(spec), "--durability", "never"])
+    assert exc.value.code == 2
