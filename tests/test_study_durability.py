@@ -147,3 +147,19 @@ def test_cli_durability_option(tmp_path: Path, capsys: Any) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["study", str(spec), "--durability", "never"])
     assert exc.value.code == 2
+
+
+def test_writing_after_a_crash_without_run_study_recovers_first(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    db, ids = _write_unsynced(root, 2)
+    torn = db.path(ids[0])
+    torn.write_bytes(torn.read_bytes()[:40])  # the OS crash tore it
+    del db
+    study = load_study(SPEC)
+    again = Store(root, study, sync_every=1000, sync_seconds=1e9)
+    c = study.cells()[2]
+    again.write_cell(c.cell_id, run_cell(c.to_json(), study.instances, study.inits))
+    assert not torn.exists()  # the earlier window was checked before a new one began
+    again.sync()
+    assert again.finished() == {ids[1], c.cell_id}
+    again.validate()

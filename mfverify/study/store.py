@@ -38,8 +38,9 @@ policies differ in when the data reach the disk (``fsync``):
   loses nothing: a renamed file lives in the kernel's page cache and is complete. An *OS*
   crash or power loss can lose, or leave torn, only the cells written since the last sync
   (at most ``sync_every``): the next :meth:`Store.recover` (run by ``run_study`` before
-  anything else) finds the marker, deletes the files of that window that do not read back,
-  syncs the others and removes the marker, and the study recomputes the deleted cells. A
+  anything else, and by a store's first write when it finds the marker) finds the marker,
+  deletes the files of that window that do not read back, syncs the others and removes the
+  marker, and the study recomputes the deleted cells. A
   cell is never duplicated (its file name is its id) and a torn file is never read as a
   result. Without the marker a file that does not read back is still refused (corruption).
 * ``"cell"``: each cell file, and the directory after its rename, is fsynced before the
@@ -253,6 +254,8 @@ class Store:
         return self.cells_dir / MARKER
 
     def _open_window(self) -> None:
+        if self.marker.exists():  # an earlier run's window that was never recovered
+            self.recover()
         with open(self.marker, "wb") as fh:
             fh.write(b"cells written since the last sync may be torn\n")
         _make_durable([self.marker], self.cells_dir)
