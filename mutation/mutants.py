@@ -210,6 +210,10 @@ MUTANTS: list[Mutant] = [
     M("batch.gtol-loose", "mfverify/batch/solvers.py",
       "conv = active & (gn <= o.gtol)", "conv = active & (gn <= 100 * o.gtol)",
       "runs stop as converged with a gradient norm up to 100·gtol", T_BATCH),
+    M("batch.flow-stopped-step", "mfverify/batch/solvers.py",
+      "h = np.where(active, np.minimum(h, target - t), h)", "h = np.minimum(h, target - t)",
+      "a stopped flow run's step is shortened by the block's other runs (the result depends "
+      "on the block size)", ("tests/test_batch_blocking.py",)),
     M("rates.intercept-sign", "mfverify/batch/rates.py",
       "a = float(ym - b * xm)", "a = float(ym + b * xm)",
       "least-squares line intercept with the wrong sign", T_RATES),

@@ -446,6 +446,9 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
             for name in ("f", "grad_norm", *o.metrics)}
     hits = {delta: np.full((b, K), -1, dtype=np.int64) for delta in o.thresholds}
     f_now = np.full((b, K), np.nan, dtype=dt)
+    # ``gn <= lim`` is "finite and <= blowup" in one comparison (gn >= 0; NaN compares false)
+    lim = dt.type(min(o.blowup, float(np.finfo(dt).max)))
+    need_f = False
     for it in range(o.max_iter + 1):
         g = ev.g(x)
         gn = ev.norm(g)
@@ -453,10 +456,13 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
         need_f = rec or (it % o.check_every == 0 and (o.thresholds or o.ftol > 0)) or (
             rule is not None)
         if need_f:
-            f_now = np.where(active, ev.f(x), f_now)
-        bad = active & ~(np.isfinite(gn) & (gn <= o.blowup))
+            # every run: a stopped run sits at its final point, so its f is its final value
+            # whatever the other runs of the block do (the result cannot depend on the block)
+            f_now = ev.f(x)
+        fine = gn <= lim
         if need_f:
-            bad |= active & ~np.isfinite(f_now)
+            fine &= np.isfinite(f_now)
+        bad = active & ~fine
         if bad.any():
             status[bad] = DIVERGED
             active &= ~bad
@@ -510,15 +516,18 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
         iters += active
     status[active] = MAX_ITER
     # x has not moved since the last gradient evaluation (the loop exits right after it), so
-    # ``gn`` is the final gradient norm of every run; only f may be stale
-    f_fin = ev.f(x)
+    # ``gn`` is the final gradient norm of every run, and ``f_now`` the final f when it was
+    # evaluated (for every run) in that last iteration
+    f_fin = f_now if need_f else ev.f(x)
     gn_fin = gn
-    if n_rec:
-        # the loop stopped early when every run had stopped: later columns repeat the last
-        # recorded one (a NaN recorded at a divergence stays visible)
-        last = min(it // o.record_every, n_rec - 1)
-        for h in hist.values():
-            h[..., last + 1:] = h[..., last:last + 1]
+    last = min(it // o.record_every, n_rec - 1) if n_rec else n_rec
+    if last + 1 < n_rec:
+        # the loop stopped early when every run had stopped: the later columns hold each run's
+        # final values, as a longer-running block records them for its stopped runs
+        fill = {"f": f_fin, "grad_norm": gn_fin,
+                **{name: fn(x, ev.d) for name, fn in o.metrics.items()}}
+        for name, h in hist.items():
+            h[..., last + 1:] = np.asarray(fill[name])[..., None]
     return {"x": x, "f": f_fin, "grad_norm": gn_fin, "status": status, "iterations": iters,
             "step": step, "history": hist, "hits": hits}
 
@@ -813,7 +822,8 @@ def _flow_block(ev: _Eval, x: Point, t_eval: np.ndarray, rtol: float, atol: floa
         if not active.any():
             break
         target = t_eval[np.minimum(idx, T - 1)]
-        h = np.minimum(h, target - t)
+        # only the active runs: a stopped run's last step must not depend on the others
+        h = np.where(active, np.minimum(h, target - t), h)
         land = h >= target - t
         hb = {k: _bmask(h.astype(dt), v) for k, v in x.items()}
         ks = [k1]
@@ -1097,11 +1107,13 @@ def _pd_block(problem: Any, A: NumpyArith, d: Mapping[str, Any], x: Point, al: n
         x = {k: np.where(_bmask(active, x[k]), new[k], x[k]) for k in x}
         iters += active
     status[active] = MAX_ITER
-    if n_rec:
-        last = min(it // record_every, n_rec - 1)
-        for h in hist.values():
-            h[..., last + 1:] = h[..., last:last + 1]
-    f, res, _, _ = measures(x)
+    f, res, fe, st = measures(x)
+    last = min(it // record_every, n_rec - 1) if n_rec else n_rec
+    if last + 1 < n_rec:  # every run stopped early: later columns hold the final values
+        fill = {"f": f, "grad_norm": res, "feasibility": fe, "stationarity": st,
+                **{k: fn(x, d) for k, fn in metrics.items()}}
+        for k, h in hist.items():
+            h[..., last + 1:] = np.asarray(fill[k])[..., None]
     return {"x": x, "f": f, "grad_norm": res, "status": status, "iterations": iters,
             "history": hist}
 

@@ -27,6 +27,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", metavar="SPEC.toml", help="the study file")
     p.add_argument("--store", metavar="DIR", help="results store (default: SPEC.store)")
     p.add_argument("--status", action="store_true", help="show progress per cell; run nothing")
+    p.add_argument("--durability", choices=("batch", "cell"), default="batch",
+                   help="batch (default): sync the cell files every 32 cells and at the end "
+                        "(an OS crash can cost the cells since the last sync, recomputed on "
+                        "the next run); cell: fsync every cell file")
     p.add_argument("--workers", type=int_option(1, 1024), default=None, metavar="N",
                    help="worker processes (local pool or --dask); default: all cores")
     ex = p.add_mutually_exclusive_group()
@@ -95,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--workers must be in [1, 1024], got {args.workers}")
     study = load_study(args.spec)
     require_pyarrow()
-    store = Store(_store_dir(args), study, create=not args.status)
+    store = Store(_store_dir(args), study, create=not args.status, durability=args.durability)
     store.validate()
     computed: list[str] = []
     stopped: str | None = None

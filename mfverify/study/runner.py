@@ -122,6 +122,7 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
     """
     st = study if isinstance(study, Study) else load_study(study)
     db = store if isinstance(store, Store) else Store(store, st)
+    db.recover()  # after a crash before a sync: torn cells of that window are recomputed
     db.validate()
     cells = st.cells()
     done = db.finished()
@@ -178,6 +179,7 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
         for fut in futures:  # after an error or an interrupt: do not leave work behind
             fut.cancel()
         writer.shutdown(wait=True)  # every cell computed so far is written
+        db.sync()  # ... and durable (durability="batch" syncs in batches and here)
         close()
         if own and ex is not None:
             ex.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,116 @@
+"""Blocking of the batch solvers (#14 item 7): the instances are processed in blocks of
+``chunk`` instances, and the result is bit for bit the same whatever the block size, for
+every solver, with per-run stopping (convergence, divergence, Armijo stalls) and records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mfverify.batch import Armijo, alternating_gd, gd, gradient_flow, scaled_gd
+from mfverify.batch.generators import rectangular_instances, symmetric_instances
+from mfverify.batch.inits import small_random
+from mfverify.batch.solvers import BatchRun, _blocks
+from mfverify.problems import AsymmetricMF, SymmetricMF
+
+
+def _same(a: BatchRun, b: BatchRun) -> None:
+    for k in a.x:
+        assert a.x[k].tobytes() == b.x[k].tobytes(), k
+    for name in ("f", "grad_norm", "status", "iterations", "step"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
+    assert set(a.history) == set(b.history)
+    for k in a.history:
+        assert a.history[k].tobytes() == b.history[k].tobytes(), k
+    for d in a.hits:
+        assert np.array_equal(a.hits[d], b.hits[d])
+
+
+sizes = st.tuples(st.integers(1, 6), st.integers(1, 3), st.integers(2, 5), st.integers(1, 3),
+                  st.integers(0, 10**6))
+
+
+@given(sizes, st.sampled_from(["fixed", "armijo"]), st.sampled_from([np.float64, np.float32]))
+def test_symmetric_solvers_do_not_depend_on_the_block_size(size: Any, rule: str,
+                                                           dtype: Any) -> None:
+    B, K, n, r, seed = size
+    r = min(r, n)
+    inst = symmetric_instances(B, n, spectrum_kind="psd", rank=r, cond=3.0, seed=seed)
+    prob = SymmetricMF(np.zeros((n, n), dtype=int), r)
+    x0 = small_random(prob, B, K, 0.3, seed=seed + 1)
+    # per-instance steps: some runs converge early (gtol), some diverge (step 40)
+    steps = np.where(np.arange(B) % 3 == 2, 40.0, 0.25)
+    step = Armijo() if rule == "armijo" else steps
+    opts = dict(data=inst.data, max_iter=60, gtol=1e-4, record_every=7,
+                thresholds=(1e-2, 1e-6), dtype=dtype)
+    for solver in (gd, scaled_gd):
+        extra = {"damping": 1e-3} if solver is scaled_gd else {}
+        ref = solver(prob, x0, step=step, chunk=B, **extra, **opts)
+        for chunk in sorted({1, 2, max(1, B - 1), None}, key=str):
+            _same(ref, solver(prob, x0, step=step, chunk=chunk, **extra, **opts))
+    flow = dict(data=inst.data, t_eval=[0.0, 0.5, 1.0, 2.0], gtol=1e-4, dtype=dtype)
+    ref = gradient_flow(prob, x0, chunk=B, **flow)
+    _same(ref, gradient_flow(prob, x0, chunk=1, **flow))
+
+
+@given(sizes)
+def test_asymmetric_solvers_do_not_depend_on_the_block_size(size: Any) -> None:
+    B, K, n, r, seed = size
+    m = n + 1
+    r = min(r, n)
+    inst = rectangular_instances(B, m, n, rank=r, seed=seed)
+    prob = AsymmetricMF(np.zeros((m, n), dtype=int), r)
+    x0 = small_random(prob, B, K, 0.3, seed=seed + 1)
+    opts = dict(data=inst.data, step=0.2, max_iter=50, gtol=1e-5, record_every=5,
+                thresholds=(1e-3,))
+    for solver in (gd, alternating_gd):
+        ref = solver(prob, x0, chunk=B, **opts)
+        for chunk in (1, 2, None):
+            _same(ref, solver(prob, x0, chunk=chunk, **opts))
+
+
+def test_automatic_blocks_fit_the_cache_heuristic() -> None:
+    # n = 500 float64: one M is 2 MB, so a block holds one instance; n = 20: many per block
+    big = {"M": np.zeros((100, 1, 500, 500))}
+    x = {"X": np.zeros((100, 1, 500, 20))}
+    assert _blocks(100, 1, x, big, {"M"}, None) == [(i, i + 1) for i in range(100)]
+    small = {"M": np.zeros((1000, 1, 20, 20))}
+    xs = {"X": np.zeros((1000, 1, 20, 5))}
+    blocks = _blocks(1000, 1, xs, small, {"M"}, None)
+    assert 1 < len(blocks) < 1000 and blocks[0] == (0, blocks[0][1])
+    assert blocks[-1][1] == 1000
+    assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:], strict=False))
+
+
+@given(st.integers(1, 4), st.integers(1, 2), st.integers(0, 10**6))
+def test_primal_dual_does_not_depend_on_the_block_size(B: int, K: int, seed: int) -> None:
+    from mfverify.batch import primal_dual
+    from mfverify.problems import ConstrainedMF
+
+    prob = ConstrainedMF.gaussian(4, 12, 2, seed=1, truth_rank=1, merit="augmented_lagrangian")
+    U0 = np.random.default_rng(seed).standard_normal((B, K, 4, 2))
+    alpha = np.where(np.arange(B) % 3 == 1, 5.0, 0.05)  # one diverges, the others converge
+    opts = dict(alpha=alpha, max_iter=400, tol=1e-3, record_every=7)
+    ref = primal_dual(prob, {"U": U0}, chunk=B, **opts)
+    _same(ref, primal_dual(prob, {"U": U0}, chunk=1, **opts))
+    assert ref.extra["lam"].tobytes() == primal_dual(prob, {"U": U0}, chunk=1,
+                                                     **opts).extra["lam"].tobytes()
+
+
+def test_a_run_stopped_between_records_keeps_its_final_values() -> None:
+    # regression: a block whose runs had all stopped padded its history with the last
+    # *recorded* column (from before the stop), while a block with a longer run recorded the
+    # stopped run's final values: the history depended on the block
+    inst = symmetric_instances(2, 3, spectrum_kind="psd", rank=1, cond=3.0, seed=0)
+    prob = SymmetricMF(np.zeros((3, 3), dtype=int), 1)
+    x0 = small_random(prob, 2, 1, 0.3, seed=1)
+    res = gd(prob, x0, data=inst.data, step=np.array([0.25, 0.01]), max_iter=400, gtol=1e-6,
+             record_every=50, chunk=1)
+    fast = int(res.iterations[0, 0])
+    assert fast % 50 and fast < int(res.iterations[1, 0])
+    tail = res.history["grad_norm"][0, 0, fast // 50 + 1:]
+    assert tail.size and np.all(tail == res.grad_norm[0, 0])
+    assert np.all(res.history["f"][0, 0, fast // 50 + 1:] == res.f[0, 0])
