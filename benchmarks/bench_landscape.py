@@ -181,7 +181,7 @@ def _side_by_side(baseline: Path, quick: bool, only: list[str], repeats: int) ->
         sa = "-" if a is None else a["status"]
         sb = "-" if b is None else b["status"]
         ratio, flag = "n/a", ""
-        if a is not None and b is not None and a["status"].lower() == b["status"].lower() == "complete":
+        if a is not None and b is not None and a["status"] == b["status"] == "complete":
             r = a["seconds"] / b["seconds"]
             ratio = f"{r:.2f}"
             worst = max(worst, r)
