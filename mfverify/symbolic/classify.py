@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -223,8 +224,17 @@ class Classifier:
         self.proof = proof
         self.N = len(gens)
         self.grad = [sp.expand(sp.diff(f, g)) for g in gens]
-        self.H = [[sp.expand(sp.diff(self.grad[i], gens[j])) for j in range(self.N)]
-                  for i in range(self.N)]
+
+    @functools.cached_property
+    def H(self) -> list[list[sp.Expr]]:
+        """The symbolic Hessian (computed on first use: a structure theorem with closed-form
+        Hessian data never needs it); ∂²f/∂x_i∂x_j = ∂²f/∂x_j∂x_i, so each pair once."""
+        N, gens = self.N, self.gens
+        H: list[list[sp.Expr]] = [[sp.Integer(0)] * N for _ in range(N)]
+        for i in range(N):
+            for j in range(i, N):
+                H[i][j] = H[j][i] = sp.expand(sp.diff(self.grad[i], gens[j]))
+        return H
 
     # -- evaluation in Q(θ) -------------------------------------------------------------------
     def _sub(self, pt: AlgebraicPoint) -> dict[sp.Symbol, sp.Expr]:
@@ -238,10 +248,9 @@ class Classifier:
         q = cache.setdefault("q", _to_flint(F.q))
         coords = cache.setdefault("coords", [_to_flint(c) for c in pt.coords])
         powers = cache.setdefault("powers", {})
-        P = sp.Poly(expr, *self.gens)
         acc = flint.fmpq_poly([])
-        for mon, c in P.terms():
-            term = flint.fmpq_poly([flint.fmpq(int(sp.Rational(c).p), int(sp.Rational(c).q))])
+        for mon, c in self._terms(expr):
+            term = flint.fmpq_poly([flint.fmpq(int(c.p), int(c.q))])
             for i, e in enumerate(mon):
                 if e:
                     key = (i, e)
@@ -250,6 +259,16 @@ class Classifier:
                     term = (term * powers[key]) % q
             acc = acc + term
         return acc % q
+
+    def _terms(self, expr: sp.Expr) -> list[tuple[tuple[int, ...], sp.Rational]]:
+        """The terms of expr as a polynomial in the variables (cached per expression: the
+        gradient and Hessian entries are evaluated at many points)."""
+        cache = self.__dict__.setdefault("_terms_cache", {})
+        out = cache.get(expr)
+        if out is None:
+            out = [(mon, sp.Rational(c)) for mon, c in sp.Poly(expr, *self.gens).terms()]
+            cache[expr] = out
+        return out
 
     def eval(self, expr: sp.Expr, pt: AlgebraicPoint) -> sp.Poly:
         if expr == 0:

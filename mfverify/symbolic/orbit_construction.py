@@ -46,6 +46,7 @@ eigenvalue) the exact Hessian data are computed at the representative as in the 
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -131,7 +132,8 @@ def _rational_spectrum(M: sp.Matrix) -> list[sp.Rational]:
 
 def _numerical_check(problem: Problem, pt: AlgebraicPoint, spectrum: list[sp.Expr]) -> float:
     """max |float eigenvalue of the problem's Hessian at pt − closed form|, relative."""
-    flat = np.array([float(sp.N(e, 20)) for e in pt.exprs()])
+    F = pt.field
+    flat = np.array([float(sum(F.enclosure(c, Fraction(1, 10 ** 15))) / 2) for c in pt.coords])
     H = np.asarray(problem.hessian_matrix(problem.unflatten(flat), "numpy"), dtype=float)
     got = np.sort(np.linalg.eigvalsh(0.5 * (H + H.T)))[::-1]
     want = np.array([float(e) for e in spectrum])
