@@ -198,3 +198,27 @@ def test_strategy_is_validated_and_on_the_cli(capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit) as info:
         main(["landscape", spec, "--strategy", "fast"])
     assert info.value.code == 2
+
+
+def test_overrun_while_grouping_keeps_the_orbits() -> None:
+    """Regression: an overrun in the group stage re-runs it in the grace period; the orbits
+    (with their closed-form Hessian data) are all still reported, and the result is
+    INCONCLUSIVE."""
+    from mfverify.errors import BudgetExceeded
+    from mfverify.symbolic.stationary import Budget
+
+    class _OverrunOnce(Budget):
+        fired = False
+
+        def check(self, what: str = "") -> None:
+            if what == "GL(r) fibres" and not _OverrunOnce.fired:
+                _OverrunOnce.fired = True
+                raise BudgetExceeded(f"time budget of {self.seconds} s exceeded: {what}")
+            super().check(what)
+
+    L = landscape(SymmetricMF([[3, 0, 0], [0, 2, 0], [0, 0, 1]], rank=2),
+                  budget=_OverrunOnce(600.0))
+    assert _OverrunOnce.fired
+    assert not L.complete and L.status == "INCONCLUSIVE" and "GL(r) fibres" in L.reason
+    assert len(L.components) == 7
+    assert all(c.evidence["stratum"]["kappa"] is not None for c in L.components)
