@@ -54,6 +54,7 @@ import sympy as sp
 
 from ..errors import UnsupportedError
 from ..problems.base import Problem
+from .algebraic import S
 from .classify import PointData
 from .landscape_solve import Solved
 from .quotients import Structured
@@ -133,7 +134,9 @@ def _rational_spectrum(M: sp.Matrix) -> list[sp.Rational]:
 def _numerical_check(problem: Problem, pt: AlgebraicPoint, spectrum: list[sp.Expr]) -> float:
     """max |float eigenvalue of the problem's Hessian at pt − closed form|, relative."""
     F = pt.field
-    flat = np.array([float(sum(F.enclosure(c, Fraction(1, 10 ** 15))) / 2) for c in pt.coords])
+    lo, hi = F.enclosure(F.elem(S), Fraction(1, 10 ** 14))  # θ itself, to ~1e-14
+    theta = float((lo + hi) / 2)
+    flat = np.array([np.polyval([float(a) for a in c.all_coeffs()], theta) for c in pt.coords])
     H = np.asarray(problem.hessian_matrix(problem.unflatten(flat), "numpy"), dtype=float)
     got = np.sort(np.linalg.eigvalsh(0.5 * (H + H.T)))[::-1]
     want = np.array([float(e) for e in spectrum])
@@ -164,10 +167,11 @@ def orbit_solve(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], budget: Bud
         if len(shapes) != 1 or len(shapes[0]) != 2 or "M" not in problem.data:
             raise UnsupportedError("orbit construction: expected one n×r variable X and data M")
         r = int(shapes[0][1])
-        M, _n, c = symmetric_fit(problem, f, gens, r)
+        fit = symmetric_fit(problem, f, gens, r)
+        M, _n, c = fit
         lams = _rational_spectrum(M)
         budget.check("orbit construction")
-        strata = sym_strata(problem, f, gens, r, require_repeated=False)
+        strata = sym_strata(problem, f, gens, r, require_repeated=False, fit=fit)
     except UnsupportedError as exc:
         evidence["orbit_construction"] = f"not applicable: {exc}"
         return None

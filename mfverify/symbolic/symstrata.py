@@ -160,14 +160,16 @@ def _psd_orbits(M: sp.Matrix, r: int, require_repeated: bool, value: Any, what: 
 
 
 def sym_strata(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], r: int, *,
-               require_repeated: bool = True) -> SymStrata:
+               require_repeated: bool = True,
+               fit: tuple[sp.Matrix, int, sp.Rational] | None = None) -> SymStrata:
     """The orbits S_κ of the stationary set of c·‖XXᵀ − M‖² (module docstring).
 
     UnsupportedError when f is not of that form, M has an irrational eigenvalue, or (with
     ``require_repeated``) no positive eigenvalue is repeated (then every S_κ is a single
-    O(r)-orbit and the generic engine handles it).
+    O(r)-orbit and the generic engine handles it). ``fit``: the result of
+    :func:`symmetric_fit` when the caller has it already.
     """
-    M, _n, c = symmetric_fit(problem, f, gens, r)
+    M, _n, c = fit if fit is not None else symmetric_fit(problem, f, gens, r)
     total = sum(e ** 2 for e in M)
 
     def value(kappa: tuple[int, ...], pos: list[sp.Rational]) -> sp.Expr:
