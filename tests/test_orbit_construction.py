@@ -222,3 +222,20 @@ def test_overrun_while_grouping_keeps_the_orbits() -> None:
     assert not L.complete and L.status == "INCONCLUSIVE" and "GL(r) fibres" in L.reason
     assert len(L.components) == 7
     assert all(c.evidence["stratum"]["kappa"] is not None for c in L.components)
+
+
+def test_landscape_differences_reports_each_field() -> None:
+    p = SymmetricMF([[3, 0], [0, 1]], rank=1)
+    L = landscape(p)
+    assert landscape_differences(L, L) == []
+    other = dataclasses.replace(L, global_min_value=sp.Rational(1, 3))
+    assert any("global minimum" in d for d in landscape_differences(L, other))
+    cut = dataclasses.replace(L, complete=False)
+    diffs = landscape_differences(L, cut)
+    assert any(d.startswith("complete") for d in diffs)
+    assert any("real component count" in d for d in diffs)
+    c = L.components[0]
+    recount = [dataclasses.replace(c, count=(c.count or 0) + 1)] + L.components[1:]
+    assert landscape_differences(L, dataclasses.replace(L, components=recount))
+    strict = [dataclasses.replace(c, strict=not c.strict)] + L.components[1:]
+    assert landscape_differences(L, dataclasses.replace(L, components=strict))

@@ -27,7 +27,7 @@ def _same_number(a: Any, b: Any) -> bool:
 
 
 def _signature(c: Component) -> tuple[Any, ...]:
-    return (c.dimension, c.count, c.type, tuple(c.inertia), c.orbit_dimension,
+    return (c.dimension, c.count, c.type, c.strict, tuple(c.inertia), c.orbit_dimension,
             c.excess_zero_directions)
 
 
@@ -50,8 +50,9 @@ def landscape_differences(a: Landscape, b: Landscape) -> list[str]:
     agree).
 
     Compared: completeness, the global minimum value, the real component count, and the
-    components as a multiset of (value, dimension, count, type, inertia, orbit dimension, excess,
-    Hessian eigenvalues where both sides give them); values and eigenvalues exactly.
+    components as a multiset of (value, dimension, count, type, strictness, inertia, orbit
+    dimension, excess, Hessian eigenvalues where both sides give them); values and eigenvalues
+    exactly.
     """
     out: list[str] = []
     if a.complete != b.complete:
