@@ -45,6 +45,33 @@ def test_agrees_with_the_groebner_path(M: list, r: int, scale: str) -> None:
     assert fast.evidence["groebner_bases"] == 0
 
 
+# irrational spectra: ℚ(√5) ((3 ± √5)/2), with a rational eigenvalue 3, ±√2 with a zero
+IRRATIONAL = [
+    ([[2, 1], [1, 1]], 1),
+    ([[2, 1], [1, 1]], 2),
+    ([[2, 1, 0], [1, 1, 0], [0, 0, 3]], 2),
+    ([[1, 1, 0], [1, -1, 0], [0, 0, 0]], 2),
+]
+
+
+@pytest.mark.parametrize("M,r", IRRATIONAL)
+def test_irrational_spectra_agree_with_the_groebner_path(M: list, r: int) -> None:
+    p = SymmetricMF(M, rank=r)
+    fast = landscape(p)
+    slow = landscape(p, strategy="groebner")
+    assert fast.evidence["orbit_construction"].startswith("applied")
+    assert "number fields" in fast.evidence["orbit_construction"]
+    assert fast.complete and slow.complete
+    assert landscape_differences(fast, slow) == []
+
+
+def test_irrational_spectrum_beyond_the_degree_limit_uses_the_charts() -> None:
+    """Two roots of an irreducible cubic in one S: fields of degree up to 3·2·2² = 24 > 16."""
+    L = landscape(SymmetricMF([[2, 1, 0], [1, 1, 1], [0, 1, -1]], rank=2))
+    assert L.complete and "not cheap" in L.evidence["orbit_construction"]
+    assert L.evidence["groebner_bases"] > 0
+
+
 def _rational_orthogonal(k: int, rng: np.random.Generator) -> sp.Matrix:
     """Cayley transform of a random rational skew matrix (exactly orthogonal)."""
     A = sp.zeros(k, k)
@@ -176,11 +203,11 @@ def test_a_wrong_closed_form_is_not_used(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_not_applicable_falls_back_to_groebner() -> None:
-    """An irrational spectrum ((3 ± √5)/2) and a custom objective without data M: the chart
-    path, with the reason recorded."""
-    L = landscape(SymmetricMF([[2, 1], [1, 1]], rank=1))
-    assert L.complete and "irrational" in L.evidence["orbit_construction"]
-    assert L.evidence["groebner_bases"] > 0
+    """A repeated irrational eigenvalue (√2 twice) and a custom objective without data M: the
+    chart path, with the reason recorded."""
+    L = landscape(SymmetricMF([[1, 1, 0, 0], [1, -1, 0, 0], [0, 0, 1, 1], [0, 0, 1, -1]],
+                              rank=1))
+    assert L.complete and "repeated irrational" in L.evidence["orbit_construction"]
     C = landscape(CustomProblem({"x": [2, 1]}, "(x[0,0]**2 - 1)**2 + x[1,0]**2"))
     assert C.complete and C.evidence["orbit_construction"].startswith("not applicable")
 

@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=seed_option(), default=0, help="seed of the random choices")
     p.add_argument("--strategy", choices=("auto", "groebner"), default="auto",
                    help="auto (default): a proved structure theorem first (the orbit "
-                        "construction of symmetric MF with a rational spectrum); groebner: "
+                        "construction of symmetric MF); groebner: "
                         "never the orbit construction (the independent chart/Gröbner path)")
     add_plot_option(p, "f with the classified stationary set (1-2 unknowns, else a 2-D slice)")
 

@@ -95,8 +95,9 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
         Seed of the random choices (separating linear forms, gauge rotation, test directions).
     strategy
         ``"auto"`` (default): take a proved structure theorem first, here the orbit
-        construction of symmetric MF c·‖XXᵀ − M‖² with a rational spectrum (every stationary
-        point is [V_S·diag(√λ_S), 0]·Q, Q ∈ O(r); Hessian spectrum from the λ's), else the
+        construction of symmetric MF c·‖XXᵀ − M‖² with M rational (every stationary point is
+        [V_S·diag(√λ_S), 0]·Q, Q ∈ O(r); Hessian spectrum from the λ's; a rational spectrum,
+        or simple irrational eigenvalues within a number-field degree limit), else the
         charts; ``"groebner"``: never the orbit construction (an independent path, used by the
         claims that check that very theorem).
 

@@ -36,6 +36,10 @@ the (r − k)·μ(0) ones from the eigenvalue 0 of M (and λ_i − λ_a = 0 for 
 eigenvalue). O(r) acts linearly and preserves f, so the spectrum is the same at every point of
 the orbit (Sylvester).
 
+For an irrational spectrum with simple positive eigenvalues the representatives are built over
+number fields by :mod:`mfverify.symbolic.orbit_irrational` (within a degree limit; the inertia
+then comes from the exact order of the eigenvalues).
+
 Where the excess is zero the component's Hessian data are taken from this closed form (the
 inertia and the exact eigenvalues), after a numerical cross-check against the Hessian of the
 problem at the representative; elsewhere (a zero eigenvalue with k < r, a repeated positive
@@ -54,9 +58,10 @@ import sympy as sp
 
 from ..errors import UnsupportedError
 from ..problems.base import Problem
-from .algebraic import S
+from .algebraic import S as THETA
 from .classify import PointData
 from .landscape_solve import Solved
+from .orbit_irrational import irrational_orbits, spectrum_inertia, value_in_field
 from .quotients import Structured
 from .stationary import AlgebraicPoint, Budget
 from .symstrata import WHY as SYM_WHY
@@ -110,7 +115,10 @@ def hessian_spectrum(eigenvalues: list[sp.Expr], S: list[int], r: int, c: sp.Exp
     out += [lam[i] - lam[a] for i in S for a in rest]
     out += [-lam[a] for a in rest for _ in range(r - k)]
     out += [sp.Integer(0)] * (k * (r - k))
-    return sorted((sp.nsimplify(4 * c * e) for e in out), key=lambda e: -e)
+    vals = [sp.expand(4 * c * e) for e in out]
+    if all(v.is_Rational for v in vals):
+        return sorted(vals, key=lambda e: -e)
+    return sorted(vals, key=lambda e: -sp.N(e, 50))  # display order only (inertia: exact)
 
 
 def inertia_of(spectrum: list[sp.Expr]) -> tuple[int, int, int]:
@@ -132,11 +140,21 @@ def _rational_spectrum(M: sp.Matrix) -> list[sp.Rational]:
 
 
 def _numerical_check(problem: Problem, pt: AlgebraicPoint, spectrum: list[sp.Expr]) -> float:
-    """max |float eigenvalue of the problem's Hessian at pt − closed form|, relative."""
+    """max |float eigenvalue of the problem's Hessian at pt − closed form|, relative (the
+    point in floats from θ, or, where that loses digits, from exact enclosures)."""
     F = pt.field
-    lo, hi = F.enclosure(F.elem(S), Fraction(1, 10 ** 14))  # θ itself, to ~1e-14
+    lo, hi = F.enclosure(F.elem(THETA), Fraction(1, 10 ** 14))  # θ itself, to ~1e-14
     theta = float((lo + hi) / 2)
     flat = np.array([np.polyval([float(a) for a in c.all_coeffs()], theta) for c in pt.coords])
+    err = _spectrum_error(problem, flat, spectrum)
+    if err > 1e-8 and not F.is_rational:
+        flat = np.array([float(sum(F.enclosure(c, Fraction(1, 10 ** 15))) / 2)
+                         for c in pt.coords])
+        err = _spectrum_error(problem, flat, spectrum)
+    return err
+
+
+def _spectrum_error(problem: Problem, flat: np.ndarray, spectrum: list[sp.Expr]) -> float:
     H = np.asarray(problem.hessian_matrix(problem.unflatten(flat), "numpy"), dtype=float)
     got = np.sort(np.linalg.eigvalsh(0.5 * (H + H.T)))[::-1]
     want = np.array([float(e) for e in spectrum])
@@ -144,24 +162,53 @@ def _numerical_check(problem: Problem, pt: AlgebraicPoint, spectrum: list[sp.Exp
     return float(np.max(np.abs(got - want)) / scale)
 
 
-def _closed_form_data(problem: Problem, pt: AlgebraicPoint, value: sp.Expr,
-                      spectrum: list[sp.Expr], odim: int) -> PointData:
-    F = pt.field
+def _closed_form_data(problem: Problem, pt: AlgebraicPoint, value: sp.Poly,
+                      spectrum: list[sp.Expr], inertia: tuple[int, int, int], odim: int
+                      ) -> PointData:
     err = _numerical_check(problem, pt, spectrum)
     if err > 1e-8:
         raise UnsupportedError(f"orbit construction: the closed-form Hessian spectrum differs "
                                f"from the problem's Hessian at a representative by {err:.2e} "
                                "(relative); not used")
-    return PointData(pt, F.elem(value), inertia_of(spectrum), list(spectrum), odim, [], [],
+    return PointData(pt, value, inertia, list(spectrum), odim, [], [],
                      True, {"hessian": "closed form (module orbit_construction)",
                             "numerical_check": err})
+
+
+def _irrational_found(problem: Problem, M: sp.Matrix, r: int, c: sp.Rational,
+                      budget: Budget) -> tuple[list[Any], list[str]]:
+    """Found entries for an irrational spectrum (:mod:`mfverify.symbolic.orbit_irrational`)."""
+    eig, reps = irrational_orbits(M, r, c, budget)
+    total = sum(e ** 2 for e in M)
+    pos = sorted((i for i, e in enumerate(eig) if e.sign > 0), key=lambda i: -eig[i].order)
+    found = []
+    for pt, S, tv in reps:
+        budget.check("orbit construction")
+        k = len(S)
+        odim = orbit_dimension(k, r)
+        count = 2 if k == r and k > 0 else 1
+        inertia = spectrum_inertia(eig, S, r)
+        spec = hessian_spectrum([e.expr for e in eig], S, r, c)
+        value = value_in_field(pt.field, c, total, tv)
+        kappa = [1 if i in S else 0 for i in pos]
+        label = "S(" + ", ".join(str(x) for x in kappa) + ")"
+        desc = (f"O({r})-orbit of [V_S·diag(√λ_S), 0] with λ_S = "
+                f"{[str(eig[i].expr) for i in S]}: rank {k}, dimension {odim}, "
+                + ("connected" if count == 1 else "2 connected components (sign of det)"))
+        extra: dict[str, Any] = {"stratum": {"kappa": kappa, "rank_X": k, "label": label}}
+        if inertia[1] == odim:
+            extra["point_data"] = _closed_form_data(problem, pt, value, spec, inertia, odim)
+        found.append((pt, k, odim, count, desc, extra))
+    return found, [str(e.expr) for e in reversed(eig)]
 
 
 def orbit_solve(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], budget: Budget,
                 evidence: dict[str, Any]) -> Solved | None:
     """The stationary set by the orbit construction, or None (with the reason in
     ``evidence["orbit_construction"]``) when it does not provably apply: f is not exactly
-    c·‖XXᵀ − M‖² with M rational symmetric, or M has an irrational eigenvalue."""
+    c·‖XXᵀ − M‖² with M rational symmetric, or M has an irrational spectrum outside
+    :mod:`mfverify.symbolic.orbit_irrational` (a repeated irrational or positive eigenvalue,
+    number fields beyond its degree limit)."""
     try:
         shapes = list(problem.variables.values())
         if len(shapes) != 1 or len(shapes[0]) != 2 or "M" not in problem.data:
@@ -169,7 +216,11 @@ def orbit_solve(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], budget: Bud
         r = int(shapes[0][1])
         fit = symmetric_fit(problem, f, gens, r)
         M, _n, c = fit
-        lams = _rational_spectrum(M)
+        try:
+            lams = _rational_spectrum(M)
+        except UnsupportedError:
+            found, shown = _irrational_found(problem, M, r, c, budget)
+            return _solved(found, shown, evidence, " (number fields)")
         budget.check("orbit construction")
         strata = sym_strata(problem, f, gens, r, require_repeated=False, fit=fit)
     except UnsupportedError as exc:
@@ -190,13 +241,19 @@ def orbit_solve(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], budget: Bud
                                              "label": o.piece}}
         if inertia_of(spec)[1] == odim:
             try:
-                extra["point_data"] = _closed_form_data(problem, o.point, value, spec, odim)
+                extra["point_data"] = _closed_form_data(
+                    problem, o.point, o.point.field.elem(value), spec, inertia_of(spec), odim)
             except UnsupportedError as exc:
                 evidence["orbit_construction"] = f"not applicable: {exc}"
                 return None
         found.append((o.point, o.rank, o.dimension, o.count, o.description, extra))
-    method = "orbit construction: X = [V_S·diag(√λ_S), 0]·Q over the subsets S (O(r) × Stab(M))"
+    return _solved(found, [str(x) for x in lams], evidence, "")
+
+
+def _solved(found: list[Any], shown: list[str], evidence: dict[str, Any], how: str) -> Solved:
+    method = ("orbit construction: X = [V_S·diag(√λ_S), 0]·Q over the subsets S (O(r) × "
+              f"Stab(M)){how}")
     evidence["orbit_construction"] = (f"applied: {len(found)} orbits from the spectrum "
-                                      f"{[str(x) for x in lams]}")
+                                      f"{shown}{how}")
     structured = Structured(found=found, method=method, why=WHY)
     return Solved(structured=structured, method=method, why=WHY)
