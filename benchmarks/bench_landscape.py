@@ -77,6 +77,8 @@ def _instances(quick: bool) -> list[tuple[str, str, Any, float]]:
         ("sym", "n=8 r=1 diag(8,...,1)", SymmetricMF(d(8, 7, 6, 5, 4, 3, 2, 1), 1), 60),
         # issue 12 item 7: INCONCLUSIVE at 120 s on the Gröbner path; the orbit construction
         ("sym", "n=6 r=3 diag(5,4,3,2,1,-1)", SymmetricMF(d(5, 4, 3, 2, 1, -1), 3), 10),
+        ("sym", "n=4 r=2 λ = 2±√2, (3±√5)/2", SymmetricMF(
+            [[2, 1, 0, 0], [1, 1, 0, 0], [0, 0, 3, 1], [0, 0, 1, 1]], 2), 30),
         ("asym", "1x1 r=1 (uv-1)^2/2", AsymmetricMF([[1]], 1), 30),
         ("asym", "2x2 r=1 diag(2,1)", AsymmetricMF([[2, 0], [0, 1]], 1), 30),
         ("asym", "2x3 r=1", AsymmetricMF([[2, 1, 0], [0, 1, 1]], 1), 30),

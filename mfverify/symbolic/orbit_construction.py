@@ -67,6 +67,15 @@ from .stationary import AlgebraicPoint, Budget
 from .symstrata import WHY as SYM_WHY
 from .symstrata import sym_strata, symmetric_fit
 
+WHY_IRRATIONAL = ("orbit construction of symmetric MF (Li et al. 2019, IEEE TIT; result (S1) "
+                  "and the Hessian table of docs/paper-li2019.md) with simple positive "
+                  "eigenvalues, some irrational: every stationary point is "
+                  "X = [V_S·diag(√λ_S), 0]·Q, S a set of at most r positive eigenvalues, "
+                  "Q ∈ O(r); the sets S are the real solutions of one exact root system per "
+                  "choice of root counts per irreducible factor, the representatives lie in "
+                  "number fields, and the Hessian inertia is read off the exact order of the "
+                  "eigenvalues (see mfverify/symbolic/orbit_irrational.py)")
+
 __all__ = ["STRATEGIES", "orbit_dimension", "hessian_spectrum", "inertia_of", "orbit_solve",
            "WHY"]
 
@@ -220,7 +229,7 @@ def orbit_solve(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], budget: Bud
             lams = _rational_spectrum(M)
         except UnsupportedError:
             found, shown = _irrational_found(problem, M, r, c, budget)
-            return _solved(found, shown, evidence, " (number fields)")
+            return _solved(found, shown, evidence, " (number fields)", WHY_IRRATIONAL)
         budget.check("orbit construction")
         strata = sym_strata(problem, f, gens, r, require_repeated=False, fit=fit)
     except UnsupportedError as exc:
@@ -247,13 +256,14 @@ def orbit_solve(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], budget: Bud
                 evidence["orbit_construction"] = f"not applicable: {exc}"
                 return None
         found.append((o.point, o.rank, o.dimension, o.count, o.description, extra))
-    return _solved(found, [str(x) for x in lams], evidence, "")
+    return _solved(found, [str(x) for x in lams], evidence, "", WHY)
 
 
-def _solved(found: list[Any], shown: list[str], evidence: dict[str, Any], how: str) -> Solved:
+def _solved(found: list[Any], shown: list[str], evidence: dict[str, Any], how: str,
+            why: str) -> Solved:
     method = ("orbit construction: X = [V_S·diag(√λ_S), 0]·Q over the subsets S (O(r) × "
               f"Stab(M)){how}")
     evidence["orbit_construction"] = (f"applied: {len(found)} orbits from the spectrum "
                                       f"{shown}{how}")
-    structured = Structured(found=found, method=method, why=WHY)
-    return Solved(structured=structured, method=method, why=WHY)
+    structured = Structured(found=found, method=method, why=why)
+    return Solved(structured=structured, method=method, why=why)
