@@ -14,8 +14,9 @@ Measured side by side in one run, on the same claims:
   subprocess.
 
 Targets (issue 13): each all-sizes proof (symmetric gradient, Hessian form, HVP; asymmetric U
-and V gradients) under 2 s; a false identity of total degree <= 8 in <= 8 matrix inputs that
-holds below some size d <= 8 REFUTED at d in under 5 s. The degree-8 example is the
+and V gradients; the phase-retrieval gradients and HVP are reported too) under 2 s; a false
+identity of total degree <= 8 in <= 8 matrix inputs that holds below some size d <= 8 REFUTED
+at d in under 5 s. The degree-8 example is the
 Amitsur–Levitzki standard polynomial s₈(A, …, H) = Σ_σ sgn(σ) A_σ(1)⋯A_σ(8): zero on every
 d×d matrix for d <= 4, non-zero at d = 5. It is written with 255 ``where`` definitions
 (s of each subset, by expansion along the first factor), since its 40320 terms would not fit
@@ -37,6 +38,7 @@ from typing import Any
 from mfverify import AsymmetricMF, SymmetricMF
 from mfverify.derivation import check_gradient, check_hessian, check_hvp, check_identity
 from mfverify.derivation.allsizes import legacy_checker
+from mfverify.problems.phase import PhaseRetrieval
 
 SYM = {"M": [[1, 0], [0, 0]], "rank": 1}
 ASYM = {"Sigma": [[1, 0], [0, 1]], "rank": 1}
@@ -67,6 +69,27 @@ def true_claims() -> list[tuple[str, Any]]:
         ("asymmetric gradient U", lambda: check_gradient(asym, "(U*V.T - Sigma)*V", wrt="U")),
         ("asymmetric gradient V", lambda: check_gradient(asym, "(U*V.T - Sigma).T*U",
                                                          wrt="V")),
+        *phase_claims(),
+    ]
+
+
+def phase_claims() -> list[tuple[str, Any]]:
+    """Phase retrieval (1/(4m) cleared by the size bound; complex with the constant J)."""
+    real = PhaseRetrieval(a=[[1, 0], [0, 1], [1, 1]], signal=[1, 2])
+    cplx = PhaseRetrieval(a=[[1, 0], [0, 1], [1, 1]], a_imag=[[0, 1], [1, 0], [0, 0]],
+                          signal=[1, 2], signal_imag=[0, 1], field="complex")
+    pop = PhaseRetrieval(signal=[1, 2], signal_imag=[0, 1], field="complex", model="population")
+    az = "hadamard(a*z, a*z) - y"
+    defs = ["C = a*z + a_imag*z*J", "q = hadamard(C, C)*ones - y", "G = hadamard(q*ones.T, C)"]
+    return [
+        ("phase finite real gradient", lambda: check_gradient(
+            real, f"1/m*a.T*hadamard({az}, a*z)")),
+        ("phase finite real HVP", lambda: check_hvp(
+            real, f"1/m*a.T*(2*hadamard(hadamard(a*z, a*D), a*z) + hadamard({az}, a*D)) in D")),
+        ("phase finite complex gradient", lambda: check_gradient(
+            cplx, "1/m*(a.T*G + a_imag.T*G*J.T)", where=defs)),
+        ("phase population complex gradient", lambda: check_gradient(
+            pop, "2*norm(z)^2*z - norm(x)^2*z - (inner(x, z)*x + inner(x*J, z)*x*J)")),
     ]
 
 

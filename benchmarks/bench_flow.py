@@ -16,7 +16,15 @@ run on the same machine:
 Times are CPU seconds of this process (``time.process_time``), so that load from other
 processes on a shared machine does not distort the ratio; wall-clock seconds are printed too.
 
-Usage: ``python benchmarks/bench_flow.py [--skip-odefun] [--dps 50] [--t 10]``.
+With ``--validated`` (issue 16) the validated integrator (``integrate_validated``: enclosures in
+ball arithmetic) runs on the same flow in the same process and the ratio validated /
+non-validated CPU time is printed (target <= 10x), with the enclosure width at t; then the
+growth of the width and the cost with t (t/4, t/2, t) and with the number of unknowns
+(n×r = 4×2, 6×3, 8×4: 8, 18, 32 unknowns, at ``--size-t``) is printed as ratios measured side
+by side.
+
+Usage: ``python benchmarks/bench_flow.py [--skip-odefun] [--dps 50] [--t 10] [--validated]
+[--size-t 2]``.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import time
 import mpmath
 import numpy as np
 
-from mfverify.flow import integrate
+from mfverify.flow import integrate, integrate_validated
 from mfverify.problems import SymmetricMF
 
 M = [[4, 1, 0, 0], [1, 3, 1, 0], [0, 1, 2, 1], [0, 0, 1, 1]]
@@ -95,11 +103,65 @@ def run_heyoka(t_end: float) -> tuple[np.ndarray, float] | None:
     return np.array(ta.state), time.perf_counter() - t0
 
 
+def _mf(n: int, r: int) -> tuple[SymmetricMF, list[list[str]]]:
+    """A tridiagonal M (4, 3, 2, 1, … on the diagonal, 1 off it) and a small rational X0."""
+    Mn = [[max(n - i, 1) if i == j else (1 if abs(i - j) == 1 else 0) for j in range(n)]
+          for i in range(n)]
+    x0 = [[f"{((3 * i + 5 * j) % 7) - 3}/1000" for j in range(r)] for i in range(n)]
+    return SymmetricMF(Mn, r), x0
+
+
+def run_validated(p: SymmetricMF, x0: list, dps: int, t_end: float) -> None:
+    c0 = time.process_time()
+    plain = integrate(p, {"X": x0}, [str(t_end)], dps=dps)
+    t_plain = time.process_time() - c0
+    c0 = time.process_time()
+    val = integrate_validated(p, {"X": x0}, [str(t_end)], dps=dps)
+    t_val = time.process_time() - c0
+    width = val.points[-1].width if val.points else float("nan")
+    print(f"validated       : {t_val:8.3f} s cpu  steps {len(val.steps):4d}  status "
+          f"{val.status.value}  width at t: {width:.2e}")
+    print(f"validated / non-validated: {t_val / t_plain:6.1f}x  (target <= 10x; "
+          f"non-validated {t_plain:.3f} s, {plain.steps} steps)")
+
+
+def run_growth(dps: int, t_end: float, size_t: float) -> None:
+    p, x0 = _mf(4, 2)
+    print(f"growth with t (8 unknowns, dps {dps}):")
+    base = None
+    for frac in (0.25, 0.5, 1.0):
+        T = t_end * frac
+        c0 = time.process_time()
+        val = integrate_validated(p, {"X": x0}, [str(T)], dps=dps)
+        cost = time.process_time() - c0
+        base = base or cost
+        print(f"  t = {T:6.2f}: width {val.points[-1].width:.2e}  steps {len(val.steps):4d}  "
+              f"cost {cost:7.2f} s  ({cost / base:4.1f}x the t = {t_end * 0.25:.2f} run)")
+    print(f"growth with the number of unknowns (t = {size_t}, dps {dps}):")
+    base = None
+    for n, r in ((4, 2), (6, 3), (8, 4)):
+        p, x0 = _mf(n, r)
+        c0 = time.process_time()
+        integrate(p, {"X": x0}, [str(size_t)], dps=dps)
+        t_plain = time.process_time() - c0
+        c0 = time.process_time()
+        val = integrate_validated(p, {"X": x0}, [str(size_t)], dps=dps)
+        cost = time.process_time() - c0
+        base = base or cost
+        print(f"  {n * r:3d} unknowns: width {val.points[-1].width:.2e}  steps "
+              f"{len(val.steps):4d}  cost {cost:7.2f} s  ({cost / base:5.1f}x the 8-unknown "
+              f"run; validated/non-validated {cost / t_plain:5.1f}x)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dps", type=int, default=50)
     ap.add_argument("--t", type=float, default=10.0)
     ap.add_argument("--skip-odefun", action="store_true", help="odefun takes tens of seconds")
+    ap.add_argument("--validated", action="store_true",
+                    help="also time integrate_validated and its growth with t and unknowns")
+    ap.add_argument("--size-t", type=float, default=2.0,
+                    help="horizon of the growth-with-unknowns runs of --validated")
     args = ap.parse_args()
     p = SymmetricMF(M, 2)
     t_end = args.t
@@ -118,6 +180,8 @@ def main() -> None:
           f"order {ours.order}  "
           f"digits {_digits(err_ours):6.1f}  (error estimate "
           f"{mpmath.nstr(ours.final.error_estimate, 3)})")
+    if args.validated:
+        run_validated(p, X0, args.dps, t_end)
     if not args.skip_odefun:
         y_ode, t_ode, w_ode = run_odefun(args.dps, t_end)
         err_ode = _maxdiff(y_ode, y_ref)
@@ -136,6 +200,8 @@ def main() -> None:
         y_hy, t_hy = hy
         print(f"heyoka (double) : {t_hy:8.3f} s  digits agreeing: "
               f"{_digits(_maxdiff(list(y_hy), y_ours)):.1f}")
+    if args.validated:
+        run_growth(args.dps, t_end, args.size_t)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ C code cannot be interrupted by the budget's SIGALRM, so flint had to run in a f
 (~5–10 ms per call) to keep the INCONCLUSIVE-on-budget guarantee. msolve only helps on
 zero-dimensional systems, which the engine meets after the gauge, at sizes where SymPy already
 takes milliseconds. The engine therefore keeps SymPy; revisit for larger instances.
+Later (issue 12 item 7): the landscape engine solves the *full* system with msolve when the
+proved group is finite (zero-dimensional, no gauge), re-checked exactly; see
+``benchmarks/bench_zerodim.py``.
 
 Run:  python benchmarks/bench_groebner_backends.py [--quick] [--cap S]
 (``--quick``: the 4 smallest instances.)

@@ -40,6 +40,7 @@ __all__ = [
     "StoreError",
     "UnsupportedError",
     "BudgetExceeded",
+    "MsolveOutputError",
 ]
 
 
@@ -108,3 +109,8 @@ class BudgetExceeded(MfverifyError):
     """A computation ran out of its time, degree or memory budget (-> INCONCLUSIVE, exit 1)."""
 
     exit_code = 1
+
+
+class MsolveOutputError(MfverifyError):
+    """The external msolve solver answered something that does not parse, or that fails the
+    exact re-check of :mod:`mfverify.symbolic.zerodim` (its answer is then not used)."""

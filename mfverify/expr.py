@@ -32,7 +32,9 @@ Grammar (see ``docs/expressions.md`` for the full page)
 * ``**`` / ``^``: a scalar to a constant rational power, or a square matrix to a constant
   non-negative integer power (repeated matrix product);
 * ``A.T`` / ``Aᵀ`` / ``transpose(A)``; ``trace(A)``; ``norm(A)`` (Frobenius, Euclidean for
-  vectors); ``inner(A, B)`` (Frobenius inner product ⟨A, B⟩ = tr(AᵀB)); ``inv(A)``;
+  vectors); ``inner(A, B)`` (Frobenius inner product ⟨A, B⟩ = tr(AᵀB));
+  ``hadamard(A, B)`` (entrywise product A∘B, (A∘B)_ij = A_ij·B_ij, operands of one shape);
+  ``inv(A)``;
   ``sqrt(s)`` (scalars); ``eye(n)`` (n a literal) and ``I`` (identity whose size is given by
   the caller or inferred from the other operand of ``+ - @ *``);
 * indexing with non-negative integer literals: ``X[i, j]``; ``x[i]`` for a vector, and for an
@@ -120,6 +122,7 @@ FUNCTIONS: dict[str, int] = {
     "trace": 1,
     "norm": 1,
     "inner": 2,
+    "hadamard": 2,
     "inv": 1,
     "sqrt": 1,
     "eye": 1,
@@ -526,10 +529,10 @@ def _check_number_size(value: sp.Expr, text: str) -> None:
 def degree_bound(node: Node) -> int:
     """An upper bound on the polynomial degree of ``node`` in its variables.
 
-    Rules: a name has degree 1, a number or ``I`` 0; ``+ -`` take the maximum; ``* @ /`` and
-    ``inner`` add; ``a ** k`` multiplies by ⌈|k|⌉; the other functions keep the degree of their
-    argument. (For ``inv`` and ``/`` this bounds the degree of numerator and denominator
-    separately, which is what bounds the cost of exact expansion.)
+    Rules: a name has degree 1, a number or ``I`` 0; ``+ -`` take the maximum; ``* @ /``,
+    ``inner`` and ``hadamard`` add; ``a ** k`` multiplies by ⌈|k|⌉; the other functions keep
+    the degree of their argument. (For ``inv`` and ``/`` this bounds the degree of numerator
+    and denominator separately, which is what bounds the cost of exact expansion.)
     """
     if isinstance(node, (Num, Identity)):
         return 0
@@ -546,7 +549,7 @@ def degree_bound(node: Node) -> int:
         return max(a, b) if node.op in "+-" else a + b
     if isinstance(node, Func):
         degs = [degree_bound(a) for a in node.args]
-        return sum(degs) if node.name == "inner" else degs[0]
+        return sum(degs) if node.name in ("inner", "hadamard") else degs[0]
     raise TypeError(f"not an expression node: {node!r}")  # pragma: no cover
 
 
@@ -919,6 +922,11 @@ def _shape_func(name: str, shapes: list[Shape]) -> Shape:
             raise ShapeError(f"inner needs two arrays of the same shape, got a "
                              f"{_fmt(shapes[0])} and a {_fmt(shapes[1])}")
         return ()
+    if name == "hadamard":
+        if shapes[0] != shapes[1] or shapes[0] == ():
+            raise ShapeError(f"hadamard needs two arrays of the same shape, got a "
+                             f"{_fmt(shapes[0])} and a {_fmt(shapes[1])}")
+        return shapes[0]
     raise ShapeError(f"unknown function {name!r}")  # pragma: no cover
 
 
@@ -1252,6 +1260,10 @@ class _Evaluator:
             return _Val(A.sqrt(self._sumsq(v)), s)
         if name == "inner":
             return _Val(self._inner(v, vals[1]), s)
+        if name == "hadamard":
+            prod = v.value * vals[1].value
+            return _Val(A.finish_array(prod) if isinstance(prod, np.ndarray)
+                        and prod.dtype == object else prod, s)
         raise ExpressionError(f"unknown function {name!r}")  # pragma: no cover
 
     def _inner(self, a: _Val, b: _Val) -> Any:

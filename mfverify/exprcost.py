@@ -199,6 +199,10 @@ class _Estimator:
             N = max(a.entries, 1)
             t = N * a.t * b.t
             return self.est(shape, t, a.d + b.d, N * (a.v + b.v), work + t)
+        if name == "hadamard":
+            b = args[1]
+            t = a.t * b.t
+            return self.est(shape, t, a.d + b.d, a.v + b.v, work + max(a.entries, 1) * t)
         if name == "inv" and len(a.shape) == 2:
             n = a.shape[-1]
             t = math.factorial(min(n, 60)) * a.t ** min(n, 60)

@@ -42,6 +42,7 @@ T_BATCH = ("tests/test_mutation_killers_batch.py", "tests/test_batch_solvers.py"
 T_RATES = ("tests/test_mutation_killers_batch.py", "tests/test_batch_tools.py")
 T_CERTIFY = ("tests/test_mutation_killers_certify.py", "tests/test_certify.py")
 T_CE = ("tests/test_mutation_killers_counterexample.py", "tests/test_counterexample.py")
+T_ZERODIM = ("tests/test_zerodim.py",)
 
 MUTANTS: list[Mutant] = [
     # ------------------------------------------------------------------ problems
@@ -125,6 +126,32 @@ MUTANTS: list[Mutant] = [
       "if order > 0 and (order % 2 == 1 or sg < 0):",
       "if order > 0 and (order % 2 == 1 or sg > 0):",
       "an even-order increase along a line taken as a descent curve", T_LANDSCAPE),
+    M("zerodim.skip-equation-check", "mfverify/symbolic/zerodim.py",
+      "if not sysm.substitute(eq).is_zero():", "if False and not sysm.substitute(eq).is_zero():",
+      "msolve's parametrization accepted without the exact check that ∇f vanishes on it",
+      T_ZERODIM),
+    M("zerodim.descartes-negative", "mfverify/symbolic/zerodim_classify.py",
+      "neg = _changes([s * (-1) ** (n - k) for k, s in enumerate(signs)])",
+      "neg = _changes([s * (-1) ** (n - k + 1) for k, s in enumerate(signs)])",
+      "χ(−μ) with the parity shifted by one (fast-path inertia)", T_ZERODIM,
+      equivalent="(−1)^(n−k+1) = −(−1)^(n−k) for every k: a global sign flip of the "
+                 "coefficients of χ(−μ), which cannot change its number of sign changes"),
+    M("zerodim.descartes-no-flip", "mfverify/symbolic/zerodim_classify.py",
+      "neg = _changes([s * (-1) ** (n - k) for k, s in enumerate(signs)])",
+      "neg = _changes(signs)",
+      "n₋ counted on χ(μ) instead of χ(−μ) (fast-path inertia)", T_ZERODIM),
+    M("zerodim.global-min-max", "mfverify/symbolic/zerodim_classify.py",
+      "best = min(range(len(rs)), key=lambda k: float(vals[k].mid()))",
+      "best = max(range(len(rs)), key=lambda k: float(vals[k].mid()))",
+      "the orbit of largest value taken as the global minimum", T_ZERODIM),
+    M("zerodim.spurious-vs-local", "mfverify/symbolic/zerodim_classify.py",
+      'return ("spurious_local_min" if lower_exists else "local_min"), True',
+      'return ("local_min" if lower_exists else "spurious_local_min"), True',
+      "a local minimum above the certified global minimum not called spurious", T_ZERODIM),
+    M("zerodim.morse-sign", "mfverify/symbolic/zerodim_classify.py",
+      "total = sum(len(o) * (-1) ** neg for", "total = sum(len(o) * (-1) ** (neg + 1) for",
+      "the Morse alternating sum with the wrong sign (every coercive instance refused)",
+      T_ZERODIM),
     # ------------------------------------------------------------------ derivation
     M("exact.skip-last-entry", "mfverify/derivation/exact.py",
       "    for idx in np.ndindex(*c.shape) if c.shape else [()]:\n        ci, ti = c[idx], t[idx]",

@@ -35,21 +35,31 @@ def outcome(results: list[tuple[str, ExactResult]]) -> Outcome:
     if "INCONCLUSIVE" in verdicts:
         return Outcome(Verdict.INCONCLUSIVE, evidence, "some identity could not be decided")
     count = f"{len(results)} identit{'y' if len(results) == 1 else 'ies'}"
+    evidence["provers"] = {name: res.prover for name, res in results}
     if evidence["scope"] == "all_sizes":
-        bounds = "; ".join(
-            f"{name}: " + ", ".join(f"{d}={v['sizes'][0]}" + (f"..{v['sizes'][-1]}" if
-                                                               len(v["sizes"]) > 1 else "")
-                                    for d, v in (res.size_bound or {}).items())
-            for name, res in results)
         return Outcome(Verdict.PROVED, evidence,
-                       f"scope all_sizes: {count} proved for every size by the size-bound "
-                       f"theorem (bounds {bounds}); exact for these sizes: {', '.join(sizes)}")
+                       f"scope all_sizes: {count} proved for every size ("
+                       + "; ".join(f"{name}: {_by(res)}" for name, res in results) + ")"
+                       + (f"; exact for these sizes: {', '.join(sizes)}" if sizes else ""))
     why = "; ".join(f"{name}: {res.scope_reason}" for name, res in results
                     if res.scope != "all_sizes")
     return Outcome(Verdict.PROVED, evidence,
                    f"scope sizes_checked: {count} proved exactly for these sizes: "
                    f"{', '.join(sizes)} (no all-sizes statement: {why})")
 
+
+
+def _by(res: ExactResult) -> str:
+    """What proved one identity for every size, in words."""
+    if res.prover == "free_algebra":
+        n = len(res.sizes_evaluated)
+        return ("free-algebra normal form, no size expanded"
+                + (f"; evaluated exactly at points first at {n} size(s), up to "
+                   f"({size_label(res.sizes_evaluated[-1])})" if n else ""))
+    bound = ", ".join(f"{d}={v['sizes'][0]}" + (f"..{v['sizes'][-1]}" if len(v["sizes"]) > 1
+                                                 else "")
+                      for d, v in (res.size_bound or {}).items())
+    return f"size-bound theorem, bounds {bound}"
 
 
 def merge(results: list[ExactResult]) -> ExactResult:

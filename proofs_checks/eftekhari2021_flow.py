@@ -337,6 +337,48 @@ def _rank_one_run(rank0: int, T: int, lams: tuple[Any, Any] = (3, 1), qseed: int
     return p, res
 
 
+#: digits and horizon of the validated rank-1 flow (enough to enter the certified PL tube)
+VAL_DPS = 30
+VAL_T = 12
+
+
+def validated_rank_one(lams: tuple[Any, Any], qseed: int, useed: int) -> dict[str, Any]:
+    """PROVED on the instance by reduction to the rank-1 flow and a validated enclosure.
+
+    U(0) = u₀e₁ᵀQ₄ exactly (Q₄ exactly orthogonal), and the field maps {u e₁ᵀQ₄} to itself:
+    (M − XXᵀ)X = (M − uuᵀ)u e₁ᵀQ₄ for X = u e₁ᵀQ₄ since Q₄Q₄ᵀ = I. By uniqueness
+    (Picard–Lindelöf) U(t) = u(t)e₁ᵀQ₄ with u̇ = (M − uuᵀ)u, so rank U(t) ≤ 1 for all t (exact)
+    and U(t)U(t)ᵀ = u(t)u(t)ᵀ. The 6-unknown flow of u is enclosed in ball arithmetic and
+    :func:`~mfverify.flow.certified.certify_convergence` certifies u(t) → ±√λ₁u₁ (a local PL
+    inequality on a ball around the orbit {±√λ₁u₁}), so UUᵀ → λ₁u₁u₁ᵀ and f → f(√λ₁u₁) = ¼λ₂²
+    (checked exactly).
+    """
+    from mfverify.flow.certified import certify_convergence
+    from mfverify.flow.validated import integrate_validated
+
+    Q = cayley_orthogonal(6, qseed)
+    l1, l2 = (sp.Rational(str(v)) for v in lams)
+    M = Q * sp.diag(l1, l2, 0, 0, 0, 0) * Q.T
+    Q4 = cayley_orthogonal(4, useed + 1)
+    u0 = random_rational(6, 1, useed)
+    U0 = sp.Matrix.hstack(u0, sp.zeros(6, 3)) * Q4
+    e1Q = sp.Matrix([[1, 0, 0, 0]]) * Q4
+    reduction = bool(Q4 * Q4.T == sp.eye(4) and U0 == u0 * e1Q)
+    p1 = SymmetricMF(M.tolist(), 1)
+    res = integrate_validated(p1, {"X": strings(u0)}, [VAL_T], dps=VAL_DPS)
+    xs = sp.sqrt(l1) * Q[:, 0]
+    cert = certify_convergence(res, {"X": [[v] for v in xs]})
+    f_star = cert.evidence.get("f_star")
+    f_ok = f_star is not None and sp.simplify(sp.sympify(f_star) - l2**2 / 4) == 0
+    proved = reduction and cert.verdict == "PROVED" and f_ok
+    return {"reduction_exact": reduction, "certificate": cert.verdict, "reason": cert.reason,
+            "f_star_equals_quarter_lambda2_sq": bool(f_ok), "enclosure": res.evidence(),
+            "width_at_T": f"{res.points[-1].width:.3e}" if res.points else None,
+            "pl": {k: cert.evidence.get(k) for k in ("lambda_lower", "L_upper", "rho",
+                                                     "distance_upper", "f_gap_upper")},
+            "proved": bool(proved)}
+
+
 def _rank_one_rows(p: Any, res: Any, lams: tuple[Any, Any], qseed: int) -> dict[str, Any]:
     """f − ¼λ₂², ‖XXᵀ − λ₁u₁u₁ᵀ‖_F and σ₂(X) at the requested times, and the tests on them."""
     A = res.arith
@@ -386,8 +428,11 @@ def _rank_one_rows(p: Any, res: Any, lams: tuple[Any, Any], qseed: int) -> dict[
                    "a rank-2 start: f → 0, the flow reaches M"),
     ],
     conclusion="at T: |f − ¼λ₂²| < 1e-8 and ‖UUᵀ − λ₁u₁u₁ᵀ‖_F < 1e-8, both smaller than at T/2, "
-               "and σ₂(U) < 1e-40 at every requested time (rank stays 1), on 2 instances",
-    expected=Verdict.SUPPORTED,
+               "and σ₂(U) < 1e-40 at every requested time (rank stays 1), on 2 instances; "
+               "PROVED on both instances by reduction to the rank-1 flow, a validated "
+               "enclosure and a certified local PL inequality (SUPPORTED when they do not "
+               "close)",
+    expected=Verdict.PROVED,
     predictions=("E-P2",),
     tags=("flow", "rank"),
 )
@@ -405,6 +450,13 @@ def rank_one_limit(ctx: RunContext) -> Outcome:
                           "the limit λ₁u₁u₁ᵀ and ¼λ₂² from the exact eigen-decomposition of M"}
     bad = [c["M_eigenvalues"] for c in cases if not c["ok"]]
     if not bad:
+        vals = [validated_rank_one(lams, qs, us) for lams, qs, us in RANK_ONE_INSTANCES]
+        evidence["validated"] = vals
+        if all(v["proved"] for v in vals):
+            return Outcome(Verdict.PROVED, evidence,
+                           f"on {len(vals)} instances: U(t) = u(t)e₁ᵀQ exactly (rank ≤ 1 for "
+                           "all t), and validated enclosures enter a certified PL tube around "
+                           "±√λ₁u₁: UUᵀ → λ₁u₁u₁ᵀ and f → ¼λ₂² (ball arithmetic)")
         return Outcome(Verdict.SUPPORTED, evidence,
                        f"rank-1 starts on {len(cases)} instances: ‖UUᵀ − λ₁u₁u₁ᵀ‖ at T = "
                        f"{', '.join(c['dist_at_T'] for c in cases)}, f(T) − ¼λ₂² = "

@@ -147,7 +147,7 @@ def no_spurious_minimum(ctx: RunContext) -> Outcome:
                         max_iter=10000 if not ctx.quick else 5000, gtol=1e-9, data=data)
     fg = global_values(problem, data)
     ftol = 1e-7
-    out = classify_runs(res, f_global=fg[:, None], ftol=ftol, gtol=1e-9)
+    out = classify_runs(res, f_global=fg[:, None], ftol=ftol, gtol=1e-9, problem=problem)
     counts = out.counts
     evidence = {"instances": B, "starts_per_instance": K, "runs": B * K, "counts": counts,
                 "tolerance": f"f <= f* + {ftol} (f* by reduced-rank regression), stationary "

@@ -10,7 +10,9 @@ Each claim is an identity in the entries (independent symbols; Σ symmetric wher
 diagonal Σ is used, which is a special case), decided exactly for every size in a stated range
 and, where the size bound of :mod:`mfverify.derivation.sizebound` applies and its sizes can be
 expanded, for every size (the outcome's ``scope`` says which; block identities written as
-Python callables and eq. (12), whose bound needs d = 7, stay "for these sizes"). Two misprints
+Python callables stay "for these sizes"). Text identities are first compared in the free
+algebra (:mod:`mfverify.derivation.freealgebra`): eq. (12), whose size bound needs d = 7, is
+PROVED for every size that way, with no size expanded. Two misprints
 of the version read are registered as expected refutations with their counterexamples: eq. (12)
 with (B + ηPB) and the §3.2.5 continuous-time identity; the corrected forms are PROVED.
 """

@@ -246,7 +246,7 @@ def test_rank_one_limit_tests_the_limit() -> None:
     import proofs_checks.eftekhari2021_flow as mod
 
     res = run_claim(get_claim("eftekhari2021.flow-rank-one-limit"))
-    assert res.verdict is Verdict.SUPPORTED, res.summary
+    assert res.verdict is Verdict.PROVED, res.summary  # validated enclosures (issue 16)
     assert res.evidence["instances"] == len(res.evidence["cases"]) == 2
     assert all(all(c["tests"].values()) for c in res.evidence["cases"])
     (lams, qs, us) = mod.RANK_ONE_INSTANCES[0]
@@ -446,7 +446,9 @@ def test_derivation_guard_catches_a_skipped_last_entry(monkeypatch: pytest.Monke
     monkeypatch.setattr(exact, "first_mismatch", skip_last)
     bad = run_claim(get_claim("foundations.derivation-planted"))
     assert bad.verdict is Verdict.REFUTED, bad.summary
-    assert any(r["verdict"] == "PROVED" for r in bad.evidence["planted"])
+    # the evaluation scan still finds the planted entry; the slipped symbolic check says equal:
+    # the disagreement is reported (INCONCLUSIVE), never a PROVED or an unexplained REFUTED
+    assert any(r["verdict"] == "INCONCLUSIVE" for r in bad.evidence["planted"])
 
 
 def test_certify_guard_catches_an_ignored_gershgorin_radius(

@@ -219,7 +219,7 @@ def test_certify_cli_exit_codes(tmp_path, capsys):
     tampered.write_text(json.dumps(doc))
     assert main(["certify", str(tampered)]) == 1
     out = capsys.readouterr().out
-    assert "REJECTED" in out
+    assert "REFUTED" in out  # the shared Verdict (mfverify < 0.2 printed "REJECTED")
     assert main(["certify", str(tmp_path / "missing.json")]) == 2
     assert "does not exist" in capsys.readouterr().err
     # regression: a directory was reported as "does not exist"

@@ -12,8 +12,8 @@ from mfverify.derivation import (
     check_hessian,
     check_hvp,
     check_identity,
-    checkgradient,
-    checkhessian,
+    taylor_check_gradient,
+    taylor_check_hessian,
 )
 from mfverify.derivation.taylor import fit_taylor
 
@@ -101,16 +101,16 @@ def test_manopt_style_helpers() -> None:
         return 2 * A @ d + 12 * x**2 * d
 
     x = np.array([0.3, -0.7])
-    assert checkgradient(f, g, x).status is TaylorStatus.OK
-    assert checkgradient(f, lambda y: 1.1 * g(y), x).status is TaylorStatus.WRONG_ORDER
-    res = checkhessian(f, g, h, x)
+    assert taylor_check_gradient(f, g, x).status is TaylorStatus.OK
+    assert taylor_check_gradient(f, lambda y: 1.1 * g(y), x).status is TaylorStatus.WRONG_ORDER
+    res = taylor_check_hessian(f, g, h, x)
     assert res.passed and res.extra["symmetry_defect"] < 1e-12
 
 
 def test_exact_model_status() -> None:
     A = np.array([[2.0, 1.0], [1.0, 3.0]])
-    res = checkhessian(lambda x: float(x @ A @ x), lambda x: 2 * A @ x, lambda x, d: 2 * A @ d,
-                       np.array([1.0, 2.0]))
+    res = taylor_check_hessian(lambda x: float(x @ A @ x), lambda x: 2 * A @ x,
+                               lambda x, d: 2 * A @ d, np.array([1.0, 2.0]))
     assert res.status is TaylorStatus.EXACT_MODEL and res.passed
 
 

@@ -177,3 +177,40 @@ def test_numerical_failure_is_inconclusive_not_refuted(claim_id: str, const: str
     assert res.error is None, res.error
     assert res.verdict is Verdict.INCONCLUSIVE, res.summary
     assert "not a certified refutation" in res.summary
+
+
+def test_scalar_tightness_proved_by_validated_enclosures() -> None:
+    """Issue 16: PROVED on the instance; the validated evidence says why."""
+    res = run_claim(get_claim("yedu2021.flow-scalar-tightness"))
+    assert res.error is None, res.error
+    assert res.verdict is Verdict.PROVED, res.summary
+    val = res.evidence["validated"]
+    assert val["proved"] is True
+    assert all(r["contains_closed_form"] and float(r["width"]) < 1e-40
+               for r in val["closed_form"])
+    assert all(r["t_star_in_interval"] for r in val["hitting_times"])
+
+
+def test_scalar_tightness_validated_falls_back_to_supported(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the enclosure cannot close (here: a planted too-small precision), SUPPORTED stays."""
+    mod = _module("yedu2021.flow-scalar-tightness")
+    monkeypatch.setattr(mod, "VDPS", 12)
+    res = run_claim(get_claim("yedu2021.flow-scalar-tightness"))
+    assert res.verdict is Verdict.SUPPORTED, res.summary
+    assert res.evidence["validated"]["proved"] is False
+
+
+def test_rank_one_limit_validated_catches_a_wrong_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation: the validated certificate with a wrong λ₁ (the limit √2·u₁ instead of √3·u₁)
+    is refused: √2·u₁ is not a stationary point (typed error), so nothing is PROVED."""
+    from mfverify.errors import InputError
+
+    mod = _module("eftekhari2021.flow-rank-one-limit")
+    lams, qs, us = mod.RANK_ONE_INSTANCES[0]
+    assert mod.validated_rank_one(lams, qs, us)["proved"] is True
+    real_sqrt = mod.sp.sqrt
+    monkeypatch.setattr(mod.sp, "sqrt", lambda v: real_sqrt(v - 1))  # planted slip
+    with pytest.raises(InputError):
+        mod.validated_rank_one(lams, qs, us)

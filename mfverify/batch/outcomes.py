@@ -9,7 +9,8 @@ Classification of one run (in this order):
    one of ``classes`` — by value (|f − value| <= ``ftol_class``·max(1, |value|)) and, when the
    class lists points, by an orbit-invariant distance (default: distance between the products
    XXᵀ, resp. UVᵀ, which is invariant under X ↦ XQ resp. (U, V) ↦ (UA, VA⁻ᵀ)) to the nearest
-   listed point <= ``xtol``.
+   listed point <= ``xtol`` (the family's hook ``Problem.orbit_invariant`` when the problem is
+   passed).
 4. ``stationary_unmatched``: small gradient but no class matched (reported, never hidden).
 5. ``stalled``: anything else (the budget ran out or the line search failed away from a
    stationary point).
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, NonFiniteError
+from ..results import ResultMixin
 from .solvers import CONVERGED, DIVERGED, BatchRun
 
 __all__ = ["StationaryClass", "Outcomes", "classify_runs", "classes_from_points",
@@ -101,7 +103,7 @@ def classes_from_landscape(landscape: Any) -> list[StationaryClass]:
 
 
 @dataclass
-class Outcomes:
+class Outcomes(ResultMixin):
     """Outcome labels of a batch: ``labels[b, k]`` is a class name or one of ``global_min``,
     ``stationary_unmatched``, ``stalled``, ``diverged``."""
 
@@ -116,6 +118,20 @@ class Outcomes:
 
     def fraction(self, label: str) -> float:
         return self.counts.get(label, 0) / max(1, self.n_runs)
+
+    def _state(self) -> str:
+        top = max(self.counts.items(), key=lambda kv: kv[1], default=None)
+        return "no runs" if top is None else f"mostly {top[0]} ({top[1]} of {self.n_runs})"
+
+    def _title(self) -> str:
+        return f"Outcomes of {self.n_runs} runs: {self._state()}"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [(k, f"{v} ({v / max(1, self.n_runs):.1%})")
+                                       for k, v in self.counts.items()]
+        for d, s in self.to_json()["T"].items():
+            rows.append((f"T(δ={d})", ", ".join(f"{k} {v}" for k, v in s.items())))
+        return rows
 
     def to_json(self) -> dict[str, Any]:
         return {"runs": self.n_runs, "counts": self.counts, "options": self.options,
@@ -133,13 +149,19 @@ def _t_summary(h: np.ndarray) -> dict[str, Any]:
 def classify_runs(run: BatchRun, *, f_global: float | np.ndarray = 0.0, ftol: float = 1e-8,
                   gtol: float = 1e-6, classes: Sequence[StationaryClass] = (),
                   ftol_class: float = 1e-6, xtol: float = 1e-4,
-                  invariant: Invariant = product_invariant) -> Outcomes:
+                  invariant: Invariant | None = None, problem: Any = None) -> Outcomes:
     """Label every run of ``run`` (see the module docstring for the rules).
 
     ``f_global`` is a scalar or ``(B,)`` array (the optimal value per instance); ``classes`` may
     hold per-instance points with a leading B axis (``(B, P, *shape)``) or shared points
-    (``(P, *shape)``).
+    (``(P, *shape)``). The orbit invariant that matches runs with class points is
+    ``invariant`` when given, else the family's hook ``problem.orbit_invariant`` (XXᵀ for O(r),
+    UVᵀ for GL(r), the end-to-end product of a deep linear network, zzᴴ in real form for
+    complex phase retrieval, the raw coordinates for the trivial group), else
+    :func:`product_invariant`.
     """
+    if invariant is None:
+        invariant = problem.orbit_invariant if problem is not None else product_invariant
     B, K = run.status.shape
     fg = np.broadcast_to(np.asarray(f_global, dtype=np.float64).reshape(-1, 1)
                          if np.ndim(f_global) else np.asarray(f_global, dtype=np.float64), (B, K))

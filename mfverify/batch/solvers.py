@@ -38,6 +38,7 @@ from ..arith import NumpyArith
 from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError, ShapeError, SymmetryError, UnsupportedError
 from ..problems.base import Point, Problem
+from ..results import BatchStatus, ResultMixin
 
 __all__ = [
     "STATUS",
@@ -52,10 +53,9 @@ __all__ = [
     "METHODS",
 ]
 
-RUNNING, CONVERGED, MAX_ITER, DIVERGED, STALLED = 0, 1, 2, 3, 4
-#: Status code -> name.
-STATUS: dict[int, str] = {RUNNING: "running", CONVERGED: "converged", MAX_ITER: "max_iter",
-                          DIVERGED: "diverged", STALLED: "stalled"}
+RUNNING, CONVERGED, MAX_ITER, DIVERGED, STALLED = (int(c) for c in BatchStatus)
+#: Status code -> name (the labels of :class:`~mfverify.results.BatchStatus`).
+STATUS: dict[int, str] = {int(c): c.label for c in BatchStatus}
 
 Metric = Callable[[Point, Mapping[str, Any]], np.ndarray]
 #: ``progress(instances_done, B)``, called after each block.
@@ -86,7 +86,7 @@ class Armijo:
 
 
 @dataclass
-class BatchRun:
+class BatchRun(ResultMixin):
     """Result of a batched solve; every per-run array has shape ``(B, K)``.
 
     Attributes
@@ -99,7 +99,8 @@ class BatchRun:
     f, grad_norm
         f and ‖∇f‖_F (all variables together) at the final points.
     status
-        :data:`STATUS` code per run.
+        :class:`~mfverify.results.BatchStatus` code per run (int8; ``BatchStatus(code)``
+        gives its label and message; :data:`STATUS` maps codes to labels).
     iterations
         Iterations taken (for the flow: accepted steps).
     step
@@ -136,6 +137,52 @@ class BatchRun:
     def counts(self) -> dict[str, int]:
         """Number of runs per status name."""
         return {STATUS[k]: int(np.sum(self.status == k)) for k in STATUS if k != RUNNING}
+
+    def _state(self) -> str:
+        return ", ".join(f"{n} {label}" for label, n in self.counts().items() if n)
+
+    def _title(self) -> str:
+        b, k = self.shape
+        return f"BatchRun {self.method} ({b} instance(s) × {k} init(s)): {self._state()}"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = []
+        for code in BatchStatus:
+            n = int(np.sum(self.status == code))
+            if n:
+                rows.append((code.label, f"{n} ({code.message})"))
+        rows.append(("iterations", _range_text(self.iterations)))
+        f = np.asarray(self.f, dtype=float)
+        finite = f[np.isfinite(f)]
+        if finite.size:
+            q = np.quantile(finite, [0.0, 0.5, 1.0])
+            rows.append(("final f", f"min {q[0]:.3g}, median {q[1]:.3g}, max {q[2]:.3g}"))
+        if self.history:
+            rows.append(("history", f"{', '.join(self.history)} at {len(self.times)} times"))
+        if self.hits:
+            rows.append(("thresholds δ", ", ".join(f"{d:g}" for d in self.hits)))
+        return rows + [("seconds", round(self.seconds, 3))]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BatchRun:
+        """The run that :meth:`to_json` wrote (floats exact; ``options`` values that were not
+        JSON scalars come back as their repr strings)."""
+
+        def arr(v: Any) -> np.ndarray:
+            return np.array(_from_json_floats(v))
+
+        def ints(v: Any) -> np.ndarray:
+            return np.array(v, dtype=np.int64)
+
+        return cls(
+            method=str(data["method"]), x={k: arr(v) for k, v in data["x"].items()},
+            f=arr(data["f"]), grad_norm=arr(data["grad_norm"]),
+            status=np.array(data["status"], dtype=np.int8),
+            iterations=ints(data["iterations"]), step=arr(data["step"]),
+            times=arr(data["times"]), history={k: arr(v) for k, v in data["history"].items()},
+            hits={float(d): ints(v) for d, v in data["hits"].items()},
+            options=dict(data["options"]), seconds=float(data["seconds"]),
+            extra={k: arr(v) for k, v in data["extra"].items()})
 
     @property
     def diverged(self) -> np.ndarray:
@@ -201,6 +248,21 @@ class BatchRun:
                         for k, v in self.options.items()},
             "seconds": self.seconds, "extra": {k: arr(v) for k, v in self.extra.items()},
         }
+
+
+def _range_text(a: np.ndarray) -> str:
+    a = np.asarray(a)
+    if not a.size:
+        return "none"
+    lo, hi = int(a.min()), int(a.max())
+    return str(lo) if lo == hi else f"{lo}..{hi}"
+
+
+def _from_json_floats(v: Any) -> Any:
+    """Inverse of the float encoding of :meth:`BatchRun.to_json` (``"nan"``, ``"inf"``)."""
+    if isinstance(v, list):
+        return [_from_json_floats(x) for x in v]
+    return float(v) if isinstance(v, str) else v
 
 
 def _json_float(v: float) -> Any:

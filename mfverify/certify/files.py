@@ -71,6 +71,7 @@ from ..inputs import check_int, check_nesting, parse_json, read_user_file
 from ..numbers import parse_number
 from ..problems import Problem
 from ..problems.constrained import MERITS
+from ..results import ResultMixin, Verdict
 from ._poly import derive, exact_to_arb, working_precision
 from .boxes import full_point, krawczyk
 from .inertia import _sign, ball_inertia, exact_inertia, least_root_check, quadratic_form_arb
@@ -91,11 +92,15 @@ class CertificateFormatError(SpecError):
 
 
 @dataclass
-class CheckResult:
+class CheckResult(ResultMixin):
     """The re-check of a certificate.
 
     ``proved`` is True only when every claim re-checked; ``reasons`` lists each failure in words.
     ``details`` has one entry per claim with the recomputed certified quantities.
+
+    ``verdict`` is a :class:`~mfverify.results.Verdict`: PROVED, REFUTED (a claim did not
+    re-check; mfverify < 0.2 said ``REJECTED``, still accepted as an alias) or INCONCLUSIVE (the
+    budget ran out with no claim failed).
     """
 
     proved: bool
@@ -105,16 +110,30 @@ class CheckResult:
     out_of_budget: bool = False
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         if self.proved:
-            return "PROVED"
+            return Verdict.PROVED
         if self.out_of_budget and all(d.get("ok") or d.get("budget") for d in self.details):
-            return "INCONCLUSIVE"
-        return "REJECTED"
+            return Verdict.INCONCLUSIVE
+        return Verdict.REFUTED
 
     def to_json(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "proved": self.proved, "reasons": self.reasons,
-                "claims": self.details}
+        return {"verdict": str(self.verdict), "proved": self.proved, "reasons": self.reasons,
+                "claims": self.details, "out_of_budget": self.out_of_budget}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
+        """The result that :meth:`to_json` wrote."""
+        return cls(bool(data["proved"]), list(data["reasons"]), list(data["claims"]),
+                   bool(data.get("out_of_budget", False)))
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [("claims", len(self.details)),
+                                       ("re-checked", sum(bool(d.get("ok")) for d in self.details))]
+        rows += [("reason", r) for r in self.reasons]
+        if self.out_of_budget:
+            rows.append(("budget", "ran out before every claim was re-checked"))
+        return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,7 +542,7 @@ def _check_rip(problem: Problem, spec: Mapping[str, Any], claim: Mapping[str, An
     zp = fmpz_poly([int(c * den) for c in reversed(cp.all_coeffs())])
     detail["pencil_charpoly"] = str(cp.as_expr())
     with working_precision(200):
-        roots = [rt.real for rt, _ in zp.complex_roots()]
+        roots = [rt.real for rt, _ in zp.complex_roots()]  # type: ignore[misc, has-type]
         lo = min(roots, key=lambda v: float(v.mid()))
         hi = max(roots, key=lambda v: float(v.mid()))
         delta = (hi - 1).max(1 - lo)

@@ -58,6 +58,7 @@ from ..errors import (
     ShapeError,
     UnsupportedError,
 )
+from ..results import ResultMixin
 from .model import Claim, Hypothesis, Outcome, RunContext, Verdict
 
 __all__ = ["HypothesisStatus", "ConditionsResult", "evaluate_conditions", "call_check",
@@ -93,7 +94,7 @@ class HypothesisStatus:
 
 
 @dataclass
-class ConditionsResult:
+class ConditionsResult(ResultMixin):
     """What ``mfverify conditions`` reports for one claim on one instance.
 
     Attributes
@@ -137,6 +138,22 @@ class ConditionsResult:
         if v is Verdict.REFUTED:
             return False
         return None
+
+    def _state(self) -> str:
+        return {True: "every hypothesis holds", False: "a hypothesis fails",
+                None: "undetermined"}[self.all_hold]
+
+    def _title(self) -> str:
+        return f"{self.claim.id}: {self._state()} (on {self.problem})"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [(h.name, f"{h.status}: {h.margin}" if h.margin
+                                        else h.status) for h in self.hypotheses]
+        if self.conclusion is not None:
+            rows.append(("conclusion", f"{self.conclusion.verdict}: {self.conclusion.summary}"))
+        if self.conclusion_note:
+            rows.append(("note", self.conclusion_note))
+        return rows + [("applies", self.applies), ("seconds", round(self.seconds, 3))]
 
     @property
     def applies(self) -> bool:

@@ -17,26 +17,14 @@ Verdicts (the product; never inflate them):
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..results import ResultMixin, Verdict
 from .citations import Citation, Provenance
 
 __all__ = ["Verdict", "Outcome", "Hypothesis", "Claim", "RunContext", "ClaimResult"]
-
-
-class Verdict(enum.StrEnum):
-    """The four verdicts a claim can get."""
-
-    PROVED = "PROVED"
-    SUPPORTED = "SUPPORTED"
-    REFUTED = "REFUTED"
-    INCONCLUSIVE = "INCONCLUSIVE"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass
@@ -153,8 +141,11 @@ class Claim:
 
 
 @dataclass
-class ClaimResult:
-    """The result of running one claim (what ``--json`` and reports show)."""
+class ClaimResult(ResultMixin):
+    """The result of running one claim (what ``--json`` and reports show).
+
+    ``from_json`` rebuilds a result of a catalog claim (the claim is looked up by its id).
+    """
 
     claim: Claim
     verdict: Verdict
@@ -164,9 +155,38 @@ class ClaimResult:
     dropped: tuple[str, ...] = ()
     error: str | None = None
 
+    def __post_init__(self) -> None:
+        self.verdict = Verdict(self.verdict)
+
     @property
     def as_expected(self) -> bool:
         return self.verdict == self.claim.expected and not self.dropped
+
+    def _title(self) -> str:
+        mark = "as expected" if self.as_expected else f"expected {self.claim.expected}"
+        return f"{self.claim.id}: {self.verdict} ({mark})"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [("summary", self.summary), ("source", self.claim.source)]
+        if self.claim.cites:
+            rows.append(("cites", self.claim.citation_text))
+        if self.dropped:
+            rows.append(("dropped", ", ".join(self.dropped)))
+        if self.error:
+            rows.append(("error", self.error))
+        rows += [(str(k), v) for k, v in self.evidence.items()
+                 if isinstance(v, (str, int, float, bool)) and k != "seconds"]
+        return rows + [("seconds", round(self.seconds, 3))]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClaimResult:
+        """The result that :meth:`to_json` wrote (the claim is looked up in the catalog)."""
+        from .registry import get_claim
+
+        return cls(claim=get_claim(str(data["id"])), verdict=Verdict(data["verdict"]),
+                   evidence=dict(data["evidence"]), summary=str(data["summary"]),
+                   seconds=float(data["seconds"]), dropped=tuple(data["dropped"]),
+                   error=data.get("error"))
 
     def departure(self, *, allow_inconclusive: bool = False) -> str | None:
         """Why this result fails ``mfverify check``, or None when it does not.

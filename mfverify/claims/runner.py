@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from typing import Any
 
 from ..errors import InputError
@@ -55,11 +56,17 @@ def run_claims(
     *,
     jobs: int = 1,
     contexts: Mapping[str, RunContext] | None = None,
+    executor: Executor | None = None,
 ) -> list[ClaimResult]:
     """Run claims, in order, optionally on ``jobs`` worker processes (results keep the order).
 
     ``contexts`` maps a claim id to its own context (e.g. with only that claim's hypotheses
-    dropped); other claims use ``ctx``.
+    dropped); other claims use ``ctx``. ``executor``: any :class:`concurrent.futures.Executor`
+    (a ``ProcessPoolExecutor``, ``dask.distributed.Client(...).get_executor()``, ...) to run
+    the claims on instead of ``jobs`` local processes; it is not shut down. Each task is the
+    claim's id and context (the worker looks the claim up in its own catalog), so a claim
+    module must be importable on the workers. A task that fails on the executor (a lost
+    worker) becomes an errored INCONCLUSIVE result, never a pass.
     """
     claims = list(claims)
     ctx = ctx or RunContext()
@@ -68,7 +75,7 @@ def run_claims(
     def ctx_for(c: Claim) -> RunContext:
         return contexts.get(c.id, ctx)
 
-    if jobs <= 1 or len(claims) <= 1:
+    if executor is None and (jobs <= 1 or len(claims) <= 1):
         results = []
         for c in claims:
             if progress:
@@ -78,28 +85,36 @@ def run_claims(
                 progress(c, res)
             results.append(res)
         return results
+    if executor is not None:
+        return _run_on(executor, claims, ctx_for, progress)
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    out: dict[str, ClaimResult] = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method)) as pool:
-        futures = {pool.submit(_run_in_worker, c.id, ctx_for(c)): c for c in claims}
-        from concurrent.futures import as_completed
+        return _run_on(pool, claims, ctx_for, progress)
 
-        for fut in as_completed(futures):
-            c = futures[fut]
-            try:
-                verdict, evidence, summary, seconds, dropped, error = fut.result()
-                res = ClaimResult(c, Verdict(verdict), evidence, summary, seconds,
-                                  tuple(dropped), error)
-            except Exception as exc:  # noqa: BLE001 - a crashed worker is an errored claim
-                text = f"{type(exc).__name__}: {exc}"
-                res = ClaimResult(c, Verdict.INCONCLUSIVE, {}, f"error: {text}", 0.0,
-                                  error=text)
-            out[c.id] = res
-            if progress:
-                progress(c, res)
+
+def _run_on(ex: Executor, claims: list[Claim], ctx_for: Callable[[Claim], RunContext],
+            progress: Callable[[Claim, ClaimResult | None], None] | None
+            ) -> list[ClaimResult]:
+    from concurrent.futures import as_completed
+
+    out: dict[str, ClaimResult] = {}
+    futures = {ex.submit(_run_in_worker, c.id, ctx_for(c)): c for c in claims}
+    for fut in as_completed(futures):
+        c = futures[fut]
+        try:
+            verdict, evidence, summary, seconds, dropped, error = fut.result()
+            res = ClaimResult(c, Verdict(verdict), evidence, summary, seconds,
+                              tuple(dropped), error)
+        except Exception as exc:  # noqa: BLE001 - a crashed worker is an errored claim
+            text = f"{type(exc).__name__}: {exc}"
+            res = ClaimResult(c, Verdict.INCONCLUSIVE, {}, f"error: {text}", 0.0,
+                              error=text)
+        out[c.id] = res
+        if progress:
+            progress(c, res)
     return [out[c.id] for c in claims]
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from ..claims import RunContext, Verdict, run_claims, select, summarize
 from ..claims.registry import load_user_module
 from ..errors import InputError
 from ..inputs import check_output_path
+from ..progress import for_claims, terminal_progress
 from .common import int_option, print_json, seed_option, table
 
 NAME = "check"
@@ -73,17 +74,10 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs is not None else min(2, os.cpu_count() or 1)
     if jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {jobs}")
-    show_progress = not args.json and sys.stderr.isatty()
-    done = [0]
-
-    def progress(c, res) -> None:  # type: ignore[no-untyped-def]
-        if res is None or not show_progress:
-            return
-        done[0] += 1
-        print(f"[{done[0]}/{len(claims)}] {c.id}: {res.verdict}".ljust(78), file=sys.stderr,
-              end="\r" if done[0] < len(claims) else "\n")
-
-    results = run_claims(claims, ctx, progress, jobs=jobs, contexts=contexts)
+    # a tqdm bar (one unit per claim) only on a terminal and never with --json
+    with terminal_progress(json=args.json, unit="claim") or nullcontext() as bar:
+        results = run_claims(claims, ctx, for_claims(bar, len(claims)), jobs=jobs,
+                             contexts=contexts)
     summary = summarize(results, allow_inconclusive=args.allow_inconclusive)
     if args.report:
         from ..claims.report import write_report

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from contextlib import nullcontext
 
 from ..errors import InputError
 from ..inputs import check_output_path
+from ..progress import for_messages, terminal_progress
 from .common import print_json, seed_option
 
 NAME = "counterexample"
@@ -14,8 +15,9 @@ HELP = "find a certified counterexample for a claim with a hypothesis dropped"
 DESCRIPTION = (
     "Search for an instance that breaks CLAIM_ID once HYPOTHESIS is dropped, shrink it to simple "
     "numbers, write a certificate and re-check it independently (as `mfverify certify` does). "
-    "Progress goes to stderr. Exit 0: a certified counterexample; 1: none within the budget "
-    "(INCONCLUSIVE, the best candidate is printed); 2: bad input."
+    "On a terminal a progress bar goes to stderr (not with --json or --quiet). Exit 0: a "
+    "certified counterexample; 1: none within the budget (INCONCLUSIVE, the best candidate is "
+    "printed); 2: bad input."
 )
 
 
@@ -49,11 +51,10 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.out, "--out")
     target = CLAIM_TARGETS[(args.claim, args.drop)]
 
-    def progress(text: str) -> None:
-        if not args.quiet:
-            print(text, file=sys.stderr, flush=True)
-
-    result = run_target(target, budget=args.budget, seed=args.seed, progress=progress)
+    # a bar with the search's messages on a terminal only (never with --json or --quiet)
+    with terminal_progress(json=args.json, quiet=args.quiet, unit="msg") or nullcontext() as bar:
+        result = run_target(target, budget=args.budget, seed=args.seed,
+                            progress=for_messages(bar, target))
     written: list[str] = []
     if args.out and result.certificate is not None and result.certified:
         try:

@@ -6,7 +6,8 @@ problem with the augmented-Lagrangian merit, the primal-dual flow ``U̇ = −∇
 ``λ̇ = +∇_λ L``). ``--method gd|altgd|primal-dual --step ETA --iterations 10,100`` runs the
 discrete maps instead. ``--x0`` is a JSON object (inline or a file) mapping the problem's variable
 names to nested lists of exact numbers, as in spec files (``"1/2"``, ``"sqrt(3)/2"``,
-``"1e-20"``).
+``"1e-20"``). ``--validated`` encloses the flow rigorously in ball arithmetic (the widths at
+the requested times are printed) and ``--prove reach:δ|escape:ρ|converge`` prints a verdict.
 
 Example::
 
@@ -24,6 +25,7 @@ from typing import Any
 from ..errors import InputError, SpecError
 from ..inputs import parse_json, read_user_file
 from ..spec import MAX_SPEC_BYTES, load_spec
+from ._flow_validated import add_validated_arguments, run_validated
 from .common import int_option, print_json, table
 from .limits import add_budget_argument
 from .plotting import add_plot_option, check_plot_path, write_plot
@@ -62,6 +64,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print results as JSON")
     add_plot_option(p, "the trajectory (state norms, f, error estimate; --method flow)")
     add_budget_argument(p, NAME)
+    add_validated_arguments(p)
 
 
 def _read_x0(text: str) -> dict[str, Any]:
@@ -118,6 +121,10 @@ def run(args: argparse.Namespace) -> int:
                                                          if v == "lam"]
     use_pd = args.field == "primal-dual" or (args.field == "auto" and bool(dual))
     system = primal_dual_field(problem) if use_pd else problem
+    if args.validated or args.prove:
+        if args.method != "flow":
+            raise InputError("--validated and --prove work with --method flow")
+        return run_validated(args, problem, system, x0, _read_x0)
     tty = sys.stderr.isatty() and not args.json
     rows_out: list[dict[str, Any]] = []
     if args.method == "flow":

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import math
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
+from ..progress import terminal_progress
 from ..spec import load_spec
 from .common import print_json, seed_option, table
 from .plotting import add_plot_option, check_plot_path, write_plot
@@ -45,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
                          f"{args.budget}")
     check_plot_path(args.plot)
     problem = load_spec(args.spec)
-    res = landscape(problem, budget=args.budget, seed=args.seed, strategy=args.strategy)
+    with terminal_progress(json=args.json, unit="stage") or nullcontext() as bar:
+        res = landscape(problem, budget=args.budget, seed=args.seed, progress=bar,
+                        strategy=args.strategy)
     if args.plot:
         from ..plot import plot_landscape
 

@@ -35,14 +35,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     ex.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                     help="run on an existing Dask scheduler")
     p.add_argument("--json", action="store_true", help="print the per-cell summary as JSON")
-    p.add_argument("--plot", metavar="FILE.png",
-                   help="draw the P(outcome) heatmap of the stored rows (needs matplotlib)")
+    p.add_argument("--plot", metavar="DIR",
+                   help="write the views of the stored rows into DIR: heatmap.png, T(δ) "
+                        "scaling fits, report.md and report.html (needs matplotlib); a name "
+                        "ending in .png/.pdf/.svg writes the heatmap alone")
     p.add_argument("--axes", metavar="X[,Y]",
                    help="the heatmap's axes (default: the first two grid axes; the others are "
                         "pooled)")
     add_budget_argument(p, "study")
     p.add_argument("--outcome", default="global_min",
-                   help="the outcome whose fraction is drawn (default global_min)")
+                   help="the outcome whose fraction is drawn (default global_min; "
+                        "'recovered': recovery error <= 1e-3)")
 
 
 def _store_dir(args: argparse.Namespace) -> Path:
@@ -101,13 +104,14 @@ def run(args: argparse.Namespace) -> int:
             client = _client(args)
             try:
                 res = run_study(study, store, executor=client.get_executor(),
-                                budget=args.budget)
+                                budget=args.budget, progress=False if args.json else None)
             finally:
                 client.close()
                 if args.dask and client.cluster is not None:
                     client.cluster.close()
         else:
-            res = run_study(study, store, max_workers=args.workers, budget=args.budget)
+            res = run_study(study, store, max_workers=args.workers, budget=args.budget,
+                            progress=False if args.json else None)  # --json: no bar
         computed = res.computed
         stopped = res.stopped
     plot = _plot(args, study, store) if args.plot else None
@@ -122,7 +126,12 @@ def run(args: argparse.Namespace) -> int:
         _print(rows, f"study {study.name!r} ({study.family}, {study.instances} instances × "
                      f"{study.inits} inits per cell): {n_done}/{len(rows)} cells done, "
                      f"{len(computed)} computed now; store {store.root}")
-        if plot:
+        if isinstance(plot, dict):
+            print(f"report: {plot['markdown']}, {plot['html']}; figures: "
+                  f"{', '.join(Path(f).name for f in plot['figures'])}")
+            for note in plot["notes"]:
+                print(f"  {note}")
+        elif plot:
             print(f"plot: {plot}")
         if stopped:
             print(f"INCONCLUSIVE: stopped early ({stopped}); {n_done}/{len(rows)} cells stored, "
@@ -130,15 +139,25 @@ def run(args: argparse.Namespace) -> int:
     return 1 if stopped else 0
 
 
-def _plot(args: argparse.Namespace, study: Any, store: Any) -> str:
-    from ..study.plot import heatmap, success_grid
-
+def _plot(args: argparse.Namespace, study: Any, store: Any) -> Any:
     axes = args.axes.split(",") if args.axes else list(study.grid)[:2]
     if not axes or len(axes) > 2:
         raise InputError("--plot needs a study with a grid axis and at most two --axes")
     table = store.read_all()
     if table.num_rows == 0:
         raise InputError("--plot: the store holds no rows yet")
-    grid = success_grid(table, axes[0], axes[1] if len(axes) > 1 else None,
-                        outcome=args.outcome)
-    return str(heatmap(grid, args.plot, title=f"{study.name}: P({args.outcome})"))
+    if Path(args.plot).suffix.lower() in (".png", ".pdf", ".svg"):
+        from ..study.plot import heatmap, success_grid
+
+        grid = success_grid(table, axes[0], axes[1] if len(axes) > 1 else None,
+                            outcome=args.outcome)
+        return str(heatmap(grid, args.plot, title=f"{study.name}: P({args.outcome})"))
+    from ..plot.study_report import write_study_report
+
+    try:
+        text = Path(args.spec).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    rep = write_study_report(study, table, args.plot, axes=axes, outcome=args.outcome,
+                             study_text=text)
+    return rep.to_json()

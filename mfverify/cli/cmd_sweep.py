@@ -19,6 +19,12 @@ brackets):
   Y = TX + noise·G with a planted map T of the given rank.
 * ``gen:completion``: n [10], m [n], r [rank], rank [2], p [0.5], symmetric (1 | 0) [1].
   Planted low-rank M, Bernoulli(p) mask.
+* ``gen:sensing``: n [10], rank [2], r [rank], m [5·n·rank], cond [1]. Symmetric Gaussian
+  A_i = (G_i + G_iᵀ)/2, G_i i.i.d. N(0, 1/m); planted M* = X*X*ᵀ, b = A(M*),
+  f = ½‖A(XXᵀ) − b‖².
+* ``gen:constrained``: n [10], rank [2], p [rank + 1], m [3·n·rank], rho [1]. The same
+  constraints A(UUᵀ) = b, augmented-Lagrangian merit: run it in a study with
+  ``method = "primal_dual"`` (the sweep methods are descent methods on f).
 
 Example: ``mfverify sweep "gen:symmetric?n=20&r=5&spectrum=psd&rank=3&B=100&seed=1" --inits 10``.
 """
@@ -225,7 +231,8 @@ def run(args: argparse.Namespace) -> int:
         raise
     except InputError:  # no closed-form optimum: report stationary / stalled / diverged only
         fg, f_global = None, -np.inf
-    out = classify_runs(res, f_global=f_global, ftol=args.ftol, gtol=max(args.gtol, 1e-8))
+    out = classify_runs(res, f_global=f_global, ftol=args.ftol, gtol=max(args.gtol, 1e-8),
+                        problem=problem)
     summary = _summary(args, params, res, out, B, K)
     if fg is None:
         summary["note"] = ("no closed-form optimal value for this problem kind: runs are "

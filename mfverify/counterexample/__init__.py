@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from .completion import find_completion_spurious_min as find_completion_spurious_min
 from .search import Candidate as Candidate
 from .search import SearchResult as SearchResult
 from .search import maximize_violation as maximize_violation
@@ -33,9 +34,11 @@ CLAIM_TARGETS: dict[tuple[str, str], str] = {
     ("eftekhari2021.ssp-full-rank", "rank-deficient-start"): "constrained-ssp",
     ("li2019.balanced-saddle-curvature", "balanced"): "unbalanced-saddles",
     ("related.overparam-lifting", "overparametrized"): "lifting",
+    ("gelema2016.sampling-necessary", "random-mask"): "completion-spurious-min",
 }
 
 __all__ = ["Candidate", "SearchResult", "maximize_violation", "repair_affine", "shrink_vector",
            "simplify_number", "simplify_surd", "TARGETS", "CounterexampleResult",
-           "find_constrained_ssp", "find_lifting_saddle", "find_unbalanced_saddles",
+           "find_completion_spurious_min", "find_constrained_ssp", "find_lifting_saddle",
+           "find_unbalanced_saddles",
            "find_zsl_spurious_min", "run_target", "CLAIM_TARGETS"]

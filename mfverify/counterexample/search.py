@@ -30,6 +30,7 @@ import numpy as np
 from scipy.optimize import least_squares, minimize
 
 from ..errors import BudgetExceeded
+from ..results import ResultMixin, SearchStatus, coerce
 
 __all__ = ["Candidate", "SearchResult", "maximize_violation", "sensing_fgh",
            "sensing_local_minima", "sensing_spurious_margin", "svec_gram", "kkt_points",
@@ -48,11 +49,12 @@ class Candidate:
 
 
 @dataclass
-class SearchResult:
+class SearchResult(ResultMixin):
     """Outcome of :func:`maximize_violation`.
 
-    ``status`` is ``"FOUND"`` (a candidate with violation > 0, not yet certified) or
-    ``"INCONCLUSIVE"`` (budget or restarts exhausted without one; ``best`` is the best so far).
+    ``status`` is a :class:`~mfverify.results.SearchStatus` (equal to its string): ``"FOUND"``
+    (a candidate with violation > 0, not yet certified) or ``"INCONCLUSIVE"`` (budget or
+    restarts exhausted without one; ``best`` is the best so far).
     """
 
     status: str
@@ -63,8 +65,11 @@ class SearchResult:
     seed: int
     history: list[float] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.status = coerce(SearchStatus, self.status)
+
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "evaluations": self.evaluations,
+        return {"status": str(self.status), "evaluations": self.evaluations,
                 "restarts": self.restarts, "seconds": round(self.seconds, 3), "seed": self.seed,
                 "best_violation": None if self.best is None else float(self.best.violation),
                 "history": [float(h) for h in self.history[-20:]]}

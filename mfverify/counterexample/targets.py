@@ -16,6 +16,9 @@ Targets (the result behind each in brackets):
 * ``unbalanced-saddles`` [Valavi, Liu & Ramadge 2020]: unbalanced asymmetric factorization ½‖xyᵀ −
   Σ‖²: a sequence of exact strict saddles whose least Hessian eigenvalue tends to 0, with its closed
   form.
+* ``completion-spurious-min`` [Ge, Lee & Ma 2016]: symmetric rank-1 matrix completion on a
+  deterministic structured mask: a strict spurious local minimum
+  (:mod:`mfverify.counterexample.completion`).
 * ``constrained-ssp`` [the reconstruction of Eftekhari 2021]: min ½‖U‖² s.t. A(UUᵀ) = b, n = 3, p =
   2, m = 3: a full-rank spurious KKT point (S(λ) not PSD, a feasible better point, the global
   minimizer certified by S(μ) ⪰ 0), at which the primal–dual vector field vanishes exactly (the flow
@@ -29,7 +32,7 @@ import inspect
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -50,6 +53,8 @@ from ..certify.files import FORMAT, VERSION, inertia_text, load_problem
 from ..errors import BudgetExceeded, InputError
 from ..inputs import check_seed
 from ..numbers import parse_number
+from ..results import ResultMixin, SearchStatus, coerce
+from .completion import find_completion_spurious_min
 from .search import (
     Progress,
     kkt_points,
@@ -68,7 +73,7 @@ __all__ = ["CounterexampleResult", "TARGETS", "run_target", "find_zsl_spurious_m
 
 
 @dataclass
-class CounterexampleResult:
+class CounterexampleResult(ResultMixin):
     """What a target run produced.
 
     Attributes
@@ -76,6 +81,7 @@ class CounterexampleResult:
     target
         The target name.
     status
+        A :class:`~mfverify.results.SearchStatus` (equal to its string):
         ``"CERTIFIED"`` (the certificate re-checked PROVED), ``"INCONCLUSIVE"`` (budget ran out,
         nothing violating found, or certification failed: ``reason`` says which),
         ``"NOT_FOUND"`` (the search space was exhausted within the restarts asked for) or
@@ -102,9 +108,36 @@ class CounterexampleResult:
     summary: str = ""
     extra_certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.status = coerce(SearchStatus, self.status)
+
     @property
     def certified(self) -> bool:
         return self.status == "CERTIFIED"
+
+    def _title(self) -> str:
+        return f"counterexample {self.target}: {self.status}"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        msg = getattr(self.status, "message", "")
+        rows: list[tuple[str, Any]] = [("status", msg)] if msg else []
+        rows += [("summary", self.summary), ("reason", self.reason)]
+        if self.check is not None:
+            rows.append(("re-check", self.check.get("verdict", "")))
+        rows += [(str(k), v) for k, v in self.evidence.items()
+                 if isinstance(v, (str, int, float, bool))]
+        if self.extra_certificates:
+            rows.append(("extra certificates", ", ".join(sorted(self.extra_certificates))))
+        return [r for r in rows if r[1] not in ("", None)]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CounterexampleResult:
+        """The result that :meth:`to_json` wrote; the extra certificates are listed there by
+        name only, so they come back empty (read them from the files :meth:`write` made)."""
+        return cls(target=str(data["target"]), status=data["status"],
+                   certificate=data["certificate"], check=data["check"], best=data["best"],
+                   evidence=dict(data["evidence"]), reason=str(data["reason"]),
+                   summary=str(data["summary"]))
 
     def write(self, path: str | Path) -> list[str]:
         """Write the certificate (and extra certificates next to it); returns the paths."""
@@ -121,7 +154,7 @@ class CounterexampleResult:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"target": self.target, "status": self.status, "summary": self.summary,
+        return {"target": self.target, "status": str(self.status), "summary": self.summary,
                 "reason": self.reason, "evidence": self.evidence, "best": self.best,
                 "check": self.check, "certificate": self.certificate,
                 "extra_certificates": sorted(self.extra_certificates)}
@@ -738,6 +771,7 @@ TARGETS: dict[str, Callable[..., CounterexampleResult]] = {
     "lifting": find_lifting_saddle,
     "unbalanced-saddles": find_unbalanced_saddles,
     "constrained-ssp": find_constrained_ssp,
+    "completion-spurious-min": find_completion_spurious_min,
 }
 
 

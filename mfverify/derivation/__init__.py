@@ -7,8 +7,8 @@ numeric mode (Taylor-remainder tests at any size). See ``docs/derivations.md``.
 
 >>> from mfverify import SymmetricMF
 >>> from mfverify.derivation import check_gradient
->>> check_gradient(SymmetricMF([[1, 0], [0, 0]], rank=1), "(X*X.T - M)*X").verdict
-'PROVED'
+>>> print(check_gradient(SymmetricMF([[1, 0], [0, 0]], rank=1), "(X*X.T - M)*X").verdict)
+PROVED
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from .taylor import TaylorCheck as TaylorCheck
 from .taylor import TaylorStatus as TaylorStatus
 from .taylor import checkgradient as checkgradient
 from .taylor import checkhessian as checkhessian
+from .taylor import taylor_check_gradient as taylor_check_gradient
+from .taylor import taylor_check_hessian as taylor_check_hessian
 
 __all__ = ["Derivation", "ExactBackend", "gradient_of", "directional", "check_gradient",
            "check_hessian", "check_hvp", "check_identity", "diagnose", "ExactResult",
            "NumericResult", "Structure", "structured_matrix", "TaylorCheck", "TaylorStatus",
-           "checkgradient", "checkhessian"]
+           "taylor_check_gradient", "taylor_check_hessian", "checkgradient", "checkhessian"]

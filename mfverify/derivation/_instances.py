@@ -24,7 +24,8 @@ from ..errors import InputError, UnsupportedError
 from ..problems import Problem
 from .exact import Structure, structured_matrix
 
-__all__ = ["Family", "family_of", "SymbolicInstance", "symbolic_instance", "directional",
+__all__ = ["Family", "family_of", "expression_names", "expression_env", "claim_env",
+           "SymbolicInstance", "symbolic_instance", "directional",
            "gradient_of", "random_instance", "float_entries"]
 
 
@@ -50,6 +51,10 @@ class Family:
     #: all-sizes verdict (the reason says so).
     shapes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     objective: str | None = None
+    #: Why there is no objective expression (the problem's ``size_free_reason``), or None.
+    no_objective_reason: str | None = None
+    #: Constant matrices of fixed dimensions (the problem's ``size_constants``).
+    constants: dict[str, Any] = field(default_factory=dict)
 
     def valid(self, problem: Problem, size: dict[str, int]) -> bool:
         """Whether the problem exists at ``size`` (e.g. r <= n for the symmetric problem)."""
@@ -72,7 +77,51 @@ def family_of(problem: Problem) -> Family:
     return Family(problem.kind, dims, lambda p: dict(p.size()),
                   lambda p, s: p.at_size(s), declared,
                   dict(getattr(problem, "size_shapes", {}) or {}),
-                  getattr(problem, "objective_expression", None))
+                  getattr(problem, "objective_expression", None),
+                  getattr(problem, "size_free_reason", None),
+                  dict(getattr(problem, "size_constants", {}) or {}))
+
+
+def expression_names(problem: Problem) -> list[str]:
+    """The names a text claim about ``problem`` may use: its variables and data, then the
+    dimensions of its size family (as scalars: the size, e.g. ``1/(4*m)``) and its fixed
+    constants (``J``), each unless an input has that name."""
+    names = list(problem.variables) + [k for k in problem.data]
+    extra = list(problem.size_dims) + list(getattr(problem, "size_constants", {}) or {})
+    return names + [k for k in extra if k not in names]
+
+
+def expression_env(problem: Problem, env: Mapping[str, Any]) -> dict[str, Any]:
+    """``env`` for the expression grammar (the family's objective expression, text claims and
+    definitions): a 1-D datum declared ``(d, 1)`` (or ``(1, d)``) in ``size_shapes`` becomes
+    that column (row), each dimension of the size family not shadowed by an input is its size
+    (an int), and the fixed constants are added (nested lists: the evaluator converts both to
+    its arithmetic)."""
+    shapes = getattr(problem, "size_shapes", {}) or {}
+    out = dict(env)
+    for name, value in env.items():
+        decl = shapes.get(name)
+        if isinstance(value, np.ndarray) and value.ndim == 1 and decl is not None \
+                and len(decl) == 2:
+            if str(decl[1]) == "1":
+                out[name] = value.reshape(-1, 1)
+            elif str(decl[0]) == "1":
+                out[name] = value.reshape(1, -1)
+    if problem.size_dims:
+        for d, v in problem.size().items():
+            if d not in out:
+                out[d] = int(v)
+    for name, c in (getattr(problem, "size_constants", {}) or {}).items():
+        if name not in out:
+            out[name] = [list(row) for row in c]
+    return out
+
+
+def claim_env(problem: Problem, env: Mapping[str, Any], claimed: Any) -> dict[str, Any]:
+    """:func:`expression_env` for a text claim; a callable or SymPy claim gets ``env`` as it
+    is (its data keep the problem's own shapes)."""
+    return expression_env(problem, env) if getattr(claimed, "kind", "text") == "text" \
+        else dict(env)
 
 
 @dataclass

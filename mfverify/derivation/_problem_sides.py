@@ -22,7 +22,7 @@ import numpy as np
 from ..expr import parse_expression
 from ..problems import Problem
 from ._claimed import Claimed, Definitions
-from ._instances import Family
+from ._instances import Family, claim_env
 from ._rational import LineArith, coefficient
 from .exact import Structure, memo_by_size
 from .refute import InputSpec, boxed, const_array, frac
@@ -43,13 +43,14 @@ except ImportError:  # pragma: no cover
     flint = None
 
 
-def definitions_env(env: dict[str, Any], defs: Definitions) -> dict[str, Any]:
-    """``env`` extended by the profiles of the definitions, in order."""
+def definitions_env(env: dict[str, Any], defs: Definitions, dims: Any = ()) -> dict[str, Any]:
+    """``env`` extended by the profiles of the definitions, in order (``dims``: dimension
+    names usable as scalars)."""
     out = dict(env)
     for name, c in defs.items:
         if c.node is None:
             raise OutsideFragment(f"the definition of {name} is not text")
-        out[name] = analyze(c.node, out)
+        out[name] = analyze(c.node, out, dims)
     return out
 
 
@@ -59,6 +60,8 @@ def claim_bound(fam: Family, claimed: Claimed, kind: str, dirmap: Mapping[str, s
     try:
         if not fam.dims:
             raise OutsideFragment(f"problem kind {fam.kind!r} has no size family")
+        if (fam.objective is None or not fam.shapes) and fam.no_objective_reason:
+            raise OutsideFragment(fam.no_objective_reason)
         if fam.objective is None or not fam.shapes:
             raise OutsideFragment(f"the family {fam.kind!r} declares no objective expression "
                                   "(its index structure is unknown)")
@@ -66,10 +69,13 @@ def claim_bound(fam: Family, claimed: Claimed, kind: str, dirmap: Mapping[str, s
             raise OutsideFragment(f"the claim is a {claimed.kind}: its index structure is "
                                   "not known (write it as text to get an all-sizes verdict)")
         env = {k: input_profile(v) for k, v in fam.shapes.items()}
+        for k, c in fam.constants.items():  # fixed dimensions: no index of a size dimension
+            env.setdefault(k, input_profile(np.shape(np.asarray(c, dtype=object))))
         for v, d in dirmap.items():
             env[d] = input_profile(fam.shapes[v])
-        true = analyze(parse_expression(fam.objective, names=list(fam.shapes)), env)
-        c = analyze(claimed.node, definitions_env(env, defs))
+        names = list(env) + [d for d in fam.dims if d not in env]
+        true = analyze(parse_expression(fam.objective, names=names), env, fam.dims)
+        c = analyze(claimed.node, definitions_env(env, defs, fam.dims), fam.dims)
         if kind == "hessian":
             if c.shape != ():
                 raise OutsideFragment("the claimed Hessian form is not a scalar")
@@ -132,7 +138,7 @@ def problem_sides(problem: Problem, fam: Family, claimed: Claimed, kind: str, wr
         data = dict(p.data_in(LA))
         data.update({k: vals[k] for k in vals if k in p.data})
         dirs = {dirmap[v]: vals[dirmap[v]] for v in dirmap}
-        env = defs.extend({**x, **data, **dirs}, LA, size)
+        env = defs.extend(claim_env(p, {**x, **data, **dirs}, claimed), LA, size)
         C = boxed(claimed(env, LA, size))
 
         def f_along(v: Mapping[str, Any]) -> Any:

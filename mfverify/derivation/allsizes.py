@@ -7,7 +7,10 @@
    exactly at small rational points at every size up to the bound (and through the user's
    range, which is a minimum, not a cap, unless ``only_sizes``), smallest first. A difference
    is an exact REFUTED witness at the smallest size where one was found.
-3. Only then the symbolic check (:func:`mfverify.derivation.exact.decide`) at the user's sizes
+3. Where the caller gives one, a prover that expands no size (the free algebra of
+   :mod:`mfverify.derivation.freealgebra`, for identities between declared inputs): equal
+   normal forms are PROVED for every size; otherwise it is not a refutation and step 4 decides.
+4. Only then the symbolic check (:func:`mfverify.derivation.exact.decide`) at the user's sizes
    and at the bound's: exact zero at the bound's sizes is PROVED for **every size**
    (``scope = "all_sizes"``); outside the fragment, or when the bound's sizes are beyond the
    expansion's reach, the verdict covers the sizes checked (``scope = "sizes_checked"``) and
@@ -20,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..errors import BudgetExceeded
 from .exact import MAX_SIZE, ExactResult, exact_strings, size_grid, size_label
 from .refute import SCAN_SECONDS, InputSpec, Witness, scan
 from .sizebound import THEOREM, OutsideFragment, SizeBound, proof_grid
@@ -94,10 +98,15 @@ def decide_all_sizes(*, dims: Sequence[str], ranges: Mapping[str, Sequence[int]]
                      | None,
                      symbolic: Callable[[list[dict[str, int]]], ExactResult],
                      what: str, label: str, structure: Mapping[str, str], identity: bool,
-                     seed: int = 0, screen_at: Any = None, budget: Any = None) -> ExactResult:
+                     seed: int = 0, screen_at: Any = None, budget: Any = None,
+                     free: Callable[[], tuple[ExactResult | None, str]] | None = None
+                     ) -> ExactResult:
     """The verdict with its scope (see the module docstring). ``budget`` (a
     :class:`mfverify.budget.Budget`) also bounds the evaluation scan: at most half of what
-    remains of it (and at most :data:`mfverify.derivation.refute.SCAN_SECONDS`)."""
+    remains of it (and at most :data:`mfverify.derivation.refute.SCAN_SECONDS`). ``free``,
+    when given, is a prover tried after the scan found nothing and before the symbolic
+    check (the free algebra, :mod:`mfverify.derivation._free_first`): ``(result, note)``, a
+    result PROVED for every size or None and a note for the fallback."""
     t0 = time.perf_counter()
     if _Legacy.on:
         res = symbolic(size_grid(ranges) if dims else [{}])
@@ -136,6 +145,23 @@ def decide_all_sizes(*, dims: Sequence[str], ranges: Mapping[str, Sequence[int]]
                                               screen_at=screen_at, time_budget=limit)
         notes.extend(scan_notes)
         scanned = not scan_notes
+    if witness is None and free is not None:
+        try:
+            if budget is not None:
+                with budget.alarm("the free-algebra normal form"):
+                    proved, note = free()
+            else:
+                proved, note = free()
+        except BudgetExceeded as exc:
+            proved, note = None, f"free algebra: stopped ({exc})"
+        if proved is not None:
+            proved.notes = notes + proved.notes
+            proved.sizes_evaluated = evaluated
+            if sb is not None:  # for the record: what a sized proof would need
+                proved.size_bound = sb.to_json()
+            proved.seconds = time.perf_counter() - t0
+            return proved
+        notes.append(note)
     if witness is not None:
         res = _from_witness(witness, symbolic, sb, what, label, structure, identity, evaluated)
     else:
@@ -154,7 +180,7 @@ def decide_all_sizes(*, dims: Sequence[str], ranges: Mapping[str, Sequence[int]]
     proved_all = (res.verdict == "PROVED" and sb is not None and bool(proof)
                   and all(s in res.sizes_checked for s in proof))
     if proved_all:
-        res.scope = "all_sizes"
+        res.scope, res.prover = "all_sizes", "size_bound"
         res.scope_reason = (f"{THEOREM}; the bound: "
                             + "; ".join(sb.reason(d) for d in dims)  # type: ignore[union-attr]
                             + f"; exact zero at {'; '.join(size_label(s) for s in proof)}")
@@ -189,6 +215,17 @@ def _from_witness(w: Witness, symbolic: Callable[[list[dict[str, int]]], ExactRe
         if res is not None and res.verdict == "REFUTED":
             res.notes.append(_found_note(w, minimal))
             return res
+        if res is not None and res.verdict == "PROVED" and dict(w.size) in res.sizes_checked:
+            # two exact computations disagree: one of them is wrong, so neither is reported
+            out = ExactResult("INCONCLUSIVE", what, [dict(w.size)],
+                              counterexample=_witness_json(w, label, identity),
+                              structure=dict(structure),
+                              method="exact evaluation at rational points and the symbolic "
+                                     "expansion, which disagree")
+            out.notes.append(f"internal disagreement at {size_label(w.size)}: exact evaluation "
+                             "found a nonzero difference, the symbolic expansion found none "
+                             "(a defect of mfverify: please report it with this claim)")
+            return out
     res = ExactResult("REFUTED", what, [dict(w.size)],
                       counterexample=_witness_json(w, label, identity),
                       structure=dict(structure),

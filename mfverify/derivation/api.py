@@ -59,9 +59,14 @@ from ..errors import (
 )
 from ..inputs import MAX_POINTS, check_int, check_seed
 from ..problems import Problem
+from ..results import ResultMixin, Verdict
+from ..typing import DefinitionsLike, ExpressionLike, PointLike, SizesLike
 from ._claimed import Claimed, Definitions, as_claimed, parse_definitions, split_direction
 from ._instances import (
     Family,
+    claim_env,
+    expression_env,
+    expression_names,
     family_of,
     float_entries,
     gradient_of,
@@ -114,7 +119,7 @@ MAX_NUMERIC_BYTES = 2 << 30
 
 
 @dataclass
-class NumericResult:
+class NumericResult(ResultMixin):
     """Result of a numeric (Taylor-remainder) check.
 
     ``verdict``: ``"SUPPORTED"`` (every test passed; ``tolerance`` and ``instances`` say how),
@@ -134,9 +139,26 @@ class NumericResult:
     seconds: float = 0.0
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        self.verdict = Verdict(self.verdict)
+
     @property
     def status(self) -> int:
         return {"SUPPORTED": 0, "REFUTED": 1}.get(self.verdict, 2)
+
+    def _title(self) -> str:
+        return f"{self.what}: {self.verdict} (numeric Taylor tests)"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [("summary", self.summary()),
+                                       ("instances", self.instances), ("seed", self.seed)]
+        rows += [(f"test {k}", f"{c.what}: {c.status.label}, slope "
+                  + ("n/a" if c.slope is None else f"{c.slope:.3f}") + f" (expected {c.expected})")
+                 for k, c in enumerate(self.checks[:6])]
+        if self.diagnosis:
+            rows.append(("diagnosis", self.diagnosis))
+        rows += [("note", n) for n in self.notes[:3]]
+        return rows + [("seconds", round(self.seconds, 3))]
 
     @property
     def sizes_checked(self) -> list[dict[str, int]]:
@@ -144,7 +166,7 @@ class NumericResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "verdict": self.verdict,
+            "verdict": str(self.verdict),
             "mode": "numeric",
             "scope": "sizes_checked",
             "scope_reason": "numeric mode: Taylor-remainder tests at one size",
@@ -201,7 +223,7 @@ def declared_structure(problem: Problem, fam: Family | None = None, *,
 
 
 def _input_names(problem: Problem) -> list[str]:
-    return list(problem.variables) + [k for k in problem.data]
+    return expression_names(problem)
 
 
 def _resolve_wrt(problem: Problem, wrt: str | None, what: str) -> str:
@@ -285,7 +307,8 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
     def build_both(size: dict[str, int]) -> tuple[ExactCase, DiagnosisCase]:
         p = fam.build(problem, size)
         inst = symbolic_instance(p, structure, symbolic)
-        dirs = {dirmap[v]: structured_matrix(dirmap[v], *p.variables[v]) for v in dirmap}
+        dirs = {dirmap[v]: structured_matrix(dirmap[v], *p.variables[v])  # type: ignore[arg-type]
+                for v in dirmap}
         base_env = {**inst.inputs, **dirs}
 
         def build(B: Backend) -> tuple[ExactCase, DiagnosisCase]:
@@ -296,7 +319,7 @@ def _exact(problem: Problem, claimed: Claimed, *, kind: str, wrt: str | None,
             direction = {v: env0[dirmap[v]] for v in dirmap}
 
             def claimed_with(override: Mapping[str, Any]) -> Any:
-                env = defs.extend({**env0, **override}, A, size)
+                env = defs.extend(claim_env(p, {**env0, **override}, claimed), A, size)
                 return as_object_array(_eval_claim(claimed, env, A, size, what_word[kind]))
 
             def true_with(override: Mapping[str, Any]) -> Any:
@@ -402,10 +425,11 @@ def _same_objective(fam: Family, p: Problem, B: Backend, x0: Mapping[str, Any],
     from ..expr import evaluate, parse_expression
 
     assert fam.objective is not None
-    node = parse_expression(fam.objective, names=list(fam.shapes))
+    node = parse_expression(fam.objective, names=expression_names(p) + list(fam.shapes))
     A = B.A
     f = B.finish(p.objective(A, dict(x0), dict(data0)))
-    g = B.finish(evaluate(node, {**x0, **{k: data0[k] for k in fam.shapes if k in data0}}, A))
+    env = expression_env(p, {**x0, **{k: data0[k] for k in fam.shapes if k in data0}})
+    g = B.finish(evaluate(node, env, A))
     diff = f - g
     zero = diff.is_zero() if hasattr(diff, "is_zero") and callable(diff.is_zero) else \
         sp.expand(diff) == 0
@@ -547,7 +571,8 @@ def _numeric_point(k: int, x: dict[str, np.ndarray], *, p: Problem, claimed: Cla
         dvec = {wrt: rng.standard_normal(p.variables[wrt])}
     else:
         dvec = {v: rng.standard_normal(p.variables[v]) for v in dirmap}
-    env = defs.extend({**x, **d64, **{dirmap[v]: dvec[v] for v in dirmap}}, A)
+    env = defs.extend(claim_env(p, {**x, **d64, **{dirmap[v]: dvec[v] for v in dirmap}},
+                                claimed), A)
     h = taylor_steps(_norm(x), _norm(dvec))
     f0 = float(p.objective(A, x, d64))
     x32 = {v: np.asarray(a, np.float32) for v, a in x.items()}
@@ -714,7 +739,7 @@ def _hvp_checks(p: Problem, claimed: Claimed, defs: Definitions, env: Mapping[st
     """Gradient/HVP consistency (‖∇f(x+hd) − ∇f(x) − h·H[d]‖ = O(h²)) and symmetry."""
     out: list[TaylorCheck] = []
     try:
-        g0 = np.asarray(p.gradient(A, x, d64)[wrt], float)
+        g0 = np.asarray(p.gradient(A, x, d64)[wrt], float)  # type: ignore[arg-type, type-var]
         gl = np.asarray(p.gradient(A, _line(x, dvec, h), d64)[wrt], float)
     except UnsupportedError:
         return out
@@ -777,7 +802,7 @@ def _certify(p: Problem, claimed: Claimed, kind: str, wrt: str | None, dirmap: d
         f_line = p.objective(LA, xl, dl)
         x0 = {v: LA.asarray(xv) for v, xv in x.items()}
         dl_dirs = {dirmap[v]: LA.asarray(dvec[v]) for v in dirmap}
-        env = defs.extend({**x0, **dl, **dl_dirs}, LA)
+        env = defs.extend(claim_env(p, {**x0, **dl, **dl_dirs}, claimed), LA)
         raw = claimed(env, LA, {})
         if isinstance(raw, np.ndarray):
             val = raw
@@ -878,12 +903,13 @@ def _common(problem: Problem, numeric: bool, sizes: Any, structure: Any, symmetr
     return fam, st, sym
 
 
-def check_gradient(problem: Problem, claimed: Any, *, wrt: str | None = None,
-                   numeric: bool = False, sizes: Any = None,
+def check_gradient(problem: Problem, claimed: ExpressionLike, *, wrt: str | None = None,
+                   numeric: bool = False, sizes: SizesLike | None = None,
                    structure: Mapping[str, Any] | None = None, symmetric: Iterable[str] = (),
                    diagonal: Iterable[str] = (), skew: Iterable[str] = (),
                    general: Iterable[str] = (), symbolic: Iterable[str] = (),
-                   where: Any = None, size: Mapping[str, int] | None = None, at: Any = None,
+                   where: DefinitionsLike | None = None,
+                   size: Mapping[str, int] | None = None, at: PointLike | str | None = None,
                    points: int = 3, seed: int = 0, tolerance: float = 0.2,
                    budget: float | Budget | None = DEFAULT_BUDGET,
                    only_sizes: bool = False) -> ExactResult | NumericResult:
@@ -932,8 +958,8 @@ def check_gradient(problem: Problem, claimed: Any, *, wrt: str | None = None,
     --------
     >>> from mfverify import SymmetricMF
     >>> p = SymmetricMF([[1, 0], [0, 0]], rank=1)
-    >>> check_gradient(p, "(X*X.T - M)*X").verdict
-    'PROVED'
+    >>> print(check_gradient(p, "(X*X.T - M)*X").verdict)
+    PROVED
     >>> check_gradient(p, "2*(X*X.T - M)*X").diagnosis
     'claimed = 2 × true gradient'
     """
@@ -965,8 +991,8 @@ def _def_names(where: Any) -> list[str]:
     return out
 
 
-def _split_claim(claimed: Any, direction: Any, problem: Problem | None = None,
-                 wrt: str | None = None, where: Any = None
+def _split_claim(claimed: ExpressionLike, direction: Any, problem: Problem | None = None,
+                 wrt: str | None = None, where: DefinitionsLike | None = None
                  ) -> tuple[Any, list[str], str | None]:
     """(expression, direction names, a note when the direction was inferred)."""
     if isinstance(claimed, str):
@@ -1034,7 +1060,7 @@ def _infer_direction(text: str, problem: Problem, wrt: str | None, where: Any) -
     return [inv[v] for v in variables]
 
 
-def _second_order(kind: str, problem: Problem, claimed: Any, *, wrt: str | None,
+def _second_order(kind: str, problem: Problem, claimed: ExpressionLike, *, wrt: str | None,
                   direction: Any, numeric: bool, sizes: Any, structure: Any, symmetric: Any,
                   diagonal: Any, skew: Any, general: Any, symbolic: Any, where: Any,
                   size: Any, at: Any, points: int, seed: int, tolerance: float,
@@ -1068,14 +1094,15 @@ def _second_order(kind: str, problem: Problem, claimed: Any, *, wrt: str | None,
     return res
 
 
-def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
+def check_hessian(problem: Problem, claimed: ExpressionLike, *, wrt: str | None = None,
                   direction: str | Sequence[str] | None = None, numeric: bool = False,
-                  sizes: Any = None, structure: Mapping[str, Any] | None = None,
+                  sizes: SizesLike | None = None, structure: Mapping[str, Any] | None = None,
                   symmetric: Iterable[str] = (), diagonal: Iterable[str] = (),
                   skew: Iterable[str] = (), general: Iterable[str] = (),
-                  symbolic: Iterable[str] = (), where: Any = None,
-                  size: Mapping[str, int] | None = None, at: Any = None, points: int = 3,
-                  seed: int = 0, tolerance: float = 0.2, gradient: Any = None,
+                  symbolic: Iterable[str] = (), where: DefinitionsLike | None = None,
+                  size: Mapping[str, int] | None = None, at: PointLike | str | None = None,
+                  points: int = 3,
+                  seed: int = 0, tolerance: float = 0.2, gradient: ExpressionLike | None = None,
                   budget: float | Budget | None = DEFAULT_BUDGET,
                   only_sizes: bool = False) -> ExactResult | NumericResult:
     """Check a claimed Hessian **quadratic form** ∇²f(x)[D, D] (a scalar expression in D).
@@ -1091,8 +1118,8 @@ def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
     --------
     >>> from mfverify import SymmetricMF
     >>> p = SymmetricMF([[1, 0], [0, 0]], rank=1)
-    >>> check_hessian(p, "1/2*norm(X*D.T + D*X.T)^2 + inner(X*X.T - M, D*D.T) in D").verdict
-    'PROVED'
+    >>> print(check_hessian(p, "1/2*norm(X*D.T + D*X.T)^2 + inner(X*X.T - M, D*D.T) in D").verdict)
+    PROVED
     """
     return _second_order("hessian", problem, claimed, wrt=wrt, direction=direction,
                          numeric=numeric, sizes=sizes, structure=structure, symmetric=symmetric,
@@ -1102,14 +1129,15 @@ def check_hessian(problem: Problem, claimed: Any, *, wrt: str | None = None,
                          only_sizes=only_sizes)
 
 
-def check_hvp(problem: Problem, claimed: Any, *, wrt: str | None = None,
+def check_hvp(problem: Problem, claimed: ExpressionLike, *, wrt: str | None = None,
               direction: str | Sequence[str] | None = None, numeric: bool = False,
-              sizes: Any = None, structure: Mapping[str, Any] | None = None,
+              sizes: SizesLike | None = None, structure: Mapping[str, Any] | None = None,
               symmetric: Iterable[str] = (), diagonal: Iterable[str] = (),
               skew: Iterable[str] = (), general: Iterable[str] = (),
-              symbolic: Iterable[str] = (), where: Any = None,
-              size: Mapping[str, int] | None = None, at: Any = None, points: int = 3,
-              seed: int = 0, tolerance: float = 0.2, gradient: Any = None,
+              symbolic: Iterable[str] = (), where: DefinitionsLike | None = None,
+              size: Mapping[str, int] | None = None, at: PointLike | str | None = None,
+              points: int = 3,
+              seed: int = 0, tolerance: float = 0.2, gradient: ExpressionLike | None = None,
               budget: float | Budget | None = DEFAULT_BUDGET,
               only_sizes: bool = False) -> ExactResult | NumericResult:
     """Check a claimed **Hessian-vector product** ∇²f(x)[D] (a matrix shaped like ``wrt``).
@@ -1122,8 +1150,8 @@ def check_hvp(problem: Problem, claimed: Any, *, wrt: str | None = None,
     --------
     >>> from mfverify import SymmetricMF
     >>> p = SymmetricMF([[1, 0], [0, 0]], rank=1)
-    >>> check_hvp(p, "(X*D.T + D*X.T)*X + (X*X.T - M)*D in D").verdict
-    'PROVED'
+    >>> print(check_hvp(p, "(X*D.T + D*X.T)*X + (X*X.T - M)*D in D").verdict)
+    PROVED
     """
     return _second_order("hvp", problem, claimed, wrt=wrt, direction=direction,
                          numeric=numeric, sizes=sizes, structure=structure, symmetric=symmetric,

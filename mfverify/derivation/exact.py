@@ -25,6 +25,8 @@ The building blocks are
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import enum
 import random
 import re
@@ -39,6 +41,7 @@ import sympy as sp
 
 from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
+from ..results import ResultMixin, Verdict
 
 _T = TypeVar("_T")
 
@@ -561,7 +564,7 @@ def first_mismatch(claimed: np.ndarray, true: np.ndarray, *, label: str = "value
 
 
 @dataclass
-class ExactResult:
+class ExactResult(ResultMixin):
     """Result of an exact check over a range of sizes.
 
     ``verdict`` is ``"PROVED"`` (every size checked, each difference provably zero),
@@ -591,18 +594,47 @@ class ExactResult:
     size_bound: dict[str, Any] | None = None
     #: Sizes where both sides were evaluated exactly at points before any expansion.
     sizes_evaluated: list[dict[str, int]] = field(default_factory=list)
+    #: What proved the scope all_sizes: ``"size_bound"`` (the size-bound theorem and exact
+    #: zero at its sizes), ``"free_algebra"`` (equal normal forms in the free algebra, see
+    #: :mod:`mfverify.derivation.freealgebra`; no size expanded), or ``""``.
+    prover: str = ""
+
+    def __post_init__(self) -> None:
+        self.verdict = Verdict(self.verdict)
 
     @property
     def status(self) -> int:
         """0 PROVED, 1 REFUTED, 2 INCONCLUSIVE."""
         return {"PROVED": 0, "REFUTED": 1}.get(self.verdict, 2)
 
+    def _title(self) -> str:
+        return f"{self.what}: {self.verdict} (exact, scope {self.scope})"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [("summary", self.summary())]
+        if self.diagnosis:
+            rows.append(("diagnosis", self.diagnosis))
+        rows += [("sizes checked", "; ".join(size_label(s) for s in self.sizes_checked)),
+                 ("scope reason", self.scope_reason)]
+        rows += [("note", n) for n in self.notes[:4]]
+        return [r for r in rows if r[1]] + [("seconds", round(self.seconds, 3))]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ExactResult:
+        """The result that :meth:`to_json` wrote (its keys are the field names)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: copy.deepcopy(v) for k, v in data.items() if k in names}
+        kwargs["verdict"] = Verdict(data["verdict"])
+        kwargs["seconds"] = float(data["seconds"])
+        return cls(**kwargs)
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "verdict": self.verdict,
+            "verdict": str(self.verdict),
             "mode": "exact",
             "scope": self.scope,
             "scope_reason": self.scope_reason,
+            "prover": self.prover,
             "size_bound": self.size_bound,
             "what": self.what,
             "sizes_checked": [dict(s) for s in self.sizes_checked],
@@ -628,6 +660,11 @@ class ExactResult:
     def _body(self) -> str:
         sizes = "; ".join(size_label(s) for s in self.sizes_checked)
         assumed = self.assumptions()
+        if self.verdict == "PROVED" and self.scope == "all_sizes" and \
+                self.prover == "free_algebra":
+            return (f"{self.what}: PROVED for every size (free-algebra normal form: both sides "
+                    "equal as noncommutative polynomials; no size expanded)"
+                    + (f" (assuming {assumed})" if assumed else ""))
         if self.verdict == "PROVED" and self.scope == "all_sizes":
             bound = "; ".join(f"{d}: {v['sizes'][0]}" + (f"..{v['sizes'][-1]}"
                                                          if len(v["sizes"]) > 1 else "")

@@ -43,7 +43,9 @@ from ..errors import (
 )
 from ..inputs import check_seed
 from ..problems import Problem
+from ..typing import DefinitionsLike, ExpressionLike, SizesLike
 from ._claimed import Claimed, as_claimed, parse_definitions
+from ._free_first import try_free_algebra
 from ._identity_sides import IdentitySides as _IdentitySides
 from ._instances import family_of, symbolic_instance
 from ._poly import Backend, with_backends
@@ -51,6 +53,7 @@ from .allsizes import decide_all_sizes
 from .diagnose import DiagnosisCase, diagnose, diagnosis_cases
 from .exact import (
     ExactCase,
+    ExactResult,
     Structure,
     as_object_array,
     decide,
@@ -209,9 +212,9 @@ def _symbols(env: Mapping[str, Any]) -> set[sp.Symbol]:
     return out
 
 
-def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
-                   problem: Problem | None = None, where: Any = None,
-                   flow: Mapping[str, Any] | None = None, sizes: Any = None,
+def check_identity(identity: ExpressionLike, *, declare: Mapping[str, Any] | None = None,
+                   problem: Problem | None = None, where: DefinitionsLike | None = None,
+                   flow: Mapping[str, Any] | None = None, sizes: SizesLike | None = None,
                    structure: Mapping[str, Any] | None = None, symmetric: Iterable[str] = (),
                    diagonal: Iterable[str] = (), skew: Iterable[str] = (),
                    general: Iterable[str] = (), symbolic: Iterable[str] = (),
@@ -239,7 +242,12 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
         The range of every dimension (default 1..3), e.g. ``"d=1..2,m=1..2"``. A minimum:
         the sizes the size bound needs (:mod:`mfverify.derivation.sizebound`) are evaluated
         and checked too, and a text identity in the fragment is PROVED for every size
-        (``scope == "all_sizes"``), unless ``only_sizes``.
+        (``scope == "all_sizes"``), unless ``only_sizes``. An identity between declared
+        inputs is first compared in the free algebra
+        (:mod:`mfverify.derivation.freealgebra`, after the evaluation scan): equal normal
+        forms are PROVED for every size with no size expanded (``prover ==
+        "free_algebra"``); otherwise the size bound decides (a nonzero normal form is not a
+        refutation).
     only_sizes
         Check the sizes given and no others.
     structure, symmetric, diagonal, skew, general
@@ -259,8 +267,9 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
 
     Examples
     --------
-    >>> check_identity("A*B - B*A == -(B*A - A*B)", declare={"A": "n x n", "B": "n x n"}).verdict
-    'PROVED'
+    >>> res = check_identity("A*B - B*A == -(B*A - A*B)", declare={"A": "n x n", "B": "n x n"})
+    >>> print(res.verdict)
+    PROVED
     """
     seed = check_seed(seed)
     decls: dict[str, Declaration] = {}
@@ -388,6 +397,13 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
     sides = _IdentitySides(decls, problem, fam, prob_structure, symbolic, defs, flows,
                            (lhs, lhs_ddt), (rhs, rhs_ddt))
     bud = as_budget(budget, "derivation")
+
+    def free() -> tuple[ExactResult | None, str]:
+        """The first prover, after the evaluation scan: normal forms in the free algebra."""
+        return try_free_algebra(decls=decls, defs=defs, lhs=(lhs, lhs_ddt),
+                                rhs=(rhs, rhs_ddt), flows=flows, what=title,
+                                structure=st_report)
+
     res = decide_all_sizes(
         dims=dims, ranges=ranges, only_sizes=only_sizes, bound=sides.bound(dims),
         valid=(lambda s: fam.valid(problem, {k: s[k] for k in fam.dims}))
@@ -398,8 +414,10 @@ def check_identity(identity: Any, *, declare: Mapping[str, Any] | None = None,
                                   structure=st_report, diagnose=diag, seed=seed,
                                   budget=bud),
         what=title, label="LHS", structure=st_report, identity=True, seed=seed,
-        screen_at=None if (lhs_ddt or rhs_ddt) else sides.screen_at, budget=bud)
-    res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
+        screen_at=None if (lhs_ddt or rhs_ddt) else sides.screen_at, budget=bud,
+        free=free if problem is None and dims and not only_sizes else None)
+    if res.prover != "free_algebra":
+        res.method += f"; exact arithmetic: {' and '.join(backends) or 'SymPy'}"
     if res.counterexample is not None and "claimed" in res.counterexample:
         res.counterexample["lhs"] = res.counterexample.pop("claimed")
         res.counterexample["rhs"] = res.counterexample.pop("true")

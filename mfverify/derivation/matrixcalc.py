@@ -8,10 +8,11 @@ again an expression tree such as ``(X*X.T - M)*X``, printed in LaTeX as
 Rules (D_V is the directional derivative along V, linear in V):
 
 * D(A ± B) = DA ± DB; D(AB) = (DA)B + A(DB); D(Aᵀ) = (DA)ᵀ; D tr A = tr DA;
-  D⟨A, B⟩ = ⟨DA, B⟩ + ⟨A, DB⟩; D‖A‖²ᵏ = k‖A‖^{2(k−1)}·2⟨A, DA⟩; D(Aᵏ) = Σᵢ Aⁱ(DA)A^{k−1−i};
+  D⟨A, B⟩ = ⟨DA, B⟩ + ⟨A, DB⟩; D(A∘B) = DA∘B + A∘DB;
+  D‖A‖²ᵏ = k‖A‖^{2(k−1)}·2⟨A, DA⟩; D(Aᵏ) = Σᵢ Aⁱ(DA)A^{k−1−i};
   a variable differentiates to the direction, data and constants to 0;
 * the gradient is read off D_W f = ⟨∇f, W⟩ with the adjoint rules ⟨Y, PW Q⟩ = ⟨PᵀYQᵀ, W⟩,
-  ⟨Y, Wᵀ⟩ = ⟨Yᵀ, W⟩, tr B = ⟨I, B⟩, ⟨A, B⟩ = ⟨B, A⟩;
+  ⟨Y, Wᵀ⟩ = ⟨Yᵀ, W⟩, tr B = ⟨I, B⟩, ⟨A, B⟩ = ⟨B, A⟩, ⟨Y, P∘B⟩ = ⟨P∘Y, B⟩;
 * the Hessian form is D_D D_D f.
 
 Results are simplified (transposes pushed to the leaves, (XXᵀ)ᵀ = XXᵀ, Mᵀ = M for data the
@@ -94,6 +95,12 @@ def directional(n: Node, direction: Mapping[str, Node]) -> Node:
             left = ZERO if _is_zero(da) else Func("inner", (da, b))
             right = ZERO if _is_zero(db) else Func("inner", (a, db))
             return _add(left, right)
+        if n.name == "hadamard":
+            a, b = n.args
+            da, db = d(a, direction), d(b, direction)
+            left = ZERO if _is_zero(da) else Func("hadamard", (da, b))
+            right = ZERO if _is_zero(db) else Func("hadamard", (a, db))
+            return _add(left, right)
         raise UnsupportedError(f"{n.name}(·) is not differentiated in matrix form")
     if isinstance(n, BinOp):
         op = n.op
@@ -152,6 +159,12 @@ def _adjoint(b: Node, y: Node, w: str) -> Node:
             if _mentions(p, w):
                 return _adjoint(p, _mul(y, Transpose(q)) if not _scalar_like(q) else _mul(q, y), w)
             return _adjoint(q, _mul(Transpose(p), y) if not _scalar_like(p) else _mul(p, y), w)
+    if isinstance(b, Func) and b.name == "hadamard":
+        # ⟨Y, P∘Q⟩ = ⟨P∘Y, Q⟩ = ⟨Y∘Q, P⟩
+        p, q = b.args
+        right = _adjoint(q, Func("hadamard", (p, y)), w) if _mentions(q, w) else ZERO
+        left = _adjoint(p, Func("hadamard", (y, q)), w) if _mentions(p, w) else ZERO
+        return _add(left, right)
     raise UnsupportedError(f"cannot read a gradient off {to_text(b)!r}")
 
 
@@ -262,6 +275,8 @@ def _t(n: Node, symmetric: frozenset[str], scalars: frozenset[str]) -> Node:
             return BinOp(n.op, _t(n.right, symmetric, scalars), _t(n.left, symmetric, scalars))
         if n.op == "**":
             return BinOp("**", _t(n.left, symmetric, scalars), n.right)
+    if isinstance(n, Func) and n.name == "hadamard":  # (A∘B)ᵀ = Aᵀ∘Bᵀ
+        return Func("hadamard", tuple(_t(a, symmetric, scalars) for a in n.args))
     return Transpose(n)
 
 
@@ -309,7 +324,7 @@ def _collect(n: Node) -> Node:
     of ``inner`` and ``trace``; ⟨A, A⟩ written ‖A‖²."""
     if isinstance(n, BinOp) and n.op == "**":
         return BinOp("**", _collect(n.left), n.right)
-    if isinstance(n, Func) and n.name in ("inner", "trace"):
+    if isinstance(n, Func) and n.name in ("inner", "trace", "hadamard"):
         coef = sp.Integer(1)
         args = []
         for a in n.args:
@@ -319,6 +334,8 @@ def _collect(n: Node) -> Node:
                 args.append(pairs[0][1])
             else:
                 args.append(_collect(a))
+        if n.name == "inner":
+            args = _hadamard_pairing(args)
         if n.name == "inner" and args[0] == args[1]:
             core: Node = BinOp("**", Func("norm", (args[0],)), Num(sp.Integer(2)))
         else:
@@ -350,6 +367,21 @@ def _collect(n: Node) -> Node:
         else:
             out = BinOp("-" if c < 0 else "+", out, term)
     return out if out is not None else ZERO
+
+
+def _hadamard_pairing(args: list[Node]) -> list[Node]:
+    """⟨P∘Q, B⟩ = ⟨P∘B, Q⟩ (both are Σ P_ij Q_ij B_ij): Q and B put in text order, so that
+    like terms are collected."""
+    if isinstance(args[1], Func) and args[1].name == "hadamard" and not (
+            isinstance(args[0], Func) and args[0].name == "hadamard"):
+        args = [args[1], args[0]]
+    if isinstance(args[0], Func) and args[0].name == "hadamard":
+        p, q = args[0].args
+        b = args[1]
+        if to_text(b) < to_text(q):
+            q, b = b, q
+        return [Func("hadamard", (p, q)), b]
+    return args
 
 
 def _collect_leaf(t: Node) -> Node:
@@ -474,6 +506,8 @@ def to_latex(n: Node) -> str:
             return rf"\left\langle {args[0]},\ {args[1]} \right\rangle"
         if n.name == "norm":
             return rf"\left\| {args[0]} \right\|_F"
+        if n.name == "hadamard":
+            return rf"\left({wrap(n.args[0], 5)} \circ {wrap(n.args[1], 5)}\right)"
         return rf"\operatorname{{{n.name}}}\left({', '.join(args)}\right)"
     if isinstance(n, BinOp):
         if n.op == "**":
@@ -516,10 +550,16 @@ class Derivation:
         if text is None:
             raise UnsupportedError(f"problem kind {problem.kind!r} has no objective written as a "
                                    "matrix expression; matrix-form derivatives need one")
+        from ._instances import expression_names
+
         keep = set(symbolic)
         scalars = [k for k, v in problem.data.items() if not hasattr(v, "shape")
                    or getattr(v, "shape", None) == ()]
-        node = parse_expression(text, names=list(problem.variables) + list(problem.data))
+        names = expression_names(problem)
+        # dimensions used as scalars (1/(4*m)) stay letters; fixed constants (J) are matrices
+        keep |= {d for d in problem.size_dims if d not in problem.variables
+                 and d not in problem.data}
+        node = parse_expression(text, names=names)
         node = _substitute(node, {k: Num(sp.sympify(problem.data[k])) for k in scalars
                                   if k not in keep})
         symmetric = [k for k, v in fam.structure.items() if str(v) == "symmetric"]

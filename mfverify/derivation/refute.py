@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from ..errors import MfverifyError, ShapeError, UnsupportedError
 from .exact import Structure
@@ -85,6 +86,8 @@ def frac(x: Any) -> Fraction:
     if flint is not None and isinstance(x, (flint.fmpq, flint.fmpz)):
         q = flint.fmpq(x)
         return Fraction(int(q.p), int(q.q))
+    if isinstance(x, sp.Rational):  # e.g. a scalar power k of eta**k taken by SymPy
+        return Fraction(int(x.p), int(x.q))
     raise UnsupportedError(f"{x!r} is not an exact rational")
 
 

@@ -10,11 +10,15 @@ The fragment
 Expressions built from input matrices (general, symmetric, diagonal or skew, of named
 dimensions such as ``n``, ``r`` or sums such as ``d+m``), scalar inputs, exact constants,
 ``+``, ``-``, products (``*``, ``@``), ``.T``, division by a constant, non-negative integer
-powers (of scalars and square matrices), ``trace``, ``inner``, ``norm(·)^(2k)`` and identity
-matrices ``I``. Outside it: ``inv``, ``sqrt``, ``norm`` without an even power, division by an
-expression in the inputs, negative or fractional powers of an input expression, indexing
-with literal positions, vectors, Python callables and SymPy expressions (their index
-structure is not known). Outside the fragment no all-sizes statement is made.
+powers (of scalars and square matrices), ``trace``, ``inner``, ``norm(·)^(2k)``,
+``hadamard`` (the entrywise product), identity matrices ``I``, the names of the size
+dimensions as scalars (the size N_d) with negative powers only as a constant times a
+monomial in the sizes (``1/(4*m)``), and constant matrices of fixed (integer) dimensions
+(``J``); vectors are n×1 matrices. Outside it: ``inv``, ``sqrt``, ``norm`` without an even
+power, division by an expression in the inputs, negative or fractional powers of an input
+expression, indexing with literal positions, 1-D vectors, Python callables and SymPy
+expressions (their index structure is not known). Outside the fragment no all-sizes
+statement is made.
 
 The theorem
 -----------
@@ -62,6 +66,29 @@ distinct values per variable is zero (induction on the number of variables, one-
 case: a non-zero polynomial of degree ≤ L has at most L roots). Hence P ≡ 0 and
 coef_N(μ) = ±P(N) = 0. ∎
 
+**Hadamard products (extension).** (A∘B)_ij = A_ij·B_ij: a term of entry (i, j) of A∘B is
+a term of A at (i, j) times a term of B at (i, j), with the free index variables of the two
+identified (as δ_ii'·δ_jj' would). The expansion keeps the form above (a sum over all
+assignments of the merged variable set), and permutations act on it as before since
+(σAσ'ᵀ)∘(σBσ'ᵀ) = σ(A∘B)σ'ᵀ; the proof applies word for word, so the theorem holds for the
+fragment with ``hadamard``. (A mask P_Ω enters as a symbolic matrix W: an identity proved for
+every W holds for every 0/1 mask.)
+
+**Sizes as scalars and negative powers of a dimension (extension).** A factor N_d^e, e > 0,
+is counted as e free loops. A factor N_d^{-k} (k >= 1), allowed only as a constant times a
+monomial in the sizes, is counted apart: each term reads c_T · Π_d N_d^{ℓ⁺_{T,d} − ℓ⁻_{T,d}}
+· (assignment sum), L_d = max_T ℓ⁺_{T,d}, Q_d = max_T ℓ⁻_{T,d}. *If Δ_N ≡ 0 on
+Π_d {B_d..B_d+L_d+Q_d}, B_d >= max(K_d, 1), then Δ_N ≡ 0 at every size.* Proof:
+Π_d N_d^{Q_d}·Δ_N has term exponents ℓ⁺ − ℓ⁻ + Q_d in [0, L_d + Q_d], the form above with
+L_d + Q_d in place of L_d, so the theorem makes it zero at every size; N_d >= 1, hence
+Π N_d^{Q_d} ≠ 0 and Δ_N ≡ 0 (m·L = m·R iff L = R). ∎ A factor common to the objective
+(phase retrieval's 1/(4m)) gives Q_m = 1: one extra size of m.
+
+**Constants of fixed dimensions.** A constant matrix whose dimensions are integers (J of size
+2×2) has number entries and index values in a fixed range; the permutations σ of the proof
+act only on the size dimensions, so #_T(σμ) becomes a fixed weighted count (the constants'
+entries) that does not depend on N', and the proof applies; such indices count in no K_d.
+
 Computing K and L without expanding: each sub-expression gets a *profile*, upper bounds of
 (|V_T ∩ d|, ℓ_{T,d}) over its terms, kept separately for three kinds of terms: scalars
 ("s"), matrices whose two free indices occur in factors ("a", both counted in K), and
@@ -73,10 +100,16 @@ identity-like matrices whose row and column are one variable in no factor ("i", 
 * a product AB over the inner dimension b: "a"·"a" adds K and subtracts cnt b (the shared
   index is one variable); with an "i" factor the identity's variable merges into the other
   factor's (K and L add); "i"·"i" stays "i";
+* ``hadamard`` of shape a×b: "a"∘"a" adds K and subtracts cnt a + cnt b (both index pairs
+  are identified); "i"∘"a" (a diagonal) keeps the "a" term's counts, its two free variables
+  counted apart (an upper bound: a later merge subtracts what was counted twice); "i"∘"i"
+  stays "i";
 * ``trace``: "a" merges its two free variables (K − cnt a); "i" closes a free loop
   (L + cnt a); ``inner(A, B) = trace(AᵀB)`` likewise; ``norm(A)^(2k) = inner(A, A)^k``;
   a power multiplies.
 
+A dimension name as a scalar: {"s": ({}, {d: 1})}; a factor N_d^{-k}: L counts k under the
+key ``"-d"`` (:func:`neg`), propagated like L (sums: maximum, products: add), read as Q_d.
 cnt of a dimension counts its named atoms once (``d+m`` counts one for d and one for m; an
 integer size counts nothing: its range is fixed). The maxima are over more terms than
 survive cancellation, so K and L are upper bounds, which is all the theorem needs. The true
@@ -98,12 +131,13 @@ from typing import Any
 from ..expr import BinOp, Func, Identity, Index, Neg, Node, Num, Transpose, Var
 
 __all__ = ["Dim", "OutsideFragment", "Profile", "SizeBound", "analyze", "input_profile",
+           "dimension_profile", "neg",
            "scalar_pairing", "merge", "bound_from", "proof_grid", "flowing", "derivative",
            "THEOREM"]
 
 #: How the evidence names the theorem.
 THEOREM = ("size-bound theorem (docs/derivations.md, 'Every size'): zero at the sizes "
-           "Π_d {B_d..B_d+L_d}, B_d >= K_d, implies zero at every size")
+           "Π_d {B_d..B_d+L_d+Q_d}, B_d >= K_d, implies zero at every size")
 
 #: A dimension: the sorted atoms of a sum (``("d", "m")`` for d+m, ``("2",)`` for 2).
 Dim = tuple[str, ...]
@@ -177,6 +211,29 @@ class _Val:
     d: Profile = field(default_factory=Profile)
 
 
+def neg(d: str) -> str:
+    """The key under which a profile's L counts the factors 1/N_d (negative powers of d)."""
+    return "-" + d
+
+
+def dimension_profile(d: str) -> _Val:
+    """The value of the dimension ``d`` used as a scalar: the factor N_d (a free loop, like
+    ``trace(I)`` of dimension d)."""
+    return _Val((), Profile({"s": ({}, {d: 1})}))
+
+
+def _monomial(exps: Mapping[str, int]) -> _Val:
+    """The scalar Π_d N_d^{e_d}: positive exponents counted as free loops, negative ones
+    under the key :func:`neg`."""
+    L: Counts = {}
+    for d, e in exps.items():
+        if e > 0:
+            L[d] = e
+        elif e < 0:
+            L[neg(d)] = -e
+    return _Val((), Profile({"s": ({}, L)}))
+
+
 def input_profile(shape: Sequence[Any]) -> _Val:
     """The value of an input of ``shape`` (() scalar, (rows, cols) of dimension terms)."""
     if len(shape) == 0:
@@ -220,6 +277,25 @@ def _trace(p: Profile, d: Dim) -> Profile:
     return out
 
 
+def _hadamard(p: Profile, q: Profile, shape: tuple[Dim, Dim]) -> Profile:
+    """(A∘B)_ij = A_ij·B_ij: the free variables of the two terms are identified."""
+    a, b = shape
+    out = Profile()
+    for k1, (K1, L1) in p.terms.items():
+        for k2, (K2, L2) in q.terms.items():
+            K, L = _add(K1, K2), _add(L1, L2)
+            if k1 == "a" and k2 == "a":
+                out.put("a", _sub(K, _add(cnt(a), cnt(b))), L)
+            elif k1 == "i" and k2 == "i":
+                out.put("i", K, L)
+            else:
+                # I∘B = diag(B): row = column = one variable, which occurs in B's factors;
+                # kept as an "a" term whose two free variables are counted apart (an upper
+                # bound: a later merge of the two subtracts what was counted twice)
+                out.put("a", K, L)
+    return out
+
+
 def _inner(p: Profile, q: Profile, shape: tuple[Dim, Dim]) -> Profile:
     """⟨A, B⟩ = trace(AᵀB)."""
     a, b = shape
@@ -245,8 +321,40 @@ def _product(f: Any, a: _Val, b: _Val, shape: tuple[Dim, ...] | None) -> _Val:
 
 
 class _Analyzer:
-    def __init__(self, env: Mapping[str, _Val]) -> None:
+    def __init__(self, env: Mapping[str, _Val], dims: Sequence[str] = ()) -> None:
         self.env = dict(env)
+        #: dimension names that are scalars here (not shadowed by an input)
+        self.dims = {d for d in dims if d not in self.env}
+        for d in self.dims:
+            self.env[d] = dimension_profile(d)
+
+    def dim_exponents(self, node: Node) -> dict[str, int] | None:
+        """{d: e} if ``node`` is a nonzero constant times Π_d N_d^{e_d} (integer e_d, of
+        either sign: ``4*m``, ``m^2``, ``1/(4*m)``), else None."""
+        if isinstance(node, Num):
+            return {} if node.value != 0 else None
+        if isinstance(node, Var):
+            return {node.name: 1} if node.name in self.dims else None
+        if isinstance(node, Neg):
+            return self.dim_exponents(node.operand)
+        if not isinstance(node, BinOp):
+            return None
+        if node.op == "**":
+            k = node.right.value  # type: ignore[attr-defined]
+            base = self.dim_exponents(node.left)
+            if base is None or not k.is_Integer:
+                return None
+            return {d: e * int(k) for d, e in base.items()}
+        if node.op in ("*", "/"):
+            a, b = self.dim_exponents(node.left), self.dim_exponents(node.right)
+            if a is None or b is None:
+                return None
+            sign = 1 if node.op == "*" else -1
+            out = dict(a)
+            for d, e in b.items():
+                out[d] = out.get(d, 0) + sign * e
+            return out
+        return None
 
     def run(self, node: Node) -> _Val:
         v = self.eval(node)
@@ -303,6 +411,20 @@ class _Analyzer:
                 raise OutsideFragment("inner of vectors")
             sh = (shape[0], shape[1])
             return _product(lambda p, q: _inner(p, q, sh), a, b, ())
+        if name == "hadamard":
+            a, b = self.eval(node.args[0]), self.eval(node.args[1])
+            shape = a.shape if a.shape is not None else b.shape
+            if shape is None:
+                raise OutsideFragment("hadamard(I, I): the size of I cannot be inferred")
+            if a.shape is not None and b.shape is not None and a.shape != b.shape:
+                raise OutsideFragment("hadamard of two arrays whose shapes agree only at "
+                                      "some sizes")
+            if len(shape) != 2:
+                raise OutsideFragment("hadamard of vectors or scalars")
+            if a.shape is None or b.shape is None:
+                _square(shape, "I in a Hadamard product")
+            hs = (shape[0], shape[1])
+            return _product(lambda p, q: _hadamard(p, q, hs), a, b, shape)
         if name == "norm":
             raise OutsideFragment("norm(·) without an even integer power is a square root")
         if name == "inv":
@@ -328,6 +450,15 @@ class _Analyzer:
 
     def binop(self, node: BinOp) -> _Val:
         op = node.op
+        mono = self.dim_exponents(node) if self.dims else None
+        if mono is not None:  # a constant times a (possibly negative) power of dimensions
+            return _monomial(mono)
+        if op == "/" and self.dims:
+            den = self.dim_exponents(node.right)
+            if den is not None:
+                left = self.eval(node.left)
+                inv = _monomial({d: -e for d, e in den.items()})
+                return _product(lambda p, q: _scale(p, q), left, inv, left.shape)
         if op == "**":
             k = node.right.value  # type: ignore[attr-defined]
             if not (k.is_Integer and k >= 0):
@@ -344,7 +475,10 @@ class _Analyzer:
         left, right = self.eval(node.left), self.eval(node.right)
         if op == "/":
             if not isinstance(node.right, Num):
-                raise OutsideFragment("division by an expression in the inputs")
+                raise OutsideFragment(
+                    "division by an expression in the inputs" + (
+                        " or sizes (only a constant times a monomial in the sizes, such as "
+                        "4*m, may divide)" if self.dims else ""))
             return left
         if op in "+-":
             shape = left.shape if left.shape is not None else right.shape
@@ -374,10 +508,11 @@ class _Analyzer:
         return _product(lambda p, q: _matmul(p, q, inner), left, right, (ls[0], rs[1]))
 
 
-def analyze(node: Node, env: Mapping[str, _Val]) -> _Val:
+def analyze(node: Node, env: Mapping[str, _Val], dims: Sequence[str] = ()) -> _Val:
     """The shape and profile of ``node`` given the values of its names (raises
-    :class:`OutsideFragment`)."""
-    return _Analyzer(env).run(node)
+    :class:`OutsideFragment`); the names in ``dims`` that are not inputs are the sizes of
+    those dimensions, as scalars (``1/(4*m)``)."""
+    return _Analyzer(env, dims).run(node)
 
 
 def scalar_pairing(v: _Val) -> Profile:
@@ -409,36 +544,49 @@ class SizeBound:
     L: dict[str, int]
     base: dict[str, int]
     sides: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Q_d: the largest power k of a factor 1/N_d^k in one term (cleared by multiplying both
+    #: sides by N_d^{Q_d}: the coefficients become polynomials of degree <= L_d + Q_d).
+    Q: dict[str, int] = field(default_factory=dict)
+
+    def degree(self, d: str) -> int:
+        """L_d + Q_d: the degree in N_d of the coefficients (after clearing 1/N_d^{Q_d})."""
+        return self.L.get(d, 0) + self.Q.get(d, 0)
 
     def values(self, d: str) -> list[int]:
-        return list(range(self.base[d], self.base[d] + self.L.get(d, 0) + 1))
+        return list(range(self.base[d], self.base[d] + self.degree(d) + 1))
 
     def top(self, d: str) -> int:
-        return self.base[d] + self.L.get(d, 0)
+        return self.base[d] + self.degree(d)
 
     def reason(self, d: str) -> str:
-        k, ell = self.K.get(d, 0), self.L.get(d, 0)
+        k, ell, q = self.K.get(d, 0), self.L.get(d, 0), self.Q.get(d, 0)
         by = [s for s, ks in self.sides.items() if ks.get(d, 0) == k and k > 0]
         text = (f"at most {k} index value(s) of {d} in one term (free and summed)"
                 + (f", reached by the {' and the '.join(by)}" if by else ""))
         text += f"; {ell} closed loop(s) giving factors of {d}" if ell else "; no closed loops"
+        if q:
+            text += (f"; factors 1/{d}^k with k <= {q}, cleared by multiplying both sides by "
+                     f"{d}^{q} (sound: {d} >= 1)")
         vals = self.values(d)
+        deg = self.degree(d)
         text += (f": {d} = {vals[0]} suffices" if len(vals) == 1
-                 else f": {d} in {vals[0]}..{vals[-1]} ({ell + 1} sizes: the coefficients are "
-                      f"polynomials of degree <= {ell} in {d})")
+                 else f": {d} in {vals[0]}..{vals[-1]} ({deg + 1} sizes: the coefficients are "
+                      f"polynomials of degree <= {deg} in {d})")
         if self.base[d] > max(k, 1):
             text += f" (raised from {max(k, 1)} so that every size of the grid is valid)"
         return text
 
     def to_json(self) -> dict[str, Any]:
-        return {d: {"K": self.K.get(d, 0), "loops": self.L.get(d, 0), "sizes": self.values(d),
-                    "reason": self.reason(d)} for d in self.base}
+        return {d: {"K": self.K.get(d, 0), "loops": self.L.get(d, 0),
+                    **({"negative_powers": self.Q[d]} if self.Q.get(d) else {}),
+                    "sizes": self.values(d), "reason": self.reason(d)} for d in self.base}
 
 
 def bound_from(sides: Mapping[str, Profile], dims: Sequence[str]) -> SizeBound:
     """K and L over the scalar profiles of the sides (``{"claimed side": p, ...}``)."""
     K: dict[str, int] = {d: 0 for d in dims}
     L: dict[str, int] = {d: 0 for d in dims}
+    Q: dict[str, int] = {}
     per: dict[str, dict[str, int]] = {}
     for name, prof in sides.items():
         per[name] = {}
@@ -447,9 +595,11 @@ def bound_from(sides: Mapping[str, Profile], dims: Sequence[str]) -> SizeBound:
             for d in dims:
                 K[d] = max(K[d], Ks.get(d, 0))
                 L[d] = max(L[d], Ls.get(d, 0))
+                if Ls.get(neg(d), 0):
+                    Q[d] = max(Q.get(d, 0), Ls[neg(d)])
                 per[name][d] = max(per[name].get(d, 0), Ks.get(d, 0))
     base = {d: max(K[d], 1) for d in dims}
-    return SizeBound(K, L, base, per)
+    return SizeBound(K, L, base, per, Q)
 
 
 def proof_grid(bound: SizeBound, valid: Any = None, *, max_raise: int = 8
@@ -459,7 +609,7 @@ def proof_grid(bound: SizeBound, valid: Any = None, *, max_raise: int = 8
     dims = list(bound.base)
 
     def grid(base: Mapping[str, int]) -> list[dict[str, int]]:
-        ranges = [range(base[d], base[d] + bound.L.get(d, 0) + 1) for d in dims]
+        ranges = [range(base[d], base[d] + bound.degree(d) + 1) for d in dims]
         return [dict(zip(dims, vals, strict=True)) for vals in product(*ranges)]
 
     if valid is None:

@@ -24,8 +24,15 @@ How the window is chosen (this is what makes the verdict independent of the prob
   the noise and the log-log points are straight (max deviation from the fitted line
   <= 0.15 decades); the slope is fitted there by least squares.
 
-Results are :class:`TaylorCheck` data objects with an integer :class:`TaylorStatus`; they are
-drawn by :func:`mfverify.plot.plot_taylor` (a view, outside the engine).
+Results are :class:`TaylorCheck` data objects with an integer :class:`TaylorStatus` (a
+:class:`~mfverify.results.CodeEnum`: each code has a label and a message); they are drawn by
+:func:`mfverify.plot.plot_taylor` (a view, outside the engine).
+
+Names: :func:`taylor_check_gradient` and :func:`taylor_check_hessian` check a gradient or
+Hessian *given as Python callables* numerically; :func:`mfverify.check_gradient` and
+:func:`mfverify.check_hessian` check a *claimed formula* against a problem (exactly, or
+numerically with these tests). The Manopt names ``checkgradient`` / ``checkhessian`` of
+mfverify < 0.2 remain as deprecated aliases.
 
 References
 ----------
@@ -35,18 +42,23 @@ manifolds", JMLR 15 (2014): ``checkgradient``, ``checkhessian``, ``identify_line
 
 from __future__ import annotations
 
-import enum
+import functools
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..results import CodeEnum, ResultMixin
+
 __all__ = [
     "TaylorStatus",
     "TaylorCheck",
     "taylor_steps",
     "fit_taylor",
+    "taylor_check_gradient",
+    "taylor_check_hessian",
     "checkgradient",
     "checkhessian",
     "EPS",
@@ -62,19 +74,16 @@ NOISE_MARGIN = 30.0
 STRAIGHTNESS = 0.15
 
 
-class TaylorStatus(enum.IntEnum):
+class TaylorStatus(CodeEnum):
     """Status codes of a Taylor test (0 and 1 pass)."""
 
-    #: The fitted slope is at least the expected order (minus the tolerance).
-    OK = 0
-    #: The model error stays at the rounding level for every h: the model is exact on this line.
-    EXACT_MODEL = 1
-    #: The fitted slope is below the expected order: the claimed derivative is wrong here.
-    WRONG_ORDER = 2
-    #: No straight piece above the rounding noise was found (inconclusive).
-    NO_WINDOW = 3
-    #: The objective or the model was not finite on the whole sweep.
-    NONFINITE = 4
+    OK = 0, "ok", "the fitted slope is at least the expected order (minus the tolerance)"
+    EXACT_MODEL = 1, "exact_model", ("the model error stays at the rounding level for every h: "
+                                     "the model is exact on this line")
+    WRONG_ORDER = 2, "wrong_order", ("the fitted slope is below the expected order: the "
+                                     "derivative is wrong here")
+    NO_WINDOW = 3, "no_window", "no straight piece above the rounding noise was found"
+    NONFINITE = 4, "nonfinite", "the objective or the model was not finite on the whole sweep"
 
     @property
     def passed(self) -> bool:
@@ -82,7 +91,7 @@ class TaylorStatus(enum.IntEnum):
 
 
 @dataclass
-class TaylorCheck:
+class TaylorCheck(ResultMixin):
     """One Taylor test along one line.
 
     Attributes
@@ -117,6 +126,22 @@ class TaylorCheck:
     @property
     def passed(self) -> bool:
         return self.status.passed
+
+    def _title(self) -> str:
+        return (f"Taylor test of the {self.what}: {self.status.name} "
+                f"({'passed' if self.passed else 'failed'})")
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        slope = "n/a" if self.slope is None else f"{self.slope:.3f}"
+        rows: list[tuple[str, Any]] = [("slope", f"{slope} (expected >= {self.expected} − "
+                                                 f"{self.tolerance})"),
+                                       ("status", self.status.message)]
+        if self.window is not None:
+            i, j = self.window
+            rows.append(("window", f"h in [{self.h[i]:.3g}, {self.h[j - 1]:.3g}]"))
+        if self.message:
+            rows.append(("message", self.message))
+        return rows + [(k, v) for k, v in self.extra.items() if isinstance(v, (int, float, str))]
 
     def to_json(self) -> dict[str, Any]:
         w = self.window
@@ -217,10 +242,11 @@ def _along_line(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarray]
     return x, d, h, f0, d1, fh, rng
 
 
-def checkgradient(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
-                  x: np.ndarray, *, direction: np.ndarray | None = None,
-                  rng: np.random.Generator | None = None, tolerance: float = 0.2
-                  ) -> TaylorCheck:
+def taylor_check_gradient(cost: Callable[[np.ndarray], float],
+                          grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray, *,
+                          direction: np.ndarray | None = None,
+                          rng: np.random.Generator | None = None, tolerance: float = 0.2
+                          ) -> TaylorCheck:
     """Manopt-style gradient check of a function of one NumPy array.
 
     The error of the first-order model along ``x + h·d`` must decay with slope >= 2.
@@ -228,7 +254,7 @@ def checkgradient(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarra
     Examples
     --------
     >>> import numpy as np
-    >>> res = checkgradient(lambda x: float(x @ x), lambda x: 2 * x, np.array([1.0, 2.0]))
+    >>> res = taylor_check_gradient(lambda x: float(x @ x), lambda x: 2 * x, np.array([1., 2.]))
     >>> res.passed
     True
     """
@@ -238,10 +264,12 @@ def checkgradient(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarra
     return fit_taylor(h, err, noise, expected=2, what="gradient", tolerance=tolerance)
 
 
-def checkhessian(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
-                 hess: Callable[[np.ndarray, np.ndarray], np.ndarray], x: np.ndarray, *,
-                 direction: np.ndarray | None = None, rng: np.random.Generator | None = None,
-                 tolerance: float = 0.2) -> TaylorCheck:
+def taylor_check_hessian(cost: Callable[[np.ndarray], float],
+                         grad: Callable[[np.ndarray], np.ndarray],
+                         hess: Callable[[np.ndarray, np.ndarray], np.ndarray], x: np.ndarray, *,
+                         direction: np.ndarray | None = None,
+                         rng: np.random.Generator | None = None,
+                         tolerance: float = 0.2) -> TaylorCheck:
     """Manopt-style Hessian check: the second-order model error must decay with slope >= 3.
 
     ``hess(x, d)`` is the Hessian-vector product. The result's ``extra`` also reports the
@@ -258,3 +286,22 @@ def checkhessian(cost: Callable[[np.ndarray], float], grad: Callable[[np.ndarray
     b = float(np.sum(np.asarray(hess(x, u)) * v))
     res.extra["symmetry_defect"] = abs(a - b) / max(abs(a) + abs(b), np.finfo(float).tiny)
     return res
+
+
+def _deprecated(new: Callable[..., TaylorCheck], old: str) -> Callable[..., TaylorCheck]:
+    @functools.wraps(new)
+    def alias(*args: Any, **kwargs: Any) -> TaylorCheck:
+        warnings.warn(f"{old} is deprecated; use {new.__name__} (the numeric Taylor test of "
+                      "callables; check_gradient/check_hessian check a claimed formula)",
+                      DeprecationWarning, stacklevel=2)
+        return new(*args, **kwargs)
+
+    alias.__name__ = alias.__qualname__ = old
+    alias.__doc__ = f"Deprecated alias of :func:`{new.__name__}`."
+    return alias
+
+
+#: Deprecated alias of :func:`taylor_check_gradient` (Manopt's name; warns).
+checkgradient = _deprecated(taylor_check_gradient, "checkgradient")
+#: Deprecated alias of :func:`taylor_check_hessian` (Manopt's name; warns).
+checkhessian = _deprecated(taylor_check_hessian, "checkhessian")

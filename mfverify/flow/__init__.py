@@ -5,7 +5,9 @@
 * :mod:`~mfverify.flow.maps`: GD, alternating GD, primal-dual iterations at any precision;
 * :mod:`~mfverify.flow.events`: hitting times located to working precision;
 * :mod:`~mfverify.flow.invariants`: singular values, rank, imbalance, Schur complement monitors;
-* :mod:`~mfverify.flow.experiments`: trap and escape experiments.
+* :mod:`~mfverify.flow.experiments`: trap and escape experiments;
+* :func:`integrate_validated` (:mod:`~mfverify.flow.validated`): rigorous enclosures in ball
+  arithmetic, with statuses in :class:`FlowStatus`.
 """
 
 from __future__ import annotations
@@ -32,10 +34,13 @@ from .integrate import primal_dual_field as primal_dual_field
 from .integrate import vector_field as vector_field
 from .invariants import monitor as monitor
 from .maps import iterate_map as iterate_map
+from .status import FlowStatus as FlowStatus
+from .validated import integrate_validated as integrate_validated
 
 __all__ = [
     "Event", "EventHit", "FlowPoint", "FlowResult", "VectorField", "as_field",
     "descent_ascent_field", "exact_point", "field_value", "gradient_field", "integrate",
     "primal_dual_field", "vector_field", "ball_entry", "ball_exit", "hitting_time",
     "objective_below", "residual_below", "escape", "trap", "monitor", "iterate_map",
+    "FlowStatus", "integrate_validated",
 ]

@@ -35,9 +35,11 @@ import numpy as np
 import sympy as sp
 
 from ..arith import MpArith
+from ..arith.ball import BallArith
 from ..errors import ShapeError, UnsupportedError
 
-__all__ = ["Tape", "Jet", "TraceArith", "to_fixed", "from_fixed", "mpz_array", "log2_norm"]
+__all__ = ["Tape", "Jet", "TraceArith", "BallTape", "BallTraceArith", "to_fixed", "from_fixed",
+           "mpz_array", "log2_norm", "trace_field", "trace_ball_field"]
 
 _MPZ = gmpy2.mpz
 
@@ -157,6 +159,28 @@ class Tape:
         self.nodes: list[Jet] = []
         self.leaves: list[Jet] = []
 
+    # -- the number system (fixed point here; balls in :class:`BallTape`) -----------------------
+    def lift(self, value: Any) -> Any:
+        """One number of the field's data as a number of this tape."""
+        return to_fixed(value, self.P, self.ctx)
+
+    def rs(self, arr: Any) -> np.ndarray:
+        """Normalize a product of two numbers (fixed point: shift back by ``P``)."""
+        return np.asarray(arr >> self.P, dtype=object)
+
+    def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
+        return _zeros(shape)
+
+    def reciprocal(self, v: Any) -> Any:
+        """``1/v`` for a constant divisor of the field (lifted later by :meth:`const`)."""
+        if isinstance(v, sp.Basic):
+            return 1 / v
+        ctx = self.ctx
+        mv = ctx.mpf(int(v)) if isinstance(v, (int, np.integer)) else ctx.mpf(v)
+        if mv == 0:
+            raise UnsupportedError("division by zero in the vector field")
+        return 1 / mv
+
     # -- lifting foreign values -----------------------------------------------------------------
     def const(self, value: Any) -> Jet:
         if isinstance(value, Jet):
@@ -169,7 +193,7 @@ class Tape:
         fixed = np.empty(arr.shape, dtype=object)
         ff = fixed.reshape(-1)
         for i, v in enumerate(arr.reshape(-1)):
-            ff[i] = to_fixed(v, self.P, self.ctx)
+            ff[i] = self.lift(v)
         return Jet(self, fixed.shape, None, (), const=fixed)
 
     def _pack(self, arr: np.ndarray) -> Jet:
@@ -237,7 +261,7 @@ class Jet:
             if k == 0:
                 return self.value
             if self._zero is None:
-                self._zero = _zeros(self.shape)
+                self._zero = self.tape.zeros(self.shape)
             return self._zero
         return self.c[k]
 
@@ -276,7 +300,7 @@ class Jet:
         a = self
         if reverse:
             a, b = b, a
-        P = self.tape.P
+        rs = self.tape.rs
         if op == "mul":
             f = np.multiply
             shape = np.broadcast_shapes(a.shape, b.shape)
@@ -286,7 +310,7 @@ class Jet:
                 raise ShapeError("matmul needs arrays of at least one dimension")
             shape = np.shape(np.matmul(_zeros(a.shape), _zeros(b.shape)))
         if a.is_const and b.is_const:
-            v = np.asarray(f(a.value, b.value) >> P, dtype=object)
+            v = rs(f(a.value, b.value))
             return Jet(self.tape, v.shape, None, (), const=v)
         if op == "matmul" and OPTIMIZE_PRODUCTS:
             better = _rewrite_matmul(a, b)
@@ -294,15 +318,15 @@ class Jet:
                 return better
         if a.is_const or b.is_const:
             def rule_c(k: int) -> np.ndarray:
-                return np.asarray(f(a.coef(k if not a.is_const else 0),
-                                    b.coef(k if not b.is_const else 0)) >> P, dtype=object)
+                return rs(f(a.coef(k if not a.is_const else 0),
+                            b.coef(k if not b.is_const else 0)))
             return Jet(self.tape, shape, rule_c, (a,) if b.is_const else (b,))
         if op == "mul":
             def rule_m(k: int) -> np.ndarray:
                 if k == 0:
-                    return np.asarray((a.c[0] * b.c[0]) >> P, dtype=object)
+                    return rs(a.c[0] * b.c[0])
                 prod = np.stack(a.c[: k + 1]) * np.stack(b.c[k::-1])
-                return np.asarray(prod.sum(axis=0) >> P, dtype=object)
+                return rs(prod.sum(axis=0))
             return Jet(self.tape, shape, rule_m, (a, b))
         ax_b = -2 if b.ndim >= 2 else -1
         if SYMMETRIC_PRODUCTS and a.ndim == 2 and (b.transpose_of is a or a.transpose_of is b):
@@ -320,7 +344,7 @@ class Jet:
                 if k % 2 == 0:
                     mid = a.c[k // 2] @ a.c[k // 2].T
                     acc = mid if acc is None else acc + mid
-                return np.asarray(acc >> P, dtype=object)
+                return rs(acc)
 
             node = Jet(self.tape, shape, rule_sym, (a, b))
             node.op, node.args = "matmul", (a, b)
@@ -328,10 +352,10 @@ class Jet:
 
         def rule_mm(k: int) -> np.ndarray:
             if k == 0:
-                return np.asarray((a.c[0] @ b.c[0]) >> P, dtype=object)
+                return rs(a.c[0] @ b.c[0])
             left = np.concatenate(a.c[: k + 1], axis=-1)
             right = np.concatenate(b.c[k::-1], axis=ax_b)
-            return np.asarray((left @ right) >> P, dtype=object)
+            return rs(left @ right)
 
         node = Jet(self.tape, shape, rule_mm, (a, b))
         node.op, node.args = "matmul", (a, b)
@@ -372,20 +396,13 @@ class Jet:
         if isinstance(o, Jet) and not o.is_const:
             raise UnsupportedError("division by a state-dependent value: the vector field is "
                                    "not polynomial (the Taylor engine needs polynomial fields)")
-        ctx = self.tape.ctx
         if isinstance(o, Jet):
             raise UnsupportedError("division by a traced constant array is not supported")
         arr = np.asarray(o, dtype=object)
         inv = np.empty(arr.shape, dtype=object)
         fi = inv.reshape(-1)
         for i, v in enumerate(arr.reshape(-1)):
-            if isinstance(v, sp.Basic):
-                fi[i] = 1 / v
-            else:
-                mv = ctx.mpf(int(v)) if isinstance(v, (int, np.integer)) else ctx.mpf(v)
-                if mv == 0:
-                    raise UnsupportedError("division by zero in the vector field")
-                fi[i] = 1 / mv
+            fi[i] = self.tape.reciprocal(v)
         return self * (inv if inv.shape else inv[()])
 
     def __pow__(self, n: Any) -> Jet:
@@ -446,7 +463,7 @@ def _einsum(subscripts: str, *operands: Any, **kwargs: Any) -> Any:
         raise UnsupportedError("einsum(out=...) is not supported on traced flow values")
     tape = next(o.tape for o in operands if isinstance(o, Jet))
     ops = [tape.const(o) for o in operands]
-    P = tape.P
+    rs = tape.rs
     if "->" not in subscripts:
         raise UnsupportedError("einsum on traced values needs an explicit '->' output")
     ins, out = subscripts.replace(" ", "").split("->")
@@ -459,12 +476,12 @@ def _einsum(subscripts: str, *operands: Any, **kwargs: Any) -> Any:
         return a._linear(lambda v: np.asarray(np.einsum(subscripts, v), dtype=object))
     a, b = ops
     if a.is_const and b.is_const:
-        v = np.asarray(np.einsum(subscripts, a.value, b.value) >> P, dtype=object)
+        v = rs(np.einsum(subscripts, a.value, b.value))
         return Jet(tape, v.shape, None, (), const=v)
     if a.is_const or b.is_const:
         def rule_c(k: int) -> np.ndarray:
-            return np.asarray(np.einsum(subscripts, a.coef(0 if a.is_const else k),
-                                        b.coef(0 if b.is_const else k)) >> P, dtype=object)
+            return rs(np.einsum(subscripts, a.coef(0 if a.is_const else k),
+                                b.coef(0 if b.is_const else k)))
         return Jet(tape, shape, rule_c, (b,) if a.is_const else (a,))
     z = next(ch for ch in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQ" if ch not in subscripts)
     stacked = f"{z}{subs[0]},{z}{subs[1]}->{out}"
@@ -472,7 +489,7 @@ def _einsum(subscripts: str, *operands: Any, **kwargs: Any) -> Any:
     def rule_v(k: int) -> np.ndarray:
         sa = np.stack(a.c[: k + 1])
         sb = np.stack(b.c[k::-1])
-        return np.asarray(np.einsum(stacked, sa, sb) >> P, dtype=object)
+        return rs(np.einsum(stacked, sa, sb))
 
     return Jet(tape, shape, rule_v, (a, b))
 
@@ -514,14 +531,10 @@ def _is_jet(x: Any) -> bool:
     return isinstance(x, Jet)
 
 
-class TraceArith(MpArith):
-    """The arithmetic a vector field is traced in: MpArith for data, Jets for state values."""
+class _JetLifting:
+    """Arith methods that accept traced values (Jets) beside the arithmetic's own numbers."""
 
-    name = "mp"
-
-    def __init__(self, dps: int, tape: Tape) -> None:
-        super().__init__(dps)
-        self.tape = tape
+    tape: Tape
 
     def _j(self, a: Any) -> Any:
         if _is_jet(a):
@@ -579,6 +592,77 @@ class TraceArith(MpArith):
         return self._j(a)
 
 
+class TraceArith(_JetLifting, MpArith):
+    """The arithmetic a vector field is traced in: MpArith for data, Jets for state values."""
+
+    name = "mp"
+
+    def __init__(self, dps: int, tape: Tape) -> None:
+        MpArith.__init__(self, dps)
+        self.tape = tape
+
+
+class BallTape(Tape):
+    """A tape whose numbers are python-flint ``arb`` balls (no fixed point, no shifts).
+
+    Every coefficient is then a rigorous enclosure of the exact Taylor coefficient of the traced
+    expression (the inclusion property of ball arithmetic), at the precision python-flint runs
+    at when the coefficients are computed (:func:`mfverify.arith.ball.workprec`).
+    """
+
+    def __init__(self, prec: int) -> None:
+        super().__init__(0, None)
+        self.prec = prec
+
+    def lift(self, value: Any) -> Any:
+        from ..arith.ball import to_arb, workprec
+
+        with workprec(self.prec):
+            return to_arb(value)
+
+    def rs(self, arr: Any) -> np.ndarray:
+        return np.asarray(arr, dtype=object)
+
+    def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
+        from ..arith.ball import ARB
+
+        out = np.empty(shape, dtype=object)
+        out.fill(ARB(0))
+        return out
+
+    def reciprocal(self, v: Any) -> Any:
+        from ..arith.ball import to_arb, workprec
+
+        if isinstance(v, sp.Basic):
+            if v == 0:
+                raise UnsupportedError("division by zero in the vector field")
+            return 1 / v
+        with workprec(self.prec):
+            b = to_arb(v)
+            if b.contains(0):
+                raise UnsupportedError("division by a constant not certified nonzero in the "
+                                       "vector field")
+            return 1 / b
+
+
+class BallTraceArith(_JetLifting, BallArith):
+    """The arithmetic a vector field is traced in for validated flows: balls for data, Jets for
+    state values."""
+
+    def __init__(self, tape: BallTape) -> None:
+        BallArith.__init__(self, tape.prec)
+        self.tape = tape
+
+
+def trace_ball_field(field: Callable[[Any, Mapping[str, Any]], Mapping[str, Any]],
+                     variables: Mapping[str, tuple[int, ...]], prec: int,
+                     extra: Mapping[str, Callable[[Any, Mapping[str, Any]], Any]] | None = None,
+                     ) -> tuple[Tape, dict[str, Jet], dict[str, Jet], dict[str, Jet]]:
+    """:func:`trace_field` on a :class:`BallTape` (data enclosed in balls at ``prec`` bits)."""
+    tape = BallTape(prec)
+    return _trace(field, variables, tape, BallTraceArith(tape), extra)
+
+
 def trace_field(field: Callable[[Any, Mapping[str, Any]], Mapping[str, Any]],
                 variables: Mapping[str, tuple[int, ...]], P: int,
                 extra: Mapping[str, Callable[[Any, Mapping[str, Any]], Any]] | None = None,
@@ -593,6 +677,13 @@ def trace_field(field: Callable[[Any, Mapping[str, Any]], Mapping[str, Any]],
     tape = Tape(P, ctx_holder)
     A = TraceArith(dps, tape)
     tape.ctx = A.ctx
+    return _trace(field, variables, tape, A, extra)
+
+
+def _trace(field: Callable[[Any, Mapping[str, Any]], Mapping[str, Any]],
+           variables: Mapping[str, tuple[int, ...]], tape: Tape, A: Any,
+           extra: Mapping[str, Callable[[Any, Mapping[str, Any]], Any]] | None,
+           ) -> tuple[Tape, dict[str, Jet], dict[str, Jet], dict[str, Jet]]:
     leaves = {name: tape.leaf(shape) for name, shape in variables.items()}
     raw = field(A, dict(leaves))
     if not isinstance(raw, Mapping):

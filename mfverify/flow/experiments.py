@@ -26,6 +26,7 @@ from ..arith import ExactArith, MpArith
 from ..errors import InputError
 from ..numbers import parse_number
 from ..problems.base import Problem
+from ..results import ResultMixin
 from .events import ball_exit
 from .integrate import VectorField, _s, as_field, exact_point, integrate
 
@@ -34,7 +35,7 @@ __all__ = ["TrapResult", "trap", "EscapeRow", "EscapeResult", "escape", "unstabl
 
 
 @dataclass
-class TrapResult:
+class TrapResult(ResultMixin):
     """Result of :func:`trap`.
 
     ``exactly_stationary``: F(x*) = 0 exactly (so the trap is a theorem, not a measurement).
@@ -57,6 +58,9 @@ class TrapResult:
         """F(x*) = 0 exactly and the computed trajectory stayed within its error estimate of
         x* (exactly at x* when x* is representable on the fixed-point grid)."""
         return self.exactly_stationary and self.max_deviation <= self.error_estimate
+
+    def _state(self) -> str:
+        return "stayed at x*" if self.stayed else "did not stay at x*"
 
     def to_json(self) -> dict[str, Any]:
         return {"exactly_stationary": self.exactly_stationary,
@@ -151,7 +155,7 @@ class EscapeRow:
 
 
 @dataclass
-class EscapeResult:
+class EscapeResult(ResultMixin):
     """Escape times T(ε) against the linearization, with the fitted slope of T vs log(1/ε)."""
 
     rate: Any
@@ -166,6 +170,10 @@ class EscapeResult:
     @property
     def max_rel_error(self) -> Any:
         return max(r.rel_error for r in self.rows)
+
+    def _state(self) -> str:
+        return (f"slope {_s(self.slope, 6)} (predicted {_s(self.slope_predicted, 6)}), "
+                f"{len(self.rows)} escape times")
 
     def to_json(self) -> dict[str, Any]:
         return {"rate": _s(self.rate, 15), "radius": str(self.radius),

@@ -46,6 +46,8 @@ from ..budget import Budget, as_budget, check_limit
 from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
 from ..numbers import parse_number
 from ..problems.base import Problem, _nested_shape
+from ..results import FlowStatus, ResultMixin, coerce
+from ..typing import NumberLike, PointLike
 from ._jet import from_fixed, log2_norm, to_fixed, trace_field
 
 __all__ = [
@@ -284,7 +286,7 @@ class FlowPoint:
 
 
 @dataclass
-class FlowResult:
+class FlowResult(ResultMixin):
     """The result of :func:`integrate`.
 
     Attributes
@@ -296,8 +298,9 @@ class FlowResult:
     events
         :class:`EventHit` list, in time order.
     status
-        ``"done"``, ``"event"`` (a terminal event stopped the run), ``"max_steps"`` or
-        ``"blow-up"`` (the radius of convergence collapsed: a finite-time singularity).
+        A :class:`~mfverify.results.FlowStatus` (equal to its string): ``"done"``, ``"event"``
+        (a terminal event stopped the run), ``"max_steps"`` or ``"blow-up"`` (the radius of
+        convergence collapsed: a finite-time singularity); ``status.message`` says it in words.
     """
 
     field: VectorField
@@ -317,6 +320,28 @@ class FlowResult:
     exactly_stationary: bool = False
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.status = coerce(FlowStatus, self.status)
+
+    def _title(self) -> str:
+        return f"FlowResult of {self.field.name}: {self.status}"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        msg = getattr(self.status, "message", "")
+        rows: list[tuple[str, Any]] = [("status", msg)] if msg else []
+        rows += [("steps", self.steps), ("precision", f"{self.dps} digits, tol {_s(self.tol, 5)},"
+                                                     f" order {self.order}")]
+        if self.points:
+            fin = self.final
+            rows.append(("final t", _s(fin.t, 12)))
+            rows += [(f"‖{k}(t)‖_F", _s(_fro(v), 8)) for k, v in list(fin.state.items())[:4]]
+            rows.append(("error estimate", _s(self.error_estimate, 3)))
+        rows += [(f"event {e.name}", _s(e.t, 10)) for e in self.events[:3]]
+        if self.exactly_stationary:
+            rows.append(("exactly stationary", True))
+        rows += [("note", n) for n in self.notes[:3]]
+        return rows + [("seconds", round(self.seconds, 3))]
+
     @property
     def final(self) -> FlowPoint:
         return self.points[-1]
@@ -335,7 +360,7 @@ class FlowResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"dps": self.dps, "tol": _s(self.tol, 5), "order": self.order,
-                "status": self.status, "steps": self.steps, "seconds": round(self.seconds, 3),
+                "status": str(self.status), "steps": self.steps, "seconds": round(self.seconds, 3),
                 "field": self.field.name, "exactly_stationary": self.exactly_stationary,
                 "points": [p.to_json() for p in self.points],
                 "events": [e.to_json() for e in self.events], "notes": list(self.notes)}
@@ -346,6 +371,12 @@ def _s(v: Any, digits: int | None = None) -> str:
     if ctx is None:
         return str(v)
     return mpmath.nstr(v, digits or int(ctx.dps), strip_zeros=False) if v != 0 else "0"
+
+
+def _fro(a: np.ndarray) -> Any:
+    """‖a‖_F of an array of mpf (or numbers), 0 for an empty one."""
+    flat = np.asarray(a, dtype=object).reshape(-1)
+    return mpmath.sqrt(mpmath.fsum(v * v for v in flat)) if flat.size else 0
 
 
 def _sarr(a: np.ndarray) -> Any:
@@ -501,11 +532,11 @@ def _parse_times(times: Any, A: MpArith) -> list[Any]:
 
 def integrate(
     system: Problem | VectorField,
-    x0: Any,
-    times: Any,
+    x0: PointLike,
+    times: NumberLike | Sequence[NumberLike],
     *,
     dps: int = 30,
-    tol: Any = None,
+    tol: NumberLike | None = None,
     order: int | None = None,
     events: Sequence[Event] = (),
     max_steps: int = 100_000,

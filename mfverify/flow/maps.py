@@ -30,6 +30,8 @@ from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError
 from ..numbers import parse_number
 from ..problems.base import Problem
+from ..results import FlowStatus, ResultMixin, coerce
+from ..typing import NumberLike, PointLike
 from .integrate import VectorField, _s, _sarr, as_field, exact_point, primal_dual_field
 
 __all__ = ["MapPoint", "MapResult", "iterate_map", "gradient_descent", "alternating_gd",
@@ -53,8 +55,9 @@ class MapPoint:
 
 
 @dataclass
-class MapResult:
-    """The result of :func:`iterate_map`."""
+class MapResult(ResultMixin):
+    """The result of :func:`iterate_map`; ``status`` is a
+    :class:`~mfverify.results.FlowStatus` (``"done"`` or ``"diverged"``)."""
 
     field: VectorField
     method: str
@@ -67,6 +70,22 @@ class MapResult:
     arith: MpArith
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.status = coerce(FlowStatus, self.status)
+
+    def _title(self) -> str:
+        return f"MapResult {self.method} of {self.field.name}: {self.status}"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [("status", getattr(self.status, "message", "")),
+                                       ("step", _s(self.step, 10)), ("precision", self.dps)]
+        if self.points:
+            fin = self.final
+            rows += [("final iteration", fin.iteration),
+                     ("error estimate", _s(fin.error_estimate, 3))]
+        rows += [("note", n) for n in self.notes[:3]]
+        return [r for r in rows if r[1] != ""] + [("seconds", round(self.seconds, 3))]
+
     @property
     def final(self) -> MapPoint:
         return self.points[-1]
@@ -74,7 +93,7 @@ class MapResult:
     def to_json(self) -> dict[str, Any]:
         return {"method": self.method, "step": _s(self.step), "dual_step":
                 None if self.dual_step is None else _s(self.dual_step), "dps": self.dps,
-                "status": self.status, "seconds": round(self.seconds, 3),
+                "status": str(self.status), "seconds": round(self.seconds, 3),
                 "points": [p.to_json() for p in self.points], "notes": self.notes}
 
 
@@ -124,12 +143,12 @@ def _run(vf: VectorField, x0: Mapping[str, np.ndarray], its: list[int], method: 
 
 def iterate_map(
     system: Problem | VectorField,
-    x0: Any,
+    x0: PointLike,
     iterations: Iterable[int],
     *,
     method: str = "gd",
-    step: Any,
-    dual_step: Any = None,
+    step: NumberLike,
+    dual_step: NumberLike | None = None,
     dps: int = 30,
     error_estimate: bool = True,
     progress: Callable[[int, int], None] | None = None,

@@ -27,6 +27,7 @@ import sympy as sp
 from ..arith import Arith, get_arith
 from ..errors import InputError
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import Point, Problem, SymmetryGroup, add_noise, check_rank, exact_matrix
 from .groups import gl_orbit_tangent, orthogonal_orbit_tangent
 from .symmetric import _positive_scale, _strings
@@ -59,8 +60,8 @@ class AsymmetricMF(Problem):
         return cls(spec["Sigma"], spec["rank"], scale=spec.get("scale", "1/2"),
                    balance=spec.get("balance", 0))
 
-    def __init__(self, Sigma: Any, rank: int, *, scale: Any = "1/2",
-                 balance: Any = 0) -> None:
+    def __init__(self, Sigma: ArrayLike, rank: int, *, scale: NumberLike = "1/2",
+                 balance: NumberLike = 0) -> None:
         super().__init__()
         S = exact_matrix(Sigma, "Sigma")
         self.m, self.n = S.shape
@@ -114,6 +115,12 @@ class AsymmetricMF(Problem):
             hU = hU + half_b * (DU @ G + U @ dG)
             hV = hV - half_b * (DV @ G + V @ dG)
         return {"U": hU, "V": hV}
+
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """UVᵀ for the GL(r) action (unbalanced), [U; V][U; V]ᵀ for O(r) (balanced)."""
+        from .invariants import cross, stacked_gram
+
+        return stacked_gram(x["U"], x["V"]) if self.balanced else cross(x["U"], x["V"])
 
     def symmetry(self) -> SymmetryGroup:
         r = self.r
@@ -171,6 +178,24 @@ class AsymmetricMF(Problem):
         S = S.reshape(-1, *S.shape[-2:])
         sv = np.linalg.svd(S, compute_uv=False)
         return float(self.scale) * np.sum(sv[:, self.r:] ** 2, axis=1)
+
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """‖UVᵀ − Σ‖_F / ‖Σ‖_F per run (the target Σ of each instance)."""
+        from .strata import relative_error
+
+        U, V = np.asarray(x["U"], dtype=np.float64), np.asarray(x["V"], dtype=np.float64)
+        return relative_error(U @ np.swapaxes(V, -1, -2), data["Sigma"])
+
+    def critical_strata(self, data: Mapping[str, np.ndarray]) -> list[Any]:
+        """The singular-subset classes Σ_S of :func:`mfverify.problems.strata.singular_strata`
+        (without the balancing term only: with it the classes are the balanced ones)."""
+        from ..errors import UnsupportedError
+        from .strata import singular_strata
+
+        if self.balanced:
+            raise UnsupportedError("the strata are listed for the unbalanced objective only")
+        return singular_strata(data["Sigma"], self.r, float(self.scale))
 
     def global_min_certificate(self) -> tuple[str, str]:
         return ("attained", "the fit term attains its infimum at a balanced SVD factorization "

@@ -36,6 +36,7 @@ from ..numbers import parse_number
 __all__ = [
     "Problem",
     "Point",
+    "Stratum",
     "SymmetryGroup",
     "exact_matrix",
     "exact_vector",
@@ -43,6 +44,22 @@ __all__ = [
 ]
 
 Point = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One stationary class of an exact landscape, for B instances at once.
+
+    ``invariant`` (shape ``(B, *shape)``) is the value of the family's orbit invariant on the
+    class (XXᵀ, resp. UVᵀ: the class is one group orbit, or a union of orbits with that
+    invariant), ``value`` (shape ``(B,)``) the objective there, ``kind`` one of
+    ``"global_min"``, ``"saddle"`` or ``"local_min"``.
+    """
+
+    name: str
+    invariant: np.ndarray
+    value: np.ndarray
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -82,9 +99,26 @@ def _nested_shape(value: Any, name: str) -> tuple[int, ...]:
     return ()
 
 
+def _from_array_protocol(value: Any, name: str) -> np.ndarray:
+    """``np.asarray(value)`` for an object with ``__array__``; a typed error when it fails."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # a foreign library's own error type
+        raise ShapeError(f"{name}: cannot read {type(value).__name__} through __array__: "
+                         f"{exc}") from None
+    if not isinstance(arr, np.ndarray):
+        raise ShapeError(f"{name}: __array__ of {type(value).__name__} did not return an array")
+    return arr
+
+
 def _to_exact_array(value: Any, name: str) -> np.ndarray:
     if isinstance(value, sp.MatrixBase):
         value = value.tolist()
+    elif (not isinstance(value, (np.ndarray, list, tuple, str))
+          and callable(getattr(value, "__array__", None))):
+        # array-likes of other libraries (torch tensors, JAX arrays, xarray, ...): their values
+        # through the NumPy array protocol, exactly as for points
+        value = _from_array_protocol(value, name)
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
             raise NonFiniteError(f"{name} contains NaN or infinity; expected finite entries")
@@ -203,9 +237,17 @@ class Problem(ABC):
     #: dimensions (``{"X": ("n", "r"), "M": ("n", "n"), "scale": ()}``) and the objective in
     #: the expression grammar (``"scale*norm(X*X.T - M)^2"``), which the exact mode checks
     #: against :meth:`objective` at every size it expands. Empty / None: no all-sizes verdict.
-    #: (Class or instance attributes: they may depend on the instance, e.g. its depth.)
-    size_shapes: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only default
+    #: (Class or instance attributes: they may depend on the instance, e.g. its depth.) A
+    #: dimension may also be a fixed integer (``("n", 1)``: a column vector).
+    size_shapes: dict[str, tuple[str | int, ...]] = {}  # noqa: RUF012 - read-only default
     objective_expression: str | None = None
+    #: Why a family with dimensions has no ``objective_expression`` (shown as the reason of a
+    #: sizes-checked verdict); None: the generic reason.
+    size_free_reason: str | None = None
+    #: Constant matrices of *fixed* dimensions (``{"J": [[0, -1], [1, 0]]}``) that the
+    #: objective expression and text claims may use by name; the size bound ranges only the
+    #: dimensions of ``size_dims`` (a constant's index values lie in its fixed range).
+    size_constants: dict[str, Any] = {}  # noqa: RUF012 - read-only default
     #: Keys (name -> type) of the sweep generator ``gen:KIND?key=value``; empty: none.
     generator_keys: ClassVar[dict[str, type]] = {}
 
@@ -235,6 +277,19 @@ class Problem(ABC):
     @property
     def has_closed_forms(self) -> bool:
         return type(self).gradient is not Problem.gradient and type(self).hvp is not Problem.hvp
+
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """An orbit invariant of the family's symmetry group in batched NumPy: a function of
+        the point (arrays with any leading axes) constant on every orbit, flattened to shape
+        ``(*lead, k)``. The batch engine's outcome classifier
+        (:func:`mfverify.batch.classify_runs`) matches runs with known stationary classes by
+        the distance of these invariants. Default: the raw coordinates (the trivial group);
+        the families return XXᵀ (O(r)), UVᵀ (GL(r)), the end-to-end product (deep linear
+        networks) or (ZZᵀ, ZJZᵀ) = zzᴴ in real form (complex phase retrieval), see
+        :mod:`mfverify.problems.invariants`."""
+        from .invariants import raw_coordinates
+
+        return raw_coordinates(x, self.variables)
 
     def symmetry(self) -> SymmetryGroup:
         """The invariance group (default: trivial)."""
@@ -291,6 +346,20 @@ class Problem(ABC):
         """The global minimum value per instance, float64 of shape ``(B,)`` (``data`` may hold
         batched overrides with a leading axis B). Default: unknown (:class:`UnsupportedError`)."""
         raise UnsupportedError(f"no closed-form optimal value for problem kind {self.kind!r}")
+
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Relative distance of each run's final point to the planted / target matrix, float64
+        of shape ``(B, K)`` (``x``: ``name -> (B, K, *shape)``; ``data``: the batched data the
+        sweep generator returned). Families define it through their orbit invariant, e.g.
+        ‖XXᵀ − M*‖_F / ‖M*‖_F. Default: unknown (:class:`UnsupportedError`)."""
+        raise UnsupportedError(f"no recovery error for problem kind {self.kind!r}")
+
+    def critical_strata(self, data: Mapping[str, np.ndarray]) -> list[Stratum]:
+        """The stationary classes of the exact landscape of each batched instance, as
+        :class:`Stratum` objects (one per class, values per instance). Only families whose
+        critical set is known in closed form define it. Default: :class:`UnsupportedError`."""
+        raise UnsupportedError(f"no closed-form landscape for problem kind {self.kind!r}")
 
     def override_batch(self, data: Mapping[str, Any] | None) -> int:
         """The number B of instances in batched data overrides: the product of the leading axes

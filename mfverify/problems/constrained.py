@@ -48,6 +48,7 @@ import sympy as sp
 from ..arith import Arith, get_arith
 from ..errors import InputError, ShapeError, SpecError, UnsupportedError
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import (
     Point,
     Problem,
@@ -107,8 +108,9 @@ class ConstrainedMF(Problem):
     spec_keys = ("n", "p", "operator", "b", "ground_truth", "merit", "rho")
     required_keys = ("p", "operator")
 
-    def __init__(self, operator: Any, p: int, *, b: Any = None, ground_truth: Any = None,
-                 merit: str = "penalty", rho: Any = 1) -> None:
+    def __init__(self, operator: ArrayLike, p: int, *, b: ArrayLike | None = None,
+                 ground_truth: ArrayLike | None = None, merit: str = "penalty",
+                 rho: NumberLike = 1) -> None:
         super().__init__()
         if isinstance(operator, SensingOperator):
             if not operator.symmetric:
@@ -175,6 +177,47 @@ class ConstrainedMF(Problem):
                    rho=spec.get("rho", 1))
         prob.truth_origin = origin
         return prob
+
+    # -- sweep generator ------------------------------------------------------------------------
+    generator_keys = {"n": int, "p": int, "rank": int, "m": int, "rho": float}
+
+    @classmethod
+    def generate(cls, B: int, seed: int, params: Mapping[str, Any]
+                 ) -> tuple[ConstrainedMF, dict[str, np.ndarray]]:
+        """``gen:constrained``: n [10], rank r* [2] of the planted PSD M*, p [r* + 1] factor
+        width, m [3·n·r*] constraints, rho [1]. The operator and M* are drawn as in
+        ``gen:sensing`` (A_i = (G_i + G_iᵀ)/2, G_i i.i.d. N(0, 1/m); M* = X*X*ᵀ with Haar X*
+        of unit singular values), b = A(M*); the merit is the augmented Lagrangian (the
+        primal–dual method of the batch engine runs on it)."""
+        from .generators import check_dimension
+        from .sensing import MatrixSensing
+
+        n = check_dimension(params.get("n", 10), "n")
+        rank = check_dimension(params.get("rank", 2), "rank", high=n)
+        p = check_dimension(params.get("p", min(n, rank + 1)), "p", high=n)
+        m = check_dimension(params.get("m", 3 * n * rank), "m", high=10 ** 6)
+        rho = float(params.get("rho", 1.0))
+        if not rho >= 0:
+            raise InputError(f"rho must be >= 0, got {rho}")
+        sens, data = MatrixSensing.generate(B, seed, {"n": n, "rank": rank, "m": m})
+        problem = cls(sens.operator, p, b=[0] * m, merit="augmented_lagrangian",
+                      rho=parse_number(rho))
+        problem.planted = sens.planted  # type: ignore[attr-defined]
+        return problem, data
+
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """‖UUᵀ − M*‖_F / ‖M*‖_F per run (the planted M* of generated instances, else the
+        problem's ground truth)."""
+        from .strata import relative_error
+
+        T = getattr(self, "planted", None)
+        if T is None:
+            if self.ground_truth is None:
+                raise UnsupportedError("no ground truth M* to measure recovery against")
+            T = np.asarray(self.ground_truth, dtype=np.float64)[None]
+        U = np.asarray(x["U"], dtype=np.float64)
+        return relative_error(U @ np.swapaxes(U, -1, -2), T)
 
     # -- building blocks (arithmetic level: used by the flow and batch engines) -----------------
     def residual(self, A: Arith, U: np.ndarray, d: Mapping[str, Any]) -> np.ndarray:
@@ -357,6 +400,12 @@ class ConstrainedMF(Problem):
         return {"U": Ux, "lam": lx}
 
     # -- symmetry ----------------------------------------------------------------------------------
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """UUᵀ (the O(p) invariant)."""
+        from .invariants import gram
+
+        return gram(x["U"])
+
     def symmetry(self) -> SymmetryGroup:
         p = self.p
         action = "U -> U Q, Q in O(p)"

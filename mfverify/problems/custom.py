@@ -69,6 +69,7 @@ from ..expr import (
     to_text,
 )
 from ..exprcost import check_cost, estimate_cost, max_terms
+from ..typing import ExpressionLike, NumberLike
 from .base import Point, Problem, SymmetryGroup, _to_exact_array
 from .groups import elementary_basis, skew_basis
 from .symmetric import _positive_scale
@@ -236,8 +237,8 @@ class CustomProblem(Problem):
         return cls(dict(variables), objective, data=data, scale=spec.get("scale", 1),
                    symmetry=symmetry, name=spec.get("name"))
 
-    def __init__(self, variables: Mapping[str, Any], objective: Any, *,
-                 data: Mapping[str, Any] | None = None, scale: Any = 1,
+    def __init__(self, variables: Mapping[str, Any], objective: ExpressionLike, *,
+                 data: Mapping[str, Any] | None = None, scale: NumberLike = 1,
                  symmetry: Mapping[str, Any] | None = None, name: str | None = None) -> None:
         super().__init__()
         if not isinstance(variables, Mapping) or not variables:
@@ -314,7 +315,7 @@ class CustomProblem(Problem):
         for vname, shape in self.variables.items():
             arr = self._symbols[vname]
             for k, idx in enumerate(np.ndindex(*shape)):
-                sym = arr[idx]
+                sym: Any = arr[idx]
                 for alias in {sym.name, f"{vname}{k}" if shape else vname}:
                     if alias in lookup and lookup[alias] is not sym:
                         lookup[alias] = None  # ambiguous
@@ -643,6 +644,41 @@ class CustomProblem(Problem):
         if self.name:
             spec["name"] = self.name
         return spec
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the problem's spec (its caches of compiled derivatives are closures and
+        do not pickle): the copy is rebuilt with :meth:`from_spec`, so it evaluates to the
+        same values. A callable objective travels as itself (it must be picklable, e.g. a
+        module-level function)."""
+        if self.form == "callable":
+            spec = self._spec_without_objective()
+            return (_rebuild, (spec, self.callable))
+        return (_rebuild, (self.to_spec(), None))
+
+    def _spec_without_objective(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {"variables": {k: list(v) for k, v in self.variables.items()},
+                                "scale": str(self.scale)}
+        if self.user_data:
+            spec["data"] = {k: (np.vectorize(str, otypes=[object])(v).tolist()
+                                if isinstance(v, np.ndarray) else str(v))
+                            for k, v in self.user_data.items()}
+        if self._declared is not None:
+            decl = {"group": self._declared["group"], "variables": self._declared["variables"]}
+            if self._declared["inverse_transpose"]:
+                decl["inverse_transpose"] = self._declared["inverse_transpose"]
+            spec["symmetry"] = decl
+        if self.name:
+            spec["name"] = self.name
+        return spec
+
+
+def _rebuild(spec: dict[str, Any], objective: Callable[..., Any] | None) -> CustomProblem:
+    """Unpickle a :class:`CustomProblem` (see :meth:`CustomProblem.__reduce__`)."""
+    if objective is None:
+        return CustomProblem.from_spec(spec)
+    return CustomProblem(spec["variables"], objective, data=spec.get("data"),
+                         scale=spec.get("scale", 1), symmetry=spec.get("symmetry"),
+                         name=spec.get("name"))
 
 
 def _takes_data(fn: Callable[..., Any]) -> bool:

@@ -38,6 +38,7 @@ import sympy as sp
 from ..arith import Arith, get_arith
 from ..errors import InputError, ShapeError, UnsupportedError
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import Point, Problem, SymmetryGroup, add_noise, exact_matrix
 from .groups import elementary_basis, skew_basis
 from .symmetric import _positive_scale, _strings
@@ -113,8 +114,8 @@ class DeepLinearNetwork(Problem):
         return cls(spec["X"], spec["Y"], spec["widths"], scale=spec.get("scale", "1/2"),
                    balance=spec.get("balance", 0))
 
-    def __init__(self, X: Any, Y: Any, widths: Sequence[int] | str, *, scale: Any = "1/2",
-                 balance: Any = 0) -> None:
+    def __init__(self, X: ArrayLike, Y: ArrayLike, widths: Sequence[int] | str, *,
+                 scale: NumberLike = "1/2", balance: NumberLike = 0) -> None:
         super().__init__()
         Xm = exact_matrix(X, "X")
         Ym = exact_matrix(Y, "Y")
@@ -212,6 +213,13 @@ class DeepLinearNetwork(Problem):
         return {f"W{i + 1}": h for i, h in enumerate(out)}
 
     # -- symmetry ----------------------------------------------------------------------------
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """The end-to-end product W_L⋯W₁ (invariant under the GL and O chains; it does not
+        separate every orbit)."""
+        from .invariants import chain_product
+
+        return chain_product([x[f"W{i}"] for i in range(1, self.depth + 1)])
+
     def symmetry(self) -> SymmetryGroup:
         hidden = self.hidden
         if self.balanced:

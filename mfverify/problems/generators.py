@@ -9,7 +9,7 @@ so a test can compare against the truth without refactorizing.
 * :func:`rectangular_instances`: Σ = U·diag(σ)·Vᵀ with chosen singular values / condition number.
 * :func:`ground_truths`: X* ∈ ℝ^{n×r*} with chosen singular values, M* = X*X*ᵀ.
 * :func:`gaussian_sensing`: sensing matrices A_i with i.i.d. N(0, 1/m) entries (symmetrized
-  on request), so that E‖A(X)‖² = ‖X‖²_F.
+  on request), so that E‖A(X)‖² = ‖X‖²_F unsymmetrized and 2‖X‖²_F symmetrized (X symmetric).
 """
 
 from __future__ import annotations
@@ -216,9 +216,11 @@ def gaussian_sensing(B: int, m: int, n: int, *, symmetric: bool = True, n2: int 
                      seed: int = 0) -> np.ndarray:
     """B Gaussian sensing operators, shape ``(B, m, n, n2)`` (n2 = n by default).
 
-    Entries are i.i.d. N(0, 1/m); with ``symmetric=True`` each A_i is replaced by
-    (A_i + A_iᵀ)/√2 (still N(0, 1/m) off the diagonal, N(0, 2/m) on it). Then
-    E‖A(X)‖² = ‖X‖²_F for symmetric X, where A(X)_i = ⟨A_i, X⟩.
+    Entries are i.i.d. N(0, 1/m), so E‖A(X)‖² = ‖X‖²_F, where A(X)_i = ⟨A_i, X⟩. With
+    ``symmetric=True`` each A_i is replaced by S_i = (A_i + A_iᵀ)/√2 (still N(0, 1/m) off the
+    diagonal, N(0, 2/m) on it). For symmetric X, ⟨S_i, X⟩ = √2·⟨A_i, X⟩, so then
+    E‖A(X)‖² = 2‖X‖²_F: this operator is isotropic up to the factor 2 (the study generator
+    ``gen:sensing`` uses (G + Gᵀ)/2 instead, for which E‖A(X)‖² = ‖X‖²_F).
     """
     _check_sizes(B=B, m=m, n=n)
     n2 = n if n2 is None else n2

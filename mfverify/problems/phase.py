@@ -52,6 +52,7 @@ import sympy as sp
 
 from ..arith import Arith, get_arith
 from ..errors import InputError, ShapeError, SpecError, UnsupportedError
+from ..typing import ArrayLike
 from .base import (
     Point,
     Problem,
@@ -146,8 +147,10 @@ class PhaseRetrieval(Problem):
                    signal_imag=spec.get("signal_imag"), field=spec.get("field", "real"),
                    model=spec.get("model", "finite"))
 
-    def __init__(self, *, a: Any = None, a_imag: Any = None, y: Any = None, signal: Any = None,
-                 signal_imag: Any = None, field: str = "real", model: str = "finite") -> None:
+    def __init__(self, *, a: ArrayLike | None = None, a_imag: ArrayLike | None = None,
+                 y: ArrayLike | None = None, signal: ArrayLike | None = None,
+                 signal_imag: ArrayLike | None = None, field: str = "real",
+                 model: str = "finite") -> None:
         super().__init__()
         self.complex = _field(field)
         if model not in ("finite", "population"):
@@ -161,6 +164,73 @@ class PhaseRetrieval(Problem):
         else:
             self._init_finite(a, a_imag, y, signal, signal_imag)
         self.variables = {"z": (self.n, self.k)}
+        self._index_structure()
+
+    def _index_structure(self) -> None:
+        """The hooks of all-sizes derivation verdicts (``size_shapes``, ``objective_expression``,
+        ``size_constants``).
+
+        Real: z and x are n×1, y is m×1 (vectors are matrices with one dimension fixed at 1),
+        f = (1/(4m))·‖(az)∘(az) − y‖²; the factor 1/(4m) is a negative power of the dimension
+        m common to the objective, which the size bound clears (docs/derivations.md, 'Every
+        size'). Complex: Z = [Re z, Im z] is n×2 with the constants J = [[0, −1], [1, 0]] and
+        ones = [[1], [1]] of fixed dimension 2: C = aZ + a_imag·ZJ has rows
+        [Re aᵢᴴz, Im aᵢᴴz], |aᵢᴴz|² = ((C∘C)·ones)ᵢ and |⟨x, z⟩|² = ⟨X, Z⟩² + ⟨XJ, Z⟩²; the
+        size bound ranges n and m only.
+        """
+        if self.complex:
+            self.size_constants = {"J": _J, "ones": [[1], [1]]}
+        k = 2 if self.complex else 1
+        if self.model == "population":
+            kappa, mu = population_constants(self.complex)
+            self.size_shapes = {"z": ("n", k), "x": ("n", k)}
+            inner2 = ("(inner(x, z)^2 + inner(x*J, z)^2)" if self.complex
+                      else "inner(x, z)^2")
+            self.objective_expression = (f"1/4*({kappa}*norm(z)^4 + {kappa}*norm(x)^4 "
+                                         f"- 2*norm(z)^2*norm(x)^2 - {mu}*{inner2})")
+            return
+        self.size_shapes = {"z": ("n", k), "a": ("m", "n"), "y": ("m", 1)}
+        if self.complex:
+            self.size_shapes["a_imag"] = ("m", "n")
+            C = "(a*z + a_imag*z*J)"
+            sq = f"hadamard({C}, {C})*ones"
+        else:
+            sq = "hadamard(a*z, a*z)"
+        self.objective_expression = f"1/(4*m)*norm({sq} - y)^2"
+
+    def closed_form_texts(self) -> dict[str, tuple[str, list[str]]]:
+        """The closed forms of :meth:`gradient` and :meth:`hvp` in the expression grammar, as
+        ``{"gradient": (text, definitions), "hvp": (text ending in "in D", definitions)}``,
+        for checks at every size by :mod:`mfverify.derivation` (the module docstring's
+        formulas: ∇f = (1/m)·L*(q∘C), ∇²f[D] = (1/m)·L*(dq∘C + q∘dC); population
+        ∇f = κ‖Z‖²Z − ‖X‖²Z − (μ/2)P(Z), ∇²f[D] = κ(2⟨Z, D⟩Z + ‖Z‖²D) − ‖X‖²D − (μ/2)P(D))."""
+        if self.model == "population":
+            kappa, mu = population_constants(self.complex)
+
+            def P(v: str) -> str:
+                return (f"(inner(x, {v})*x + inner(x*J, {v})*x*J)" if self.complex
+                        else f"inner(x, {v})*x")
+
+            half = sp.Rational(mu, 2)
+            return {"gradient": (f"{kappa}*norm(z)^2*z - norm(x)^2*z - {half}*{P('z')}", []),
+                    "hvp": (f"{kappa}*(2*inner(z, D)*z + norm(z)^2*D) - norm(x)^2*D "
+                            f"- {half}*{P('D')} in D", [])}
+        if self.complex:
+            defs = ["C = a*z + a_imag*z*J", "dC = a*D + a_imag*D*J"]
+            adj = "1/m*(a.T*{W} + a_imag.T*{W}*J.T)"
+        else:
+            defs = ["C = a*z", "dC = a*D"]
+            adj = "1/m*a.T*{W}"
+        # row sums of C∘C: |<aᵢ, z>|²; a row scaling q∘C written hadamard(q*ones.T, C)
+        rows = (lambda e: f"hadamard({e})*ones") if self.complex else \
+            (lambda e: f"hadamard({e})")
+        scale = (lambda q, c: f"hadamard({q}*ones.T, {c})") if self.complex else \
+            (lambda q, c: f"hadamard({q}, {c})")
+        defs += [f"q = {rows('C, C')} - y", f"dq = 2*{rows('C, dC')}",
+                 f"G = {scale('q', 'C')}", f"H = {scale('dq', 'C')} + {scale('q', 'dC')}"]
+        gdefs = [d for d in defs if d.split(" =")[0] in ("C", "q", "G")]
+        return {"gradient": (adj.format(W="G"), gdefs), "hvp": (adj.format(W="H") + " in D",
+                                                               defs)}
 
     def _init_population(self, a: Any, a_imag: Any, y: Any, signal: Any,
                          signal_imag: Any) -> None:
@@ -273,6 +343,12 @@ class PhaseRetrieval(Problem):
         return {"z": self._adjoint(A, W, d) / A.const(self.m)}
 
     # -- symmetry ----------------------------------------------------------------------------
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """zzᵀ (real, the sign group) or (ZZᵀ, ZJZᵀ), zzᴴ in real form (complex, U(1))."""
+        from .invariants import gram, phase_gram
+
+        return phase_gram(x["z"]) if self.complex else gram(x["z"])
+
     def symmetry(self) -> SymmetryGroup:
         if self.complex:
             return SymmetryGroup("U(1)", 1, "z -> e^{iθ} z, i.e. Z -> Z Q with Q = [[cos θ, "
@@ -334,6 +410,20 @@ class PhaseRetrieval(Problem):
             raise UnsupportedError("the optimal value is known only for noiseless "
                                    "measurements (build the problem from its signal)")
         return np.zeros(self.override_batch(data))
+
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """min over global phases φ of ‖z − e^{iφ}x‖ / ‖x‖ (real: over signs ±1), i.e.
+        √(‖z‖² + ‖x‖² − 2|⟨x, z⟩|) / ‖x‖, for the planted signals x of generated instances."""
+        if self.planted is None:
+            raise UnsupportedError("the recovery error needs planted signals (gen:phase_retrieval)")
+        X = np.asarray(self.planted, dtype=np.float64)[:, None]
+        Z = np.asarray(x["z"], dtype=np.float64)
+        xc = X[..., 0] + (1j * X[..., 1] if self.complex else 0)
+        zc = Z[..., 0] + (1j * Z[..., 1] if self.complex else 0)
+        nx = np.sum(np.abs(xc) ** 2, axis=-1)
+        d2 = np.sum(np.abs(zc) ** 2, axis=-1) + nx - 2 * np.abs(np.sum(np.conj(xc) * zc, -1))
+        return np.sqrt(np.maximum(d2, 0.0) / np.where(nx > 0, nx, 1.0))
 
     def global_min_certificate(self) -> tuple[str, str] | None:
         if self.truth is not None:

@@ -51,10 +51,12 @@ from ..errors import (
     UnsupportedError,
 )
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import (
     Point,
     Problem,
     SymmetryGroup,
+    _from_array_protocol,
     check_rank,
     exact_matrix,
     exact_vector,
@@ -179,6 +181,9 @@ class SensingOperator:
         allowed). Raises :class:`OperatorError` for an empty list, matrices of different shapes,
         non-square matrices in the symmetric case, or too many entries; :class:`ShapeError`,
         :class:`NonFiniteError` or a number error for a bad matrix."""
+        if (not isinstance(matrices, (np.ndarray, list, tuple, SensingOperator))
+                and callable(getattr(matrices, "__array__", None))):
+            matrices = _from_array_protocol(matrices, "the sensing operator")  # torch, JAX, ...
         if isinstance(matrices, np.ndarray) and matrices.ndim == 3:
             matrices = list(matrices)
         if isinstance(matrices, SensingOperator):
@@ -447,8 +452,9 @@ class MatrixSensing(Problem):
     spec_keys = ("symmetric", "rank", "n", "operator", "b", "ground_truth", "scale")
     required_keys = ("rank", "operator")
 
-    def __init__(self, operator: Any, rank: int, *, b: Any = None, ground_truth: Any = None,
-                 symmetric: bool = True, scale: Any = HALF) -> None:
+    def __init__(self, operator: SensingOperator | ArrayLike, rank: int, *,
+                 b: ArrayLike | None = None, ground_truth: ArrayLike | None = None,
+                 symmetric: bool = True, scale: NumberLike = HALF) -> None:
         super().__init__()
         if not isinstance(symmetric, bool):
             raise InputError(f"symmetric must be true or false, got {symmetric!r}")
@@ -589,6 +595,12 @@ class MatrixSensing(Problem):
         return {"U": _scal(two_s, dS @ V + S @ DV), "V": _scal(two_s, A.T(dS) @ U + A.T(S) @ DU)}
 
     # -- symmetry ------------------------------------------------------------------------------
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """XXᵀ (symmetric, O(r)) or UVᵀ (asymmetric, GL(r))."""
+        from .invariants import cross, gram
+
+        return gram(x["X"]) if self.symmetric else cross(x["U"], x["V"])
+
     def symmetry(self) -> SymmetryGroup:
         r = self.r
         if self.symmetric:
@@ -613,6 +625,68 @@ class MatrixSensing(Problem):
         if self.symmetric:
             return {"X": pt["X"] @ G}
         return {"U": pt["U"] @ G, "V": pt["V"] @ A.T(A.inv(G))}
+
+    # -- sweep generator and its hooks ----------------------------------------------------------
+    generator_keys = {"n": int, "m": int, "r": int, "rank": int, "cond": float}
+
+    @classmethod
+    def generate(cls, B: int, seed: int, params: Mapping[str, Any]
+                 ) -> tuple[MatrixSensing, dict[str, np.ndarray]]:
+        """``gen:sensing``: n [10], rank r* [2] of the planted truth, r [rank] factor width,
+        m [5·n·r*] measurements, cond [1] of the truth. Symmetric Gaussian operators
+        A_i = (G_i + G_iᵀ)/2 with G_i i.i.d. N(0, 1/m) entries (as
+        :meth:`SensingOperator.gaussian`, so E‖A(Z)‖² = ‖Z‖²_F on symmetric Z), a planted
+        M* = X*X*ᵀ (:func:`~mfverify.problems.generators.ground_truths`: Haar X* with singular
+        values from 1 to 1/cond) and noiseless b = A(M*); f(X) = ½‖A(XXᵀ) − b‖²."""
+        from .generators import check_dimension, check_generated_size, ground_truths
+
+        n = check_dimension(params.get("n", 10), "n")
+        rank = check_dimension(params.get("rank", 2), "rank", high=n)
+        r = check_dimension(params.get("r", rank), "r", high=n)
+        m = check_dimension(params.get("m", 5 * n * rank), "m", high=10 ** 6)
+        check_generated_size(B * m * n * n, f"B × m × n² = {B} × {m} × {n}²", copies=3)
+        truth = ground_truths(B, n, rank, cond=params.get("cond", 1.0), seed=seed)
+        rng = np.random.default_rng([seed, 1])
+        G = rng.standard_normal((B, m, n, n)) / math.sqrt(m)
+        A = (G + np.swapaxes(G, -1, -2)) / 2
+        b = apply_operator(A, truth.M)
+        zero = np.full((m, n, n), sp.Integer(0), dtype=object)
+        problem = cls(SensingOperator(zero, True), r, b=[0] * m)
+        problem.planted = truth.M  # (B, n, n): b = A(M*) exactly as generated
+        problem.planted_rank = rank
+        return problem, {"A": A, "b": b}
+
+    def optimal_values(self, data: Mapping[str, Any] | None = None) -> np.ndarray:
+        """0 per instance when the measurements are noiseless and M* has a factorization of
+        width r (f >= 0 and f(X*) = 0): generated instances (planted rank <= r), or the
+        problem's own exact b = A(M*) with rank M* <= r (and M* PSD when symmetric)."""
+        planted = getattr(self, "planted_rank", None)
+        if planted is not None:
+            if planted > self.r:
+                raise UnsupportedError(f"optimal value unknown: planted rank {planted} > r = "
+                                       f"{self.r}")
+            return np.zeros(self.override_batch(data))
+        if data or self.ground_truth is None or not self.noiseless:
+            raise UnsupportedError("optimal value known only for noiseless b = A(M*)")
+        Mm = sp.Matrix(self.ground_truth.tolist())
+        if Mm.rank() > self.r or (self.symmetric and not Mm.is_positive_semidefinite):
+            raise UnsupportedError("optimal value unknown: M* has no factorization of width r")
+        return np.zeros(1)
+
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """‖XXᵀ − M*‖_F / ‖M*‖_F (resp. UVᵀ) per run: the planted M* of generated instances,
+        else the problem's own ground truth."""
+        from .strata import relative_error
+
+        T = getattr(self, "planted", None)
+        if T is None:
+            if self.ground_truth is None:
+                raise UnsupportedError("no ground truth M* to measure recovery against")
+            T = np.asarray(self.ground_truth, dtype=np.float64)[None]
+        P = (x["X"] @ np.swapaxes(x["X"], -1, -2) if self.symmetric
+             else x["U"] @ np.swapaxes(x["V"], -1, -2))
+        return relative_error(P, T)
 
     # -- views ---------------------------------------------------------------------------------
     @property
@@ -723,7 +797,7 @@ def zsl_quadratic_form(c: Any) -> sp.Matrix:
     return sp.Matrix([[1, 0, cc], [0, 1 + cc, 0], [cc, 0, 1]])
 
 
-def zsl_family(c: Any) -> MatrixSensing:
+def zsl_family(c: NumberLike) -> MatrixSensing:
     """The n = 2, rank-1 instance of Zhang, Sojoudi & Lavaei 2019 (derived here), for a number c
     with 0 <= c < 1.
 
@@ -1113,7 +1187,8 @@ def _exact_ratio(op: SensingOperator, Z: np.ndarray) -> sp.Expr | None:
     return num / den if num.is_Rational else sp.simplify(num / den)
 
 
-def restricted_isometry(target: Any, order: int | None = None, *, restarts: int = 6,
+def restricted_isometry(target: MatrixSensing | SensingOperator | ArrayLike,
+                        order: int | None = None, *, restarts: int = 6,
                         seed: int = 0, exact_max_dim: int = 36) -> RestrictedIsometry:
     """The restricted isometry constant δ_k of a sensing operator.
 

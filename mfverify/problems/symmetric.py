@@ -22,6 +22,7 @@ import sympy as sp
 
 from ..arith import Arith, get_arith
 from ..numbers import parse_number
+from ..typing import ArrayLike, NumberLike
 from .base import Point, Problem, SymmetryGroup, add_noise, check_rank, exact_matrix
 from .groups import orthogonal_orbit_tangent
 
@@ -65,7 +66,7 @@ class SymmetricMF(Problem):
     def from_spec(cls, spec: dict[str, Any]) -> SymmetricMF:
         return cls(spec["M"], spec["rank"], scale=spec.get("scale", "1/4"))
 
-    def __init__(self, M: Any, rank: int, *, scale: Any = "1/4") -> None:
+    def __init__(self, M: ArrayLike, rank: int, *, scale: NumberLike = "1/4") -> None:
         super().__init__()
         Mx = exact_matrix(M, "M", symmetric=True)
         n = Mx.shape[0]
@@ -100,6 +101,12 @@ class SymmetricMF(Problem):
         X, D = x["X"], v["X"]
         XtD = A.T(X) @ D
         return {"X": (4 * d["scale"]) * (X @ (A.T(XtD) + XtD) + D @ (A.T(X) @ X) - d["M"] @ D)}
+
+    def orbit_invariant(self, x: Mapping[str, Any]) -> np.ndarray:
+        """XXᵀ (the O(r) invariant; it separates the orbits)."""
+        from .invariants import gram
+
+        return gram(x["X"])
 
     def symmetry(self) -> SymmetryGroup:
         r = self.r
@@ -150,6 +157,20 @@ class SymmetricMF(Problem):
         keep = np.zeros_like(lam, dtype=bool)
         keep[:, :self.r] = lam[:, :self.r] > 0
         return float(self.scale) * np.sum(np.where(keep, 0.0, lam ** 2), axis=1)
+
+    def recovery_error(self, x: Mapping[str, np.ndarray],
+                       data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """‖XXᵀ − M‖_F / ‖M‖_F per run (the target M of each instance)."""
+        from .strata import relative_error
+
+        X = np.asarray(x["X"], dtype=np.float64)
+        return relative_error(X @ np.swapaxes(X, -1, -2), data["M"])
+
+    def critical_strata(self, data: Mapping[str, np.ndarray]) -> list[Any]:
+        """The eigen-subset classes M_S of :func:`mfverify.problems.strata.eigen_strata`."""
+        from .strata import eigen_strata
+
+        return eigen_strata(data["M"], self.r, float(self.scale))
 
     def global_min_certificate(self) -> tuple[str, str]:
         return ("attained", "f(X) = c‖XXᵀ − M‖² ≥ c(‖X‖²_F/√n − ‖M‖_F)² when ‖X‖²_F ≥ √n‖M‖_F, "

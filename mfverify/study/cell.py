@@ -13,6 +13,15 @@ gradient elsewhere, i.e. a spurious stationary point; ``stalled``; ``diverged``)
 status, the final f and ‖∇f‖_F, the iterations, T(δ) per δ (−1: not reached) and the numerical
 rank of the final point: the number of singular values of XXᵀ (resp. UVᵀ; for other families
 the smallest over the matrix variables) above ``rank_rtol``·σ_max.
+
+Exact landscape. When the family lists the stationary classes of each instance in closed form
+(:meth:`~mfverify.problems.Problem.critical_strata`: symmetric and asymmetric factorization,
+small sizes), a ``stationary_unmatched`` run whose final point satisfies a class's equations
+within the relative tolerance :data:`mfverify.batch.strata.MATCH_TOL` = 1e-4 is relabelled
+with that class, e.g. ``saddle S={1,3}`` (see :func:`mfverify.batch.strata.match_strata`).
+``recovery_error`` is the family's :meth:`~mfverify.problems.Problem.recovery_error`, e.g.
+‖XXᵀ − M*‖_F / ‖M*‖_F (NaN for a family without one). The method ``primal_dual`` (constrained
+family) runs :func:`mfverify.batch.primal_dual` with α = β = ``step`` from U₀ (λ₀ = 0).
 """
 
 from __future__ import annotations
@@ -57,6 +66,16 @@ def _solve(problem: Any, x0: Any, data: Mapping[str, np.ndarray], run: Mapping[s
     from ..batch import solvers
 
     deltas = list(run["deltas"])
+    if run["method"] == "primal_dual":
+        if deltas:
+            raise InputError("method primal_dual records no T(δ); remove deltas")
+        if "U" not in x0:
+            raise InputError("method primal_dual needs a constrained family (variable U)")
+        step = float(run["step"]) if run["step"] != "armijo" else None
+        if step is None:
+            raise InputError("method primal_dual needs a numeric step (α = β)")
+        return solvers.primal_dual(problem, {"U": x0["U"]}, data=data, alpha=step,
+                                   max_iter=int(run["max_iter"]), tol=float(run["gtol"]))
     if run["method"] == "gradient_flow":
         t_eval = np.linspace(0.0, float(run["t_final"]), 101)
         return solvers.gradient_flow(problem, x0, t_eval, data=data, gtol=run["gtol"],
@@ -65,6 +84,31 @@ def _solve(problem: Any, x0: Any, data: Mapping[str, np.ndarray], run: Mapping[s
     return solvers.solve(problem, x0, method=run["method"], data=data, step=step,
                          max_iter=int(run["max_iter"]), gtol=float(run["gtol"]),
                          thresholds=deltas)
+
+
+def _match(problem: Any, data: Mapping[str, np.ndarray], res: Any,
+           labels: np.ndarray) -> np.ndarray:
+    from ..batch.strata import MATCH_TOL, match_strata, strata_or_none
+
+    if not (labels == "stationary_unmatched").any():
+        return labels
+    strata = strata_or_none(problem, data)
+    if strata is None:
+        return labels
+    return match_strata(labels, res.x, np.asarray(res.f, dtype=np.float64), strata,
+                        tol=MATCH_TOL)
+
+
+def _recovery(problem: Any, x: Mapping[str, np.ndarray],
+              data: Mapping[str, np.ndarray]) -> np.ndarray:
+    from ..errors import UnsupportedError
+
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(problem.recovery_error(x, data), dtype=np.float64)
+    except UnsupportedError:
+        B, K = next(iter(x.values())).shape[:2]
+        return np.full((B, K), np.nan)
 
 
 def run_cell(cell: Mapping[str, Any], B: int, K: int) -> dict[str, np.ndarray]:
@@ -88,17 +132,19 @@ def run_cell(cell: Mapping[str, Any], B: int, K: int) -> dict[str, np.ndarray]:
         f_global = -np.inf
     out = classify_runs(res, f_global=f_global, ftol=float(run["ftol"]),
                         gtol=max(float(run["gtol"]), 1e-8))
+    labels = _match(problem, data, res, out.labels)
     bb, kk = np.meshgrid(np.arange(B, dtype=np.int32), np.arange(K, dtype=np.int32),
                          indexing="ij")
     cols: dict[str, np.ndarray] = {
         "cell_id": np.full(B * K, c.cell_id, dtype=object),
         "instance": bb.ravel(), "init": kk.ravel(),
-        "outcome": out.labels.ravel().astype(object),
+        "outcome": labels.ravel().astype(object),
         "status": np.array([STATUS[int(s)] for s in res.status.ravel()], dtype=object),
         "final_f": np.asarray(res.f, dtype=np.float64).ravel(),
         "grad_norm": np.asarray(res.grad_norm, dtype=np.float64).ravel(),
         "iterations": np.asarray(res.iterations, dtype=np.int64).ravel(),
         "rank": numerical_rank(res.x, float(run["rank_rtol"])).astype(np.int32).ravel(),
+        "recovery_error": _recovery(problem, res.x, data).ravel(),
     }
     for d in run["deltas"]:
         cols[threshold_column(d)] = np.asarray(res.hits[d], dtype=np.int64).ravel()

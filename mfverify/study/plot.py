@@ -1,8 +1,12 @@
-"""The phase-transition heatmap of a study: the fraction of runs with a given outcome over two
-grid axes, the other axes marginalized (pooled: every row of every cell counts once).
+"""The tables behind a study's views (NumPy only), read from its results table.
 
-:func:`success_grid` computes the table (NumPy only); :func:`heatmap` draws it (matplotlib,
-the ``[plot]`` extra).
+* :func:`success_grid`: the fraction of runs with a given outcome over two grid axes, the other
+  axes marginalized (pooled: every row of every cell counts once);
+* :func:`scaling_table`, :func:`delta_table`: median T(δ) per value of an axis, resp. per δ.
+
+Drawing is :mod:`mfverify.plot` (:func:`heatmap` delegates to
+:func:`mfverify.plot.plot_study_heatmap`); the figures and the report of ``mfverify study
+--plot DIR`` are :mod:`mfverify.plot.study_report`.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, UnsupportedError
+from ..errors import InputError
 
-__all__ = ["SuccessGrid", "success_grid", "heatmap"]
+__all__ = ["SuccessGrid", "success_grid", "heatmap", "ScalingTable", "scaling_table",
+           "delta_table", "threshold_deltas"]
 
 
 @dataclass
@@ -32,6 +37,10 @@ class SuccessGrid:
     outcome: str
 
 
+#: ``outcome="recovered"``: the runs whose relative recovery error is at most this.
+RECOVERED = 1e-3
+
+
 def _column(table: Any, axis: str) -> list[Any]:
     name = f"axis_{axis}"
     if name not in table.column_names:
@@ -42,10 +51,20 @@ def _column(table: Any, axis: str) -> list[Any]:
 
 def success_grid(table: Any, x: str, y: str | None = None, *,
                  outcome: str = "global_min") -> SuccessGrid:
-    """The outcome fraction over axes ``x`` (columns) and ``y`` (rows; None: one row)."""
+    """The outcome fraction over axes ``x`` (columns) and ``y`` (rows; None: one row).
+
+    ``outcome`` is an outcome label (``global_min``, a class name, ...) or ``"recovered"``:
+    the runs with ``recovery_error`` <= :data:`RECOVERED` (1e-3), e.g. recovery of the planted
+    M* in sensing, where a global minimum of f need not be M* when m is small."""
     xv = _column(table, x)
     yv = _column(table, y) if y is not None else [None] * len(xv)
-    labels = table.column("outcome").to_pylist()
+    if outcome == "recovered":
+        if "recovery_error" not in table.column_names:
+            raise InputError("outcome 'recovered' needs the recovery_error column")
+        err = np.asarray(table.column("recovery_error").to_numpy(), dtype=float)
+        labels = np.where(err <= RECOVERED, "recovered", "").tolist()
+    else:
+        labels = table.column("outcome").to_pylist()
     xs, ys = sorted(set(xv)), sorted(set(yv), key=lambda v: (v is None, v))
     hits = np.zeros((len(ys), len(xs)))
     runs = np.zeros((len(ys), len(xs)), dtype=np.int64)
@@ -60,31 +79,63 @@ def success_grid(table: Any, x: str, y: str | None = None, *,
 
 
 def heatmap(grid: SuccessGrid, path: str | Path, *, title: str = "") -> Path:
-    """Draw ``grid`` (one cell per (y, x), annotated with the fraction and the run count)."""
-    try:
-        import matplotlib
+    """Draw ``grid`` with :func:`mfverify.plot.plot_study_heatmap` and write it to ``path``."""
+    from ..plot import plot_study_heatmap, save_figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - depends on the install
-        raise UnsupportedError("--plot needs matplotlib: pip install 'mfverify[plot]'") from None
-    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(grid.xs), 1.2 + 0.6 * len(grid.ys)))
-    im = ax.imshow(grid.fraction, vmin=0.0, vmax=1.0, cmap="viridis", aspect="auto",
-                   origin="lower")
-    for i in range(len(grid.ys)):
-        for j in range(len(grid.xs)):
-            v = grid.fraction[i, j]
-            ax.text(j, i, "–" if np.isnan(v) else f"{v:.2f}\n({grid.runs[i, j]})",
-                    ha="center", va="center", fontsize=7,
-                    color="black" if not np.isnan(v) and v > 0.6 else "white")
-    ax.set_xticks(range(len(grid.xs)), [str(v) for v in grid.xs])
-    ax.set_yticks(range(len(grid.ys)), [str(v) for v in grid.ys] if grid.y else [""])
-    ax.set_xlabel(grid.x)
-    ax.set_ylabel(grid.y)
-    ax.set_title(title or f"P({grid.outcome})")
-    fig.colorbar(im, ax=ax, label=f"fraction {grid.outcome}")
-    fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    ax = plot_study_heatmap(grid, title=title)
+    return save_figure(ax.figure, path)
+
+
+@dataclass
+class ScalingTable:
+    """Median T(δ) per value of ``x`` (the other axes pooled) over the runs that reached δ:
+    ``median[j]`` over ``reached[j]`` of ``runs[j]`` runs at ``x = xs[j]``."""
+
+    x: str
+    delta: float
+    xs: list[Any]
+    median: np.ndarray
+    reached: np.ndarray
+    runs: np.ndarray
+
+
+def threshold_deltas(table: Any) -> list[float]:
+    """The δ of the table's T(δ) columns (``T_<δ>``), increasing."""
+    return sorted(float(c[2:]) for c in table.column_names if c.startswith("T_"))
+
+
+def scaling_table(table: Any, x: str, delta: float) -> ScalingTable:
+    """Median T(δ) over the runs that reached δ, per value of axis ``x`` (others pooled)."""
+    from .cell import threshold_column
+
+    col = threshold_column(float(delta))
+    if col not in table.column_names:
+        raise InputError(f"the study recorded no T({delta!r}); deltas: "
+                         f"{threshold_deltas(table)}")
+    xv = _column(table, x)
+    t = np.asarray(table.column(col).to_numpy(), dtype=np.float64)
+    xs = sorted(set(xv))
+    arr = np.array(xv, dtype=object)
+    med, reached, runs = [], [], []
+    for v in xs:
+        sel = t[arr == v]
+        hit = sel[sel >= 0]
+        runs.append(sel.size)
+        reached.append(hit.size)
+        med.append(float(np.median(hit)) if hit.size else np.nan)
+    return ScalingTable(x, float(delta), xs, np.array(med), np.array(reached),
+                        np.array(runs))
+
+
+def delta_table(table: Any) -> tuple[list[float], np.ndarray, np.ndarray]:
+    """(δs, median T(δ) over the runs that reached δ, how many reached), all rows pooled."""
+    deltas = threshold_deltas(table)
+    from .cell import threshold_column
+
+    med, reached = [], []
+    for d in deltas:
+        t = np.asarray(table.column(threshold_column(d)).to_numpy(), dtype=np.float64)
+        hit = t[t >= 0]
+        reached.append(hit.size)
+        med.append(float(np.median(hit)) if hit.size else np.nan)
+    return deltas, np.array(med), np.array(reached)

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..progress import ProgressCallback, tracker
+from ..results import ResultMixin, StudyStatus
 from .cell import run_cell
 from .spec import Cell, Study, load_study
 from .store import Store
@@ -35,8 +37,11 @@ __all__ = ["run_study", "study_status", "StudyResult", "CellStatus"]
 
 
 @dataclass
-class StudyResult:
-    """What a call to :func:`run_study` did: cells computed now, skipped (already stored)."""
+class StudyResult(ResultMixin):
+    """What a call to :func:`run_study` did: cells computed now, skipped (already stored).
+
+    ``status`` is a :class:`~mfverify.results.StudyStatus`: ``done`` or ``stopped`` (budget).
+    """
 
     store: Store
     computed: list[str]
@@ -49,6 +54,23 @@ class StudyResult:
     def rows(self) -> Any:
         """All rows of the store (a pyarrow Table sorted by cell, instance, init)."""
         return self.store.read_all()
+
+    @property
+    def status(self) -> StudyStatus:
+        return StudyStatus.DONE if self.stopped is None else StudyStatus.STOPPED
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": str(self.status), "store": str(self.store.root),
+                "total": self.total, "computed": list(self.computed),
+                "skipped": list(self.skipped), "stopped": self.stopped}
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [("status", self.status.message),
+                                       ("store", str(self.store.root)),
+                                       ("cells", f"{self.total} in the grid, "
+                                                 f"{len(self.computed)} computed now, "
+                                                 f"{len(self.skipped)} already stored")]
+        return rows + ([("stopped", self.stopped)] if self.stopped else [])
 
 
 @dataclass
@@ -72,7 +94,7 @@ def _default_progress(total: int) -> tuple[Callable[[], None], Callable[[], None
 
 def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | Store, *,
               executor: cf.Executor | None = None, max_workers: int | None = None,
-              progress: bool | None = None,
+              progress: bool | ProgressCallback | None = None,
               budget: float | None = None) -> StudyResult:
     """Compute the cells of ``study`` that ``store`` does not hold yet.
 
@@ -89,7 +111,9 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
     max_workers
         Processes of the default pool (ignored when ``executor`` is given).
     progress
-        Show a tqdm bar on stderr; default only when stderr is a terminal.
+        Show a tqdm bar on stderr (True), nothing (False), or call a
+        :data:`mfverify.progress.ProgressCallback` once per stored cell; default (None): a bar
+        only when stderr is a terminal.
     budget
         Seconds (default: no limit). When they run out no further cell is started, the cells
         not yet running are cancelled, the cells already running are waited for and stored
@@ -106,6 +130,8 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
     computed: list[str] = []
     if progress is False or not pending:
         tick, close = (lambda: None), (lambda: None)
+    elif callable(progress):
+        tick, close = tracker(progress, "study", len(pending)).step, (lambda: None)
     else:
         tick, close = _default_progress(len(pending))
     own = executor is None and bool(pending)
@@ -116,15 +142,27 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
     deadline = None if budget is None else time.monotonic() + float(budget)
 
     seen: set[cf.Future[Any]] = set()
+    # the cell files are written by one background thread, so that the write (and its fsync,
+    # which releases the GIL) overlaps the computation of the next cells; every submitted
+    # write is waited for before run_study returns or raises (nothing computed is lost)
+    writer = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mfverify-store")
+    writes: list[cf.Future[None]] = []
+
+    def write(cell_id: str, rows: Any) -> None:
+        db.write_cell(cell_id, rows)
+        computed.append(cell_id)
+        tick()
 
     def store(fut: cf.Future[Any]) -> None:
         if fut in seen:
             return
         seen.add(fut)
         cell = futures[fut]
-        db.write_cell(cell.cell_id, fut.result())
-        computed.append(cell.cell_id)
-        tick()
+        rows = fut.result()
+        for w in [w for w in writes if w.done()]:  # a failed write stops the study now
+            writes.remove(w)
+            w.result()
+        writes.append(writer.submit(write, cell.cell_id, rows))
 
     try:
         if pending and ex is not None:
@@ -137,11 +175,14 @@ def run_study(study: Study | str | Path | dict[str, Any], store: str | Path | St
         except cf.TimeoutError:
             stopped = _stop_at_budget(futures, store, budget)
     finally:
-        close()
         for fut in futures:  # after an error or an interrupt: do not leave work behind
             fut.cancel()
+        writer.shutdown(wait=True)  # every cell computed so far is written
+        close()
         if own and ex is not None:
             ex.shutdown(wait=True, cancel_futures=True)
+    for w in writes:
+        w.result()
     return StudyResult(db, computed, skipped, len(cells), stopped)
 
 

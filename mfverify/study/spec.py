@@ -48,7 +48,7 @@ __all__ = ["Study", "Cell", "load_study", "canonical_json", "derive_seed", "RUN_
            "AXIS_RUN_KEYS", "METHODS", "INITS"]
 
 FORMAT = "mfverify-study/1"
-METHODS = ("gd", "alternating_gd", "scaled_gd", "gradient_flow")
+METHODS = ("gd", "alternating_gd", "scaled_gd", "gradient_flow", "primal_dual")
 INITS = ("small", "imbalanced", "spectral", "rank_deficient")  # = batch.inits.NAMES
 
 #: Run settings and their defaults (top-level keys of a study file).

@@ -223,12 +223,17 @@ class Classifier:
         self.gens = gens
         self.proof = proof
         self.N = len(gens)
-        self.grad = [sp.expand(sp.diff(f, g)) for g in gens]
+
+    @functools.cached_property
+    def grad(self) -> list[sp.Expr]:
+        """∇f (expanded SymPy expressions; computed on first use)."""
+        return [sp.expand(sp.diff(self.f, g)) for g in self.gens]
 
     @functools.cached_property
     def H(self) -> list[list[sp.Expr]]:
-        """The symbolic Hessian (computed on first use: a structure theorem with closed-form
-        Hessian data never needs it); ∂²f/∂x_i∂x_j = ∂²f/∂x_j∂x_i, so each pair once."""
+        """∇²f (expanded SymPy expressions; computed on first use: a structure theorem with
+        closed-form Hessian data never needs it); ∂²f/∂x_i∂x_j = ∂²f/∂x_j∂x_i, so each pair
+        once."""
         N, gens = self.N, self.gens
         H: list[list[sp.Expr]] = [[sp.Integer(0)] * N for _ in range(N)]
         for i in range(N):
@@ -388,6 +393,16 @@ class Classifier:
         while len(cands) < tries and k > 1:
             w = [rng.randint(-3, 3) for _ in range(k)]
             if any(w):
+                cands.append([sum((wi * d[m] for wi, d in zip(w, dirs, strict=True)),
+                                  F.elem(0)).rem(F.q) for m in range(self.N)])
+        if k > 5:
+            # many excess directions (e.g. the zero Hessian at the origin of a deep linear
+            # network, whose cubic term needs every layer to move): a few combinations with
+            # full support; a nonzero form of the leading order is nonzero at almost every
+            # integer vector, and the order-and-sign test below decides each one exactly
+            rng_full = random.Random(seed + 1)
+            for _ in range(4):
+                w = [rng_full.choice((-3, -2, -1, 1, 2, 3)) for _ in range(k)]
                 cands.append([sum((wi * d[m] for wi, d in zip(w, dirs, strict=True)),
                                   F.elem(0)).rem(F.q) for m in range(self.N)])
         x0 = [c.as_expr() for c in pt.coords]

@@ -25,18 +25,25 @@ import sympy as sp
 
 from ..errors import BudgetExceeded, InputError, UnsupportedError
 from ..problems.base import Problem
+from ..progress import ProgressCallback, tracker
 from .classify import Classifier, global_min_certificate
 from .glstrata import Stratification
 from .landscape_classify import classify_stage, generic_pieces, global_min_of, unglue_records
 from .landscape_group import Grouped, group_stage
 from .landscape_solve import Solved, solve_stage
+from .landscape_zerodim import zerodim_landscape
 from .orbit_construction import STRATEGIES, orbit_solve
 from .quotients import quotient_for
 from .result import Component, Landscape
 from .stationary import Budget, objective_polynomial
 from .symmetry import verify_invariance
 
-__all__ = ["landscape"]
+__all__ = ["landscape", "LANDSCAPE_STAGES"]
+
+#: The stages :func:`landscape` reports to its ``progress`` callback, in order.
+LANDSCAPE_STAGES = ("expanding the objective", "symmetry and global-minimum certificate",
+                    "solving for the stationary set", "grouping the solutions",
+                    "classifying the components")
 
 
 def _not_polynomial(problem: Problem, t0: float) -> Landscape:
@@ -80,7 +87,7 @@ def _strategy_hook(strategy: str, problem: Problem, f: sp.Expr, gens: list[sp.Sy
 
 
 def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: int = 0,
-              strategy: str = "auto") -> Landscape:
+              progress: ProgressCallback | None = None, strategy: str = "auto") -> Landscape:
     """The complete real stationary set of ``problem`` with every component classified exactly.
 
     Parameters
@@ -93,6 +100,9 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
         (``complete = False``) with the components found so far.
     seed
         Seed of the random choices (separating linear forms, gauge rotation, test directions).
+    progress
+        A :data:`mfverify.progress.ProgressCallback`, told of each of the
+        :data:`LANDSCAPE_STAGES` as it starts (default: nothing is reported).
     strategy
         ``"auto"`` (default): take a proved structure theorem first, here the orbit
         construction of symmetric MF c·‖XXᵀ − M‖² with M rational (every stationary point is
@@ -110,6 +120,8 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
         raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     t0 = time.perf_counter()
     B = budget if isinstance(budget, Budget) else Budget(budget, what="landscape")
+    stage = tracker(progress, "landscape", len(LANDSCAPE_STAGES)).step
+    stage(LANDSCAPE_STAGES[0], n=0)
     try:
         with B.alarm("expanding the objective"):
             f, gens = objective_polynomial(problem)
@@ -122,6 +134,7 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     if not rational:
         return _not_polynomial(problem, t0)
     # ---- group: prove the symmetry, ask for its quotient strategy ---------------------------
+    stage(LANDSCAPE_STAGES[1])
     try:
         with B.alarm("verifying the symmetry and the global-minimum certificate"):
             proof = verify_invariance(problem, f, gens)
@@ -134,14 +147,25 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                                              "proved_by": proof.identities},
                                 "global_min_certificate": {"status": cert, "reason": cert_reason},
                                 "quotient": quotient.name}
-    # ---- solve ------------------------------------------------------------------------------
-    solved = (_strategy_hook(strategy, problem, f, gens, B, evidence)
-              or solve_stage(quotient, f, clf.grad, gens, B, seed, evidence))
+    # ---- solve: the orbit construction (strategy="auto"), else the charts (a finite group
+    # and msolve installed: the zero-dimensional fast path) --------------------------------
+    stage(LANDSCAPE_STAGES[2])
+    solved = _strategy_hook(strategy, problem, f, gens, B, evidence)
+    if solved is None:
+        structured = quotient.structure(f, B, seed, evidence)
+        if not structured.method:
+            fast = zerodim_landscape(problem, f, gens, quotient, clf, cert, B, evidence, t0)
+            if fast is not None:  # it grouped and classified too: report those stages as done
+                for name in (*LANDSCAPE_STAGES[3:], "done"):
+                    stage(name)
+                return fast
+        solved = solve_stage(quotient, f, clf.grad, gens, B, seed, evidence, structured)
     # ---- group the solutions (after an overrun: a grace period, see _grace) -----------------
     if solved.reasons and B.seconds is not None:
         B = _grace(B)
     pre_reasons = list(solved.reasons)
     overrun: list[str] = []
+    stage(LANDSCAPE_STAGES[3])
     while True:
         reasons = pre_reasons + overrun
         try:
@@ -159,6 +183,7 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                 continue
         break
     # ---- classify -----------------------------------------------------------------------------
+    stage(LANDSCAPE_STAGES[4])
     gtuple = global_min_of(grouped.groups, cert, not reasons)
     components, complete = classify_stage(problem, f, gens, quotient, clf, grouped, cert,
                                           not reasons, seed, reasons, gtuple)
@@ -175,6 +200,7 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     evidence["charts"] = solved.method
     evidence["groebner_bases"] = solved.groebner_calls + grouped.groebner_calls
     gval = None if gtuple is None else gtuple[0].to_expr(gtuple[1])
+    stage("done")
     return Landscape(problem=problem.describe(), complete=complete, components=components,
                      global_min_value=gval, reason="; ".join(reasons), method=solved.method,
                      seconds=time.perf_counter() - t0, evidence=evidence, pieces=pieces)

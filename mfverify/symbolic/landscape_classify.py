@@ -170,6 +170,11 @@ def classify_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Qu
         else:
             ctype, strict, curve = _point_type(problem, clf, f, gens, g, is_gmin, lower_exists,
                                                seed, ev)
+            if ctype == "degenerate_unresolved":  # an unresolved point: never complete
+                complete = False
+                reasons.append(f"stationary point {tuple(d.point.exprs())} (inertia "
+                               f"{d.inertia}): {ev.get('note') or ev.get('higher_order') or ''}"
+                               .rstrip(": ") + "; its type is unresolved")
         if "stratum" in g.extra:
             ev["stratum"] = g.extra["stratum"]
         if "piece" in g.extra:

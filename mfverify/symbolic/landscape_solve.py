@@ -68,10 +68,13 @@ def _solve_charts(quotient: Quotient, grad: list[sp.Expr], gens: list[sp.Symbol]
 
 
 def solve_stage(quotient: Quotient, f: sp.Expr, grad: list[sp.Expr], gens: list[sp.Symbol],
-                B: Budget, seed: int, evidence: dict[str, Any]) -> Solved:
-    """Points and pieces of the stationary set (module docstring)."""
+                B: Budget, seed: int, evidence: dict[str, Any],
+                structured: Structured | None = None) -> Solved:
+    """Points and pieces of the stationary set (module docstring); ``structured`` is the
+    strategy's structure-theorem result when already computed."""
     out = Solved()
-    out.structured = quotient.structure(f, B, seed, evidence)
+    out.structured = (quotient.structure(f, B, seed, evidence) if structured is None
+                      else structured)
     out.reasons += out.structured.reasons
     out.groebner_calls += out.structured.groebner_calls
     if out.structured.method:

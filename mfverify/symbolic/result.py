@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..results import LandscapeStatus, ResultMixin
+
 __all__ = ["Component", "Landscape", "DescentCurve", "TYPES"]
 
 #: The types a component can get (see :mod:`mfverify.symbolic.classify`).
@@ -161,7 +163,7 @@ def _strs(v: Any) -> Any:
 
 
 @dataclass
-class Landscape:
+class Landscape(ResultMixin):
     """The complete (or, if ``complete`` is False, partial) real stationary set of a problem.
 
     Attributes
@@ -170,7 +172,8 @@ class Landscape:
         True only when the list is provably the whole real stationary set and every component
         is classified uniformly (see ``evidence["completeness"]``).
     status
-        ``"complete"`` or ``"INCONCLUSIVE"`` (with ``reason``).
+        A :class:`~mfverify.results.LandscapeStatus` (equal to its string): ``"complete"`` or
+        ``"INCONCLUSIVE"`` (with ``reason``).
     field
         The field the component counts refer to (``"real"``).
     global_min_value
@@ -200,8 +203,32 @@ class Landscape:
     pieces: list[dict[str, Any]] | None = None
 
     @property
-    def status(self) -> str:
-        return "complete" if self.complete else "INCONCLUSIVE"
+    def status(self) -> LandscapeStatus:
+        return LandscapeStatus.COMPLETE if self.complete else LandscapeStatus.INCONCLUSIVE
+
+    def _title(self) -> str:
+        return f"Landscape of {self.problem}: {self.status}"
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = []
+        if self.reason:
+            rows.append(("reason", self.reason))
+        if self.global_min_value is not None:
+            rows.append(("global min value", str(self.global_min_value)))
+        count = self.real_component_count
+        rows.append(("components", f"{len(self.components)} classified"
+                     + (f", {count} real connected" if count is not None else "")))
+        by_type: dict[str, list[Component]] = {}
+        for c in self.components:
+            by_type.setdefault(c.type, []).append(c)
+        for kind, comps in by_type.items():
+            parts = [f"dim {c.dimension}, f = {c.value}, inertia (pos {c.inertia[0]}, "
+                     f"zero {c.inertia[1]}, neg {c.inertia[2]})" for c in comps[:2]]
+            more = f" (+{len(comps) - 2} more)" if len(comps) > 2 else ""
+            rows.append((kind, "; ".join(parts) + more))
+        if self.method:
+            rows.append(("method", self.method))
+        return rows + [("seconds", round(self.seconds, 3))]
 
     @property
     def real_component_count(self) -> int | None:
@@ -215,7 +242,7 @@ class Landscape:
             return sum(int(p["components"]) for p in self.pieces)
         if any(c.count is None for c in self.components):
             return None
-        return sum(int(c.count) for c in self.components)  # type: ignore[arg-type]
+        return sum(int(c.count or 0) for c in self.components)
 
     def of_type(self, kind: str) -> list[Component]:
         return [c for c in self.components if c.type == kind]
@@ -228,7 +255,7 @@ class Landscape:
         return {
             "problem": self.problem,
             "complete": self.complete,
-            "status": self.status,
+            "status": str(self.status),
             "reason": self.reason,
             "field": self.field,
             "global_min_value": None if self.global_min_value is None else

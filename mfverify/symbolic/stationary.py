@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.polys.orderings import grevlex
 
 from ..arith import ExactArith
 from ..budget import Budget  # re-exported: the class lives in mfverify.budget
@@ -158,7 +159,7 @@ def independent_variables(basis: list[sp.Expr], gens: list[sp.Symbol], dimension
     """A set of ``dimension`` variable indices containing the support of no grevlex leading
     monomial of the Gröbner basis ``basis`` (a maximal independent set of V(I), the variables a
     sample point may fix freely), or None when there is none."""
-    lms = [sp.Poly(b, *gens).monoms(order="grevlex")[0] for b in basis]
+    lms = [sp.Poly(b, *gens).monoms(order=grevlex)[0] for b in basis]
     supports = [frozenset(i for i, e in enumerate(m) if e) for m in lms]
     for subset in itertools.combinations(range(len(gens)), dimension):
         if not any(sup <= frozenset(subset) for sup in supports):
@@ -363,7 +364,7 @@ def _decompose(eqs: list[sp.Expr], gens: list[sp.Symbol], budget: Budget, rng: r
             continue
         if G.is_zero_dimensional:  # pragma: no cover - handled above
             continue
-        lms = [sp.Poly(b, *gens).monoms(order="grevlex")[0] for b in basis]
+        lms = [sp.Poly(b, *gens).monoms(order=grevlex)[0] for b in basis]
         sol.pieces.append(Piece(basis, gens, krull_dimension(lms, len(gens))))
 
 

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
+from sympy.polys.orderings import grevlex
 
 from ..errors import UnsupportedError
 from .algebraic import equal_vectors
@@ -159,6 +160,33 @@ def definite_sign(g: sp.Expr, gens: list[sp.Symbol]) -> int | None:
     return None
 
 
+def real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol]) -> list[sp.Expr]:
+    """Variables that vanish at every *real* point of V(basis), read off sums of squares.
+
+    If g = Σ c_k y_{i_k}^{2e_k} with every c_k > 0 (pure even powers of single variables, all
+    coefficients of one sign) lies in the ideal, then g(y) = 0 at a real point forces each
+    y_{i_k} = 0; adding those variables to the ideal keeps the real points (the real
+    Nullstellensatz in its simplest instance) while the complex variety, over which Gröbner
+    bases and Rabinowitsch emptiness tests reason, shrinks. Returns the variables not yet in
+    the basis (empty: nothing to add)."""
+    out: list[sp.Expr] = []
+    have = {str(b) for b in basis}
+    for b in basis:
+        P = sp.Poly(b, *gens)
+        terms = P.terms()
+        if len(terms) < 1 or P.total_degree() < 2:
+            continue
+        pure = all(sum(1 for e in m if e) == 1 and sum(m) % 2 == 0 for m, _ in terms)
+        one_sign = all(c > 0 for _, c in terms) or all(c < 0 for _, c in terms)
+        if pure and one_sign:
+            for m, _ in terms:
+                v = gens[next(i for i, e in enumerate(m) if e)]
+                if str(v) not in have:
+                    have.add(str(v))
+                    out.append(v)
+    return out
+
+
 def sign_pattern(expr: sp.Expr, gens: list[sp.Symbol], known: dict[sp.Expr, int] | None = None
                  ) -> tuple[int | None, list[sp.Expr], str]:
     """Sign of a nonzero polynomial on the set where all its factors are nonzero, using the
@@ -221,7 +249,7 @@ class _Ideal:
         self.gens = gens
         self.G = sp.groebner(basis, *gens, order="grevlex", domain="QQ") if basis else None
         self.basis = list(self.G.exprs) if self.G is not None else []
-        lms = [sp.Poly(b, *gens).monoms(order="grevlex")[0] for b in self.basis]
+        lms = [sp.Poly(b, *gens).monoms(order=grevlex)[0] for b in self.basis]
         self.dimension = krull_dimension(lms, len(gens)) if self.basis else len(gens)
 
     def reduce(self, e: sp.Expr) -> sp.Expr:
@@ -307,6 +335,9 @@ class Stratifier:
             basis = queue.pop(0)
             I = _Ideal(basis, self.vars)
             self.out.groebner_calls += 1
+            while not I.is_one() and (extra := real_vanishing(I.basis, self.vars)):
+                I = _Ideal(I.basis + extra, self.vars)  # same real points (real_vanishing)
+                self.out.groebner_calls += 1
             if I.is_one():
                 continue
             key = tuple(sorted(str(b) for b in I.basis))

@@ -80,10 +80,11 @@ def prove_invariance(action: GroupAction, f: sp.Expr, gens: list[sp.Symbol]
                      ) -> list[str] | None:
     """The identities proving f∘g = f for the whole group (module docstring), or ``None`` when
     one of them fails."""
-    grad = [sp.diff(f, g) for g in gens]
     x = sp.Matrix(gens)
     ids: list[str] = []
-    for k, xi in enumerate(action.lie_algebra()):
+    algebra = action.lie_algebra()
+    grad = [sp.diff(f, g) for g in gens] if algebra else []  # not needed for a finite group
+    for k, xi in enumerate(algebra):
         v = xi * x
         val = sp.expand(sum((a * b for a, b in zip(grad, v, strict=True) if b != 0),
                             sp.Integer(0)))
