@@ -47,7 +47,6 @@ def test_agrees_with_the_groebner_path(M: list, r: int, scale: str) -> None:
 
 # irrational spectra: ℚ(√5) ((3 ± √5)/2), with a rational eigenvalue 3, ±√2 with a zero
 IRRATIONAL = [
-    ([[2, 1], [1, 1]], 1),
     ([[2, 1], [1, 1]], 2),
     ([[2, 1, 0], [1, 1, 0], [0, 0, 3]], 2),
     ([[1, 1, 0], [1, -1, 0], [0, 0, 0]], 2),
@@ -63,6 +62,13 @@ def test_irrational_spectra_agree_with_the_groebner_path(M: list, r: int) -> Non
     assert "number fields" in fast.evidence["orbit_construction"]
     assert fast.complete and slow.complete
     assert landscape_differences(fast, slow) == []
+
+
+def test_irrational_spectrum_with_r_1_uses_the_zero_dimensional_path() -> None:
+    p = SymmetricMF([[2, 1], [1, 1]], rank=1)
+    L = landscape(p)
+    assert L.complete and "r = 1" in L.evidence["orbit_construction"]
+    assert landscape_differences(L, landscape(p, strategy="groebner")) == []
 
 
 def test_irrational_spectrum_beyond_the_degree_limit_uses_the_charts() -> None:
@@ -203,11 +209,13 @@ def test_a_wrong_closed_form_is_not_used(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_not_applicable_falls_back_to_groebner() -> None:
-    """A repeated irrational eigenvalue (√2 twice) and a custom objective without data M: the
+    """A repeated irrational eigenvalue (±√2 twice) and a custom objective without data M: the
     chart path, with the reason recorded."""
-    L = landscape(SymmetricMF([[1, 1, 0, 0], [1, -1, 0, 0], [0, 0, 1, 1], [0, 0, 1, -1]],
-                              rank=1))
-    assert L.complete and "repeated irrational" in L.evidence["orbit_construction"]
+    from mfverify.errors import UnsupportedError
+    from mfverify.symbolic.orbit_irrational import spectrum_order
+
+    with pytest.raises(UnsupportedError, match="repeated irrational"):
+        spectrum_order(sp.Matrix([[1, 1, 0, 0], [1, -1, 0, 0], [0, 0, 1, 1], [0, 0, 1, -1]]))
     C = landscape(CustomProblem({"x": [2, 1]}, "(x[0,0]**2 - 1)**2 + x[1,0]**2"))
     assert C.complete and C.evidence["orbit_construction"].startswith("not applicable")
 
