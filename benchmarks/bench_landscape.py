@@ -11,6 +11,13 @@ n <= 3 under 5 s; the custom acceptance landscapes of issue 12 (stratified piece
 30 s.
 
 Run:  python benchmarks/bench_landscape.py [--quick] [--baseline-cap 60]
+
+Side by side with another checkout (the "no instance more than 10% slower" check, one run):
+      python benchmarks/bench_landscape.py --baseline-tree /work/main [--only 'sym n=6'] \
+          [--repeats 2]
+prints, per instance, the time on this tree and on the baseline tree (each in a fresh
+interpreter with PYTHONPATH set to its tree, alternating, the minimum of the repeats) and their
+ratio; SLOWER marks a ratio above 1.10.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import argparse
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import sympy as sp
@@ -67,6 +75,10 @@ def _instances(quick: bool) -> list[tuple[str, str, Any, float]]:
         ("sym", "n=4 r=2 diag(4,3,2,1)", SymmetricMF(d(4, 3, 2, 1), 2), 60),
         ("sym", "n=4 r=2 diag(4,3,-2,1)", SymmetricMF(d(4, 3, -2, 1), 2), 60),
         ("sym", "n=8 r=1 diag(8,...,1)", SymmetricMF(d(8, 7, 6, 5, 4, 3, 2, 1), 1), 60),
+        # issue 12 item 7: INCONCLUSIVE at 120 s on the Gröbner path; the orbit construction
+        ("sym", "n=6 r=3 diag(5,4,3,2,1,-1)", SymmetricMF(d(5, 4, 3, 2, 1, -1), 3), 10),
+        ("sym", "n=4 r=2 λ = 2±√2, (3±√5)/2", SymmetricMF(
+            [[2, 1, 0, 0], [1, 1, 0, 0], [0, 0, 3, 1], [0, 0, 1, 1]], 2), 30),
         ("asym", "1x1 r=1 (uv-1)^2/2", AsymmetricMF([[1]], 1), 30),
         ("asym", "2x2 r=1 diag(2,1)", AsymmetricMF([[2, 0], [0, 1]], 1), 30),
         ("asym", "2x3 r=1", AsymmetricMF([[2, 1, 0], [0, 1, 1]], 1), 30),
@@ -110,11 +122,99 @@ def _instances(quick: bool) -> list[tuple[str, str, Any, float]]:
     return out
 
 
+def _worker(index: int, quick: bool) -> None:
+    """Time instance ``index`` with whatever mfverify is importable (the tree on PYTHONPATH)
+    and print one JSON line."""
+    import json
+
+    _kind, _name, prob, target = _instances(quick)[index]
+    t0 = time.perf_counter()
+    L = landscape(prob, budget=max(2 * target, 120))
+    t = time.perf_counter() - t0
+    print(json.dumps({"seconds": t, "status": L.status, "components": len(L.components),
+                      "real_components": L.real_component_count}))
+
+
+def _run_worker(tree: Path, index: int, quick: bool, timeout: float) -> dict[str, Any] | None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(index)]
+    if quick:
+        cmd.append("--quick")
+    try:
+        res = subprocess.run(cmd, env=env, cwd=str(tree), capture_output=True, text=True,
+                             timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    return json.loads(lines[-1]) if res.returncode == 0 and lines else None
+
+
+def _seconds(out: dict[str, Any]) -> float:
+    return float(out["seconds"])
+
+
+def _side_by_side(baseline: Path, quick: bool, only: list[str], repeats: int) -> None:
+    """Every instance timed on this checkout and on ``baseline`` in fresh interpreters,
+    alternating (this, baseline, this, …), the minimum of ``repeats`` runs each."""
+    here = Path(__file__).resolve().parents[1]
+    print(f"this tree: {here}\nbaseline:  {baseline.resolve()}")
+    print(f"{'instance':42s} {'this s':>8s} {'status':>12s} {'base s':>8s} {'status':>12s} "
+          f"{'this/base':>9s}")
+    worst = 0.0
+    for index, (kind, name, _prob, target) in enumerate(_instances(quick)):
+        label = kind + " " + name
+        if only and not any(o in label for o in only):
+            continue
+        cap = 1.5 * max(2 * target, 120) + 60
+        runs: dict[str, list[dict[str, Any]]] = {"this": [], "base": []}
+        for _ in range(repeats):
+            for key, tree in (("this", here), ("base", baseline)):
+                out = _run_worker(tree, index, quick, cap)
+                if out is not None:
+                    runs[key].append(out)
+        a, b = (min(runs[k], key=_seconds) if runs[k] else None for k in ("this", "base"))
+        ta = "error" if a is None else f"{a['seconds']:.2f}"
+        tb = "error" if b is None else f"{b['seconds']:.2f}"
+        sa = "-" if a is None else a["status"]
+        sb = "-" if b is None else b["status"]
+        ratio, flag = "n/a", ""
+        if a is not None and b is not None and a["status"] == b["status"] == "complete":
+            r = a["seconds"] / b["seconds"]
+            ratio = f"{r:.2f}"
+            worst = max(worst, r)
+            flag = "  SLOWER" if r > 1.10 else ""
+        print(f"{label:42s} {ta:>8s} {sa:>12s} {tb:>8s} {sb:>12s} {ratio:>9s}{flag}",
+              flush=True)
+    print(f"this/base = time on this tree / time on the baseline (min of {repeats}); SLOWER: "
+          f"more than 10% slower; worst ratio over instances complete on both: {worst:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--baseline-cap", type=float, default=60.0)
+    ap.add_argument("--baseline-tree", type=Path, default=None,
+                    help="another checkout (e.g. /work/main): time every instance there and "
+                         "here side by side (fresh interpreters, alternating)")
+    ap.add_argument("--only", action="append", default=[],
+                    help="with --baseline-tree: only instances whose label contains this "
+                         "(repeatable)")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="with --baseline-tree: runs per tree and instance (the minimum is "
+                         "reported)")
+    ap.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker is not None:
+        _worker(args.worker, args.quick)
+        return
+    if args.baseline_tree is not None:
+        _side_by_side(args.baseline_tree, args.quick, args.only, max(1, args.repeats))
+        return
     print(f"{'instance':42s} {'vars':>4s} {'mfverify s':>10s} {'target':>6s} {'status':>12s} "
           f"{'comp':>4s} {'sympy lex s':>11s} {'ratio':>7s} {'sympy solve s':>13s} {'ratio':>7s}")
     for kind, name, prob, target in _instances(args.quick):

@@ -34,6 +34,7 @@ T_CONSTRAINED = ("tests/test_constrained.py",)
 T_SYMSTRATA = ("tests/test_mutation_killers_symbolic.py", "tests/test_landscape_symstrata.py")
 T_GLSTRATA = ("tests/test_mutation_killers_symbolic.py", "tests/test_landscape_glstrata.py")
 T_LANDSCAPE = ("tests/test_mutation_killers_symbolic.py", "tests/test_landscape.py")
+T_ORBIT = ("tests/test_orbit_construction.py",)
 T_EXACT = ("tests/test_mutation_killers_derivation.py", "tests/test_derivation.py")
 T_TAYLOR = ("tests/test_mutation_killers_derivation.py", "tests/test_derivation_numeric.py")
 T_FLOW = ("tests/test_mutation_killers_flow.py", "tests/test_flow.py")
@@ -95,6 +96,22 @@ MUTANTS: list[Mutant] = [
     M("glstrata.tu-range", "mfverify/symbolic/glstrata.py",
       "for u in range(min(b, s - t) + 1)]", "for u in range(min(b, s) + 1)]",
       "kernel ranks t + u allowed to exceed the free width s = r − k", T_GLSTRATA),
+    M("orbit.spectrum-difference-sign", "mfverify/symbolic/orbit_construction.py",
+      "out += [lam[i] - lam[a] for i in S for a in rest]",
+      "out += [lam[a] - lam[i] for i in S for a in rest]",
+      "closed-form Hessian spectrum with λ_a − λ_i for λ_i − λ_a (i ∈ S, a ∉ S)", T_ORBIT),
+    M("orbit.dimension", "mfverify/symbolic/orbit_construction.py",
+      "return k * (k - 1) // 2 + k * (r - k)", "return k * (k + 1) // 2 + k * (r - k)",
+      "O(r)-orbit dimension k(k+1)/2 + k(r−k) instead of k(k−1)/2 + k(r−k)", T_ORBIT),
+    M("orbit.zero-columns-multiplicity", "mfverify/symbolic/orbit_construction.py",
+      "out += [-lam[a] for a in rest for _ in range(r - k)]",
+      "out += [-lam[a] for a in rest for _ in range(r - k - 1)]",
+      "the −λ_a eigenvalues of the zero columns counted r − k − 1 times", T_ORBIT),
+    M("orbit.irrational-order", "mfverify/symbolic/orbit_irrational.py",
+      "d = (eig[i].order > eig[a].order) - (eig[i].order < eig[a].order)",
+      "d = (eig[i].order < eig[a].order) - (eig[i].order > eig[a].order)",
+      "irrational spectra: the sign of λ_i − λ_a read off the eigenvalue order reversed",
+      T_ORBIT),
     M("classify.descartes-negative", "mfverify/symbolic/classify.py",
       "neg_signs = [sg * (-1 if (N - k) % 2 else 1)",
       "neg_signs = [sg * (-1 if (N - k + 1) % 2 else 1)",

@@ -19,8 +19,9 @@ def _by_type(L, kind):
     return [c for c in L.components if c.type == kind]
 
 
-def test_symmetric_n2_r1_five_points() -> None:
-    L = landscape(SymmetricMF([[3, 0], [0, 1]], rank=1))
+@pytest.mark.parametrize("strategy", ["auto", "groebner"])
+def test_symmetric_n2_r1_five_points(strategy: str) -> None:
+    L = landscape(SymmetricMF([[3, 0], [0, 1]], rank=1), strategy=strategy)
     assert L.complete and L.global_min_value == sp.Rational(1, 4)
     assert L.real_component_count == 5
     got = {(c.type, tuple(c.hessian_eigenvalues), c.count) for c in L.components}
@@ -31,8 +32,9 @@ def test_symmetric_n2_r1_five_points() -> None:
     assert gm.strict is True
 
 
-def test_symmetric_n3_r2_li_classes() -> None:
-    L = landscape(SymmetricMF([[3, 0, 0], [0, 2, 0], [0, 0, 1]], rank=2))
+@pytest.mark.parametrize("strategy", ["auto", "groebner"])
+def test_symmetric_n3_r2_li_classes(strategy: str) -> None:
+    L = landscape(SymmetricMF([[3, 0, 0], [0, 2, 0], [0, 0, 1]], rank=2), strategy=strategy)
     assert L.complete
     assert len(L.components) == 7  # 1 + 3 + 3 O(2)-orbit classes (prediction L-P2)
     grams = set()
@@ -53,8 +55,9 @@ def test_symmetric_n3_r2_li_classes() -> None:
     assert L.real_component_count == 1 + 3 + 2 * 3  # full-rank orbits have 2 components
 
 
-def test_overparametrized_excess_zero_directions() -> None:
-    L = landscape(SymmetricMF([[1, 0, 0], [0, 0, 0], [0, 0, 0]], rank=2))
+@pytest.mark.parametrize("strategy", ["auto", "groebner"])
+def test_overparametrized_excess_zero_directions(strategy: str) -> None:
+    L = landscape(SymmetricMF([[1, 0, 0], [0, 0, 0], [0, 0, 0]], rank=2), strategy=strategy)
     assert L.complete
     gm = _by_type(L, "global_min")
     assert len(gm) == 1
@@ -260,7 +263,8 @@ def test_regression_overrun_after_solve_keeps_partial_results() -> None:
                 raise BudgetExceeded(f"time budget of {self.seconds} s exceeded: {what}")
             super().check(what)
 
-    L = landscape(SymmetricMF([[3, 0], [0, 1]], rank=1), budget=_OverrunWhileGrouping(600.0))
+    L = landscape(SymmetricMF([[3, 0], [0, 1]], rank=1), budget=_OverrunWhileGrouping(600.0),
+                  strategy="groebner")  # the chart path (the orbit construction never groups)
     assert not L.complete and L.status == "INCONCLUSIVE" and "grouping" in L.reason
     assert L.global_min_value is None
     assert sum(c.count for c in L.components) == 5  # all points found are still reported

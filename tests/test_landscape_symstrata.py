@@ -154,8 +154,8 @@ def test_agrees_with_the_generic_engine_for_distinct_eigenvalues(diag: tuple, r:
     """With distinct positive eigenvalues the generic Gröbner engine applies; forcing the
     orbit construction must give the same values, dimensions and component counts."""
     p = SymmetricMF(sp.diag(*diag), rank=r)
-    L = landscape(p)
-    assert L.complete
+    L = landscape(p, strategy="groebner")
+    assert L.complete and L.evidence["strategy"] == "groebner"
     f, gens = objective_polynomial(p)
     orbits = sym_strata(p, f, gens, r, require_repeated=False).orbits
     generic = sorted((c.value, c.dimension, c.count) for c in L.components)

@@ -1,4 +1,8 @@
-"""The zero-dimensional fast path (msolve, re-checked) against the exact SymPy path."""
+"""The zero-dimensional fast path (msolve, re-checked) against the exact SymPy path.
+
+Every call passes strategy="groebner": with the default the orbit construction of symmetric MF
+(mfverify/symbolic/orbit_construction.py) would take the SymmetricMF instances first.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ M6 = [[-3, 4, -4, -1, -4, 2], [4, 2, 2, 5, 1, -2], [-4, 2, -4, 2, -5, 1],
 def _sympy_path(problem, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(lz, "find_msolve", lambda: None)
-        return landscape(problem, budget=120)
+        return landscape(problem, budget=120, strategy="groebner")
 
 
 def _summary(L):
@@ -72,7 +76,7 @@ def test_msolve_and_sympy_agree_on_random_symmetric_mf(seed, monkeypatch):
     rng = random.Random(seed)
     n = 2 + seed % 2
     p = SymmetricMF([[str(v) for v in row] for row in _random_sym(rng, n)], 1)
-    fast = landscape(p, budget=120)
+    fast = landscape(p, budget=120, strategy="groebner")
     assert fast.method.startswith("msolve"), fast.evidence.get("zero_dimensional")
     _agree(fast, _sympy_path(p, monkeypatch))
 
@@ -81,7 +85,7 @@ def test_msolve_and_sympy_agree_on_random_symmetric_mf(seed, monkeypatch):
 @pytest.mark.parametrize("seed", range(3))
 def test_msolve_and_sympy_agree_on_random_custom(seed, monkeypatch):
     p = _random_custom(random.Random(100 + seed))
-    fast = landscape(p, budget=120)
+    fast = landscape(p, budget=120, strategy="groebner")
     slow = _sympy_path(p, monkeypatch)
     if not fast.method.startswith("msolve"):  # e.g. a degenerate point: same engine twice
         assert "SymPy path" in str(fast.evidence["zero_dimensional"])
@@ -91,7 +95,7 @@ def test_msolve_and_sympy_agree_on_random_custom(seed, monkeypatch):
 @needs_msolve
 def test_n6_instance_agrees_and_is_complete(monkeypatch):
     p = SymmetricMF(M6, 1)
-    fast = landscape(p, budget=120)
+    fast = landscape(p, budget=120, strategy="groebner")
     assert fast.method.startswith("msolve")
     assert fast.evidence["zero_dimensional"]["real_solutions"] == 7
     assert [c.type for c in fast.components] == ["global_min"] + ["strict_saddle"] * 3
@@ -101,7 +105,7 @@ def test_n6_instance_agrees_and_is_complete(monkeypatch):
 
 def test_fallback_when_binary_absent(monkeypatch):
     monkeypatch.setattr(lz, "find_msolve", lambda: None)
-    L = landscape(SymmetricMF([[2, 1], [1, -1]], 1), budget=60)
+    L = landscape(SymmetricMF([[2, 1], [1, -1]], 1), budget=60, strategy="groebner")
     assert L.complete and not L.method.startswith("msolve")
     assert "not installed" in L.evidence["zero_dimensional"]
 
@@ -203,7 +207,7 @@ def test_corrupt_binary_output_falls_back_to_the_exact_path(tmp_path, monkeypatc
                 "garbage"):
         exe = _fake_binary(tmp_path, out)
         monkeypatch.setattr(lz, "find_msolve", lambda exe=exe: exe)
-        L = landscape(p, budget=60)
+        L = landscape(p, budget=60, strategy="groebner")
         assert not L.method.startswith("msolve")
         assert "MsolveOutputError" in L.evidence["zero_dimensional"]
         assert _summary(L) == _summary(ref)
@@ -212,7 +216,7 @@ def test_corrupt_binary_output_falls_back_to_the_exact_path(tmp_path, monkeypatc
 @needs_msolve
 def test_exact_data_are_built_on_demand_and_are_stationary():
     p = SymmetricMF([[2, 1], [1, -1]], 1)
-    L = landscape(p, budget=60)
+    L = landscape(p, budget=60, strategy="groebner")
     assert L.method.startswith("msolve")
     c = L.components[0]
     assert "_lazy_representative" not in c.__dict__
@@ -239,7 +243,7 @@ def test_added_variable_case_agrees(M, monkeypatch):
     bad.linear_form = [c + 1 for c in bad.linear_form[:-1]] + bad.linear_form[-1:]
     with pytest.raises(MsolveOutputError):
         certify(bad, eqs, n)
-    fast = landscape(p, budget=60)
+    fast = landscape(p, budget=60, strategy="groebner")
     assert fast.method.startswith("msolve")
     _agree(fast, _sympy_path(p, monkeypatch))
 
@@ -249,7 +253,7 @@ def test_exact_zero_coefficient_of_the_characteristic_polynomial(monkeypatch):
     """tr M = 0: at the origin χ(μ) = μ² − 5 has a zero coefficient, which no ball decides;
     the exact test in ℚ[t]/(q) does."""
     p = SymmetricMF([[1, 2], [2, -1]], 1)
-    fast = landscape(p, budget=60)
+    fast = landscape(p, budget=60, strategy="groebner")
     assert fast.method.startswith("msolve")
     origin = [c for c in fast.components if c.count == 1]
     assert origin and origin[0].inertia == (1, 0, 1)
@@ -260,7 +264,7 @@ def test_exact_zero_coefficient_of_the_characteristic_polynomial(monkeypatch):
 def test_degenerate_point_hands_over_to_the_exact_path(monkeypatch):
     """M singular: the origin has a zero Hessian eigenvalue (higher-order tests needed)."""
     p = SymmetricMF([[1, 1], [1, 1]], 1)
-    L = landscape(p, budget=60)
+    L = landscape(p, budget=60, strategy="groebner")
     assert not L.method.startswith("msolve")
     assert "zero Hessian eigenvalue" in L.evidence["zero_dimensional"]
     _agree(L, _sympy_path(p, monkeypatch))
@@ -276,7 +280,7 @@ def test_planted_slip_in_the_sign_count_is_caught(monkeypatch):
     ref = _sympy_path(p, monkeypatch)
     real = zc._changes
     monkeypatch.setattr(zc, "_changes", lambda signs: real(signs) + 1)
-    L = landscape(p, budget=60)
+    L = landscape(p, budget=60, strategy="groebner")
     assert not L.method.startswith("msolve")
     assert _summary(L) == _summary(ref)
 
@@ -286,7 +290,7 @@ def test_a_missing_real_point_is_caught_by_the_morse_count(monkeypatch):
     """Independent of msolve's count: for a coercive Morse f, Σ(−1)^index = 1. An answer with
     one real point dropped (root and box) fails it, and the exact path answers."""
     p = CustomProblem({"a": [], "b": []}, "a**4 + b**4 + a**2*b - 2*a*b + a/3")
-    ok = landscape(p, budget=60)
+    ok = landscape(p, budget=60, strategy="groebner")
     assert ok.method.startswith("msolve") and len(ok.components) == 3
     assert ok.evidence["zero_dimensional"]["independent_checks"]
     real = lz.certify
@@ -299,7 +303,7 @@ def test_a_missing_real_point_is_caught_by_the_morse_count(monkeypatch):
         return z
 
     monkeypatch.setattr(lz, "certify", drop_one)
-    L = landscape(p, budget=60)
+    L = landscape(p, budget=60, strategy="groebner")
     assert not L.method.startswith("msolve")
     assert "Morse count" in L.evidence["zero_dimensional"]
     assert _summary(L) == _summary(ok)
@@ -324,7 +328,7 @@ def test_lazy_results_pickle_and_copy_as_plain_objects():
 
     from mfverify.symbolic.result import Component, Landscape
 
-    L = landscape(SymmetricMF([[2, 1], [1, -1]], 1), budget=60)
+    L = landscape(SymmetricMF([[2, 1], [1, -1]], 1), budget=60, strategy="groebner")
     assert L.method.startswith("msolve")
     for other in (pickle.loads(pickle.dumps(L)), copy.deepcopy(L)):
         assert type(other) is Landscape
@@ -340,7 +344,8 @@ def test_fast_path_reports_every_landscape_stage():
     from mfverify.symbolic.landscape import LANDSCAPE_STAGES
 
     seen: list[ProgressEvent] = []
-    L = landscape(SymmetricMF([[2, 1], [1, -1]], 1), progress=seen.append)
+    L = landscape(SymmetricMF([[2, 1], [1, -1]], 1), progress=seen.append,
+                  strategy="groebner")
     assert L.method.startswith("msolve")
     assert [e.message for e in seen[:-1]] == list(LANDSCAPE_STAGES)
     assert [e.done for e in seen] == list(range(len(LANDSCAPE_STAGES) + 1))

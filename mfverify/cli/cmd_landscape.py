@@ -30,6 +30,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=float, default=120.0,
                    help="time budget in seconds (default 120); INCONCLUSIVE when exceeded")
     p.add_argument("--seed", type=seed_option(), default=0, help="seed of the random choices")
+    p.add_argument("--strategy", choices=("auto", "groebner"), default="auto",
+                   help="auto (default): a proved structure theorem first (the orbit "
+                        "construction of symmetric MF); groebner: "
+                        "never the orbit construction (the independent chart/Gröbner path)")
     add_plot_option(p, "f with the classified stationary set (1-2 unknowns, else a 2-D slice)")
 
 
@@ -44,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     check_plot_path(args.plot)
     problem = load_spec(args.spec)
     with terminal_progress(json=args.json, unit="stage") or nullcontext() as bar:
-        res = landscape(problem, budget=args.budget, seed=args.seed, progress=bar)
+        res = landscape(problem, budget=args.budget, seed=args.seed, progress=bar,
+                        strategy=args.strategy)
     if args.plot:
         from ..plot import plot_landscape
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from .classify import Classifier as Classifier
 from .classify import global_min_certificate as global_min_certificate
 from .classify import inertia_from_charpoly as inertia_from_charpoly
+from .compare import landscape_differences as landscape_differences
 from .derive import Derivation as Derivation
 from .derive import derive as derive
 from .landscape import landscape as landscape
@@ -32,4 +33,5 @@ __all__ = [
     "landscape", "derive", "Derivation", "Landscape", "Component", "DescentCurve", "TYPES",
     "Budget", "objective_polynomial", "solve_polynomial_system", "Classifier",
     "global_min_certificate", "inertia_from_charpoly", "SymmetryProof", "verify_invariance",
+    "landscape_differences",
 ]

@@ -236,9 +236,15 @@ class Classifier:
 
     @functools.cached_property
     def H(self) -> list[list[sp.Expr]]:
-        """∇²f (expanded SymPy expressions; computed on first use)."""
-        return [[sp.expand(sp.diff(self.grad[i], self.gens[j])) for j in range(self.N)]
-                for i in range(self.N)]
+        """∇²f (expanded SymPy expressions; computed on first use: a structure theorem with
+        closed-form Hessian data never needs it); ∂²f/∂x_i∂x_j = ∂²f/∂x_j∂x_i, so each pair
+        once."""
+        N, gens = self.N, self.gens
+        H: list[list[sp.Expr]] = [[sp.Integer(0)] * N for _ in range(N)]
+        for i in range(N):
+            for j in range(i, N):
+                H[i][j] = H[j][i] = sp.expand(sp.diff(self.grad[i], gens[j]))
+        return H
 
     # -- evaluation in Q(θ) -------------------------------------------------------------------
     def _sub(self, pt: AlgebraicPoint) -> dict[sp.Symbol, sp.Expr]:
@@ -252,10 +258,9 @@ class Classifier:
         q = cache.setdefault("q", _to_flint(F.q))
         coords = cache.setdefault("coords", [_to_flint(c) for c in pt.coords])
         powers = cache.setdefault("powers", {})
-        P = sp.Poly(expr, *self.gens)
         acc = flint.fmpq_poly([])
-        for mon, c in P.terms():
-            term = flint.fmpq_poly([flint.fmpq(int(sp.Rational(c).p), int(sp.Rational(c).q))])
+        for mon, c in self._terms(expr):
+            term = flint.fmpq_poly([flint.fmpq(int(c.p), int(c.q))])
             for i, e in enumerate(mon):
                 if e:
                     key = (i, e)
@@ -264,6 +269,16 @@ class Classifier:
                     term = (term * powers[key]) % q
             acc = acc + term
         return acc % q
+
+    def _terms(self, expr: sp.Expr) -> list[tuple[tuple[int, ...], sp.Rational]]:
+        """The terms of expr as a polynomial in the variables (cached per expression: the
+        gradient and Hessian entries are evaluated at many points)."""
+        cache = self.__dict__.setdefault("_terms_cache", {})
+        out = cache.get(expr)
+        if out is None:
+            out = [(mon, sp.Rational(c)) for mon, c in sp.Poly(expr, *self.gens).terms()]
+            cache[expr] = out
+        return out
 
     def eval(self, expr: sp.Expr, pt: AlgebraicPoint) -> sp.Poly:
         if expr == 0:

@@ -23,15 +23,16 @@ from typing import Any
 
 import sympy as sp
 
-from ..errors import BudgetExceeded, UnsupportedError
+from ..errors import BudgetExceeded, InputError, UnsupportedError
 from ..problems.base import Problem
 from ..progress import ProgressCallback, tracker
 from .classify import Classifier, global_min_certificate
 from .glstrata import Stratification
 from .landscape_classify import classify_stage, generic_pieces, global_min_of, unglue_records
 from .landscape_group import Grouped, group_stage
-from .landscape_solve import solve_stage
+from .landscape_solve import Solved, solve_stage
 from .landscape_zerodim import zerodim_landscape
+from .orbit_construction import STRATEGIES, orbit_solve
 from .quotients import quotient_for
 from .result import Component, Landscape
 from .stationary import Budget, objective_polynomial
@@ -67,8 +68,26 @@ def _grace(B: Budget) -> Budget:
     return Budget(0.1 * B.seconds + 1.0, max_degree=B.max_degree, what=B.what)
 
 
+def _strategy_hook(strategy: str, problem: Problem, f: sp.Expr, gens: list[sp.Symbol],
+                   B: Budget, evidence: dict[str, Any]) -> Solved | None:
+    """The structure theorems consulted before the charts: with ``strategy="auto"`` the orbit
+    construction of symmetric MF (:mod:`mfverify.symbolic.orbit_construction`) when it provably
+    applies; ``"groebner"`` never (the stationary set then comes from the charts and Gröbner
+    bases, or from the repeated-eigenvalue and GL(r) structure theorems where the charts alone
+    cannot describe it)."""
+    evidence["strategy"] = strategy
+    if strategy != "auto":
+        return None
+    try:
+        with B.alarm("orbit construction"):
+            return orbit_solve(problem, f, gens, B, evidence)
+    except BudgetExceeded as exc:
+        evidence["orbit_construction"] = f"not finished: {exc}"
+        return None
+
+
 def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: int = 0,
-              progress: ProgressCallback | None = None) -> Landscape:
+              progress: ProgressCallback | None = None, strategy: str = "auto") -> Landscape:
     """The complete real stationary set of ``problem`` with every component classified exactly.
 
     Parameters
@@ -84,12 +103,21 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     progress
         A :data:`mfverify.progress.ProgressCallback`, told of each of the
         :data:`LANDSCAPE_STAGES` as it starts (default: nothing is reported).
+    strategy
+        ``"auto"`` (default): take a proved structure theorem first, here the orbit
+        construction of symmetric MF c·‖XXᵀ − M‖² with M rational (every stationary point is
+        [V_S·diag(√λ_S), 0]·Q, Q ∈ O(r); Hessian spectrum from the λ's; a rational spectrum,
+        or simple irrational eigenvalues within a number-field degree limit), else the
+        charts; ``"groebner"``: never the orbit construction (an independent path, used by the
+        claims that check that very theorem).
 
     Returns
     -------
     Landscape
         ``complete`` is True only when the set is provably complete and classified.
     """
+    if strategy not in STRATEGIES:
+        raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     t0 = time.perf_counter()
     B = budget if isinstance(budget, Budget) else Budget(budget, what="landscape")
     stage = tracker(progress, "landscape", len(LANDSCAPE_STAGES)).step
@@ -119,16 +147,19 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
                                              "proved_by": proof.identities},
                                 "global_min_certificate": {"status": cert, "reason": cert_reason},
                                 "quotient": quotient.name}
-    # ---- solve (a finite group and msolve installed: the zero-dimensional fast path) ------
+    # ---- solve: the orbit construction (strategy="auto"), else the charts (a finite group
+    # and msolve installed: the zero-dimensional fast path) --------------------------------
     stage(LANDSCAPE_STAGES[2])
-    structured = quotient.structure(f, B, seed, evidence)
-    if not structured.method:
-        fast = zerodim_landscape(problem, f, gens, quotient, clf, cert, B, evidence, t0)
-        if fast is not None:  # it grouped and classified too: report those stages as done
-            for name in (*LANDSCAPE_STAGES[3:], "done"):
-                stage(name)
-            return fast
-    solved = solve_stage(quotient, f, clf.grad, gens, B, seed, evidence, structured)
+    solved = _strategy_hook(strategy, problem, f, gens, B, evidence)
+    if solved is None:
+        structured = quotient.structure(f, B, seed, evidence)
+        if not structured.method:
+            fast = zerodim_landscape(problem, f, gens, quotient, clf, cert, B, evidence, t0)
+            if fast is not None:  # it grouped and classified too: report those stages as done
+                for name in (*LANDSCAPE_STAGES[3:], "done"):
+                    stage(name)
+                return fast
+        solved = solve_stage(quotient, f, clf.grad, gens, B, seed, evidence, structured)
     # ---- group the solutions (after an overrun: a grace period, see _grace) -----------------
     if solved.reasons and B.seconds is not None:
         B = _grace(B)

@@ -112,7 +112,8 @@ def _structured_groups(clf: Classifier, found: list[Any], B: Budget) -> list[Gro
         B.check("GL(r) fibres")
         if not all(clf.eval(gx, gpt).is_zero for gx in clf.grad):
             raise UnsupportedError(f"∇f ≠ 0 at the representative of {gtext}")
-        gdata = clf.local_data(gpt)
+        # Hessian data proved in closed form by the structure theorem, else computed exactly
+        gdata = gextra.get("point_data") or clf.local_data(gpt)
         if "stratum" in gextra and "t" in gextra["stratum"]:
             # a stationary manifold's tangent lies in the Hessian null space, and the
             # GL(r)-orbit lies in the stratum (glstrata.py): consistency checks
