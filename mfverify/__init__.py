@@ -42,7 +42,8 @@ _EXPORTS: dict[str, str] = {
     "flat_layout": "mfverify.problems.groups",
     "parse_number": "mfverify.numbers",
     # the exact landscape
-    **dict.fromkeys(["landscape", "Landscape", "Component"], "mfverify.symbolic"),
+    **dict.fromkeys(["landscape", "Landscape", "Component", "landscape_differences"],
+                    "mfverify.symbolic"),
     "derive": "mfverify.symbolic",
     "objective_polynomial": "mfverify.symbolic",
     "verify_invariance": "mfverify.symbolic",
@@ -273,6 +274,7 @@ if TYPE_CHECKING:  # static type checkers see the names directly
     from .symbolic import Landscape as Landscape
     from .symbolic import derive as derive
     from .symbolic import landscape as landscape
+    from .symbolic import landscape_differences as landscape_differences
     from .symbolic import objective_polynomial as objective_polynomial
     from .symbolic import verify_invariance as verify_invariance
     from .symbolic.derive import ordered_parameters as ordered_parameters
