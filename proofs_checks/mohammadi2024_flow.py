@@ -415,7 +415,7 @@ def rank_deficient_trap(ctx: RunContext) -> Outcome:
 RED_T, RED_TMIN, RED_DPS = 400, sp.Rational(1, 100), 40
 
 
-def _reduced_enclosure(S0: sp.Matrix, times: tuple[int, ...]) -> Any:
+def _reduced_enclosure(S0: sp.Matrix, times: tuple[int | Fraction, ...]) -> Any:
     from mfverify.flow import vector_field
     from mfverify.flow.validated import integrate_validated
 
