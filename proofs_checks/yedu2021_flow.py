@@ -42,18 +42,23 @@ VDPS = 60
 _HP = 800  # bits for the closed forms in ball arithmetic
 
 
-def _arb_s(sigma: int, a0: Fraction, t: Fraction) -> Any:
-    e = (2 * sigma * to_arb(t)).exp()
-    return sigma * e / (e + sigma / to_arb(a0) ** 2 - 1)
+def _arb_s(sigma: Fraction | int, a0: Fraction, t: Fraction) -> Any:
+    sg = to_arb(Fraction(sigma))
+    e = (2 * sg * to_arb(t)).exp()
+    return sg * e / (e + sg / to_arb(a0) ** 2 - 1)
 
 
-def _arb_tstar(sigma: int, a0: Fraction, delta: Fraction) -> Any:
-    return ((sigma / to_arb(a0) ** 2 - 1) * (sigma / to_arb(delta) - 1)).log() / (2 * sigma)
+def _arb_tstar(sigma: Fraction | int, a0: Fraction, delta: Fraction) -> Any:
+    sg = to_arb(Fraction(sigma))
+    return ((sg / to_arb(a0) ** 2 - 1) * (sg / to_arb(delta) - 1)).log() / (2 * sg)
 
 
-def validated_tightness(sigma: int, a0: Fraction, deltas: list[int]) -> dict[str, Any]:
-    """The validated checks (module docstring); ``proved`` is True when every one closes."""
-    p = AsymmetricMF([[sigma]], 1)
+def validated_tightness(sigma: Fraction | int, a0: Fraction, deltas: list[int]
+                        ) -> dict[str, Any]:
+    """The validated checks (module docstring); ``proved`` is True when every one closes.
+    Needs 0 < a₀² < σ (then s_t increases from a₀² to σ and t* is defined)."""
+    sigma = Fraction(sigma)
+    p = AsymmetricMF([[str(sigma)]], 1)
     x0 = {"U": [[str(a0)]], "V": [[str(a0)]]}
     res = integrate_validated(p, x0, [1, 3, 10], dps=VDPS)
     tol = float(TOL)
@@ -81,7 +86,8 @@ def validated_tightness(sigma: int, a0: Fraction, deltas: list[int]) -> dict[str
                                "status": r.status.value}
         if r.status.ok:
             with workprec(_HP):
-                gaps = [sigma - pt.state["U"][0, 0] * pt.state["V"][0, 0] for pt in r.points]
+                gaps = [to_arb(sigma) - pt.state["U"][0, 0] * pt.state["V"][0, 0]
+                        for pt in r.points]
                 before = bool(gaps[0] > to_arb(delta))
                 after = bool(gaps[1] <= to_arb(delta))
                 star_in = bool(ts > to_arb(t_lo) and ts < to_arb(t_hi))
@@ -93,6 +99,62 @@ def validated_tightness(sigma: int, a0: Fraction, deltas: list[int]) -> dict[str
         out["hitting_times"].append(row)
     out["proved"] = bool(ok)
     return out
+
+
+def _scalar_sigma(problem: Any) -> Fraction:
+    """σ of a scalar instance ½(uv − σ)² (AsymmetricMF, Σ = [σ], r = 1, no balance term)."""
+    from mfverify.errors import UnsupportedError
+
+    if not isinstance(problem, AsymmetricMF) or problem.data["Sigma"].shape != (1, 1) \
+            or problem.r != 1 or problem.scale != sp.Rational(1, 2) or problem.balance != 0:
+        raise UnsupportedError("the tightness example is the scalar flow of ½(uv − σ)²: an "
+                               "asymmetric problem with Sigma = [[σ]], rank 1, scale 1/2")
+    sg = sp.nsimplify(problem.data["Sigma"][0, 0])
+    if not (sg.is_Rational and sg > 0):
+        raise UnsupportedError(f"σ must be a positive rational, got {sg}")
+    return Fraction(int(sg.p), int(sg.q))
+
+
+def _a0_param(params: Any) -> Fraction:
+    from mfverify.errors import InputError
+    from mfverify.numbers import parse_number
+
+    if "a0" not in params:
+        raise InputError("this hypothesis needs the balanced start U₀ = V₀ = a₀: pass "
+                         "--set a0=VALUE")
+    v = parse_number(params["a0"]) if isinstance(params["a0"], str) else \
+        sp.nsimplify(params["a0"])
+    if not v.is_Rational:
+        raise InputError(f"--set a0: expected a rational number, got {params['a0']!r}")
+    return Fraction(int(v.p), int(v.q))
+
+
+def check_nonzero_start(problem: Any, params: Any) -> tuple[bool, str]:
+    """a₀ ≠ 0, decided exactly (the start U₀ = V₀ = a₀ of ``--set a0=``)."""
+    sigma, a0 = _scalar_sigma(problem), _a0_param(params)
+    if a0 == 0:
+        return False, "a₀ = 0: the field vanishes there, the flow stays at 0"
+    return True, f"a₀ = {a0} (a₀² = {a0 * a0}, σ = {sigma})"
+
+
+def tightness_on_instance(problem: Any, ctx: RunContext) -> Outcome:
+    """The tightness conclusion on the user's (σ, a₀): PROVED by validated enclosures when they
+    close (closed form of s_t inside boxes narrower than 1e-30 at t = 1, 3, 10, hitting times
+    of δ = 1e-10, 1e-20 bracketed within 1e-30); INCONCLUSIVE otherwise."""
+    sigma, a0 = _scalar_sigma(problem), _a0_param(ctx.options)
+    ev: dict[str, Any] = {"sigma": str(sigma), "a0": str(a0), "instances": 1}
+    if not 0 < a0 * a0 < sigma:
+        return Outcome(Verdict.INCONCLUSIVE, ev, f"the hitting-time formula needs 0 < a₀² < σ "
+                       f"(a₀² = {a0 * a0}, σ = {sigma}): s_t does not rise to σ from below")
+    val = validated_tightness(sigma, a0, [10, 20])
+    ev["validated"] = val
+    if val["proved"]:
+        return Outcome(Verdict.PROVED, ev,
+                       f"PROVED on σ = {sigma}, a₀ = {a0} by validated enclosures: s_t inside "
+                       "boxes < 1e-30 around the closed form at t = 1, 3, 10; t* for δ = 1e-10, "
+                       "1e-20 bracketed within 3e-35")
+    return Outcome(Verdict.INCONCLUSIVE, ev, "the validated enclosures did not close (see "
+                   "validated.closed_form and validated.hitting_times)")
 
 
 def closed_form_s(sigma: Any, a0: Any, t: Any, ctx: Any) -> Any:
@@ -117,7 +179,8 @@ def hitting_time(sigma: Any, a0: Any, delta: Any, ctx: Any) -> Any:
     latex=r"t^\ast=\tfrac{1}{2\sigma}\ln\big((\sigma/a_0^2-1)(\sigma/\delta-1)\big)",
     hypotheses=[
         Hypothesis("nonzero-start", "a₀ ≠ 0",
-                   "a₀ = 0 is stationary: the flow never leaves it, no finite hitting time"),
+                   "a₀ = 0 is stationary: the flow never leaves it, no finite hitting time",
+                   check=check_nonzero_start),
     ],
     conclusion="|s_t − closed form| < 1e-30 at t = 1, 3, 10 and |t_hit − t*| < 1e-30 for "
                "δ = 1e-10, 1e-20 (quick) / also 1e-30 (full); PROVED on the instance by "
@@ -125,6 +188,7 @@ def hitting_time(sigma: Any, a0: Any, delta: Any, ctx: Any) -> Any:
     expected=Verdict.PROVED,
     predictions=("Y-P4",),
     tags=("flow", "events"),
+    instance_run=tightness_on_instance,
 )
 def scalar_tightness(ctx: RunContext) -> Outcome:
     sigma = sp.Integer(2)

@@ -284,3 +284,42 @@ def test_nullspace_count_on_an_instance(capsys: pytest.CaptureFixture[str]) -> N
     out = json.loads(capsys.readouterr().out)
     assert {h["name"]: h["status"] for h in out["hypotheses"]} == {
         "psd": "fails", "over-parametrized": "fails"}
+
+
+def test_scalar_tightness_proved_on_the_users_instance(capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """Issue 16: `mfverify conditions` PROVES the flow conclusion on the user's (σ, a₀) with
+    the validated integrator; a₀ = 0 fails the hypothesis exactly; a₀² > σ is INCONCLUSIVE."""
+    spec = '{"problem": "asymmetric", "Sigma": [[3]], "rank": 1}'
+    cid = "yedu2021.flow-scalar-tightness"
+    assert main(["conditions", cid, spec, "--set", "a0=1/10", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["conclusion"]["verdict"] == "PROVED"
+    val = out["conclusion"]["evidence"]["validated"]
+    assert all(r["contains_closed_form"] for r in val["closed_form"])
+    assert all(r["t_star_in_interval"] for r in val["hitting_times"])
+    assert main(["conditions", cid, spec, "--set", "a0=0", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert {h["name"]: h["status"] for h in out["hypotheses"]} == {"nonzero-start": "fails"}
+    assert main(["conditions", cid, spec, "--set", "a0=2", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["conclusion"]["verdict"] == "INCONCLUSIVE"
+    wide = '{"problem": "asymmetric", "Sigma": [[3, 0]], "rank": 1}'
+    main(["conditions", cid, wide, "--set", "a0=1/10", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["hypotheses"][0]["status"] != "holds"
+
+
+def test_scalar_tightness_instance_planted_wrong_closed_form(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Mutation: a closed form off by a factor (1 + 1e-20) is not inside the enclosures, so the
+    conclusion is not PROVED."""
+    import proofs_checks.yedu2021_flow as mod
+
+    real = mod._arb_s
+    monkeypatch.setattr(mod, "_arb_s", lambda s, a, t: real(s, a, t) * (1 + mod.to_arb(
+        mod.Fraction(1, 10**20))))
+    spec = '{"problem": "asymmetric", "Sigma": [[3]], "rank": 1}'
+    main(["conditions", "yedu2021.flow-scalar-tightness", spec, "--set", "a0=1/10", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["conclusion"]["verdict"] == "INCONCLUSIVE"

@@ -214,3 +214,47 @@ def test_rank_one_limit_validated_catches_a_wrong_limit(
     monkeypatch.setattr(mod.sp, "sqrt", lambda v: real_sqrt(v - 1))  # planted slip
     with pytest.raises(InputError):
         mod.validated_rank_one(lams, qs, us)
+
+
+def test_schur_bound_proved_on_the_catalog_instance() -> None:
+    """Issue 16 (second pass): the Schur bound PROVED on the n = 5, r = 4 catalog instance
+    through the reduced ODE Ṡ = −2S² (and Q = 2tS in log-time), in well under a second."""
+    res = run_claim(get_claim("mohammadi2024.flow-schur-bound-reduced"))
+    assert res.error is None, res.error
+    assert res.verdict is Verdict.PROVED, res.summary
+    ev = res.evidence
+    assert ev["S0_psd_exact"] is True and ev["bound"]["verdict"] == "PROVED"
+    assert ev["bound"]["evidence"]["boxes"] > 10
+    assert all(r["contains_closed_form"] and float(r["width"]) < 1e-30
+               for r in ev["closed_form"])
+    assert [r["t"] for r in ev["closed_form"]] == ["1", "10", "100", "400"]
+
+
+def test_schur_bound_reduced_needs_a_generic_start() -> None:
+    res = run_claim(get_claim("mohammadi2024.flow-schur-bound-reduced"),
+                    RunContext(dropped=frozenset({"generic-start"})))
+    assert res.verdict is Verdict.INCONCLUSIVE
+    assert res.evidence["det_P1_0_exact"] == "0"
+
+
+def test_schur_bound_reduced_planted_slips_are_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutations: a bound too strong (‖Q‖ <= 1/2, false for large t) is not PROVED; a wrong
+    reduced ODE (Ṡ = −S²) misses the closed form and is not PROVED either."""
+    mod = _module("mohammadi2024.flow-schur-bound-reduced")
+    real = mod._sym_norm_minus_one
+    monkeypatch.setattr(mod, "_sym_norm_minus_one", lambda Q: real(Q) + sp.Rational(1, 2))
+    assert run_claim(get_claim("mohammadi2024.flow-schur-bound-reduced")).verdict \
+        is Verdict.INCONCLUSIVE
+    monkeypatch.undo()
+    from mfverify.flow import vector_field
+    from mfverify.flow.validated import integrate_validated
+
+    def wrong(S0: Any, times: Any) -> Any:
+        vf = vector_field(lambda A, x: {"S": -(x["S"] @ x["S"])}, {"S": (2, 2)})
+        return integrate_validated(vf, {"S": [[str(v) for v in r] for r in S0.tolist()]},
+                                   list(times), dps=30)
+
+    monkeypatch.setattr(mod, "_reduced_enclosure", wrong)
+    res = run_claim(get_claim("mohammadi2024.flow-schur-bound-reduced"))
+    assert res.verdict is Verdict.INCONCLUSIVE
+    assert not all(r["contains_closed_form"] for r in res.evidence["closed_form"])

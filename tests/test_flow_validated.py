@@ -224,3 +224,54 @@ def test_schur_bound_on_every_box() -> None:
 
     assert certify_bound(res, wrong_bound, "S(t) ≤ 1/(100t)",
                          t_min="1/100").verdict == "REFUTED"
+
+
+
+def _picard_hs(monkeypatch: pytest.MonkeyPatch) -> list[Fraction]:
+    """Record the h of every Picard test that passed."""
+    hs: list[Fraction] = []
+    real = V._picard
+
+    def recorded(lo: object, X: object, h: Fraction, scale: float) -> object:
+        U = real(lo, X, h, scale)
+        if U is not None:
+            hs.append(h)
+        return U
+
+    monkeypatch.setattr(V, "_picard", recorded)
+    return hs
+
+
+def _shortened_run() -> V.ValidatedFlow:
+    return integrate_validated(SymmetricMF([[3, 1], [1, 2]], 1),
+                               {"X": [["1/100"], ["-1/50"]]}, [2], dps=30, max_steps=400)
+
+
+def _steps_within_their_boxes(res: V.ValidatedFlow, hs: list[Fraction]) -> bool:
+    """Every step no longer than the h its a-priori box passed the Picard test for (the
+    last passing test before the step; one passing test per step)."""
+    return len(hs) >= len(res.steps) and all(
+        s.t1 - s.t0 <= h for s, h in zip(res.steps, hs[-len(res.steps):], strict=True))
+
+
+def test_step_shortened_on_the_same_apriori_box(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Step control from the remainder bound (issue 16, second pass): a step whose remainder
+    misses the target is shortened with the same U and Φ_{K+1}(U), valid on [0, h'] ⊂ [0, h],
+    instead of a new Picard test; a step is never longer than its box's h."""
+    hs = _picard_hs(monkeypatch)
+    res = _shortened_run()
+    assert res.status is FlowStatus.DONE
+    assert len(hs) == len(res.steps)  # one Picard test per step here
+    assert any(s.t1 - s.t0 < h for s, h in zip(res.steps, hs, strict=True))  # path taken
+    assert _steps_within_their_boxes(res, hs)
+    assert res.points[0].width < 1e-25
+
+
+def test_planted_step_longer_than_its_apriori_box_is_caught(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation: the shortened step taken longer than the h of its Picard box (U then need not
+    enclose the solution on the step) is seen by the invariant check above."""
+    hs = _picard_hs(monkeypatch)
+    monkeypatch.setattr(V, "_shorten",
+                        lambda h, rnorm, K, target, h_min, prec: h * 9 / 8)
+    assert not _steps_within_their_boxes(_shortened_run(), hs)

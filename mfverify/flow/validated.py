@@ -23,6 +23,14 @@ computed in python-flint ball arithmetic (``arb``; Johansson 2017). Each step do
    ``Φ_k(z)`` the k-th Taylor coefficient of the solution through z (the ODE is autonomous).
    Since x̂(t_n + ξ) ∈ U, the remainder lies in ``h^{K+1} Φ_{K+1}(U)``, Φ_{K+1} evaluated on
    the box U by the same jets in ball arithmetic.
+
+   *Step control from the remainder bound.* A box U that passed the Picard test for h encloses
+   every solution on [t_n, t_n + h'] for every h' ≤ h, so Φ_{K+1}(U) is a valid remainder
+   bound for the shorter step too. When ``h^{K+1}‖Φ_{K+1}(U)‖`` misses the step target, the
+   step is shortened to the largest dyadic h' ≤ h with ``h'^{K+1}‖Φ_{K+1}(U)‖ ≤ tol``
+   (:func:`_shorten`) keeping U and Φ_{K+1}(U): no new Picard test and no new series. The
+   first h tried is 1.5× the accepted/suggested ratio of the previous step (a too-long guess
+   now costs nothing but the shortening).
 4. **Wrapping control by the logarithmic norm** (instead of Lohner's QR). Let
    μ ≥ sup_{z∈U} μ₂(J(z)), μ₂(J) = λ_max((J + Jᵀ)/2) the logarithmic 2-norm of the Jacobian,
    certified by :func:`~mfverify.flow._ballops.lambda_max_upper` on the Jacobian enclosure
@@ -523,18 +531,40 @@ def _propose_h(coefs: list[list[Any]], K: int, tol_f: float, remaining: Fraction
     if ratio >= 1.0 or h_coef <= 0:
         return h_coef, h_coef
     if h_coef < remaining:
-        return h_coef, min(h_coef, _dyadic_floor(float(h_coef) * min(1.0, ratio * 1.2)))
+        return h_coef, min(h_coef, _dyadic_floor(float(h_coef) * min(1.0, ratio * 1.5)))
     # clipped by the output time: the natural step may still be the smaller one
     nat = _choose_h(coefs, K, tol_f, remaining * 2 ** 60)
-    guess = _dyadic_floor(float(nat) * min(1.0, ratio * 1.2)) if nat > 0 else h_coef
+    guess = _dyadic_floor(float(nat) * min(1.0, ratio * 1.5)) if nat > 0 else h_coef
     return h_coef, remaining if guess >= remaining else guess
+
+
+def _shorten(h: Fraction, rnorm: Any, K: int, target: float, h_min: Fraction, prec: int
+             ) -> Fraction | None:
+    """The largest dyadic h' ≤ h (within 5%) with h'^(K+1)·rnorm ≤ target, or None below
+    h_min. Sound only because h' ≤ h: the caller reuses the a-priori box of h."""
+    q = target / bo.to_float(bo.upper(to_arb(h)) ** (K + 1) * rnorm)
+    h_new = min(h, _dyadic_floor(float(h) * q ** (1 / (K + 1))))
+    for _ in range(8):
+        if h_new < h_min or h_new <= 0:
+            return None
+        with workprec(prec):
+            rn = bo.to_float(bo.upper(to_arb(h_new)) ** (K + 1) * rnorm)
+        if rn <= target:
+            return h_new
+        h_new = _dyadic_floor(float(h_new) * 0.95)
+    return None
 
 
 def _enclose(lo: _BallEngine, X: list[Any], h: Fraction, K: int, tol_f: float, scale: float,
              remaining: Fraction, h_min: Fraction
              ) -> tuple[Fraction, list[Any], list[Any]] | Fraction:
     """Find h, the a-priori box U and Φ_{K+1}(U) with the remainder meeting the step target
-    (validated step control); returns the last h tried when none is found."""
+    (validated step control); returns the last h tried when none is found.
+
+    A box U that passed the Picard test for h also encloses every solution on [0, h'] for any
+    h' ≤ h, so Φ_{K+1}(U) bounds the remainder of the shorter step too: when the remainder of h
+    misses the target, the step is shortened *with the same U and Φ_{K+1}(U)* to the largest
+    dyadic h' with h'^(K+1)·‖Φ_{K+1}(U)‖ ≤ tol (no new Picard test, no new series)."""
     for _ in range(MAX_HALVINGS):
         if h <= 0 or (h < remaining and h < h_min):
             return h
@@ -544,13 +574,18 @@ def _enclose(lo: _BallEngine, X: list[Any], h: Fraction, K: int, tol_f: float, s
             continue
         rem = _remainder(lo, U, K)
         with workprec(lo.prec):
-            hK = bo.upper(to_arb(h)) ** (K + 1)
-            rn = bo.to_float(bo.norm2_upper([hK * e for e in rem]))
+            rnorm = bo.norm2_upper(rem)
+            rn = bo.to_float(bo.upper(to_arb(h)) ** (K + 1) * rnorm)
         q = tol_f * scale / rn if rn > 0 else math.inf
         if q >= 1 or (h == remaining and q >= 2.0 ** -10):
             return h, U, rem
-        # shrink h by the factor that the h^(K+1) scaling of the remainder predicts
-        h = h / 2 if not math.isfinite(rn) else _dyadic_floor(float(h) * 0.9 * q ** (1 / (K + 1)))
+        if not math.isfinite(rn):
+            h = h / 2
+            continue
+        h_new = _shorten(h, rnorm, K, tol_f * scale, h_min, lo.prec)
+        if h_new is not None:
+            return h_new, U, rem
+        h = h / 2
     return h
 
 
