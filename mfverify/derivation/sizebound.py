@@ -398,13 +398,7 @@ class _Analyzer:
             d = _square(v.shape, "trace")
             return _Val((), _trace(v.prof, d), _trace(v.d, d))
         if name == "inner":
-            a, b = self.eval(node.args[0]), self.eval(node.args[1])
-            shape = a.shape if a.shape is not None else b.shape
-            if shape is None:
-                raise OutsideFragment("inner(I, I): the size of I cannot be inferred")
-            if a.shape is not None and b.shape is not None and a.shape != b.shape:
-                raise OutsideFragment("inner of two arrays whose shapes agree only at some "
-                                      "sizes")
+            a, b, shape = self._same_shape_pair(node, "inner")
             if shape == ():
                 return _product(_scale, a, b, ())
             if len(shape) != 2:
@@ -412,13 +406,7 @@ class _Analyzer:
             sh = (shape[0], shape[1])
             return _product(lambda p, q: _inner(p, q, sh), a, b, ())
         if name == "hadamard":
-            a, b = self.eval(node.args[0]), self.eval(node.args[1])
-            shape = a.shape if a.shape is not None else b.shape
-            if shape is None:
-                raise OutsideFragment("hadamard(I, I): the size of I cannot be inferred")
-            if a.shape is not None and b.shape is not None and a.shape != b.shape:
-                raise OutsideFragment("hadamard of two arrays whose shapes agree only at "
-                                      "some sizes")
+            a, b, shape = self._same_shape_pair(node, "hadamard")
             if len(shape) != 2:
                 raise OutsideFragment("hadamard of vectors or scalars")
             if a.shape is None or b.shape is None:
@@ -431,6 +419,18 @@ class _Analyzer:
             raise OutsideFragment("inv(·): an inverse is a rational function of the entries, "
                                   "whose size dependence the bound does not cover")
         raise OutsideFragment(f"{name}(·) of an expression in the inputs")
+
+    def _same_shape_pair(self, node: Any, name: str) -> tuple[_Val, _Val, Any]:
+        """Both operands of an entrywise pairing (``inner``, ``hadamard``) and their common
+        shape (an identity operand takes the other's)."""
+        a, b = self.eval(node.args[0]), self.eval(node.args[1])
+        shape = a.shape if a.shape is not None else b.shape
+        if shape is None:
+            raise OutsideFragment(f"{name}(I, I): the size of I cannot be inferred")
+        if a.shape is not None and b.shape is not None and a.shape != b.shape:
+            raise OutsideFragment(f"{name} of two arrays whose shapes agree only at some "
+                                  "sizes")
+        return a, b, shape
 
     def _power(self, base: _Val, k: int) -> _Val:
         """base^k; its derivative Σ base^i (d base) base^(k-1-i) has the profile of
