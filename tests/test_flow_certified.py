@@ -107,6 +107,8 @@ def test_cli_validated_and_prove() -> None:
     assert float(out["points"][1]["width"]) < 1e-25
     r = _cli(SPEC, "--x0", '{"X": [["1/2"], ["1/3"]]}', "--times", "1", "--validated")
     assert r.returncode == 0 and "enclosure width" in r.stdout
+    # regression: the balls print with a plain ± (they were JSON-escaped as \u00b1)
+    assert " ± " in r.stdout and "\\u00b1" not in r.stdout
 
 
 def test_cli_bad_prove_exits_2() -> None:

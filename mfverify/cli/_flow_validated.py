@@ -81,7 +81,8 @@ def run_validated(args: argparse.Namespace, problem: Any, system: Any, x0: dict[
     for pt in res.points:
         print(f"\nt = {pt.t}:")
         for k, v in pt.state.items():
-            print(f"  {k} ∈ {json.dumps([_ball_str(b) for b in v.reshape(-1)])}")
+            balls = json.dumps([_ball_str(b) for b in v.reshape(-1)], ensure_ascii=False)
+            print(f"  {k} ∈ {balls}")
     if not res.status.ok:
         print(f"note: {res.message}")
     if cert is not None:
