@@ -67,13 +67,17 @@ def log2_norm(v: Sequence[flint.arb]) -> float:
     return max(log2_abs(x) for x in v) + 0.5 * math.log2(len(v))
 
 
-def norm2_upper(v: Sequence[flint.arb]) -> flint.arb:
-    """An upper bound of ‖w‖₂ over all vectors w with w_i in the balls v_i."""
+def _sqrt_sum_squares_upper(parts: Sequence[flint.arb]) -> flint.arb:
+    """An upper bound of sqrt(Σ p_i²) for exact nonnegative p_i (0 for an all-zero list)."""
     acc = ARB(0)
-    for x in v:
-        a = x.abs_upper()
+    for a in parts:
         acc += a * a
     return upper(acc.sqrt()) if acc != 0 else ARB(0)
+
+
+def norm2_upper(v: Sequence[flint.arb]) -> flint.arb:
+    """An upper bound of ‖w‖₂ over all vectors w with w_i in the balls v_i."""
+    return _sqrt_sum_squares_upper([x.abs_upper() for x in v])
 
 
 def norm2_lower(v: Sequence[flint.arb]) -> flint.arb:
@@ -88,11 +92,7 @@ def norm2_lower(v: Sequence[flint.arb]) -> flint.arb:
 
 def rad2_upper(v: Sequence[flint.arb]) -> flint.arb:
     """An upper bound of the Euclidean norm of the radius vector (rad(v_1), …, rad(v_N))."""
-    acc = ARB(0)
-    for x in v:
-        r = x.rad()
-        acc += r * r
-    return upper(acc.sqrt()) if acc != 0 else ARB(0)
+    return _sqrt_sum_squares_upper([x.rad() for x in v])
 
 
 def mids(v: Sequence[flint.arb]) -> list[flint.arb]:

@@ -88,7 +88,7 @@ def certify_reach(flow: ValidatedFlow, delta: NumberLike,
     """
     p = _problem(flow)
     T = _horizon(flow, T)
-    d = to_arb(sp.nsimplify(delta) if not isinstance(delta, str) else delta)
+    d = _exact_ball(delta)
     ev = _base_evidence(flow) | {"delta": str(delta), "T": str(T)}
     all_above = True
     for step in flow.steps:
@@ -113,6 +113,12 @@ def certify_reach(flow: ValidatedFlow, delta: NumberLike,
     return Certificate(INCONCLUSIVE, why, ev)
 
 
+def _exact_ball(value: Any) -> Any:
+    """A threshold (δ, ρ) as a ball: a string as written, a number through its exact
+    rational (``sympy.nsimplify``)."""
+    return to_arb(value if isinstance(value, str) else sp.nsimplify(value))
+
+
 def _dist_bounds(box: Sequence[Any], center: Sequence[Any]) -> tuple[Any, Any]:
     diff = [b - c for b, c in zip(box, center, strict=True)]
     return bo.norm2_lower(diff), bo.norm2_upper(diff)
@@ -131,7 +137,7 @@ def certify_escape(flow: ValidatedFlow, rho: Any, center: Any = None,
         with workprec(flow.prec):
             c = [to_arb(v) for arr in cx.values() for v in arr.reshape(-1)]
     with workprec(flow.prec):
-        r = to_arb(sp.nsimplify(rho) if not isinstance(rho, str) else rho)
+        r = _exact_ball(rho)
         ev = _base_evidence(flow) | {"rho": str(rho), "T": str(T)}
         inside = True
         for step in flow.steps:
