@@ -89,17 +89,11 @@ def directional(n: Node, direction: Mapping[str, Node]) -> Node:
         if n.name == "trace":
             inner = d(n.args[0], direction)
             return ZERO if _is_zero(inner) else Func("trace", (inner,))
-        if n.name == "inner":
+        if n.name in ("inner", "hadamard"):  # bilinear: the product rule
             a, b = n.args
             da, db = d(a, direction), d(b, direction)
-            left = ZERO if _is_zero(da) else Func("inner", (da, b))
-            right = ZERO if _is_zero(db) else Func("inner", (a, db))
-            return _add(left, right)
-        if n.name == "hadamard":
-            a, b = n.args
-            da, db = d(a, direction), d(b, direction)
-            left = ZERO if _is_zero(da) else Func("hadamard", (da, b))
-            right = ZERO if _is_zero(db) else Func("hadamard", (a, db))
+            left = ZERO if _is_zero(da) else Func(n.name, (da, b))
+            right = ZERO if _is_zero(db) else Func(n.name, (a, db))
             return _add(left, right)
         raise UnsupportedError(f"{n.name}(·) is not differentiated in matrix form")
     if isinstance(n, BinOp):
