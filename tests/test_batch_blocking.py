@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from mfverify.batch import Armijo, alternating_gd, gd, gradient_flow, scaled_gd
 from mfverify.batch.generators import rectangular_instances, symmetric_instances
 from mfverify.batch.inits import small_random
-from mfverify.batch.solvers import BatchRun, _blocks
+from mfverify.batch.solvers import BLOCK_BYTES, BatchRun, _blocks
 from mfverify.problems import AsymmetricMF, SymmetricMF
 
 
@@ -73,10 +73,17 @@ def test_asymmetric_solvers_do_not_depend_on_the_block_size(size: Any) -> None:
 
 
 def test_automatic_blocks_fit_the_cache_heuristic() -> None:
-    # n = 500 float64: one M is 2 MB, so a block holds one instance; n = 20: many per block
+    # n = 500 float64: one M is 2 MB; with the objective in every iteration (its n×n residual
+    # per run) a block holds one instance, without it BLOCK_BYTES // (M + 4 X) instances
     big = {"M": np.zeros((100, 1, 500, 500))}
     x = {"X": np.zeros((100, 1, 500, 20))}
     assert _blocks(100, 1, x, big, {"M"}, None) == [(i, i + 1) for i in range(100)]
+    per = 500 * 500 * 8 + 4 * 500 * 20 * 8
+    lean = _blocks(100, 1, x, big, {"M"}, None, f_every=False)
+    assert lean[0] == (0, BLOCK_BYTES // per) and BLOCK_BYTES // per >= 2
+    big32 = {"M": np.zeros((100, 1, 500, 500), dtype=np.float32)}
+    x32 = {"X": np.zeros((100, 1, 500, 20), dtype=np.float32)}
+    assert _blocks(100, 1, x32, big32, {"M"}, None, f_every=False)[0] == (0, 2 * lean[0][1])
     small = {"M": np.zeros((1000, 1, 20, 20))}
     xs = {"X": np.zeros((1000, 1, 20, 5))}
     blocks = _blocks(1000, 1, xs, small, {"M"}, None)
@@ -114,3 +121,38 @@ def test_a_run_stopped_between_records_keeps_its_final_values() -> None:
     tail = res.history["grad_norm"][0, 0, fast // 50 + 1:]
     assert tail.size and np.all(tail == res.grad_norm[0, 0])
     assert np.all(res.history["f"][0, 0, fast // 50 + 1:] == res.f[0, 0])
+
+
+def test_per_run_stopping_matches_a_loop_that_tests_every_iteration() -> None:
+    # the driver skips its bookkeeping in iterations where every run is active and none can
+    # stop (min ‖∇f‖ > gtol, max ‖∇f‖ <= blowup); each run must still stop at the first
+    # iteration its own test holds, as in a plain per-run loop
+    inst = symmetric_instances(3, 4, spectrum_kind="psd", rank=2, cond=3.0, seed=5)
+    prob = SymmetricMF(np.zeros((4, 4), dtype=int), 2)
+    x0 = small_random(prob, 3, 2, 0.3, seed=6)
+    steps = np.array([0.25, 0.05, 30.0])  # fast, slow, diverging
+    gtol = 1e-6
+    res = gd(prob, x0, data=inst.data, step=steps, max_iter=2000, gtol=gtol)
+    for b in range(3):
+        for k in range(2):
+            X, M = x0["X"][b, k].copy(), inst.M[b]
+            it, status = 0, 2
+            while True:
+                with np.errstate(all="ignore"):
+                    G = X @ (X.T @ X) - M @ X
+                    gn = np.sqrt(np.sum(G * G))
+                if not np.isfinite(gn) or gn > 1e150:
+                    status = 3
+                    break
+                if gn <= gtol:
+                    status = 1
+                    break
+                if it == 2000:
+                    break
+                with np.errstate(all="ignore"):
+                    X = X - steps[b] * G
+                it += 1
+            assert int(res.status[b, k]) == status, (b, k)
+            if status != 3:
+                assert int(res.iterations[b, k]) == it, (b, k)
+    assert set(res.status[2].tolist()) == {3} and set(res.status[0].tolist()) == {1}

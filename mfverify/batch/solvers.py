@@ -14,9 +14,9 @@ Blocking
 --------
 The instances are processed in blocks of ``chunk`` instances (each block is one array program over
 ``chunk × K`` runs; there is no Python loop over single instances). The default block size keeps a
-block's data and temporaries within about 8 MiB so that they stay in cache across iterations, which
-is what makes small instances fast and keeps peak memory near the size of the data. Results do not
-depend on the block size (each run's arithmetic is the same).
+block's data and live temporaries within about 5 MiB (:data:`BLOCK_BYTES`) so that they stay in
+cache across iterations, which is what makes small instances fast and keeps peak memory near the
+size of the data. Results do not depend on the block size (each run's arithmetic is the same).
 
 Status codes (:data:`STATUS`)
 -----------------------------
@@ -298,6 +298,14 @@ class BatchArith(NumpyArith):
         return t
 
 
+def _vecdot_einsum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("...i,...i->...", a, b)
+
+
+#: Σ aᵢbᵢ over the last axis (``np.vecdot`` from NumPy 2.0 on; einsum before).
+_vecdot: Callable[[np.ndarray, np.ndarray], np.ndarray] = getattr(np, "vecdot", _vecdot_einsum)
+
+
 class _Eval:
     """f and ∇f of ``problem`` on one block, through the problem's closed forms."""
 
@@ -315,8 +323,13 @@ class _Eval:
     def norm(self, g: Point) -> np.ndarray:
         """‖∇f‖ per run: every axis after the two batch axes (B, K) is summed, so vector
         variables (a custom problem's x of shape (n,)) are normed like matrices."""
-        return np.sqrt(sum(np.sum(np.square(v), axis=tuple(range(2, np.ndim(v))))
-                           for v in g.values()))
+        total: np.ndarray | None = None
+        for v in g.values():
+            flat = np.reshape(v, (*v.shape[:2], -1))  # a view when v is contiguous
+            sq = _vecdot(flat, flat)  # Σ v² per run (one BLAS-speed pass, no v² temporary)
+            total = sq if total is None else total + sq
+        assert total is not None
+        return np.sqrt(total)
 
 
 def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
@@ -372,14 +385,28 @@ def _prepare(problem: Problem, x0: Mapping[str, Any] | np.ndarray,
     return A, x, d, batched, B, K
 
 
+#: The cache budget of one block (bytes): its batched data plus the live per-run arrays of an
+#: iteration. Measured on batched GD at n = 500, r = 20 (benchmarks/bench_study.py): the best
+#: block holds about 4 MiB of data (4 float32 or 2 float64 instances of 500×500); 1 instance per
+#: block leaves the NumPy per-call cost unamortized, 8 spill out of the cache.
+BLOCK_BYTES = 5 << 20
+
+
 def _blocks(B: int, K: int, x: Point, d: Mapping[str, Any], batched: set[str],
-            chunk: int | None) -> list[tuple[int, int]]:
+            chunk: int | None, f_every: bool = True) -> list[tuple[int, int]]:
+    """Blocks ``[(i, j), ...]`` of at most ``chunk`` instances (None or 0: sized to the cache).
+
+    The automatic size keeps ``data + K·(4·point + residual)`` within :data:`BLOCK_BYTES` per
+    block: per run the point, its gradient and two temporaries, and, when the objective is
+    evaluated in every iteration (``f_every``: a line search, a threshold or ``ftol`` tested
+    every iteration, a record every iteration), one data-sized residual.
+    """
     if chunk is None or chunk == 0:
         per_inst = sum(d[k][0].nbytes for k in batched)
         per_run = sum(v[0, 0].nbytes for v in x.values())
-        # data + temporaries of about four data-sized arrays per run (residuals) in ~8 MiB
-        size = per_inst + K * 4 * max(per_run, per_inst if batched else per_run)
-        chunk = max(1, min(B, (8 << 20) // max(size, 1)))
+        residual = max(per_run, per_inst if batched else per_run) if f_every else 0
+        size = per_inst + K * (4 * per_run + residual)
+        chunk = max(1, min(B, BLOCK_BYTES // max(size, 1)))
     if chunk < 0:
         raise InputError(f"chunk must be >= 1 (or None for automatic), got {chunk}")
     return [(i, min(B, i + chunk)) for i in range(0, B, chunk)]
@@ -437,99 +464,144 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
              direction: Callable[[_Eval, Point, Point], Point]) -> dict[str, Any]:
     b, K = eta.shape
     dt = eta.dtype
-    active = np.ones((b, K), dtype=bool)
-    status = np.zeros((b, K), dtype=np.int8)
-    iters = np.zeros((b, K), dtype=np.int64)
-    step = eta.copy()
-    n_rec = (o.max_iter // o.record_every + 1) if o.record_every > 0 else 0
-    hist = {name: np.full((b, K, n_rec), np.nan, dtype=dt)
-            for name in ("f", "grad_norm", *o.metrics)}
-    hits = {delta: np.full((b, K), -1, dtype=np.int64) for delta in o.thresholds}
-    f_now = np.full((b, K), np.nan, dtype=dt)
+    s = _State(b, K, dt, o, eta.copy())
     # ``gn <= lim`` is "finite and <= blowup" in one comparison (gn >= 0; NaN compares false)
     lim = dt.type(min(o.blowup, float(np.finfo(dt).max)))
+    gtol = dt.type(o.gtol)
     need_f = False
+    all_active = True
+    fast = 0  # iterations since the last bookkeeping in which every run was active
     for it in range(o.max_iter + 1):
         g = ev.g(x)
         gn = ev.norm(g)
         rec = o.record_every > 0 and it % o.record_every == 0
-        need_f = rec or (it % o.check_every == 0 and (o.thresholds or o.ftol > 0)) or (
+        need_f = rec or (it % o.check_every == 0 and bool(o.thresholds or o.ftol > 0)) or (
             rule is not None)
+        if (all_active and not need_f and it < o.max_iter and rule is None
+                and gtol < gn.min() and gn.max() <= lim):
+            # the common iteration: every run active, no record, no objective to test, no run
+            # stops here (min/max of a NaN are NaN, which fails both tests): only the update
+            fast += 1
+            x_prev = x
+            x = update(ev, x, g, eta, s.active)
+            _same_shapes(x_prev, x)
+            continue
+        if fast:
+            s.iters += fast
+            fast = 0
         if need_f:
             # every run: a stopped run sits at its final point, so its f is its final value
             # whatever the other runs of the block do (the result cannot depend on the block)
-            f_now = ev.f(x)
+            s.f_now = ev.f(x)
+        s.check(it, gn, lim, need_f, o)
+        if rec:
+            s.record(it // o.record_every, gn, x, ev, o)
+        if it == o.max_iter or not s.active.any():
+            break
+        all_active = bool(s.active.all())
+        if not all_active:
+            g = {k: np.where(_bmask(s.active, v), v, 0) for k, v in g.items()}
+        if rule is None:
+            x_prev = x
+            x = update(ev, x, g, eta if all_active else np.where(s.active, eta, 0).astype(dt),
+                       s.active)
+            _same_shapes(x_prev, x)
+        else:
+            x = _armijo_step(ev, x, g, rule, s, direction)
+            all_active = bool(s.active.all())
+        s.iters += s.active
+    s.iters += fast
+    s.status[s.active] = MAX_ITER
+    return s.finish(x, gn, need_f, it, ev, o)
+
+
+class _State:
+    """The per-run bookkeeping of :func:`_iterate`: status, activity, iteration counts, the
+    recorded history and the first iteration at which f <= δ for each threshold δ."""
+
+    def __init__(self, b: int, K: int, dt: np.dtype, o: _Opts, step: np.ndarray) -> None:
+        self.active = np.ones((b, K), dtype=bool)
+        self.status = np.zeros((b, K), dtype=np.int8)
+        self.iters = np.zeros((b, K), dtype=np.int64)
+        self.step = step
+        self.n_rec = (o.max_iter // o.record_every + 1) if o.record_every > 0 else 0
+        self.hist = {name: np.full((b, K, self.n_rec), np.nan, dtype=dt)
+                     for name in ("f", "grad_norm", *o.metrics)}
+        self.hits = {delta: np.full((b, K), -1, dtype=np.int64) for delta in o.thresholds}
+        self.f_now = np.full((b, K), np.nan, dtype=dt)
+
+    def check(self, it: int, gn: np.ndarray, lim: Any, need_f: bool, o: _Opts) -> None:
+        """Stop the runs that diverged or converged at iteration ``it``; note threshold hits."""
+        active, f_now = self.active, self.f_now
         fine = gn <= lim
         if need_f:
             fine &= np.isfinite(f_now)
         bad = active & ~fine
         if bad.any():
-            status[bad] = DIVERGED
+            self.status[bad] = DIVERGED
             active &= ~bad
         conv = active & (gn <= o.gtol)
         if need_f and o.ftol > 0:
             conv |= active & (f_now <= o.ftol)
         if need_f:
-            for delta, h in hits.items():
+            for delta, h in self.hits.items():
                 new = (h < 0) & (f_now <= delta) & (active | conv)
                 h[new] = it
         if conv.any():
-            status[conv] = CONVERGED
+            self.status[conv] = CONVERGED
             active &= ~conv
-        if rec:
-            col = it // o.record_every
-            hist["f"][..., col] = f_now
-            hist["grad_norm"][..., col] = gn
-            for name, fn in o.metrics.items():
-                hist[name][..., col] = fn(x, ev.d)
-        if it == o.max_iter or not active.any():
+
+    def record(self, col: int, gn: np.ndarray, x: Point, ev: _Eval, o: _Opts) -> None:
+        self.hist["f"][..., col] = self.f_now
+        self.hist["grad_norm"][..., col] = gn
+        for name, fn in o.metrics.items():
+            self.hist[name][..., col] = fn(x, ev.d)
+
+    def finish(self, x: Point, gn: np.ndarray, need_f: bool, it: int, ev: _Eval,
+               o: _Opts) -> dict[str, Any]:
+        # x has not moved since the last gradient evaluation (the loop exits right after it), so
+        # ``gn`` is the final gradient norm of every run, and ``f_now`` the final f when it was
+        # evaluated (for every run) in that last iteration
+        f_fin = self.f_now if need_f else ev.f(x)
+        n_rec = self.n_rec
+        last = min(it // o.record_every, n_rec - 1) if n_rec else n_rec
+        if last + 1 < n_rec:
+            # the loop stopped early when every run had stopped: the later columns hold each
+            # run's final values, as a longer-running block records them for its stopped runs
+            fill = {"f": f_fin, "grad_norm": gn,
+                    **{name: fn(x, ev.d) for name, fn in o.metrics.items()}}
+            for name, h in self.hist.items():
+                h[..., last + 1:] = np.asarray(fill[name])[..., None]
+        return {"x": x, "f": f_fin, "grad_norm": gn, "status": self.status,
+                "iterations": self.iters, "step": self.step, "history": self.hist,
+                "hits": self.hits}
+
+
+def _armijo_step(ev: _Eval, x: Point, g: Point, rule: Armijo, s: _State,
+                 direction: Callable[[_Eval, Point, Point], Point]) -> Point:
+    """One backtracking step for every active run; the runs with no acceptable step stall."""
+    dt = s.step.dtype
+    active = s.active
+    d = direction(ev, x, g)
+    slope = sum(ev.A.inner(g[k], d[k]) for k in g)  # <∇f, d> (< 0)
+    t = np.where(active, np.minimum(s.step * rule.grow, rule.initial), 0).astype(dt)
+    pending = active.copy()
+    x_new = x
+    for _ in range(rule.max_backtracks):
+        trial = {k: x[k] + _bmask(t, x[k]) * d[k] for k in x}
+        ft = ev.f(trial)
+        ok = pending & np.isfinite(ft) & (ft <= s.f_now + rule.c * t * slope)
+        if ok.any():
+            x_new = {k: np.where(_bmask(ok, x_new[k]), trial[k], x_new[k]) for k in x}
+            s.step = np.where(ok, t, s.step)
+            pending &= ~ok
+        if not pending.any():
             break
-        all_active = bool(active.all())
-        if not all_active:
-            g = {k: np.where(_bmask(active, v), v, 0) for k, v in g.items()}
-        if rule is None:
-            x_prev = x
-            x = update(ev, x, g, eta if all_active else np.where(active, eta, 0).astype(dt),
-                       active)
-            _same_shapes(x_prev, x)
-        else:
-            d = direction(ev, x, g)
-            slope = sum(ev.A.inner(g[k], d[k]) for k in g)  # <∇f, d> (< 0)
-            t = np.where(active, np.minimum(step * rule.grow, rule.initial), 0).astype(dt)
-            pending = active.copy()
-            x_new = x
-            for _ in range(rule.max_backtracks):
-                trial = {k: x[k] + _bmask(t, x[k]) * d[k] for k in x}
-                ft = ev.f(trial)
-                ok = pending & np.isfinite(ft) & (ft <= f_now + rule.c * t * slope)
-                if ok.any():
-                    x_new = {k: np.where(_bmask(ok, x_new[k]), trial[k], x_new[k]) for k in x}
-                    step = np.where(ok, t, step)
-                    pending &= ~ok
-                if not pending.any():
-                    break
-                t = np.where(pending, t * rule.shrink, t).astype(dt)
-            if pending.any():
-                status[pending] = STALLED
-                active &= ~pending
-            x = x_new
-        iters += active
-    status[active] = MAX_ITER
-    # x has not moved since the last gradient evaluation (the loop exits right after it), so
-    # ``gn`` is the final gradient norm of every run, and ``f_now`` the final f when it was
-    # evaluated (for every run) in that last iteration
-    f_fin = f_now if need_f else ev.f(x)
-    gn_fin = gn
-    last = min(it // o.record_every, n_rec - 1) if n_rec else n_rec
-    if last + 1 < n_rec:
-        # the loop stopped early when every run had stopped: the later columns hold each run's
-        # final values, as a longer-running block records them for its stopped runs
-        fill = {"f": f_fin, "grad_norm": gn_fin,
-                **{name: fn(x, ev.d) for name, fn in o.metrics.items()}}
-        for name, h in hist.items():
-            h[..., last + 1:] = np.asarray(fill[name])[..., None]
-    return {"x": x, "f": f_fin, "grad_norm": gn_fin, "status": status, "iterations": iters,
-            "step": step, "history": hist, "hits": hits}
+        t = np.where(pending, t * rule.shrink, t).astype(dt)
+    if pending.any():
+        s.status[pending] = STALLED
+        active &= ~pending
+    return x_new
 
 
 def _same_shapes(before: Point, after: Point) -> None:
@@ -618,7 +690,9 @@ def _drive(method: str, problem: Problem, A: NumpyArith, x: Point, d: dict[str, 
     t0 = time.perf_counter()
     parts = []
     with np.errstate(all="ignore"):
-        for i, j in _blocks(B, K, x, d, batched, chunk):
+        f_every = rule is not None or o.record_every == 1 or (
+            o.check_every == 1 and bool(o.thresholds or o.ftol > 0))
+        for i, j in _blocks(B, K, x, d, batched, chunk, f_every):
             ev = _Eval(problem, A, _slice(d, batched, i, j))
             xb = {k: v[i:j] for k, v in x.items()}
             parts.append(_iterate(ev, xb, eta[i:j], rule, o, update, direction))
