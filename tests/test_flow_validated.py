@@ -232,8 +232,9 @@ def _picard_hs(monkeypatch: pytest.MonkeyPatch) -> list[Fraction]:
     hs: list[Fraction] = []
     real = V._picard
 
-    def recorded(lo: object, X: object, h: Fraction, scale: float) -> object:
-        U = real(lo, X, h, scale)
+    def recorded(lo: object, X: object, h: Fraction, scale: float,
+                 base: object = None) -> object:
+        U = real(lo, X, h, scale, base)
         if U is not None:
             hs.append(h)
         return U
@@ -275,3 +276,52 @@ def test_planted_step_longer_than_its_apriori_box_is_caught(
     monkeypatch.setattr(V, "_shorten",
                         lambda h, rnorm, K, target, h_min, prec: h * 9 / 8)
     assert not _steps_within_their_boxes(_shortened_run(), hs)
+
+
+def _stiff_linear_picard(h: Fraction, p: int) -> tuple[list, list]:
+    """The a-priori box of ẋ = −diag(40, 1)·x from the point (1, 1) for a step h, by the
+    Picard test of order p; with the exact solution at 65 times of [0, h]."""
+    vf = vector_field(lambda A, x: {"x": -np.array([40, 1], dtype=object) * x["x"]},
+                      {"x": (2,)})
+    lo = V._BallEngine(vf, 96)
+    X = [ARB(1), ARB(1)]
+    base = lo.series(X, p - 1) if p > 1 else None
+    U = V._picard(lo, X, h, 1.0, base)
+    with workprec(HP):
+        exact = [[(-lam * to_arb(h * j / 64)).exp() for lam in (40, 1)] for j in range(65)]
+    return U, exact
+
+
+def test_high_order_apriori_box_passes_where_the_constant_one_cannot() -> None:
+    """Nedialkov, Jackson & Pryce's high-order enclosure (issue 16, speed): at h = 1/20 the
+    constant-enclosure test of ẋ = −40x fails (its interval operator X + [0,h]·F(B) scales
+    the width of B by 40h = 2), the order-6 test passes (by about (40h)^6/6! = 0.09); its box
+    contains the exact solution on the whole step and is no wider than the term-by-term sum
+    Σ_k (40h)^k/k! < e² of the Taylor part allows (the solution's range is [e^{-2}, 1])."""
+    h = Fraction(1, 20)
+    U1, _ = _stiff_linear_picard(h, 1)
+    assert U1 is None
+    U6, exact = _stiff_linear_picard(h, 6)
+    assert U6 is not None
+    for xs in exact:
+        assert all(u.contains(x) for u, x in zip(U6, xs, strict=True))
+    assert float(U6[0].rad()) < float(flint.arb(2).exp())  # an enclosure, not a blow-up
+
+
+def test_planted_high_order_box_missing_a_term_is_caught(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """Mutation: the Taylor part Σ_{k<p} a_k(X)·[0,h]^k with its linear term dropped (a_1 = 0)
+    gives a box that misses the exact solution, which the containment check sees."""
+    h = Fraction(1, 20)
+    real_series = V._BallEngine.series
+
+    def slipped(self: V._BallEngine, xflat: list, K: int) -> list:
+        out = real_series(self, xflat, K)
+        if K == 5:  # the base a_0 … a_5 of the order-6 test
+            out[1] = [ARB(0)] * len(out[1])
+        return out
+
+    monkeypatch.setattr(V._BallEngine, "series", slipped)
+    U, exact = _stiff_linear_picard(h, 6)
+    assert U is None or not all(u.contains(x) for xs in exact
+                                for u, x in zip(U, xs, strict=True))
