@@ -43,6 +43,7 @@ T_RATES = ("tests/test_mutation_killers_batch.py", "tests/test_batch_tools.py")
 T_CERTIFY = ("tests/test_mutation_killers_certify.py", "tests/test_certify.py")
 T_CE = ("tests/test_mutation_killers_counterexample.py", "tests/test_counterexample.py")
 T_ZERODIM = ("tests/test_zerodim.py",)
+T_VALIDATED = ("tests/test_flow_validated.py",)
 
 MUTANTS: list[Mutant] = [
     # ------------------------------------------------------------------ problems
@@ -212,6 +213,17 @@ MUTANTS: list[Mutant] = [
       equivalent="the symmetric rule sums exactly the same integer products as the plain Cauchy "
                  "sum (S + Sᵀ plus the middle term), then shifts once: identical fixed-point "
                  "integers, so every result is bit-identical"),
+    # ------------------------------------------------------------------ validated flow
+    M("validated.picard-no-remainder", "mfverify/flow/validated.py",
+      "return [q + Sk[p] * f for q, f in zip(poly, Fp, strict=True)]",
+      "return [q + 0 * f for q, f in zip(poly, Fp, strict=True)]",
+      "the high-order Picard box drops its term [0, h^p]·Φ_p(B): the Taylor part alone is "
+      "taken for an enclosure", T_VALIDATED),
+    M("validated.picard-taylor-power", "mfverify/flow/validated.py",
+      "poly = [q + a * Sk[k] for q, a in zip(poly, base[k], strict=True)]",
+      "poly = [q + a * Sk[k + 1] for q, a in zip(poly, base[k], strict=True)]",
+      "the Taylor part of the Picard box multiplies a_k by [0, h^(k+1)] instead of [0, h^k]",
+      T_VALIDATED),
     # ------------------------------------------------------------------ batch
     M("batch.gd-double-step", "mfverify/batch/solvers.py",
       "step = _bmask(eta, x[k]) * g[k]  # a new array",
