@@ -157,14 +157,16 @@ class BatchRun(ResultMixin):
         def cat(get: Callable[[BatchRun], np.ndarray]) -> np.ndarray:
             return np.concatenate([get(r) for r in runs], axis=0)
 
+        def cat_each(get: Callable[[BatchRun], Mapping[Any, np.ndarray]]) -> dict[Any, np.ndarray]:
+            # key by key, in the first shard's order
+            return {k: np.concatenate([get(r)[k] for r in runs], axis=0) for k in get(first)}
+
         return cls(
-            first.method, {k: cat(lambda r, k=k: r.x[k]) for k in first.x},
+            first.method, cat_each(lambda r: r.x),
             cat(lambda r: r.f), cat(lambda r: r.grad_norm), cat(lambda r: r.status),
             cat(lambda r: r.iterations), cat(lambda r: r.step), np.array(first.times),
-            {k: cat(lambda r, k=k: r.history[k]) for k in first.history},
-            {d: cat(lambda r, d=d: r.hits[d]) for d in first.hits}, dict(first.options),
-            float(sum(r.seconds for r in runs)),
-            {k: cat(lambda r, k=k: r.extra[k]) for k in first.extra})
+            cat_each(lambda r: r.history), cat_each(lambda r: r.hits), dict(first.options),
+            float(sum(r.seconds for r in runs)), cat_each(lambda r: r.extra))
 
     def to_json(self) -> dict[str, Any]:
         """Everything as JSON values: arrays as nested lists (floats round-trip exactly through
