@@ -151,7 +151,9 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     # and msolve installed: the zero-dimensional fast path) --------------------------------
     stage(LANDSCAPE_STAGES[2])
     solved = _strategy_hook(strategy, problem, f, gens, B, evidence)
-    if solved is None:
+    if solved is not None:  # a structure theorem, not the charts of the quotient, solved it
+        evidence["quotient"] = "orbit construction"
+    else:
         structured = quotient.structure(f, B, seed, evidence)
         if not structured.method:
             fast = zerodim_landscape(problem, f, gens, quotient, clf, cert, B, evidence, t0)
