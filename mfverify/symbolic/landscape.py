@@ -114,7 +114,13 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     Returns
     -------
     Landscape
-        ``complete`` is True only when the set is provably complete and classified.
+        ``complete`` is True only when the set is provably complete and classified. Every
+        ``dimension`` is that of a set in the original coordinates (an orbit or the group
+        saturation of a stratum of a chart; :class:`~mfverify.symbolic.result.Component`).
+        ``evidence["quotient"]`` names how the stationary set was solved: the quotient
+        strategy whose charts were solved (``"gauge"``, ``"charts"``, ``"none"``; ``"none"``
+        also for the zero-dimensional full-system path of a finite group), or
+        ``"orbit construction"``.
     """
     if strategy not in STRATEGIES:
         raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
