@@ -306,9 +306,12 @@ def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
         dim = st.dimension
         if not literal and st.chart_point is not None:
             dim = saturated_dimension(clf, chart, st.basis, st.chart_point, st.point)
-            extra["chart"] = _chart_note(chart, st.dimension, dim, "the group saturation "
-                                         "G·φ(S) of the stratum S (rank of dφ(T_S) + orbit "
-                                         "tangent at the representative)")
+            extra["chart"] = _chart_note(
+                chart, st.dimension, dim, "the group saturation G·φ(S) of the stratum S: the "
+                "exact rank of dφ(T_S) + orbit tangent at the representative (its dimension "
+                "there when the representative is a smooth point of S of generic rank); the "
+                f"Hessian nullity {data.inertia[1]}, constant on the stratum, bounds the "
+                "dimension of every stationary set through its points (checked)")
             if not data.orbit_dimension <= dim <= data.inertia[1]:
                 reasons.append(f"stratum {st.text()} of chart '{chart.name}': the rank {dim} "
                                f"of its saturation at the representative is not between the "
