@@ -204,6 +204,10 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
         pieces = generic_pieces(grouped, components)
     else:
         pieces = None
+    uncertified = _uncertified_dimensions(components, pieces)
+    if uncertified:  # a dimension that is only a bound is not a claim: INCONCLUSIVE
+        complete = False
+        reasons += uncertified
     evidence["completeness"] = solved.why if complete else "; ".join(reasons)
     evidence["charts"] = solved.method
     evidence["groebner_bases"] = solved.groebner_calls + grouped.groebner_calls
@@ -212,6 +216,23 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     return Landscape(problem=problem.describe(), complete=complete, components=components,
                      global_min_value=gval, reason="; ".join(reasons), method=solved.method,
                      seconds=time.perf_counter() - t0, evidence=evidence, pieces=pieces)
+
+
+def _uncertified_dimensions(components: list[Component],
+                            pieces: list[dict[str, Any]] | None) -> list[str]:
+    """Reasons for the components and pieces whose real dimension is not certified (``None``,
+    at most their complex dimension; :mod:`mfverify.symbolic.realdim`)."""
+    out = []
+    for c in components:
+        if c.dimension is None:
+            why = c.evidence.get("real_dimension", {}).get("certificate", "")
+            out.append(f"the real dimension of {c.description} is not certified (at most "
+                       f"{c.complex_dimension}): {why}")
+    for p in pieces or []:
+        if p["dimension"] is None and "complex_dimension" in p:
+            out.append(f"the real dimension of piece {p['piece']} ({p.get('description', '')}) "
+                       f"is not certified (at most {p['complex_dimension']})")
+    return out
 
 
 def _pieces(strata: Stratification, components: list[Component]) -> list[dict[str, Any]]:

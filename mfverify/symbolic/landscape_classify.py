@@ -181,6 +181,8 @@ def classify_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Qu
             ev["piece"] = g.extra["piece"]
         if "chart" in g.extra:  # the dimension inside the chart of the quotient
             ev["chart"] = g.extra["chart"]
+        if "real_dimension" in g.extra:  # how the real dimension was certified, or why not
+            ev["real_dimension"] = g.extra["real_dimension"].to_json()
         ev["orbit_tangent_in_null_space"] = d.tangent_in_kernel
         rep = problem.unflatten(np.array(d.point.exprs(), dtype=object))
         nice = quotient.representative(d.point, clf)
@@ -195,7 +197,8 @@ def classify_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Qu
         if not d.point.field.is_rational and d.point.field.degree > 2:
             boxes = {"coordinates": d.point.boxes()}
         components.append(Component(
-            dimension=g.dimension, representative=rep, value=F.to_expr(d.value),
+            dimension=g.dimension, complex_dimension=g.complex_dimension, representative=rep,
+            value=F.to_expr(d.value),
             inertia=d.inertia, hessian_eigenvalues=d.eigenvalues,
             orbit_dimension=d.orbit_dimension, excess_zero_directions=zero - d.orbit_dimension,
             type=ctype, count=g.count, description=g.description, strict=strict,
@@ -203,10 +206,14 @@ def classify_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Qu
         g.extra["position"] = len(components) - 1
     order = sorted(range(len(components)),
                    key=lambda i: (float(sp.N(components[i].value, 30)),
-                                  components[i].dimension))
+                                  _dim_key(components[i].dimension)))
     for g in grouped.groups:
         g.extra["index"] = order.index(g.extra["position"])
     return [components[i] for i in order], complete
+
+
+def _dim_key(dim: int | None) -> int:
+    return -1 if dim is None else dim
 
 
 def generic_pieces(grouped: Grouped, components: list[Component]) -> list[dict[str, Any]]:
@@ -225,28 +232,47 @@ def generic_pieces(grouped: Grouped, components: list[Component]) -> list[dict[s
             ptype = "degenerate_saddle"  # every point is a saddle, some only to higher order
         else:
             ptype = "mixed"
-        out.append({"piece": rec.label, "description": rec.text,
-                    "value": str(rec.value), "dimension": _piece_dimension(rec, components, idx),
-                    "components": rec.count, "type": ptype, "strata": idx})
+        entry: dict[str, Any] = {"piece": rec.label, "description": rec.text,
+                                 "value": str(rec.value),
+                                 "dimension": _piece_dimension(rec, components, idx)}
+        if rec.literal:
+            entry["complex_dimension"] = rec.piece.dimension
+        out.append({**entry, "components": rec.count, "type": ptype, "strata": idx})
     for i, c in enumerate(components):
         if i in owned:
             continue
-        out.append({"piece": f"Q{i + 1}", "description": c.description, "value": str(c.value),
-                    "dimension": c.dimension, "components": c.count, "type": c.type,
-                    "strata": [i]})
+        entry = {"piece": f"Q{i + 1}", "description": c.description, "value": str(c.value),
+                 "dimension": c.dimension}
+        if c.complex_dimension is not None:
+            entry["complex_dimension"] = c.complex_dimension
+        out.append({**entry, "components": c.count, "type": c.type, "strata": [i]})
     out.sort(key=lambda p: (float(sp.N(sp.sympify(p["value"]), 30)), -(p["dimension"] or 0)))
     return out
 
 
 def _piece_dimension(rec: PieceRecord, components: list[Component], idx: list[int]
                      ) -> int | None:
-    """The dimension of a piece in the original coordinates: its own (Krull) dimension when it
-    is given there (identity chart); in a chart of a quotient, the piece stands for its group
-    saturation, the union of the saturations of its strata, so the largest dimension of those
-    (``None`` when no stratum of it was represented: unknown, and the result is incomplete)."""
+    """The real dimension of a piece in the original coordinates (``None``: unknown, and the
+    result is incomplete).
+
+    Identity chart: the real set of the piece is the union of the strata inside it, each of
+    real dimension at most its complex one, and the piece's complex dimension D bounds them
+    all; so it is D when some stratum inside it has certified real dimension D
+    (:mod:`~mfverify.symbolic.realdim`), else the largest certified dimension of the strata
+    inside it when every one of them is represented and certified. In a chart of a quotient,
+    the piece stands for its group saturation, the union of the saturations of its strata, so
+    the largest dimension of those."""
     if rec.literal:
-        return rec.piece.dimension
-    return max((components[i].dimension for i in idx), default=None)
+        dims = [g.dimension for g in rec.inside]
+        if rec.piece.dimension in dims:
+            return rec.piece.dimension
+        if dims and None not in dims and not rec.unrepresented:
+            return max(d for d in dims if d is not None)
+        return None
+    dims = [components[i].dimension for i in idx]
+    if None in dims:
+        return None
+    return max((d for d in dims if d is not None), default=None)
 
 
 def unglue_records(records: list[PieceRecord], gens: list[sp.Symbol], budget: Any,

@@ -27,6 +27,7 @@ from .algebraic import RealField, equal_vectors
 from .classify import Classifier, PointData, compare_values
 from .components import piece_components, stratum_components
 from .quotients import NoQuotient, Quotient
+from .realdim import RealDimension, dimension_text, real_dimension_at
 from .stationary import (
     AlgebraicPoint,
     Budget,
@@ -45,11 +46,13 @@ __all__ = ["Group", "PieceRecord", "Grouped", "group_stage", "sample_piece"]
 class Group:
     """One future component: exact local data at a representative, and how it was found."""
 
-    def __init__(self, data: PointData, members: int, dimension: int, count: int | None,
-                 description: str, extra: dict[str, Any] | None = None) -> None:
+    def __init__(self, data: PointData, members: int, dimension: int | None,
+                 count: int | None, description: str, extra: dict[str, Any] | None = None,
+                 complex_dimension: int | None = None) -> None:
         self.data = data
         self.members = members
-        self.dimension = dimension
+        self.dimension = dimension  # the real dimension; None: not certified
+        self.complex_dimension = complex_dimension  # set for sets of the identity chart
         self.count = count
         self.description = description
         self.extra = extra or {}
@@ -68,6 +71,10 @@ class PieceRecord:
     text: str
     literal: bool  # the piece is a subset of the stationary set in the original coordinates
     groups: list[Group] = field(default_factory=list)
+    #: every group whose set lies in the piece (also those listed with another piece), and
+    #: whether some stratum inside it had no representative (its real points are unknown)
+    inside: list[Group] = field(default_factory=list)
+    unrepresented: bool = False
 
     @property
     def equations(self) -> list[sp.Expr]:
@@ -96,6 +103,41 @@ def sample_piece(piece: Piece, budget: Budget) -> AlgebraicPoint | None:
         if sol.points:
             return sol.points[0]
     return None
+
+
+#: further values for the sample points of :func:`piece_real_dimension`
+_POOLS = ([3, -2, 5], [sp.Rational(1, 2), 3, -1], [5, 7, -3], [-3, 1, 2], [2, sp.Rational(1, 3)])
+
+
+def _fibre(piece: Piece, budget: Budget, pool: list[Any]) -> list[AlgebraicPoint]:
+    """The real points of the piece with its independent variables set to ``pool``."""
+    gens = piece.gens
+    indep = independent_variables(piece.basis, gens, piece.dimension)
+    if indep is None:
+        return []
+    values = (pool * len(indep))[:len(indep)]
+    eqs = list(piece.basis) + [gens[i] - v for i, v in zip(indep, values, strict=True)]
+    try:
+        sol = solve_polynomial_system(eqs, gens, budget)
+    except UnsupportedError:
+        return []
+    return list(sol.points)
+
+
+def piece_real_dimension(piece: Piece, first: AlgebraicPoint, budget: Budget) -> RealDimension:
+    """The real dimension of a piece of the identity chart (:mod:`~mfverify.symbolic.realdim`):
+    certified at ``first``, else at the further sample points of the piece (a real point at
+    which it is smooth of its complex dimension anywhere on it suffices)."""
+    rd = real_dimension_at(piece.basis, piece.gens, first, piece.dimension, budget)
+    if rd.certified:
+        return rd
+    for pool in _POOLS:
+        for pt in _fibre(piece, budget, pool):
+            other = real_dimension_at(piece.basis, piece.gens, pt, piece.dimension, budget)
+            if other.certified:
+                return other
+    return RealDimension(None, piece.dimension, rd.certificate + f"; and at no other sample "
+                         f"point of the piece ({len(_POOLS)} tried)")
 
 
 @dataclass
@@ -251,20 +293,26 @@ def _global_min_piece(rec: PieceRecord, clf: Classifier, gens: list[sp.Symbol], 
         return
     orig = chart_point_to_original(sample, rec.chart, gens)
     data = clf.local_data(orig)
-    dim = rec.piece.dimension if rec.literal else saturated_dimension(
-        clf, rec.chart, rec.piece.basis, sample, orig)
     extra: dict[str, Any] = {"piece_value": rec.value, "piece": rec.label,
                              "uniform": "f ≡ the global minimum value on the piece (normal "
                                         "form modulo its ideal); the inertia shown is at the "
                                         "representative"}
+    cdim = None
+    if rec.literal:
+        rd = piece_real_dimension(rec.piece, sample, B)
+        dim, cdim = rd.dimension, rd.complex_dimension
+        extra["real_dimension"] = rd
+    else:
+        dim = saturated_dimension(clf, rec.chart, rec.piece.basis, sample, orig)
     if rec.literal:
         extra["equations"] = rec.equations
     else:
         extra["chart"] = _chart_note(rec.chart, rec.piece.dimension, dim, "the group "
                                      "saturation G·φ(P) of the piece P (rank of dφ(T_P) + "
                                      "orbit tangent at the representative)")
-    g = Group(data, 0, dim, rec.count, rec.text, extra)
+    g = Group(data, 0, dim, rec.count, rec.text, extra, complex_dimension=cdim)
     rec.groups.append(g)
+    rec.inside.append(g)
     groups.append(g)
     # isolated points lying on the piece belong to it
     if rec.literal:
@@ -290,6 +338,9 @@ def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
     for st in res.strata:
         if st.point is None:
             reasons.append(f"stratum {st.text()} of chart '{chart.name}': {st.reason}")
+            for r in recs:
+                if all(_reduces_to_zero(b, st.basis, chart.variables) for b in r.piece.basis):
+                    r.unrepresented = True
             continue
         if st.reason and st.inertia is None:
             reasons.append(f"stratum {st.text()}: {st.reason}")
@@ -303,8 +354,15 @@ def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
             else None
         label = owner[0].label if owner else "?"
         extra: dict[str, Any] = {"inertia_stratum": st, "piece": label}
-        dim = st.dimension
-        if not literal and st.chart_point is not None:
+        dim: int | None = st.dimension
+        cdim = None
+        if literal and st.chart_point is not None:
+            # the real dimension: the stratum is open in V_ℝ(its equations) at its point
+            rd = real_dimension_at(st.basis, list(chart.variables), st.chart_point,
+                                   st.dimension, B)
+            dim, cdim = rd.dimension, rd.complex_dimension
+            extra["real_dimension"] = rd
+        elif not literal and st.chart_point is not None:
             dim = saturated_dimension(clf, chart, st.basis, st.chart_point, st.point)
             extra["chart"] = _chart_note(
                 chart, st.dimension, dim, "the group saturation G·φ(S) of the stratum S: the "
@@ -317,13 +375,15 @@ def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
                                f"of its saturation at the representative is not between the "
                                f"orbit dimension {data.orbit_dimension} and the Hessian "
                                f"nullity {data.inertia[1]}; its dimension is not determined")
-        desc = (f"stratum of piece {label}: {st.text()}, dimension {dim}"
+        desc = (f"stratum of piece {label}: {st.text()}, dimension {dimension_text(dim, cdim)}"
                 + ("" if literal else f" in the original coordinates (its orbit under the "
                    f"group; {st.dimension}-dimensional in chart '{chart.name}')"))
-        g = Group(data, 0, dim, count, desc, extra)
+        g = Group(data, 0, dim, count, desc, extra, complex_dimension=cdim)
         groups.append(g)
         if owner:
             owner[0].groups.append(g)
+        for r in owner:
+            r.inside.append(g)
     orbits = [g for g in groups if "inertia_stratum" not in g.extra
               and "piece_value" not in g.extra]
     for p, cp in zip(res.points, res.chart_points, strict=True):
@@ -348,6 +408,8 @@ def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
         orbits.append(g)
         if owner:
             owner[0].groups.append(g)
+        for r in owner:
+            r.inside.append(g)
     reasons += res.reasons
     return res.groebner_calls
 

@@ -18,6 +18,7 @@ import numpy as np
 import sympy as sp
 
 from ..results import LandscapeStatus, ResultMixin
+from .realdim import dimension_text
 
 __all__ = ["Component", "Landscape", "DescentCurve", "TYPES"]
 
@@ -88,9 +89,20 @@ class Component:
         action ξ ↦ ξ·x at the point (an orbit of a Lie group is an immersed submanifold of
         that dimension); for a stratum S given in a chart φ of the quotient, the dimension of
         its saturation G·φ(S), the exact rank of dφ(T_S) + orbit tangent at the stratum's
-        representative; for a stratum or piece of the identity chart, its dimension there.
-        The dimension inside a chart, where it differs, is in
-        ``evidence["chart"]["dimension_in_chart"]``.
+        representative; for a stratum or piece of the identity chart, the dimension of its
+        *real* points, certified at its real representative (:mod:`~mfverify.symbolic.realdim`:
+        the Jacobian of its equations has rank n − d there and the equations cut out that
+        manifold near it), and ``None`` when that fails: then only
+        ``dimension <= complex_dimension`` is known (e.g. the real points of
+        V(x₀² + (x₁ − x₂²)²) ⊂ ℝ³ form a parabola inside a complex surface) and the landscape is
+        INCONCLUSIVE. The dimension inside a chart, where it differs, is in
+        ``evidence["chart"]["dimension_in_chart"]``; the real-dimension certificate in
+        ``evidence["real_dimension"]``.
+    complex_dimension
+        For a stratum or piece of the identity chart: the dimension d of the complex variety of
+        its equations (the Krull dimension of their ideal), an upper bound of ``dimension``
+        and equal to it when certified; ``None`` for orbits and quotient-chart strata (their
+        dimension is an exact rank at a real point, real by construction).
     representative
         One point of the piece, ``{name: array of exact SymPy numbers}``.
     value
@@ -114,7 +126,7 @@ class Component:
         In words: how the piece is generated.
     """
 
-    dimension: int
+    dimension: int | None
     representative: dict[str, Any]
     value: sp.Expr
     inertia: tuple[int, int, int]
@@ -128,6 +140,7 @@ class Component:
     descent_curve: DescentCurve | None = None
     boxes: dict[str, Any] | None = None
     evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
+    complex_dimension: int | None = None
 
     @property
     def is_min(self) -> bool:
@@ -141,6 +154,8 @@ class Component:
         pos, zero, neg = self.inertia
         out: dict[str, Any] = {
             "dimension": self.dimension,
+            **({} if self.complex_dimension is None else
+               {"complex_dimension": self.complex_dimension}),
             "representative": {k: _strs(v) for k, v in self.representative.items()},
             "value": str(self.value),
             "hessian_eigenvalues": None if self.hessian_eigenvalues is None else
@@ -200,7 +215,9 @@ class Landscape(ResultMixin):
         (strata of one piece are glued along their closures). A piece's ``dimension`` is in
         the original coordinates, like :attr:`Component.dimension` (for a piece of a chart of
         the quotient: the largest dimension of its strata's saturations; ``None`` when none
-        of its strata was represented).
+        of its strata was represented). For a piece of the identity chart it is the certified
+        real dimension (``None``: not certified, the result is INCONCLUSIVE) and
+        ``complex_dimension`` the Krull dimension of its ideal.
     """
 
     problem: str
@@ -234,8 +251,9 @@ class Landscape(ResultMixin):
         for c in self.components:
             by_type.setdefault(c.type, []).append(c)
         for kind, comps in by_type.items():
-            parts = [f"dim {c.dimension}, f = {c.value}, inertia (pos {c.inertia[0]}, "
-                     f"zero {c.inertia[1]}, neg {c.inertia[2]})" for c in comps[:2]]
+            parts = [f"dim {dimension_text(c.dimension, c.complex_dimension)}, f = {c.value}, "
+                     f"inertia (pos {c.inertia[0]}, zero {c.inertia[1]}, neg {c.inertia[2]})"
+                     for c in comps[:2]]
             more = f" (+{len(comps) - 2} more)" if len(comps) > 2 else ""
             rows.append((kind, "; ".join(parts) + more))
         if self.method:
