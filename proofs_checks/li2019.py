@@ -213,7 +213,8 @@ def stationary_classes(ctx: RunContext) -> Outcome:
     if ctx.dropping("distinct"):
         Ld = landscape(SymmetricMF([[2, 0, 0], [0, 2, 0], [0, 0, 1]], rank=1), budget=60,
                        strategy="groebner")
-        fam = [c for c in Ld.components if c.dimension > c.orbit_dimension]
+        fam = [c for c in Ld.components
+               if c.dimension is not None and c.dimension > c.orbit_dimension]
         ev = {"instance": "M = diag(2, 2, 1), r = 1", "complete": Ld.complete,
               "components": [{"dimension": c.dimension, "orbit_dimension": c.orbit_dimension,
                               "type": c.type, "value": str(c.value),

@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _show(res: Landscape, args: argparse.Namespace) -> int:
+    from ..symbolic.realdim import dimension_text
+
     if args.json:
         print_json(res.to_json())
         return 0 if res.complete else 1
@@ -69,7 +71,8 @@ def _show(res: Landscape, args: argparse.Namespace) -> int:
     rows = []
     for c in res.components:
         pos, zero, neg = c.inertia
-        rows.append([c.type, c.value, c.dimension, c.count, f"({pos},{zero},{neg})",
+        dim = dimension_text(c.dimension, c.complex_dimension)
+        rows.append([c.type, c.value, dim, c.count, f"({pos},{zero},{neg})",
                      c.orbit_dimension, c.excess_zero_directions,
                      "-" if c.hessian_eigenvalues is None else
                      ", ".join(str(e) for e in c.hessian_eigenvalues),
@@ -79,7 +82,9 @@ def _show(res: Landscape, args: argparse.Namespace) -> int:
     if res.pieces is not None:
         print("rows are strata of constant inertia (orbits or proved strata); they form these "
               "closed pieces:")
-        print(table([[p["piece"], p["value"], p["dimension"], p["components"], p["type"],
+        print(table([[p["piece"], p["value"],
+                      dimension_text(p["dimension"], p.get("complex_dimension")),
+                      p["components"], p["type"],
                       ", ".join(str(i + 1) for i in p["strata"])] for p in res.pieces],
                     ["piece", "value", "dim", "components", "type", "strata (rows)"]))
     for c in res.components:

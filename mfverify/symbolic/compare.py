@@ -12,6 +12,7 @@ from typing import Any
 
 import sympy as sp
 
+from .realdim import dimension_text
 from .result import Component, Landscape
 
 __all__ = ["landscape_differences"]
@@ -41,7 +42,8 @@ def _same_component(a: Component, b: Component) -> bool:
 
 
 def _text(c: Component) -> str:
-    return (f"{c.type} value {c.value}, dimension {c.dimension}, count {c.count}, inertia "
+    return (f"{c.type} value {c.value}, dimension "
+            f"{dimension_text(c.dimension, c.complex_dimension)}, count {c.count}, inertia "
             f"{tuple(c.inertia)}, orbit dimension {c.orbit_dimension}")
 
 

@@ -74,9 +74,12 @@ class RealDimension:
 
 
 def dimension_text(dimension: int | None, complex_dimension: int | None) -> str:
-    """``"2"``, or ``"≤ 2 (real dimension not certified)"`` when only the bound is known."""
+    """``"2"``, or ``"≤ 2 (real dimension not certified)"`` when only the bound is known
+    (``"unknown"`` without a bound)."""
     if dimension is not None:
         return str(dimension)
+    if complex_dimension is None:
+        return "unknown"
     return f"≤ {complex_dimension} (real dimension not certified)"
 
 
@@ -135,8 +138,8 @@ def real_dimension_at(basis: list[sp.Expr], gens: list[sp.Symbol], point: Algebr
     if sel is None:
         return RealDimension(None, d, (
             f"the Jacobian of the equations has rank ≠ {k} = n − {d} at the representative "
-            f"{tuple(point.exprs())} (a singular point): the real dimension is at most {d}, "
-            "not certified equal"))
+            f"{tuple(point.exprs())} (not a smooth point of dimension {d}): the real "
+            f"dimension is at most {d}, not certified equal"))
     rows, cols = sel
     part = [basis[i] for i in rows]
     how = (f"the Jacobian of the equations has rank {k} = n − {d} at the real representative "
