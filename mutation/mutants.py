@@ -35,6 +35,7 @@ T_SYMSTRATA = ("tests/test_mutation_killers_symbolic.py", "tests/test_landscape_
 T_GLSTRATA = ("tests/test_mutation_killers_symbolic.py", "tests/test_landscape_glstrata.py")
 T_LANDSCAPE = ("tests/test_mutation_killers_symbolic.py", "tests/test_landscape.py")
 T_ORBIT = ("tests/test_orbit_construction.py",)
+T_REALDIM = ("tests/test_landscape_real_dimensions.py",)
 T_EXACT = ("tests/test_mutation_killers_derivation.py", "tests/test_derivation.py")
 T_TAYLOR = ("tests/test_mutation_killers_derivation.py", "tests/test_derivation_numeric.py")
 T_FLOW = ("tests/test_mutation_killers_flow.py", "tests/test_flow.py")
@@ -326,6 +327,17 @@ MUTANTS: list[Mutant] = [
     M("certify.saddle-curvature", "mfverify/certify/files.py",
       "        if _less(bound, curv):", "        if _less(curv, bound):",
       "saddle certificate: the curvature bound check reversed", T_CERTIFY),
+    # ------------------------------------------------------------------ real dimensions
+    M("realdim.skip-smooth-point", "mfverify/symbolic/realdim.py",
+      "    k = n - d\n    sel = smooth_rows(F, basis, gens, sub, k)\n",
+      "    k = n - d\n    return RealDimension(d, d, 'planted')\n",
+      "the complex dimension reported as the real one (no smooth real point checked): the "
+      "parabola inside a complex surface gets dimension 2", T_REALDIM),
+    M("realdim.skip-saturation", "mfverify/symbolic/realdim.py",
+      "    if _generated(basis, part, gens, h):\n",
+      "    if True:\n",
+      "rank n − d at the point accepted without the saturation test: a fat real point on "
+      "complex lines without real points gets dimension 1", T_REALDIM),
     # ------------------------------------------------------------------ counterexample
     M("search.blind-best", "mfverify/counterexample/search.py",
       "if best is None or v > best.violation:", "if best is None:",
