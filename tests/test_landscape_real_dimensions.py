@@ -143,3 +143,19 @@ def test_saturation_rejects_a_fat_real_point_on_complex_lines() -> None:
     ideal = [(y ** 2 + 1) * (x - 1), (y ** 2 + 1) * y ** 2]
     rd = real_dimension_at(ideal, [x, y], _pt(1, 0), 1)
     assert rd.dimension is None and "saturation" in rd.certificate
+
+
+def test_quotient_chart_strata_are_certified_smooth_at_their_representatives() -> None:
+    """The same f in one 2×2 variable X (rows x₀ = a, x₁ = b), with O(2) proved: the gauge
+    chart L = [[a, 0], [b, c]] has the stationary line b = c = 0 (two linear equations, Jacobian
+    of rank 2 = 3 − 1 everywhere), so at every representative ker Jac is the real tangent of the
+    chart stratum and the saturation rank is a dimension: disc and outside 2, the circle 1
+    (as in tests/test_landscape_dimensions.py); the smoothness certificate is recorded."""
+    L = landscape(CustomProblem({"X": [2, 2]}, RING_VECTORS.replace("a[", "X[0,").replace(
+        "b[", "X[1,")), budget=120)
+    assert L.evidence["quotient"] == "gauge"  # incomplete for another reason: no Morse–Bott
+    assert "real dimension" not in L.reason  # certificate in a quotient chart, not needed
+    strata = [c for c in L.components if "smooth_representative" in c.evidence.get("chart", {})]
+    assert strata and all("rank 2 = n − 1" in c.evidence["chart"]["smooth_representative"]
+                          for c in strata)
+    assert sorted(c.dimension for c in L.components) == [1, 2, 2, 2]

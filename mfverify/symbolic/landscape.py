@@ -225,9 +225,10 @@ def _uncertified_dimensions(components: list[Component],
     out = []
     for c in components:
         if c.dimension is None:
-            why = c.evidence.get("real_dimension", {}).get("certificate", "")
-            out.append(f"the real dimension of {c.description} is not certified (at most "
-                       f"{c.complex_dimension}): {why}")
+            why = (c.evidence.get("real_dimension", {}).get("certificate")
+                   or c.evidence.get("chart", {}).get("smooth_representative", ""))
+            bound = "" if c.complex_dimension is None else f" (at most {c.complex_dimension})"
+            out.append(f"the real dimension of {c.description} is not certified{bound}: {why}")
     for p in pieces or []:
         if p["dimension"] is None and "complex_dimension" in p:
             out.append(f"the real dimension of piece {p['piece']} ({p.get('description', '')}) "

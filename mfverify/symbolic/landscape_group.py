@@ -303,13 +303,17 @@ def _global_min_piece(rec: PieceRecord, clf: Classifier, gens: list[sp.Symbol], 
         dim, cdim = rd.dimension, rd.complex_dimension
         extra["real_dimension"] = rd
     else:
-        dim = saturated_dimension(clf, rec.chart, rec.piece.basis, sample, orig)
+        smooth = real_dimension_at(rec.piece.basis, list(rec.chart.variables), sample,
+                                   rec.piece.dimension, B)
+        dim = saturated_dimension(clf, rec.chart, rec.piece.basis, sample, orig) \
+            if smooth.certified else None
     if rec.literal:
         extra["equations"] = rec.equations
     else:
         extra["chart"] = _chart_note(rec.chart, rec.piece.dimension, dim, "the group "
                                      "saturation G·φ(P) of the piece P (rank of dφ(T_P) + "
                                      "orbit tangent at the representative)")
+        extra["chart"]["smooth_representative"] = smooth.certificate
     g = Group(data, 0, dim, rec.count, rec.text, extra, complex_dimension=cdim)
     rec.groups.append(g)
     rec.inside.append(g)
@@ -363,14 +367,19 @@ def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
             dim, cdim = rd.dimension, rd.complex_dimension
             extra["real_dimension"] = rd
         elif not literal and st.chart_point is not None:
-            dim = saturated_dimension(clf, chart, st.basis, st.chart_point, st.point)
+            # ker Jac(basis) is the real tangent of S only at a smooth real point of S
+            smooth = real_dimension_at(st.basis, list(chart.variables), st.chart_point,
+                                       st.dimension, B)
+            dim = saturated_dimension(clf, chart, st.basis, st.chart_point, st.point) \
+                if smooth.certified else None
             extra["chart"] = _chart_note(
                 chart, st.dimension, dim, "the group saturation G·φ(S) of the stratum S: the "
                 "exact rank of dφ(T_S) + orbit tangent at the representative (its dimension "
                 "there when the representative is a smooth point of S of generic rank); the "
                 f"Hessian nullity {data.inertia[1]}, constant on the stratum, bounds the "
                 "dimension of every stationary set through its points (checked)")
-            if not data.orbit_dimension <= dim <= data.inertia[1]:
+            extra["chart"]["smooth_representative"] = smooth.certificate
+            if dim is not None and not data.orbit_dimension <= dim <= data.inertia[1]:
                 reasons.append(f"stratum {st.text()} of chart '{chart.name}': the rank {dim} "
                                f"of its saturation at the representative is not between the "
                                f"orbit dimension {data.orbit_dimension} and the Hessian "
