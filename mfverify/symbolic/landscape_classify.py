@@ -122,6 +122,16 @@ def _point_type(problem: Any, clf: Classifier, f: sp.Expr, gens: list[sp.Symbol]
     verdict, curve, how = clf.higher_order(d, seed=seed)
     ev["higher_order"] = how
     if verdict == "saddle":
+        if pos == 0 and (curve is None or curve.order % 2 == 0):
+            # zero Hessian: a descent curve of even order only excludes a local minimum (at the
+            # maximum of −x⁴ − y⁴ every line descends); an ascent curve must exclude the max
+            neg_clf = Classifier(problem, -f, gens, clf.proof)
+            v2, asc, _how = neg_clf.higher_order(neg_clf.local_data(d.point), seed=seed)
+            if v2 != "saddle" or asc is None:
+                ev["note"] = ("zero Hessian and a descent curve of even order: not a local "
+                              "minimum, but a local maximum is not excluded (no ascent curve)")
+                return "degenerate_unresolved", False, None
+            ev["ascent_curve"] = asc.to_json()
         return "degenerate_saddle", False, curve
     if verdict == "min":
         return ("spurious_local_min" if lower_exists else "local_min"), False, None

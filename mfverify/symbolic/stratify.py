@@ -486,6 +486,14 @@ class Stratifier:
         d = self._descent(I, sign * self.clf.f, st)
         if d is None:
             return
+        if pos == 0 == neg and d["order"] % 2 == 0:
+            # zero Hessian: an even-order descent curve does not exclude a local maximum
+            a = self._descent(I, -self.clf.f, st)
+            if a is None:
+                return
+            for g in a["factors"]:
+                self._add_splitter(st, g)
+            st.certificate.append("ascent curve at every point: " + a["why"])
         st.behaviour = "saddle" if sign > 0 else "not_max"
         st.descent = d
         for g in d["factors"]:
