@@ -338,6 +338,17 @@ MUTANTS: list[Mutant] = [
       "    if True:\n",
       "rank n − d at the point accepted without the saturation test: a fat real point on "
       "complex lines without real points gets dimension 1", T_REALDIM),
+    M("classify.zero-hessian-even-descent", "mfverify/symbolic/landscape_classify.py",
+      "        if pos == 0 and (curve is None or curve.order % 2 == 0):\n",
+      "        if False:\n",
+      "a zero Hessian with an even-order descent curve called a saddle: the maximum of "
+      "−x⁴ − y⁴ becomes a degenerate saddle", ("tests/test_landscape_zero_hessian.py",)),
+    M("stratify.zero-hessian-even-descent", "mfverify/symbolic/stratify.py",
+      "        if pos == 0 == neg and d[\"order\"] % 2 == 0:\n",
+      "        if False:\n",
+      "a stratum of zero Hessian with even-order descent curves called saddles: the line of "
+      "maxima of −(x₀² + x₁²)² becomes degenerate saddles",
+      ("tests/test_landscape_zero_hessian.py",)),
     # ------------------------------------------------------------------ counterexample
     M("search.blind-best", "mfverify/counterexample/search.py",
       "if best is None or v > best.violation:", "if best is None:",

@@ -154,7 +154,7 @@ def test_quotient_chart_strata_are_certified_smooth_at_their_representatives() -
     L = landscape(CustomProblem({"X": [2, 2]}, RING_VECTORS.replace("a[", "X[0,").replace(
         "b[", "X[1,")), budget=120)
     assert L.evidence["quotient"] == "gauge"  # incomplete for another reason: no Morse–Bott
-    assert "real dimension" not in L.reason  # certificate in a quotient chart, not needed
+    assert "real dimension" not in L.reason  # every dimension certified
     strata = [c for c in L.components if "smooth_representative" in c.evidence.get("chart", {})]
     assert strata and all("rank 2 = n − 1" in c.evidence["chart"]["smooth_representative"]
                           for c in strata)
