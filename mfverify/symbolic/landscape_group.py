@@ -136,8 +136,9 @@ def piece_real_dimension(piece: Piece, first: AlgebraicPoint, budget: Budget) ->
             other = real_dimension_at(piece.basis, piece.gens, pt, piece.dimension, budget)
             if other.certified:
                 return other
-    return RealDimension(None, piece.dimension, rd.certificate + f"; and at no other sample "
-                         f"point of the piece ({len(_POOLS)} tried)")
+    return RealDimension(None, piece.dimension, rd.certificate + "; and at no other sample "
+                         f"point of the piece ({len(_POOLS)} further choices of its free "
+                         "coordinates)")
 
 
 @dataclass
