@@ -116,7 +116,11 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     Landscape
         ``complete`` is True only when the set is provably complete and classified. Every
         ``dimension`` is that of a set in the original coordinates (an orbit or the group
-        saturation of a stratum of a chart; :class:`~mfverify.symbolic.result.Component`).
+        saturation of a stratum of a chart; :class:`~mfverify.symbolic.result.Component`),
+        and the *real* dimension: for a set of the identity chart certified at a smooth real
+        point (:mod:`~mfverify.symbolic.realdim`), in a quotient chart counted only at a
+        representative certified smooth in the chart; otherwise ``None`` (with
+        ``complex_dimension`` the bound where known) and the result is INCONCLUSIVE.
         ``evidence["quotient"]`` names how the stationary set was solved: the quotient
         strategy whose charts were solved (``"gauge"``, ``"charts"``, ``"none"``; ``"none"``
         also for the zero-dimensional full-system path of a finite group), or
