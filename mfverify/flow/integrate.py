@@ -326,6 +326,11 @@ class FlowResult(ResultMixin):
     def _title(self) -> str:
         return f"FlowResult of {self.field.name}: {self.status}"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        last = [("t", self.final.t)] if self.points else []
+        return last + [("steps", self.steps), ("error", self.error_estimate),
+                       ("dps", self.dps)]
+
     def _rows(self) -> list[tuple[str, Any]]:
         msg = getattr(self.status, "message", "")
         rows: list[tuple[str, Any]] = [("status", msg)] if msg else []

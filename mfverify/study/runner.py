@@ -64,6 +64,10 @@ class StudyResult(ResultMixin):
     def status(self) -> StudyStatus:
         return StudyStatus.DONE if self.stopped is None else StudyStatus.STOPPED
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("total", self.total), ("computed", len(self.computed)),
+                ("skipped", len(self.skipped))]
+
     def to_json(self) -> dict[str, Any]:
         return {"status": str(self.status), "store": str(self.store.root),
                 "total": self.total, "computed": list(self.computed),

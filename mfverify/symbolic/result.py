@@ -236,6 +236,13 @@ class Landscape(ResultMixin):
     def _title(self) -> str:
         return f"Landscape of {self.problem}: {self.status}"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        count = self.real_component_count
+        return ([("components", len(self.components))]
+                + ([("real_connected", count)] if count is not None else [])
+                + ([("global_min", self.global_min_value)]
+                   if self.global_min_value is not None else []))
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = []
         if self.reason:
