@@ -8,7 +8,7 @@ tree) and the tree is walked with a whitelist, as in :mod:`mfverify.numbers`:
 
 * integer and decimal literals (a decimal is read exactly, ``0.5`` is 1/2);
 * names ``[A-Za-z][A-Za-z0-9_]*`` (plain SymPy symbols; ``I`` is the imaginary unit, as SymPy
-  prints it);
+  prints it; ``nan``, ``oo``, ``zoo``, ``pi``, ``E`` and SymPy's other constants are refused);
 * ``+ - * / **`` and unary ``-``; exponents must be rational numbers of absolute value at
   most :data:`mfverify.numbers.MAX_EXPONENT`;
 * ``sqrt(x)`` and ``CRootOf(polynomial, k)`` (the k-th root, in SymPy's order, of a
@@ -50,6 +50,9 @@ MAX_TEXT_LENGTH = 1_000_000
 MAX_DIGITS = 200_000
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+#: What SymPy prints for values that are not exact finite numbers mfverify writes (NaN,
+#: infinities, transcendental constants): refused rather than read as symbols of that name.
+_RESERVED = frozenset({"nan", "oo", "zoo", "pi", "E", "EulerGamma", "GoldenRatio", "Catalan"})
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 
 
@@ -90,7 +93,7 @@ class _Walker:
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
-            if not _NAME.match(node.id):
+            if not _NAME.match(node.id) or node.id in _RESERVED:
                 raise self.fail(f"name {node.id!r} is not allowed")
             return sp.I if node.id == "I" else sp.Symbol(node.id)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):

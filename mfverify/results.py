@@ -239,6 +239,9 @@ class ResultMixin:
 
     #: JSON keys left out of the default rows (bulky or repeated in the title).
     _hidden_rows: ClassVar[tuple[str, ...]] = ()
+    #: The class name shown by ``repr`` (default: the class's own; an implementation subclass
+    #: such as a lazily computed landscape shows its public class).
+    _repr_name: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # a subclass keeps the one-line __repr__ below unless its body defines its own: set
@@ -290,7 +293,7 @@ class ResultMixin:
     def __repr__(self) -> str:
         """One line: ``<ClassName state: key=value, ...>`` with the verdict or status and the
         key numbers (``str(result)`` is the one-screen view, ``to_json()`` everything)."""
-        name = type(self).__name__
+        name = self._repr_name or type(self).__name__
         try:
             state = _cut(self._state(), 40)
             items = ", ".join(f"{_repr_key(k)}={_cut(_short(v), 48)}"
