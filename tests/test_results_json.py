@@ -164,6 +164,22 @@ def test_landscape_round_trip_keeps_crootof_and_descent_curves(lands: dict[str, 
     assert sp.Poly(sp.expand(f), T).terms()[-1] == ((3,), curve.coefficient)
 
 
+@pytest.mark.slow
+def test_landscape_round_trip_with_numbers_beyond_the_str_digit_limit() -> None:
+    """Eigenvalues of more than 4300 digits (Python's default int <-> str limit) read back
+    exactly, and the limit is restored afterwards."""
+    import sys
+
+    L = landscape(CustomProblem({"x": [2]}, "x[0]**64 + x[1]**63 + x[0]*x[1]**62"))
+    old = sys.get_int_max_str_digits()
+    doc = json.loads(L.to_json_text())
+    assert max(len(e) for c in doc["components"] for e in c["hessian_eigenvalues"] or []) > 4300
+    again = Landscape.from_json(doc)
+    assert again.to_json() == doc and sys.get_int_max_str_digits() == old
+    assert [c.hessian_eigenvalues for c in again.components] == \
+        [c.hessian_eigenvalues for c in L.components]
+
+
 def _bad(doc: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
     out = copy.deepcopy(doc)
     node: Any = out
