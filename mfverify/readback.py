@@ -10,9 +10,11 @@ tree) and the tree is walked with a whitelist, as in :mod:`mfverify.numbers`:
 * names ``[A-Za-z][A-Za-z0-9_]*`` (plain SymPy symbols; ``I`` is the imaginary unit, as SymPy
   prints it; ``nan``, ``oo``, ``zoo``, ``pi``, ``E`` and SymPy's other constants are refused);
 * ``+ - * / **`` and unary ``-``; exponents must be rational numbers of absolute value at
-  most :data:`mfverify.numbers.MAX_EXPONENT`;
+  most :data:`mfverify.numbers.MAX_EXPONENT`, and a power of a rational has at most
+  :data:`MAX_BITS` bits;
 * ``sqrt(x)`` and ``CRootOf(polynomial, k)`` (the k-th root, in SymPy's order, of a
-  polynomial in one symbol; ``k`` an integer literal).
+  polynomial in one symbol of degree at most :data:`MAX_ROOT_DEGREE`; ``k`` an integer
+  literal).
 
 Anything else raises :class:`~mfverify.errors.ResultFormatError` with a one-line message.
 Symbols come back without assumptions (the engines use plain symbols, so ``str`` of a rebuilt
@@ -37,17 +39,22 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .errors import ResultFormatError
-from .numbers import MAX_EXPONENT
+from .errors import MfverifyError, ResultFormatError
+from .numbers import MAX_EXPONENT, _decimal_to_rational
 
 __all__ = ["parse_exact", "exact_array", "parse_mp", "mp_array", "require", "exact_digits",
-           "MAX_TEXT_LENGTH", "MAX_DIGITS"]
+           "MAX_TEXT_LENGTH", "MAX_DIGITS", "MAX_BITS", "MAX_ROOT_DEGREE"]
 
 #: Longest exact value text read back (characters). Exact coordinates of small landscapes can
 #: have thousands of digits (e.g. (62/63)^3844), far above the limits of user input.
 MAX_TEXT_LENGTH = 1_000_000
 #: Most decimal digits of one integer literal in a value read back.
 MAX_DIGITS = 200_000
+#: Largest size (bits of numerator or denominator) of a power ``a**k`` of a rational ``a``
+#: (about 1.2 million digits; guards against ``(99**4096)**4096``).
+MAX_BITS = 4_000_000
+#: Highest degree of the polynomial of a ``CRootOf`` (its real roots are isolated on reading).
+MAX_ROOT_DEGREE = 256
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 #: What SymPy prints for values that are not exact finite numbers mfverify writes (NaN,
@@ -114,9 +121,10 @@ class _Walker:
             if len(segment) > MAX_DIGITS:
                 raise self.fail(f"an integer literal has more than {MAX_DIGITS} digits")
             return sp.Integer(value)
-        if not _DECIMAL.match(segment):  # pragma: no cover - ast only makes decimals here
-            raise self.fail("not a decimal literal")
-        return sp.Rational(segment)
+        try:  # exactly, with the exponent bounded (1e999999999 is refused, not expanded)
+            return _decimal_to_rational(segment)
+        except MfverifyError as exc:
+            raise self.fail(" ".join(str(exc).split())[:80]) from None
 
     def binop(self, node: ast.BinOp) -> sp.Expr:
         left, right, op = self.walk(node.left), self.walk(node.right), node.op
@@ -135,6 +143,9 @@ class _Walker:
                 raise self.fail(f"exponents must be rational numbers of size <= {MAX_EXPONENT}")
             if left == 0 and right < 0:
                 raise self.fail("division by zero")
+            if left.is_Rational and abs(right) * max(int(left.p).bit_length(),
+                                                     int(left.q).bit_length()) > MAX_BITS:
+                raise self.fail(f"a power of more than {MAX_BITS} bits")
             return left**right
         raise self.fail(f"operator {type(op).__name__} is not allowed")
 
@@ -150,6 +161,9 @@ class _Walker:
             if len(poly.free_symbols) != 1 or not k.is_Integer:
                 raise self.fail("CRootOf needs a polynomial in one symbol and an integer index")
             try:
+                degree = sp.Poly(poly).degree()
+                if degree > MAX_ROOT_DEGREE:
+                    raise self.fail(f"CRootOf of degree {degree} > {MAX_ROOT_DEGREE}")
                 return sp.CRootOf(poly, int(k))
             except (sp.PolynomialError, IndexError, ValueError) as exc:
                 raise self.fail(f"CRootOf: {' '.join(str(exc).split())[:80]}") from None

@@ -7,6 +7,8 @@ counterexample and study results) derives from :class:`ResultMixin` and so has
 
 * a one-screen ``str(result)``: a title line (what, and its verdict or status) and at most
   :data:`MAX_ROWS` ``key: value`` rows, each at most :data:`MAX_WIDTH` characters;
+* a one-line ``repr(result)``, ``<ClassName state: key=value, ...>``: the verdict or status and
+  the 2-4 key numbers (not the dataclass's field dump);
 * ``_repr_markdown_`` and ``_repr_html_`` (the same rows as a table, for Jupyter);
 * ``to_json()``: a JSON-serializable dict (``json.dumps(result.to_json())`` works), and
   :meth:`ResultMixin.to_json_text`; results that can be rebuilt from it have a ``from_json``

@@ -48,7 +48,8 @@ def test_parse_exact_small_instances() -> None:
 @pytest.mark.parametrize("text", [
     "__import__('os').system('true')", "x.real", "lambda: 1", "(1, 2)", "[1]", "'s'",
     "a if b else c", "f(1)", "sqrt(1, 2)", "CRootOf(x*y, 0)", "CRootOf(x**2 - 2, t)",
-    "2**10**10", "2**x", "1/0", "x == 1", "", "   ", "_x", "1 +", "nan", "oo", "pi"])
+    "2**10**10", "2**x", "1/0", "x == 1", "", "   ", "_x", "1 +", "nan", "oo", "pi",
+    "1e999999999", "(99**4096)**4096", "CRootOf(x**300 - 2, 0)", "CRootOf(x**2 - 2, 5)"])
 def test_parse_exact_refuses_anything_else(text: str) -> None:
     with pytest.raises(ResultFormatError) as info:
         parse_exact(text, "component 0 value")
