@@ -126,6 +126,7 @@ LANDSCAPES = {
     "descent-curve": CustomProblem({"x": [2]}, "x[0]**3 - 3*x[0]*x[1]**2"),
     "crootof": CustomProblem({"x": []}, "x**4 - 3*x**2 + x"),
     "strata": SymmetricMF([[3, 0, 0], [0, 2, 0], [0, 0, 1]], rank=2),
+    "inconclusive": CustomProblem({"x": [2]}, "x[0]**2 + sqrt(2)*x[1]**2"),  # with a reason
 }
 
 
@@ -151,6 +152,14 @@ def test_landscape_round_trips_exactly(lands: dict[str, Landscape], key: str) ->
             assert b.descent_curve is not None
             assert b.descent_curve.coefficient == a.descent_curve.coefficient
             assert sp.expand(b.descent_curve.expansion - a.descent_curve.expansion) == 0
+
+
+def test_an_inconclusive_landscape_round_trips_with_its_reason(lands: dict[str, Landscape]
+                                                              ) -> None:
+    L = lands["inconclusive"]
+    again = Landscape.from_json(L.to_json())
+    assert again.status == "INCONCLUSIVE" and again.reason == L.reason != ""
+    assert again.real_component_count is None
 
 
 def test_landscape_round_trip_keeps_crootof_and_descent_curves(lands: dict[str, Landscape]
