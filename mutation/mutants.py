@@ -43,6 +43,7 @@ T_RATES = ("tests/test_mutation_killers_batch.py", "tests/test_batch_tools.py")
 T_CERTIFY = ("tests/test_mutation_killers_certify.py", "tests/test_certify.py")
 T_CE = ("tests/test_mutation_killers_counterexample.py", "tests/test_counterexample.py")
 T_ZERODIM = ("tests/test_zerodim.py",)
+T_VALIDATED = ("tests/test_flow_validated.py",)
 
 MUTANTS: list[Mutant] = [
     # ------------------------------------------------------------------ problems
@@ -113,14 +114,14 @@ MUTANTS: list[Mutant] = [
       "irrational spectra: the sign of λ_i − λ_a read off the eigenvalue order reversed",
       T_ORBIT),
     M("classify.descartes-negative", "mfverify/symbolic/classify.py",
-      "neg_signs = [sg * (-1 if (N - k) % 2 else 1)",
-      "neg_signs = [sg * (-1 if (N - k + 1) % 2 else 1)",
+      "neg = _sign_changes([sg * (-1 if (N - k) % 2 else 1)",
+      "neg = _sign_changes([sg * (-1 if (N - k + 1) % 2 else 1)",
       "χ(−μ) coefficient signs with the parity shifted by one", T_LANDSCAPE,
       equivalent="(−1)^(N−k+1) = −(−1)^(N−k) for every k: a global sign flip of the "
                  "coefficients of χ(−μ), which cannot change its number of sign changes"),
     M("classify.descartes-zero-count", "mfverify/symbolic/classify.py",
-      "    for sg in reversed(signs):\n        if sg == 0:\n            zero += 1",
-      "    for sg in signs:\n        if sg == 0:\n            zero += 1",
+      "    for sg in reversed(signs):\n        if sg != 0:\n            break\n        zero += 1",
+      "    for sg in signs:\n        if sg != 0:\n            break\n        zero += 1",
       "nullity counted from the leading instead of the trailing coefficients", T_LANDSCAPE),
     M("classify.descent-sign", "mfverify/symbolic/classify.py",
       "if order > 0 and (order % 2 == 1 or sg < 0):",
@@ -212,22 +213,41 @@ MUTANTS: list[Mutant] = [
       equivalent="the symmetric rule sums exactly the same integer products as the plain Cauchy "
                  "sum (S + Sᵀ plus the middle term), then shifts once: identical fixed-point "
                  "integers, so every result is bit-identical"),
+    # ------------------------------------------------------------------ validated flow
+    M("validated.picard-no-remainder", "mfverify/flow/validated.py",
+      "return [q + Sk[p] * f for q, f in zip(poly, Fp, strict=True)]",
+      "return [q + 0 * f for q, f in zip(poly, Fp, strict=True)]",
+      "the high-order Picard box drops its term [0, h^p]·Φ_p(B): the Taylor part alone is "
+      "taken for an enclosure", T_VALIDATED),
+    M("validated.picard-taylor-power", "mfverify/flow/validated.py",
+      "poly = [q + a * Sk[k] for q, a in zip(poly, base[k], strict=True)]",
+      "poly = [q + a * Sk[k + 1] for q, a in zip(poly, base[k], strict=True)]",
+      "the Taylor part of the Picard box multiplies a_k by [0, h^(k+1)] instead of [0, h^k]",
+      T_VALIDATED),
     # ------------------------------------------------------------------ batch
-    M("batch.gd-double-step", "mfverify/batch/solvers.py",
+    M("batch.fast-path-uncounted", "mfverify/batch/iterate.py",
+      "            fast += 1\n", "            fast += 0\n",
+      "iterations without bookkeeping are not counted in the runs' iteration numbers",
+      T_BATCH + ("tests/test_batch_blocking.py",)),
+    M("batch.fast-path-any-run", "mfverify/batch/iterate.py",
+      "gtol < gn.min() and gn.max() <= lim", "gtol < gn.max() and gn.max() <= lim",
+      "the bookkeeping is skipped while any run (not every run) is above gtol: converged runs "
+      "keep iterating", T_BATCH + ("tests/test_batch_blocking.py",)),
+    M("batch.gd-double-step", "mfverify/batch/descent.py",
       "step = _bmask(eta, x[k]) * g[k]  # a new array",
       "step = 2 * _bmask(eta, x[k]) * g[k]  # a new array",
       "batched GD runs with 2η while the result records η", T_BATCH),
-    M("batch.armijo-sign", "mfverify/batch/solvers.py",
-      "(ft <= f_now + rule.c * t * slope)", "(ft <= f_now - rule.c * t * slope)",
+    M("batch.armijo-sign", "mfverify/batch/iterate.py",
+      "(ft <= s.f_now + rule.c * t * slope)", "(ft <= s.f_now - rule.c * t * slope)",
       "Armijo condition accepts steps that increase f by up to c·t·|slope|", T_BATCH),
-    M("batch.scaled-gd-pairs", "mfverify/batch/solvers.py",
+    M("batch.scaled-gd-pairs", "mfverify/batch/descent.py",
       "pairs = {names[0]: names[1], names[1]: names[0]}",
       "pairs = {names[0]: names[0], names[1]: names[1]}",
       "ScaledGD preconditions ∇_U f by (UᵀU + λI)⁻¹ instead of (VᵀV + λI)⁻¹", T_BATCH),
-    M("batch.gtol-loose", "mfverify/batch/solvers.py",
+    M("batch.gtol-loose", "mfverify/batch/iterate.py",
       "conv = active & (gn <= o.gtol)", "conv = active & (gn <= 100 * o.gtol)",
       "runs stop as converged with a gradient norm up to 100·gtol", T_BATCH),
-    M("batch.flow-stopped-step", "mfverify/batch/solvers.py",
+    M("batch.flow-stopped-step", "mfverify/batch/flow.py",
       "h = np.where(active, np.minimum(h, target - t), h)", "h = np.minimum(h, target - t)",
       "a stopped flow run's step is shortened by the block's other runs (the result depends "
       "on the block size)", ("tests/test_batch_blocking.py",)),

@@ -389,6 +389,8 @@ def test_strategies_per_family() -> None:
 #: lives on the Problem hooks).
 _NO_KIND_SWITCH = ["mfverify.symbolic.classify", "mfverify.symbolic.derive",
                    "mfverify.batch.outcomes", "mfverify.batch.solvers", "mfverify.batch.inits",
+                   "mfverify.batch.run", "mfverify.batch.blocks", "mfverify.batch.iterate",
+                   "mfverify.batch.descent", "mfverify.batch.flow", "mfverify.batch.gda",
                    "mfverify.cli.cmd_sweep", "mfverify.derivation._instances"]
 
 

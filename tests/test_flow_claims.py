@@ -230,6 +230,38 @@ def test_schur_bound_proved_on_the_catalog_instance() -> None:
     assert [r["t"] for r in ev["closed_form"]] == ["1", "10", "100", "400"]
 
 
+def test_schur_bound_exact_for_every_t() -> None:
+    """The closed form and the 1/(2t) bound on the catalog instance for every t > 0, by exact
+    algebra in t (no integration): the identities hold exactly and the limit is 1/2."""
+    res = run_claim(get_claim("mohammadi2024.flow-schur-bound-exact"))
+    assert res.error is None, res.error
+    assert res.verdict is Verdict.PROVED, res.summary
+    ev = res.evidence
+    assert ev["S0_psd_exact"] and ev["solves_dS_dt_eq_minus_2S2"] and ev["initial_value"]
+    assert ev["I_over_2t_minus_S_identity"] and ev["limit_t_norm_S"] == "1/2"
+    # the same S₀ as the validated claim, which encloses the same closed form numerically
+    red = run_claim(get_claim("mohammadi2024.flow-schur-bound-reduced"))
+    assert red.evidence["S0_exact"] == ev["S0_exact"]
+
+
+def test_schur_bound_exact_needs_a_generic_start() -> None:
+    res = run_claim(get_claim("mohammadi2024.flow-schur-bound-exact"),
+                    RunContext(dropped=frozenset({"generic-start"})))
+    assert res.verdict is Verdict.INCONCLUSIVE
+    assert res.evidence["det_P1_0_exact"] == "0"
+
+
+def test_schur_bound_exact_factor_two_slip_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation: the classic factor-2 slip S₀(I + tS₀)⁻¹ solves Ṡ = −S², not Ṡ = −2S²: the
+    exact identity fails and the claim says REFUTED, never PROVED."""
+    mod = _module("mohammadi2024.flow-schur-bound-exact")
+    monkeypatch.setattr(mod, "_reduced_closed_form",
+                        lambda S0, t: S0 * (sp.eye(S0.shape[0]) + t * S0).inv())
+    res = run_claim(get_claim("mohammadi2024.flow-schur-bound-exact"))
+    assert res.verdict is Verdict.REFUTED
+    assert res.evidence["solves_dS_dt_eq_minus_2S2"] is False
+
+
 def test_schur_bound_reduced_needs_a_generic_start() -> None:
     res = run_claim(get_claim("mohammadi2024.flow-schur-bound-reduced"),
                     RunContext(dropped=frozenset({"generic-start"})))

@@ -325,3 +325,19 @@ def test_planted_high_order_box_missing_a_term_is_caught(monkeypatch: pytest.Mon
     U, exact = _stiff_linear_picard(h, 6)
     assert U is None or not all(u.contains(x) for xs in exact
                                 for u, x in zip(U, xs, strict=True))
+
+
+def test_high_order_box_encloses_a_growing_solution() -> None:
+    """ẋ = x², x₀ = 1: x(t) = 1/(1 − t) = Σ t^k, every Taylor coefficient is 1, so the Taylor
+    part Σ_{k<p} t^k alone falls short of x(t) by Σ_{k≥p} t^k: the box U of the order-6 test
+    at h = 1/4 must contain x on the whole step, which only the term [0, h^p]·Φ_p(B) provides
+    (a box without it ends at 1.33301 < x(1/4) = 4/3)."""
+    vf = vector_field(lambda A, x: {"x": x["x"] * x["x"]}, {"x": (1,)})
+    lo = V._BallEngine(vf, 96)
+    X = [ARB(1)]
+    h = Fraction(1, 4)
+    U = V._picard(lo, X, h, 1.0, lo.series(X, 5))
+    assert U is not None
+    for j in range(33):
+        t = h * j / 32
+        assert U[0].contains(to_arb(1 / (1 - t))), t

@@ -3,7 +3,10 @@
 Implementation package: import its public names from :mod:`mfverify` (docs/api.md, "Public
 and implementation modules"); its module paths may change without deprecation.
 
-Modules: :mod:`.solvers` (GD, alternating GD, scaled GD, gradient flow, primal-dual),
+Modules: :mod:`.solvers` (the solvers by name, re-exporting them and their helpers),
+:mod:`.run` (the result :class:`BatchRun`, status codes), :mod:`.blocks` (preparation, cache
+blocking, evaluation), :mod:`.iterate` (the GD-family driver, Armijo), :mod:`.descent` (GD,
+scaled GD, alternating GD), :mod:`.flow` (gradient flow), :mod:`.gda` (primal-dual),
 :mod:`.inits` (initializations), :mod:`.generators` (seeded random instances),
 :mod:`.outcomes` (per-run outcome classes, T(δ)), :mod:`.rates` (rate fits).
 """

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import InputError, NonFiniteError
 from ..results import ResultMixin
-from .solvers import CONVERGED, DIVERGED, BatchRun
+from .run import CONVERGED, DIVERGED, BatchRun
 
 if TYPE_CHECKING:
     from ..problems import Problem

@@ -114,7 +114,13 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     Returns
     -------
     Landscape
-        ``complete`` is True only when the set is provably complete and classified.
+        ``complete`` is True only when the set is provably complete and classified. Every
+        ``dimension`` is that of a set in the original coordinates (an orbit or the group
+        saturation of a stratum of a chart; :class:`~mfverify.symbolic.result.Component`).
+        ``evidence["quotient"]`` names how the stationary set was solved: the quotient
+        strategy whose charts were solved (``"gauge"``, ``"charts"``, ``"none"``; ``"none"``
+        also for the zero-dimensional full-system path of a finite group), or
+        ``"orbit construction"``.
     """
     if strategy not in STRATEGIES:
         raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
@@ -151,7 +157,9 @@ def landscape(problem: Problem, *, budget: float | Budget | None = 60.0, seed: i
     # and msolve installed: the zero-dimensional fast path) --------------------------------
     stage(LANDSCAPE_STAGES[2])
     solved = _strategy_hook(strategy, problem, f, gens, B, evidence)
-    if solved is None:
+    if solved is not None:  # a structure theorem, not the charts of the quotient, solved it
+        evidence["quotient"] = "orbit construction"
+    else:
         structured = quotient.structure(f, B, seed, evidence)
         if not structured.method:
             fast = zerodim_landscape(problem, f, gens, quotient, clf, cert, B, evidence, t0)

@@ -179,6 +179,8 @@ def classify_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Qu
             ev["stratum"] = g.extra["stratum"]
         if "piece" in g.extra:
             ev["piece"] = g.extra["piece"]
+        if "chart" in g.extra:  # the dimension inside the chart of the quotient
+            ev["chart"] = g.extra["chart"]
         ev["orbit_tangent_in_null_space"] = d.tangent_in_kernel
         rep = problem.unflatten(np.array(d.point.exprs(), dtype=object))
         nice = quotient.representative(d.point, clf)
@@ -224,7 +226,7 @@ def generic_pieces(grouped: Grouped, components: list[Component]) -> list[dict[s
         else:
             ptype = "mixed"
         out.append({"piece": rec.label, "description": rec.text,
-                    "value": str(rec.value), "dimension": rec.piece.dimension,
+                    "value": str(rec.value), "dimension": _piece_dimension(rec, components, idx),
                     "components": rec.count, "type": ptype, "strata": idx})
     for i, c in enumerate(components):
         if i in owned:
@@ -232,8 +234,19 @@ def generic_pieces(grouped: Grouped, components: list[Component]) -> list[dict[s
         out.append({"piece": f"Q{i + 1}", "description": c.description, "value": str(c.value),
                     "dimension": c.dimension, "components": c.count, "type": c.type,
                     "strata": [i]})
-    out.sort(key=lambda p: (float(sp.N(sp.sympify(p["value"]), 30)), -p["dimension"]))
+    out.sort(key=lambda p: (float(sp.N(sp.sympify(p["value"]), 30)), -(p["dimension"] or 0)))
     return out
+
+
+def _piece_dimension(rec: PieceRecord, components: list[Component], idx: list[int]
+                     ) -> int | None:
+    """The dimension of a piece in the original coordinates: its own (Krull) dimension when it
+    is given there (identity chart); in a chart of a quotient, the piece stands for its group
+    saturation, the union of the saturations of its strata, so the largest dimension of those
+    (``None`` when no stratum of it was represented: unknown, and the result is incomplete)."""
+    if rec.literal:
+        return rec.piece.dimension
+    return max((components[i].dimension for i in idx), default=None)
 
 
 def unglue_records(records: list[PieceRecord], gens: list[sp.Symbol], budget: Any,

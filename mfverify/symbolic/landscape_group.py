@@ -217,16 +217,23 @@ def group_stage(problem: Any, f: sp.Expr, gens: list[sp.Symbol], quotient: Quoti
 
 def saturated_dimension(clf: Classifier, chart: Chart, basis: list[sp.Expr],
                         chart_point: AlgebraicPoint, point: AlgebraicPoint) -> int:
-    """Local dimension at ``point`` of the group saturation of a chart set: the rank of
-    dφ(ker Jac(basis)) together with the orbit tangent (exact, over ℚ(θ)); equal to the
-    dimension of the set near a smooth point."""
+    """Local dimension at ``point`` = φ(``chart_point``) of the group saturation G·φ(S) of a
+    chart set S = V(basis) (minus its splitters), in the original coordinates: the rank of
+    dφ(ker Jac(basis)) together with the orbit tangent at ``point`` (exact, over ℚ(θ)).
+
+    G·φ(S) is the image of G × S under (g, y) ↦ g·φ(y), whose differential at (e, y) has
+    image dφ(T_y S) + 𝔤·φ(y) (and the same rank at (g, y), by equivariance); so this rank
+    is the dimension of the saturation near ``point`` when ``chart_point`` is a smooth point
+    of S (ker Jac = T_y S) at which the rank is the generic one. For a single chart point
+    (``basis`` cutting out a point) it is the orbit dimension."""
     F = chart_point.field
     cv = list(chart.variables)
     sub = {v: c.as_expr() for v, c in zip(cv, chart_point.coords, strict=True)}
     J = [[F.elem(sp.expand(sp.diff(b, v).xreplace(sub))) for v in cv] for b in basis]
     ker = nf_nullspace(F, J, len(cv)) if J else [
         [F.elem(1 if i == j else 0) for j in range(len(cv))] for i in range(len(cv))]
-    dphi = [[sp.diff(chart.substitution.get(g, g), v) for v in cv] for g in clf.gens]
+    dphi = [[sp.expand(sp.diff(chart.substitution.get(g, g), v).xreplace(sub)) for v in cv]
+            for g in clf.gens]
     vecs = [[sum((F.mul(F.elem(row[j]), k[j]) for j in range(len(cv)) if row[j] != 0),
                  F.elem(0)).rem(F.q) for row in dphi] for k in ker]
     tangent = [[F.elem(sp.expand(e)) for e in v] for v in orbit_tangent_exact(
@@ -252,6 +259,10 @@ def _global_min_piece(rec: PieceRecord, clf: Classifier, gens: list[sp.Symbol], 
                                         "representative"}
     if rec.literal:
         extra["equations"] = rec.equations
+    else:
+        extra["chart"] = _chart_note(rec.chart, rec.piece.dimension, dim, "the group "
+                                     "saturation G·φ(P) of the piece P (rank of dφ(T_P) + "
+                                     "orbit tangent at the representative)")
     g = Group(data, 0, dim, rec.count, rec.text, extra)
     rec.groups.append(g)
     groups.append(g)
@@ -269,7 +280,12 @@ def _on(pt: AlgebraicPoint, rec: PieceRecord) -> bool:
 def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
                 gens: list[sp.Symbol], B: Budget, seed: int, groups: list[Group],
                 reasons: list[str]) -> int:
+    """One group per stratum of the pieces ``recs`` of one chart. The dimension of a group is
+    that of its set in the original coordinates (:func:`saturated_dimension` for a stratum of
+    a quotient chart, the orbit dimension for a point of one); the chart dimension is kept in
+    ``extra["chart"]``."""
     chart = recs[0].chart
+    literal = recs[0].literal
     res = stratify_piece(clf, chart, [r.piece.basis for r in recs], B, seed)
     for st in res.strata:
         if st.point is None:
@@ -286,40 +302,59 @@ def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
         count = stratum_components(st, list(chart.variables)) if owner and owner[0].literal \
             else None
         label = owner[0].label if owner else "?"
+        extra: dict[str, Any] = {"inertia_stratum": st, "piece": label}
         dim = st.dimension
-        if chart.substitution and st.chart_point is not None:
+        if not literal and st.chart_point is not None:
             dim = saturated_dimension(clf, chart, st.basis, st.chart_point, st.point)
+            extra["chart"] = _chart_note(
+                chart, st.dimension, dim, "the group saturation G·φ(S) of the stratum S: the "
+                "exact rank of dφ(T_S) + orbit tangent at the representative (its dimension "
+                "there when the representative is a smooth point of S of generic rank); the "
+                f"Hessian nullity {data.inertia[1]}, constant on the stratum, bounds the "
+                "dimension of every stationary set through its points (checked)")
+            if not data.orbit_dimension <= dim <= data.inertia[1]:
+                reasons.append(f"stratum {st.text()} of chart '{chart.name}': the rank {dim} "
+                               f"of its saturation at the representative is not between the "
+                               f"orbit dimension {data.orbit_dimension} and the Hessian "
+                               f"nullity {data.inertia[1]}; its dimension is not determined")
         desc = (f"stratum of piece {label}: {st.text()}, dimension {dim}"
-                + ("" if chart.name == "identity" else f" (its orbit under the group; "
-                   f"{st.dimension}-dimensional in chart '{chart.name}')"))
-        g = Group(data, 0, dim, count, desc, {"inertia_stratum": st, "piece": label})
+                + ("" if literal else f" in the original coordinates (its orbit under the "
+                   f"group; {st.dimension}-dimensional in chart '{chart.name}')"))
+        g = Group(data, 0, dim, count, desc, extra)
         groups.append(g)
         if owner:
             owner[0].groups.append(g)
-    for p in res.points:
+    orbits = [g for g in groups if "inertia_stratum" not in g.extra
+              and "piece_value" not in g.extra]
+    for p, cp in zip(res.points, res.chart_points, strict=True):
         inv = quotient.invariant(p)
         if any(equal_vectors(p.field, inv, g.data.point.field, quotient.invariant(g.data.point))
-               for g in groups if g.dimension == 0):
+               for g in orbits):
             continue
         data = clf.local_data(p)
-        owner = [r for r in recs if _on_orig(p, r, gens)]
+        owner = [r for r in recs if _on(cp, r)]
         label = owner[0].label if owner else "?"
         desc, count = quotient.describe(p, data.orbit_dimension)
-        g = Group(data, 1, 0, count, f"point stratum of piece {label}: {desc}",
-                  {"piece": label, "point_stratum": True})
+        extra = {"piece": label, "point_stratum": True}
+        # a point of a quotient chart stands for its whole orbit G·φ(y): an orbit of a Lie
+        # group is an immersed submanifold of dimension rank(ξ ↦ ξ·x) (the exact rank of the
+        # orbit tangent at the point, PointData.orbit_dimension)
+        dim = 0 if literal else data.orbit_dimension
+        if not literal:
+            extra["chart"] = _chart_note(chart, 0, dim, "the orbit G·φ(y) of the chart point "
+                                         "(exact rank of the orbit tangent)")
+        g = Group(data, 1, dim, count, f"point stratum of piece {label}: {desc}", extra)
         groups.append(g)
+        orbits.append(g)
         if owner:
             owner[0].groups.append(g)
     reasons += res.reasons
     return res.groebner_calls
 
 
-def _on_orig(pt: AlgebraicPoint, rec: PieceRecord, gens: list[sp.Symbol]) -> bool:
-    if not rec.literal:
-        return False
-    F = pt.field
-    sub = {g: c.as_expr() for g, c in zip(gens, pt.coords, strict=True)}
-    return all(F.elem(sp.expand(b.xreplace(sub))).is_zero for b in rec.piece.basis)
+def _chart_note(chart: Chart, chart_dim: int, dim: int, what: str) -> dict[str, Any]:
+    return {"name": chart.name, "dimension_in_chart": chart_dim,
+            "dimension": dim, "dimension_of": what}
 
 
 def _reduces_to_zero(e: sp.Expr, basis: list[sp.Expr], gens: list[sp.Symbol]) -> bool:

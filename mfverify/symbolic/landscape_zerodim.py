@@ -92,6 +92,7 @@ def zerodim_landscape(problem: Problem, f: sp.Expr, gens: list[sp.Symbol], quoti
     components, gcomp = got
     evidence["completeness"] = WHY
     evidence["charts"] = "none (finite group: the full system)"
+    evidence["quotient"] = "none"  # no chart of the quotient strategy was solved
     evidence["groebner_bases"] = 0
     evidence["zero_dimensional"] = {
         "solver": "msolve", "binary": exe, "eliminant_degree": int(z.q.degree()),

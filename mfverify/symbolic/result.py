@@ -75,7 +75,16 @@ class Component:
     Attributes
     ----------
     dimension
-        Dimension of the piece as a real manifold (0 for isolated points).
+        The real dimension, as a semi-algebraic set, of the set this entry stands for *in the
+        original coordinates* (never in a chart of a quotient): 0 for an isolated point; for
+        an orbit (a point of a chart of the quotient by the proved group G, e.g. the O(r)
+        gauge or the GL(r) charts) the orbit dimension, the exact rank of the infinitesimal
+        action ξ ↦ ξ·x at the point (an orbit of a Lie group is an immersed submanifold of
+        that dimension); for a stratum S given in a chart φ of the quotient, the dimension of
+        its saturation G·φ(S), the exact rank of dφ(T_S) + orbit tangent at the stratum's
+        representative; for a stratum or piece of the identity chart, its dimension there.
+        The dimension inside a chart, where it differs, is in
+        ``evidence["chart"]["dimension_in_chart"]``.
     representative
         One point of the piece, ``{name: array of exact SymPy numbers}``.
     value
@@ -215,7 +224,10 @@ class Landscape(ResultMixin):
         orbit pieces S_κ of GL(r) × Stab(Σ), and whenever a piece was split into strata of
         constant inertia (:mod:`mfverify.symbolic.stratify`; then every other component is a
         piece of its own). When set, ``real_component_count`` counts pieces, not strata
-        (strata of one piece are glued along their closures).
+        (strata of one piece are glued along their closures). A piece's ``dimension`` is in
+        the original coordinates, like :attr:`Component.dimension` (for a piece of a chart of
+        the quotient: the largest dimension of its strata's saturations; ``None`` when none
+        of its strata was represented).
     """
 
     problem: str

@@ -116,6 +116,7 @@ class Stratification:
 
     strata: list[Stratum] = field(default_factory=list)
     points: list[AlgebraicPoint] = field(default_factory=list)  # original coordinates
+    chart_points: list[AlgebraicPoint] = field(default_factory=list)  # the same, in the chart
     reasons: list[str] = field(default_factory=list)
     groebner_calls: int = 0
 
@@ -345,6 +346,7 @@ class Stratifier:
                        for q in self._point_keys):
                 self._point_keys.append(orig)
                 self.out.points.append(orig)
+                self.out.chart_points.append(p)
         for pc in sol.pieces:  # pragma: no cover - a zero-dimensional ideal has no pieces
             raise UnsupportedError(f"unexpected positive-dimensional piece {pc.basis}")
 
@@ -555,11 +557,10 @@ class Stratifier:
         return list(G.exprs) == [1]
 
     def _drop_points_inside(self) -> None:
-        keep = []
-        for p in self.out.points:
-            if not any(self._in_stratum(p, st) for st in self.out.strata):
-                keep.append(p)
-        self.out.points = keep
+        keep = [(p, c) for p, c in zip(self.out.points, self.out.chart_points, strict=True)
+                if not any(self._in_stratum(p, st) for st in self.out.strata)]
+        self.out.points = [p for p, _ in keep]
+        self.out.chart_points = [c for _, c in keep]
 
     def _in_stratum(self, p: AlgebraicPoint, st: Stratum) -> bool:
         """Is the original point p in the stratum (identity charts only; else False)?"""
