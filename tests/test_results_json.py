@@ -190,6 +190,49 @@ def test_landscape_round_trip_with_numbers_beyond_the_str_digit_limit() -> None:
         [c.hessian_eigenvalues for c in L.components]
 
 
+_numbers = _exprs.filter(lambda e: not e.free_symbols)
+
+
+@st.composite
+def _components(draw: st.DrawFn) -> Any:
+    from mfverify.symbolic.result import TYPES, Component, DescentCurve
+
+    n = draw(st.integers(1, 3))
+    rep = {"X": np.array([[draw(_numbers)] for _ in range(n)], dtype=object),
+           "s": np.asarray(draw(_numbers), dtype=object)}
+    curve = draw(st.none() | st.builds(
+        lambda e, c: DescentCurve({"X": np.array([[e * T]] * n, dtype=object)}, 2, -abs(c) - 1,
+                                  (-abs(c) - 1) * T**2 + e * T**3), _exprs, _numbers))
+    pos, zero = draw(st.integers(0, n)), draw(st.integers(0, n))
+    return Component(draw(st.integers(0, 2)), rep, draw(_numbers), (pos, zero, n - pos),
+                     draw(st.none() | st.lists(_numbers, max_size=3)), draw(st.integers(0, 2)),
+                     draw(st.integers(0, 2)), draw(st.sampled_from(TYPES)),
+                     draw(st.none() | st.integers(0, 4)), draw(st.text(max_size=20)),
+                     draw(st.none() | st.booleans()), curve,
+                     draw(st.none() | st.just({"X": [["-1/8", "1/8"]]})),
+                     draw(st.dictionaries(st.sampled_from(["uniform", "why"]),
+                                          st.text(max_size=9))))
+
+
+@given(st.lists(_components(), max_size=4), st.booleans(), st.none() | _numbers)
+@settings(max_examples=40, deadline=None)
+def test_landscape_round_trip_property(comps: list[Any], complete: bool, gmin: Any) -> None:
+    L = Landscape("a problem", complete, comps, gmin, reason="" if complete else "budget",
+                  method="m", seconds=0.125, evidence={"completeness": "planted"})
+    doc = json.loads(L.to_json_text())
+    again = Landscape.from_json(doc)
+    assert json.loads(again.to_json_text()) == doc
+    assert again.global_min_value == gmin
+    for a, b in zip(comps, again.components, strict=True):
+        assert (b.value, b.inertia, b.hessian_eigenvalues) == (a.value, a.inertia,
+                                                               a.hessian_eigenvalues)
+        assert (b.representative["X"] == a.representative["X"]).all()
+        assert b.representative["s"].shape == () and b.representative["s"] == a.representative["s"]
+        if a.descent_curve is not None:
+            assert b.descent_curve.coefficient == a.descent_curve.coefficient
+            assert sp.expand(b.descent_curve.expansion - a.descent_curve.expansion) == 0
+
+
 def _bad(doc: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
     out = copy.deepcopy(doc)
     node: Any = out
