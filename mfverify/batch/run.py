@@ -86,6 +86,11 @@ class BatchRun(ResultMixin):
         b, k = self.shape
         return f"BatchRun {self.method} ({b} instance(s) × {k} init(s)): {self._state()}"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        b, k = self.shape
+        return [("method", self.method), ("B", b), ("K", k),
+                ("iterations", _range_text(self.iterations))]
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = []
         for code in BatchStatus:

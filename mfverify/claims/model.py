@@ -166,6 +166,9 @@ class ClaimResult(ResultMixin):
         mark = "as expected" if self.as_expected else f"expected {self.claim.expected}"
         return f"{self.claim.id}: {self.verdict} ({mark})"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("claim", self.claim.id), ("as_expected", self.as_expected)]
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [("summary", self.summary), ("source", self.claim.source)]
         if self.claim.cites:

@@ -118,6 +118,9 @@ class CounterexampleResult(ResultMixin):
     def _title(self) -> str:
         return f"counterexample {self.target}: {self.status}"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("target", self.target)] + super()._repr_items()[:2]
+
     def _rows(self) -> list[tuple[str, Any]]:
         msg = getattr(self.status, "message", "")
         rows: list[tuple[str, Any]] = [("status", msg)] if msg else []

@@ -610,6 +610,9 @@ class ExactResult(ResultMixin):
     def _title(self) -> str:
         return f"{self.what}: {self.verdict} (exact, scope {self.scope})"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("scope", self.scope), ("sizes", len(self.sizes_checked))]
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [("summary", self.summary())]
         if self.diagnosis:
