@@ -32,13 +32,15 @@ True
 from __future__ import annotations
 
 import enum
+import functools
 import html
 import json
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 __all__ = ["StatusEnum", "CodeEnum", "Verdict", "FlowStatus", "BatchStatus", "SearchStatus",
            "LandscapeStatus", "StudyStatus", "ResultMixin", "status_table", "coerce",
-           "MAX_ROWS", "MAX_WIDTH"]
+           "json_reader", "MAX_ROWS", "MAX_WIDTH"]
 
 #: Most ``key: value`` rows of ``str(result)`` (the title line comes on top).
 MAX_ROWS = 16
@@ -46,6 +48,34 @@ MAX_ROWS = 16
 MAX_WIDTH = 100
 
 E = TypeVar("E", bound="StatusEnum")
+R = TypeVar("R")
+
+
+def json_reader(what: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Decorate a ``from_json(cls, data, ...)``: input that is not what ``to_json`` writes (not
+    an object, a missing key, a mistyped or unreadable value) raises
+    :class:`~mfverify.errors.ResultFormatError` with a one-line message naming ``what``,
+    instead of a bare ``KeyError``/``TypeError``/``ValueError``. Errors of the project
+    (already typed) pass through."""
+    from .errors import MfverifyError, ResultFormatError
+
+    def wrap(fn: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(fn)
+        def reader(cls: Any, data: Any, *args: Any, **kwargs: Any) -> R:
+            if not isinstance(data, Mapping):
+                raise ResultFormatError(f"{what}: expected a JSON object, got "
+                                        f"{type(data).__name__}")
+            try:
+                return fn(cls, data, *args, **kwargs)
+            except MfverifyError:
+                raise
+            except KeyError as exc:
+                raise ResultFormatError(f"{what}: missing key {exc}") from None
+            except (TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
+                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise ResultFormatError(f"{what}: unreadable value ({msg})") from None
+        return reader
+    return wrap
 
 
 class StatusEnum(enum.StrEnum):

@@ -461,3 +461,24 @@ def test_a_subclass_keeps_its_own_repr() -> None:
 
     assert repr(Plain("done", 3)) == "<Plain done: n=3>"  # not Plain(status='done', n=3)
     assert repr(Own("done", 3)) == "mine"
+
+
+@pytest.mark.parametrize("path, name", [
+    ("mfverify.derivation.exact", "ExactResult"),
+    ("mfverify.batch.run", "BatchRun"),
+    ("mfverify.claims.model", "ClaimResult"),
+    ("mfverify.certify.files", "CheckResult"),
+    ("mfverify.counterexample.targets", "CounterexampleResult"),
+])
+@pytest.mark.parametrize("bad", [{}, {"verdict": 3, "seconds": "x"}, [], "text", None])
+def test_older_readers_refuse_foreign_json_with_a_typed_error(path: str, name: str,
+                                                              bad: object) -> None:
+    # regression: these raised a bare KeyError / TypeError on JSON they did not write
+    import importlib
+
+    from mfverify.errors import ResultFormatError
+
+    cls = getattr(importlib.import_module(path), name)
+    with pytest.raises(ResultFormatError) as err:
+        cls.from_json(bad)
+    assert name in str(err.value) and "\n" not in str(err.value)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import InputError, ShapeError
 from ..problems.base import Point
-from ..results import BatchStatus, ResultMixin
+from ..results import BatchStatus, ResultMixin, json_reader
 
 __all__ = ["STATUS", "BatchRun"]
 
@@ -110,6 +110,7 @@ class BatchRun(ResultMixin):
         return rows + [("seconds", round(self.seconds, 3))]
 
     @classmethod
+    @json_reader("BatchRun JSON")
     def from_json(cls, data: Mapping[str, Any]) -> BatchRun:
         """The run that :meth:`to_json` wrote (floats exact; ``options`` values that were not
         JSON scalars come back as their repr strings)."""

@@ -53,7 +53,7 @@ from ..certify.files import FORMAT, VERSION, inertia_text, load_problem
 from ..errors import BudgetExceeded, InputError
 from ..inputs import check_seed
 from ..numbers import parse_number
-from ..results import ResultMixin, SearchStatus, coerce
+from ..results import ResultMixin, SearchStatus, coerce, json_reader
 from .completion import find_completion_spurious_min
 from .search import (
     Progress,
@@ -134,6 +134,7 @@ class CounterexampleResult(ResultMixin):
         return [r for r in rows if r[1] not in ("", None)]
 
     @classmethod
+    @json_reader("CounterexampleResult JSON")
     def from_json(cls, data: Mapping[str, Any]) -> CounterexampleResult:
         """The result that :meth:`to_json` wrote; the extra certificates are listed there by
         name only, so they come back empty (read them from the files :meth:`write` made)."""

@@ -41,7 +41,7 @@ import sympy as sp
 
 from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
-from ..results import ResultMixin, Verdict
+from ..results import ResultMixin, Verdict, json_reader
 
 _T = TypeVar("_T")
 
@@ -623,6 +623,7 @@ class ExactResult(ResultMixin):
         return [r for r in rows if r[1]] + [("seconds", round(self.seconds, 3))]
 
     @classmethod
+    @json_reader("ExactResult JSON")
     def from_json(cls, data: Mapping[str, Any]) -> ExactResult:
         """The result that :meth:`to_json` wrote (its keys are the field names)."""
         names = {f.name for f in dataclasses.fields(cls)}
