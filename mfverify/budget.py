@@ -10,7 +10,10 @@ degree limit. Engines use it in two ways:
   SymPy expansion, an exact matrix power) at the deadline by raising ``BudgetExceeded`` from a
   ``SIGALRM`` handler. Alarms nest: the earliest active deadline is armed, and leaving an inner
   alarm re-arms the outer one. An expired alarm fires again every :data:`REPEAT_SECONDS` while
-  its block is still running, so code that swallows the first exception is still stopped. Alarms
+  its block is still running, so code that swallows the first exception is still stopped. An
+  alarm that lands where Python cannot propagate an exception (inside a ``gc.callbacks``
+  function, e.g. hypothesis's, or a ``__del__``: the exception would be printed as
+  "ignored" and lost) is not raised there but retried :data:`DEFER_SECONDS` later. Alarms
   work in the main thread of a POSIX process; elsewhere only the cooperative checks apply.
 
 Size limits are checked *before* the work: :func:`check_limit` raises
@@ -23,6 +26,7 @@ Defaults (seconds) of the commands are in :data:`DEFAULT_SECONDS`; docs/budgets.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import signal
@@ -43,6 +47,7 @@ __all__ = [
     "DEFAULT_SECONDS",
     "DEFAULT_MAX_MEMORY",
     "REPEAT_SECONDS",
+    "DEFER_SECONDS",
 ]
 
 #: default time budget (seconds) of each command and of its API entry point
@@ -64,7 +69,9 @@ DEFAULT_SECONDS: dict[str, float] = {
 DEFAULT_MAX_MEMORY = (8 << 30) + (128 << 20) * (os.cpu_count() or 1)
 
 #: an expired alarm fires again after this many seconds while its block still runs
-REPEAT_SECONDS = 1.0
+REPEAT_SECONDS = 0.5
+#: delay of an alarm that landed in a context that would swallow its exception
+DEFER_SECONDS = 0.01
 
 HINT = "raise it with --budget SECONDS (budget= in the Python API)"
 
@@ -186,11 +193,29 @@ def _arm() -> None:
     signal.setitimer(signal.ITIMER_REAL, delay)
 
 
+def _unraisable_context(frame: Any) -> bool:
+    """Is the interrupted code running inside a garbage-collector callback or a ``__del__``,
+    where a raised exception is reported as "ignored" and dropped?"""
+    callbacks = {getattr(cb, "__code__", None) for cb in gc.callbacks}
+    callbacks.discard(None)
+    depth = 0
+    while frame is not None and depth < 200:
+        code = frame.f_code
+        if code in callbacks or code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+        depth += 1
+    return False
+
+
 def _on_alarm(signum: int, frame: Any) -> None:
     now = time.monotonic()
     due = [(d, m) for d, m in _STACK if d <= now + 1e-3]
     if not due:  # woke early (clock skew): re-arm for the earliest deadline
         _arm()
+        return
+    if _unraisable_context(frame):
+        signal.setitimer(signal.ITIMER_REAL, DEFER_SECONDS)
         return
     signal.setitimer(signal.ITIMER_REAL, REPEAT_SECONDS)
     raise BudgetExceeded(min(due)[1])

@@ -17,6 +17,7 @@ Hierarchy::
     │   ├── SpecError              a spec file that is malformed (unknown keys, missing keys, ...)
     │   ├── OperatorError          a sensing operator that is malformed
     │   ├── StoreError             a study results store that is corrupt or belongs to another study
+    │   ├── ResultFormatError      JSON given to a result's from_json that it did not write
     │   └── LimitError             a request refused up front: it would exceed a size, degree,
     │                              point-count or memory limit (the message says how to raise it)
     ├── UnsupportedError           a request the engine cannot serve for this problem
@@ -38,6 +39,7 @@ __all__ = [
     "OperatorError",
     "LimitError",
     "StoreError",
+    "ResultFormatError",
     "UnsupportedError",
     "BudgetExceeded",
     "MsolveOutputError",
@@ -99,6 +101,11 @@ class LimitError(InputError):
 class StoreError(InputError):
     """A study results store that cannot be used: corrupt files, a missing or unreadable
     manifest, or a store written for another study (different content hash)."""
+
+
+class ResultFormatError(InputError):
+    """JSON given to a result's ``from_json`` that is not what its ``to_json`` writes: a
+    missing or mistyped key, a value that is not an exact number, another class's result."""
 
 
 class UnsupportedError(MfverifyError):

@@ -7,6 +7,8 @@ counterexample and study results) derives from :class:`ResultMixin` and so has
 
 * a one-screen ``str(result)``: a title line (what, and its verdict or status) and at most
   :data:`MAX_ROWS` ``key: value`` rows, each at most :data:`MAX_WIDTH` characters;
+* a one-line ``repr(result)``, ``<ClassName state: key=value, ...>``: the verdict or status and
+  the 2-4 key numbers (not the dataclass's field dump);
 * ``_repr_markdown_`` and ``_repr_html_`` (the same rows as a table, for Jupyter);
 * ``to_json()``: a JSON-serializable dict (``json.dumps(result.to_json())`` works), and
   :meth:`ResultMixin.to_json_text`; results that can be rebuilt from it have a ``from_json``
@@ -30,13 +32,15 @@ True
 from __future__ import annotations
 
 import enum
+import functools
 import html
 import json
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 __all__ = ["StatusEnum", "CodeEnum", "Verdict", "FlowStatus", "BatchStatus", "SearchStatus",
            "LandscapeStatus", "StudyStatus", "ResultMixin", "status_table", "coerce",
-           "MAX_ROWS", "MAX_WIDTH"]
+           "json_reader", "MAX_ROWS", "MAX_WIDTH"]
 
 #: Most ``key: value`` rows of ``str(result)`` (the title line comes on top).
 MAX_ROWS = 16
@@ -44,6 +48,34 @@ MAX_ROWS = 16
 MAX_WIDTH = 100
 
 E = TypeVar("E", bound="StatusEnum")
+R = TypeVar("R")
+
+
+def json_reader(what: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Decorate a ``from_json(cls, data, ...)``: input that is not what ``to_json`` writes (not
+    an object, a missing key, a mistyped or unreadable value) raises
+    :class:`~mfverify.errors.ResultFormatError` with a one-line message naming ``what``,
+    instead of a bare ``KeyError``/``TypeError``/``ValueError``. Errors of the project
+    (already typed) pass through."""
+    from .errors import MfverifyError, ResultFormatError
+
+    def wrap(fn: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(fn)
+        def reader(cls: Any, data: Any, *args: Any, **kwargs: Any) -> R:
+            if not isinstance(data, Mapping):
+                raise ResultFormatError(f"{what}: expected a JSON object, got "
+                                        f"{type(data).__name__}")
+            try:
+                return fn(cls, data, *args, **kwargs)
+            except MfverifyError:
+                raise
+            except KeyError as exc:
+                raise ResultFormatError(f"{what}: missing key {exc}") from None
+            except (TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
+                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise ResultFormatError(f"{what}: unreadable value ({msg})") from None
+        return reader
+    return wrap
 
 
 class StatusEnum(enum.StrEnum):
@@ -239,6 +271,16 @@ class ResultMixin:
 
     #: JSON keys left out of the default rows (bulky or repeated in the title).
     _hidden_rows: ClassVar[tuple[str, ...]] = ()
+    #: The class name shown by ``repr`` (default: the class's own; an implementation subclass
+    #: such as a lazily computed landscape shows its public class).
+    _repr_name: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # a subclass keeps the one-line __repr__ below unless its body defines its own: set
+        # here, before @dataclass runs, it stops the dataclass from adding its field dump
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = ResultMixin.__repr__  # type: ignore[method-assign]
 
     def to_json(self) -> dict[str, Any]:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
@@ -273,6 +315,26 @@ class ResultMixin:
             elif isinstance(value, (list, dict)):
                 rows.append((key, f"{len(value)} entries" if value else "none"))
         return rows
+
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        """The 2-4 key numbers of the one-line ``repr`` (default: the first numeric rows)."""
+        out = [(k, v) for k, v in self._rows() if isinstance(v, (int, float))
+               and not isinstance(v, bool) and k != "seconds"]
+        return out[:3]
+
+    def __repr__(self) -> str:
+        """One line: ``<ClassName state: key=value, ...>`` with the verdict or status and the
+        key numbers (``str(result)`` is the one-screen view, ``to_json()`` everything)."""
+        name = self._repr_name or type(self).__name__
+        try:
+            state = _cut(self._state(), 40)
+            items = ", ".join(f"{_repr_key(k)}={_cut(_short(v), 48)}"
+                              for k, v in self._repr_items()[:4])
+        except Exception:  # noqa: BLE001 - a repr must not raise (debuggers, half-built objects)
+            return f"<{name}>"
+        body = (f" {state}" if state else "") + (f": {items}" if items else "")
+        line = f"<{name}{body}>"
+        return line if len(line) <= MAX_WIDTH else line[: MAX_WIDTH - 2] + "…>"
 
     def _summary(self) -> tuple[str, list[tuple[str, str]]]:
         rows = [(str(k), _cut(_fmt(v), MAX_WIDTH)) for k, v in self._rows()]
@@ -309,6 +371,21 @@ def _fmt(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_fmt(v) for v in value)
     return str(value)
+
+
+def _short(value: Any) -> str:
+    """A value of a repr: floats and mpmath numbers to 6 digits, everything else as str."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if getattr(value, "_mpf_", None) is not None:
+        import mpmath
+
+        return str(mpmath.nstr(value, 6)) if value != 0 else "0"
+    return _fmt(value)
+
+
+def _repr_key(key: str) -> str:
+    return "_".join("".join(ch if ch.isalnum() or ch == "_" else " " for ch in key).split())
 
 
 def _md(text: str) -> str:

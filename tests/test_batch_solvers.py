@@ -312,3 +312,14 @@ def test_batched_override_does_not_convert_the_problems_own_data():
     assert "M" not in cached and "scale" in cached
     # without an override the problem's own data is converted (and cached) as before
     assert prob.data_in(A)["M"].shape == (40, 40)
+
+
+def test_unknown_method_lists_each_method_once() -> None:
+    # regression: primal_dual was listed twice in the message
+    from mfverify.batch import solve
+
+    prob, _ = _sym(B=1)
+    with pytest.raises(InputError) as err:
+        solve(prob, np.zeros((1, 1, 5, 2)), method="nope")
+    names = str(err.value).split("expected one of ")[1]
+    assert names.count("'primal_dual'") == 1 and names.count("'gradient_flow'") == 1

@@ -341,3 +341,14 @@ def test_high_order_box_encloses_a_growing_solution() -> None:
     for j in range(33):
         t = h * j / 32
         assert U[0].contains(to_arb(1 / (1 - t))), t
+
+
+def test_validated_flow_is_a_result_with_a_one_line_repr() -> None:
+    from mfverify.results import ResultMixin
+
+    vf = vector_field(lambda A, x: {"x": -x["x"]}, {"x": (1,)})
+    res = integrate_validated(vf, {"x": [1]}, [1], dps=30)
+    assert isinstance(res, ResultMixin)
+    assert repr(res).startswith("<ValidatedFlow done: t=1, steps=") and "\n" not in repr(res)
+    assert str(res).splitlines()[0] == "ValidatedFlow of user: done"
+    assert "all requested times enclosed" in str(res)

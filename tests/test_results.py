@@ -140,6 +140,20 @@ def test_one_screen_summary_and_notebook_reprs(results: dict[str, Any], key: str
     json.loads(res.to_json_text())  # JSON-serializable
 
 
+@pytest.mark.parametrize("key", KEYS)
+def test_repr_is_one_line_with_the_state(results: dict[str, Any], key: str) -> None:
+    """``repr`` is ``<Class state: key=value, ...>``, not the dataclass's field dump; the
+    one-screen ``str`` and the notebook views are the summary as before."""
+    res = results[key]
+    text = repr(res)
+    name = res._repr_name or type(res).__name__
+    assert "\n" not in text and len(text) <= R.MAX_WIDTH, text
+    assert text.startswith(f"<{name} {res._state()}") and text.endswith(">"), text
+    assert "=" not in text or ": " in text  # key numbers follow the state
+    assert not text.startswith(f"{type(res).__name__}(") and "array(" not in text
+    assert str(res) != text and str(res).splitlines()[0] in res._repr_markdown_()
+
+
 def test_html_escapes_values() -> None:
     res = CounterexampleResult("x<script>", "FOUND", reason="a < b & c")
     assert "<script>" not in res._repr_html_() and "&lt;script&gt;" in res._repr_html_()
@@ -157,7 +171,7 @@ def test_long_results_are_cut_to_one_screen() -> None:
 @pytest.mark.parametrize("key, cls", [
     ("exact", ExactResult), ("exact_refuted", ExactResult), ("batch", BatchRun),
     ("claim", ClaimResult), ("check_proved", CheckResult), ("check_refuted", CheckResult),
-    ("counterexample", CounterexampleResult)])
+    ("counterexample", CounterexampleResult), ("landscape", Landscape), ("flow", FlowResult)])
 def test_json_round_trips(results: dict[str, Any], key: str, cls: Any) -> None:
     res = results[key]
     doc = json.loads(res.to_json_text())  # through JSON text, as a file would

@@ -129,6 +129,9 @@ class Outcomes(ResultMixin):
     def _title(self) -> str:
         return f"Outcomes of {self.n_runs} runs: {self._state()}"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("runs", self.n_runs)]
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [(k, f"{v} ({v / max(1, self.n_runs):.1%})")
                                        for k, v in self.counts.items()]

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import InputError, ShapeError
 from ..problems.base import Point
-from ..results import BatchStatus, ResultMixin
+from ..results import BatchStatus, ResultMixin, json_reader
 
 __all__ = ["STATUS", "BatchRun"]
 
@@ -86,6 +86,11 @@ class BatchRun(ResultMixin):
         b, k = self.shape
         return f"BatchRun {self.method} ({b} instance(s) × {k} init(s)): {self._state()}"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        b, k = self.shape
+        return [("method", self.method), ("B", b), ("K", k),
+                ("iterations", _range_text(self.iterations))]
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = []
         for code in BatchStatus:
@@ -105,6 +110,7 @@ class BatchRun(ResultMixin):
         return rows + [("seconds", round(self.seconds, 3))]
 
     @classmethod
+    @json_reader("BatchRun JSON")
     def from_json(cls, data: Mapping[str, Any]) -> BatchRun:
         """The run that :meth:`to_json` wrote (floats exact; ``options`` values that were not
         JSON scalars come back as their repr strings)."""

@@ -85,11 +85,13 @@ __all__ = [
     "METHODS",
 ]
 
-#: Method name -> solver (fixed-step iterations; ``primal_dual`` is added at the end).
+#: Method name -> solver (``gradient_flow`` is dispatched by :func:`solve` too; it needs
+#: ``t_eval=``).
 METHODS: dict[str, Callable[..., BatchRun]] = {
     "gd": gd,
     "alternating_gd": alternating_gd,
     "scaled_gd": scaled_gd,
+    "primal_dual": primal_dual,
 }
 
 
@@ -136,8 +138,6 @@ def _dispatch(problem: Problem, x0: Mapping[str, Any] | np.ndarray, method: str,
         fn = METHODS[method]
     except KeyError:
         raise InputError(f"unknown method {method!r}; expected one of "
-                         f"{sorted([*METHODS, 'gradient_flow', 'primal_dual'])}") from None
+                         f"{sorted({*METHODS, 'gradient_flow'})}") from None
     return fn(problem, x0, **options)
 
-
-METHODS["primal_dual"] = primal_dual

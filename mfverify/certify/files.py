@@ -71,7 +71,7 @@ from ..inputs import check_int, check_nesting, parse_json, read_user_file
 from ..numbers import parse_number
 from ..problems import Problem
 from ..problems.constrained import MERITS
-from ..results import ResultMixin, Verdict
+from ..results import ResultMixin, Verdict, json_reader
 from ._poly import derive, exact_to_arb, working_precision
 from .boxes import full_point, krawczyk
 from .inertia import _sign, ball_inertia, exact_inertia, least_root_check, quadratic_form_arb
@@ -125,6 +125,7 @@ class CheckResult(ResultMixin):
                 "claims": self.details, "out_of_budget": self.out_of_budget}
 
     @classmethod
+    @json_reader("CheckResult JSON")
     def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
         """The result that :meth:`to_json` wrote."""
         return cls(bool(data["proved"]), list(data["reasons"]), list(data["claims"]),

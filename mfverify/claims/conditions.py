@@ -149,6 +149,10 @@ class ConditionsResult(ResultMixin):
     def _title(self) -> str:
         return f"{self.claim.id}: {self._state()} (on {self.problem})"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("claim", self.claim.id), ("hypotheses", len(self.hypotheses)),
+                ("all_hold", self.all_hold)]
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [(h.name, f"{h.status}: {h.margin}" if h.margin
                                         else h.status) for h in self.hypotheses]

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..results import ResultMixin, Verdict
+from ..results import ResultMixin, Verdict, json_reader
 from .citations import Citation, Provenance
 
 __all__ = ["Verdict", "Outcome", "Hypothesis", "Claim", "RunContext", "ClaimResult"]
@@ -166,6 +166,9 @@ class ClaimResult(ResultMixin):
         mark = "as expected" if self.as_expected else f"expected {self.claim.expected}"
         return f"{self.claim.id}: {self.verdict} ({mark})"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("claim", self.claim.id), ("as_expected", self.as_expected)]
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [("summary", self.summary), ("source", self.claim.source)]
         if self.claim.cites:
@@ -179,6 +182,7 @@ class ClaimResult(ResultMixin):
         return rows + [("seconds", round(self.seconds, 3))]
 
     @classmethod
+    @json_reader("ClaimResult JSON")
     def from_json(cls, data: Mapping[str, Any]) -> ClaimResult:
         """The result that :meth:`to_json` wrote (the claim is looked up in the catalog)."""
         from .registry import get_claim

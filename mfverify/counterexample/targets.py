@@ -53,7 +53,7 @@ from ..certify.files import FORMAT, VERSION, inertia_text, load_problem
 from ..errors import BudgetExceeded, InputError
 from ..inputs import check_seed
 from ..numbers import parse_number
-from ..results import ResultMixin, SearchStatus, coerce
+from ..results import ResultMixin, SearchStatus, coerce, json_reader
 from .completion import find_completion_spurious_min
 from .search import (
     Progress,
@@ -118,6 +118,9 @@ class CounterexampleResult(ResultMixin):
     def _title(self) -> str:
         return f"counterexample {self.target}: {self.status}"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("target", self.target)] + super()._repr_items()[:2]
+
     def _rows(self) -> list[tuple[str, Any]]:
         msg = getattr(self.status, "message", "")
         rows: list[tuple[str, Any]] = [("status", msg)] if msg else []
@@ -131,6 +134,7 @@ class CounterexampleResult(ResultMixin):
         return [r for r in rows if r[1] not in ("", None)]
 
     @classmethod
+    @json_reader("CounterexampleResult JSON")
     def from_json(cls, data: Mapping[str, Any]) -> CounterexampleResult:
         """The result that :meth:`to_json` wrote; the extra certificates are listed there by
         name only, so they come back empty (read them from the files :meth:`write` made)."""

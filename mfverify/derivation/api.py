@@ -149,6 +149,10 @@ class NumericResult(ResultMixin):
     def _title(self) -> str:
         return f"{self.what}: {self.verdict} (numeric Taylor tests)"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("checks", len(self.checks)), ("instances", self.instances),
+                ("seed", self.seed)]
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [("summary", self.summary()),
                                        ("instances", self.instances), ("seed", self.seed)]

@@ -41,7 +41,7 @@ import sympy as sp
 
 from ..budget import Budget, as_budget
 from ..errors import BudgetExceeded, InputError, ShapeError, UnsupportedError
-from ..results import ResultMixin, Verdict
+from ..results import ResultMixin, Verdict, json_reader
 
 _T = TypeVar("_T")
 
@@ -610,6 +610,9 @@ class ExactResult(ResultMixin):
     def _title(self) -> str:
         return f"{self.what}: {self.verdict} (exact, scope {self.scope})"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("scope", self.scope), ("sizes", len(self.sizes_checked))]
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [("summary", self.summary())]
         if self.diagnosis:
@@ -620,6 +623,7 @@ class ExactResult(ResultMixin):
         return [r for r in rows if r[1]] + [("seconds", round(self.seconds, 3))]
 
     @classmethod
+    @json_reader("ExactResult JSON")
     def from_json(cls, data: Mapping[str, Any]) -> ExactResult:
         """The result that :meth:`to_json` wrote (its keys are the field names)."""
         names = {f.name for f in dataclasses.fields(cls)}

@@ -131,6 +131,9 @@ class TaylorCheck(ResultMixin):
         return (f"Taylor test of the {self.what}: {self.status.name} "
                 f"({'passed' if self.passed else 'failed'})")
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("slope", self.slope), ("expected", self.expected), ("passed", self.passed)]
+
     def _rows(self) -> list[tuple[str, Any]]:
         slope = "n/a" if self.slope is None else f"{self.slope:.3f}"
         rows: list[tuple[str, Any]] = [("slope", f"{slope} (expected >= {self.expected} − "

@@ -326,6 +326,11 @@ class FlowResult(ResultMixin):
     def _title(self) -> str:
         return f"FlowResult of {self.field.name}: {self.status}"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        last = [("t", self.final.t)] if self.points else []
+        return last + [("steps", self.steps), ("error", self.error_estimate),
+                       ("dps", self.dps)]
+
     def _rows(self) -> list[tuple[str, Any]]:
         msg = getattr(self.status, "message", "")
         rows: list[tuple[str, Any]] = [("status", msg)] if msg else []
@@ -359,11 +364,34 @@ class FlowResult(ResultMixin):
         raise InputError(f"time {t} was not requested; requested {got}")
 
     def to_json(self) -> dict[str, Any]:
+        """Everything but the trajectory as JSON values (numbers as decimal strings; the vector
+        field as its name, kind, ascent variables, shapes and the problem's spec)."""
+        from .result_json import field_json
+
         return {"dps": self.dps, "tol": _s(self.tol, 5), "order": self.order,
                 "status": str(self.status), "steps": self.steps, "seconds": round(self.seconds, 3),
                 "field": self.field.name, "exactly_stationary": self.exactly_stationary,
                 "points": [p.to_json() for p in self.points],
-                "events": [e.to_json() for e in self.events], "notes": list(self.notes)}
+                "events": [e.to_json() for e in self.events], "notes": list(self.notes),
+                "fixed_bits": self.fixed_bits, "vector_field": field_json(self.field)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any],
+                  field: Problem | VectorField | None = None) -> FlowResult:
+        """The result that :meth:`to_json` wrote, with ``from_json(d).to_json() == d``.
+
+        Times, states and error estimates are read back as ``mpf`` at the run's ``dps``
+        digits from their decimal strings (equal to the original to the printed digits; the
+        JSON is decimal, not binary). The vector field is rebuilt from the problem's spec in
+        the JSON; a user field is not in it: pass ``field=`` (a
+        :class:`VectorField` or a problem), else a placeholder with the same name and
+        variables that raises :class:`~mfverify.errors.UnsupportedError` when evaluated.
+        ``trajectory`` is not in the JSON and comes back empty. Corrupt or foreign JSON raises
+        :class:`~mfverify.errors.ResultFormatError` (see :mod:`mfverify.flow.result_json`).
+        """
+        from .result_json import flow_result_from_json
+
+        return flow_result_from_json(data, field)
 
 
 def _s(v: Any, digits: int | None = None) -> str:

@@ -76,6 +76,11 @@ class MapResult(ResultMixin):
     def _title(self) -> str:
         return f"MapResult {self.method} of {self.field.name}: {self.status}"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        last = ([("iteration", self.final.iteration), ("error", self.final.error_estimate)]
+                if self.points else [])
+        return [("method", self.method)] + last + [("dps", self.dps)]
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [("status", getattr(self.status, "message", "")),
                                        ("step", _s(self.step, 10)), ("precision", self.dps)]

@@ -84,6 +84,7 @@ from ..arith.ball import ARB, to_arb, workprec
 from ..errors import InputError
 from ..numbers import parse_number
 from ..problems.base import Problem
+from ..results import ResultMixin
 from . import _ballops as bo
 from ._jet import trace_ball_field
 from .integrate import VectorField, as_field, exact_point
@@ -285,8 +286,9 @@ class EnclosurePoint:
 
 
 @dataclass
-class ValidatedFlow:
-    """The result of :func:`integrate_validated`."""
+class ValidatedFlow(ResultMixin):
+    """The result of :func:`integrate_validated` (``str()``: a one-screen summary, ``repr()``:
+    one line, ``to_json()``: everything)."""
 
     field: VectorField
     dps: int
@@ -322,6 +324,13 @@ class ValidatedFlow:
     def to_json(self) -> dict[str, Any]:
         return {**self.evidence(), "field": self.field.name,
                 "points": [p.to_json() for p in self.points], "notes": list(self.notes)}
+
+    def _title(self) -> str:
+        return f"ValidatedFlow of {self.field.name}: {self.status}"
+
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        width = [("width", f"{self.points[-1].width:.2e}")] if self.points else []
+        return [("t", str(self.t_reached)), ("steps", len(self.steps)), *width]
 
 
 def _times(times: Any) -> list[Fraction]:

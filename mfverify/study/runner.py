@@ -19,16 +19,21 @@ study resumes with the cells already stored.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import ResultFormatError, SpecError, StoreError
+from ..inputs import read_user_file
 from ..progress import ProgressCallback, tracker
+from ..readback import require
 from ..results import ResultMixin, StudyStatus
+from ..spec import MAX_SPEC_BYTES
 from .cell import run_cell
 from .spec import Cell, Study, load_study
 from .store import Store
@@ -59,10 +64,45 @@ class StudyResult(ResultMixin):
     def status(self) -> StudyStatus:
         return StudyStatus.DONE if self.stopped is None else StudyStatus.STOPPED
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        return [("total", self.total), ("computed", len(self.computed)),
+                ("skipped", len(self.skipped))]
+
     def to_json(self) -> dict[str, Any]:
         return {"status": str(self.status), "store": str(self.store.root),
                 "total": self.total, "computed": list(self.computed),
                 "skipped": list(self.skipped), "stopped": self.stopped}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], study: Study | str | Path | dict[str, Any]
+                  | None = None) -> StudyResult:
+        """The result that :meth:`to_json` wrote, with ``from_json(d).to_json() == d``.
+
+        The JSON names the store by its path; the :class:`Store` is opened again there (not
+        created when missing) for the study ``study`` or, by default, the study recorded in
+        the store's ``manifest.json`` (its content hash re-checked). ``rows()`` therefore reads
+        the store as it is *now*. Corrupt or foreign JSON raises
+        :class:`~mfverify.errors.ResultFormatError`; a store that is missing (with no
+        ``study`` given), corrupt or another study's raises
+        :class:`~mfverify.errors.StoreError`.
+        """
+        what = "StudyResult JSON"
+        root = require(data, "store", str, what)
+        ids = {key: require(data, key, list, what) for key in ("computed", "skipped")}
+        if not all(isinstance(c, str) for v in ids.values() for c in v):
+            raise ResultFormatError(f"{what}: cell ids must be strings")
+        total = require(data, "total", int, what)
+        stopped = require(data, "stopped", str, what, optional=True)
+        if total < 0 or len(ids["computed"]) + len(ids["skipped"]) > total:
+            raise ResultFormatError(f"{what}: total {total} is fewer than the cells listed")
+        status = StudyStatus.DONE if stopped is None else StudyStatus.STOPPED
+        if data.get("status") != str(status):
+            raise ResultFormatError(f"{what}: status {data.get('status')!r} does not match "
+                                    f"stopped {stopped!r}")
+        st = (_manifest_study(Path(root)) if study is None else
+              study if isinstance(study, Study) else load_study(study))
+        return cls(Store(root, st, create=False), list(ids["computed"]), list(ids["skipped"]),
+                   total, stopped)
 
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [("status", self.status.message),
@@ -71,6 +111,30 @@ class StudyResult(ResultMixin):
                                                  f"{len(self.computed)} computed now, "
                                                  f"{len(self.skipped)} already stored")]
         return rows + ([("stopped", self.stopped)] if self.stopped else [])
+
+
+def _manifest_study(root: Path) -> Study:
+    """The study recorded in the manifest of the store at ``root`` (hash re-checked)."""
+    text = read_user_file(root / "manifest.json", f"store {str(root)!r}: manifest",
+                          MAX_SPEC_BYTES, error=StoreError)
+    try:
+        body = json.loads(text)
+        written = dict(body["study"])  # Study.to_json(): the run keys nested under "run"
+        spec = {k: v for k, v in written.items() if k not in ("format", "run")}
+        axes = dict(written.get("grid", {}))  # an axis's run default is not given twice
+        spec.update({k: v for k, v in dict(written.get("run", {})).items() if k not in axes})
+        h = body["study_hash"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        raise StoreError(f"store {str(root)!r}: manifest.json is unreadable or corrupt") from None
+    try:
+        st = load_study(spec)
+    except SpecError as exc:
+        raise StoreError(f"store {str(root)!r}: the study in manifest.json is invalid: "
+                         f"{exc}") from None
+    if st.content_hash != h:
+        raise StoreError(f"store {str(root)!r}: manifest.json's study does not match its "
+                         "study_hash (corrupt)")
+    return st
 
 
 @dataclass

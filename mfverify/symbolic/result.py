@@ -1,22 +1,24 @@
 """Result objects of the exact landscape engine (data; printing and JSON are views).
 
 A :class:`Landscape` lists the :class:`Component` s of the real stationary set of one problem.
-Every exact number is a SymPy object; :meth:`Landscape.to_json` writes them as strings that
-``sympy.sympify`` reads back.
+Every exact number is a SymPy object; :meth:`Landscape.to_json` writes them as strings and
+:meth:`Landscape.from_json` reads them back exactly (:mod:`mfverify.readback`, never ``eval``).
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
+from ..errors import ResultFormatError
+from ..readback import exact_array, parse_exact, require
+from ..readback import exact_digits as exact_digits
 from ..results import LandscapeStatus, ResultMixin
 from .realdim import dimension_text
 
@@ -32,23 +34,6 @@ TYPES = (
     "degenerate_saddle",
     "degenerate_unresolved",
 )
-
-
-@contextmanager
-def exact_digits() -> Iterator[None]:
-    """Lift Python's limit on int ↔ str conversion (4300 digits) while exact numbers are
-    printed: exact coordinates of small instances can have more digits (e.g. (62/63)^3844).
-    Reading such a string back with ``sympify`` needs ``sys.set_int_max_str_digits(0)``."""
-    get = getattr(sys, "get_int_max_str_digits", None)
-    if get is None:
-        yield
-        return
-    old = get()
-    sys.set_int_max_str_digits(0)
-    try:
-        yield
-    finally:
-        sys.set_int_max_str_digits(old)
 
 
 @dataclass
@@ -73,6 +58,15 @@ class DescentCurve:
                 "parameter": "t > 0 small", "order": self.order,
                 "leading_coefficient": str(self.coefficient),
                 "f(curve) - f(point)": str(self.expansion)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], what: str = "descent curve") -> DescentCurve:
+        """The curve that :meth:`to_json` wrote (its entries are read back exactly)."""
+        curve = require(data, "curve", dict, what)
+        return cls({str(k): exact_array(v, f"{what} {k}") for k, v in curve.items()},
+                   require(data, "order", int, what),
+                   parse_exact(require(data, "leading_coefficient", str, what), what),
+                   parse_exact(require(data, "f(curve) - f(point)", str, what), what))
 
 
 @dataclass
@@ -176,6 +170,39 @@ class Component:
             out["evidence"] = self.evidence
         return out
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], what: str = "component") -> Component:
+        """The component that :meth:`to_json` wrote: every exact value (representative, value,
+        eigenvalues, descent curve) is read back exactly by :func:`mfverify.readback.parse_exact`;
+        the representative's entries come back as object arrays (0-d for scalar variables);
+        ``isolating_boxes`` and ``evidence`` are JSON and come back as they are."""
+        rep = require(data, "representative", dict, what)
+        inertia = require(data, "inertia", dict, what)
+        eigs = require(data, "hessian_eigenvalues", list, what, optional=True)
+        kind = require(data, "type", str, what)
+        if kind not in TYPES:
+            raise ResultFormatError(f"{what}: unknown type {kind!r}; expected one of {TYPES}")
+        curve = require(data, "descent_curve", dict, what, optional=True)
+        boxes = require(data, "isolating_boxes", dict, what, optional=True)
+        return cls(
+            dimension=require(data, "dimension", int, what),
+            representative={str(k): exact_array(v, f"{what} representative {k}")
+                            for k, v in rep.items()},
+            value=parse_exact(require(data, "value", str, what), f"{what} value"),
+            inertia=tuple(require(inertia, k, int, f"{what} inertia")  # type: ignore[arg-type]
+                          for k in ("positive", "zero", "negative")),
+            hessian_eigenvalues=None if eigs is None else
+            [parse_exact(e, f"{what} eigenvalue") for e in eigs],
+            orbit_dimension=require(data, "orbit_dimension", int, what),
+            excess_zero_directions=require(data, "excess_zero_directions", int, what),
+            type=kind, count=require(data, "count", int, what, optional=True),
+            description=require(data, "description", str, what),
+            strict=require(data, "strict", bool, what, optional=True),
+            descent_curve=None if curve is None else
+            DescentCurve.from_json(curve, f"{what} descent curve"),
+            boxes=None if boxes is None else copy.deepcopy(boxes),
+            evidence=copy.deepcopy(require(data, "evidence", dict, what, optional=True) or {}))
+
 
 def _strs(v: Any) -> Any:
     import numpy as np
@@ -238,6 +265,13 @@ class Landscape(ResultMixin):
     def _title(self) -> str:
         return f"Landscape of {self.problem}: {self.status}"
 
+    def _repr_items(self) -> list[tuple[str, Any]]:
+        count = self.real_component_count
+        return ([("components", len(self.components))]
+                + ([("real_connected", count)] if count is not None else [])
+                + ([("global_min", self.global_min_value)]
+                   if self.global_min_value is not None else []))
+
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = []
         if self.reason:
@@ -297,3 +331,38 @@ class Landscape(ResultMixin):
             **({} if self.pieces is None else {"pieces": self.pieces}),
             "evidence": self.evidence,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Landscape:
+        """The landscape that :meth:`to_json` wrote, with every exact value read back exactly
+        (:func:`mfverify.readback.parse_exact`, no ``eval``): ``from_json(L.to_json())`` has the
+        same components, values, eigenvalues and descent curves as ``L``, and
+        ``from_json(d).to_json() == d``. ``problem`` is the problem's description (a string, as
+        in ``L``); ``evidence``, ``pieces`` and the isolating boxes are JSON and come back as
+        they are. A :class:`~mfverify.symbolic.zerodim_classify.LazyLandscape` comes back as a
+        plain ``Landscape``. Corrupt or foreign JSON raises
+        :class:`~mfverify.errors.ResultFormatError`."""
+        what = "Landscape JSON"
+        comps = require(data, "components", list, what)
+        gmin = require(data, "global_min_value", str, what, optional=True)
+        pieces = require(data, "pieces", list, what, optional=True)
+        out = cls(
+            problem=require(data, "problem", str, what),
+            complete=require(data, "complete", bool, what),
+            components=[Component.from_json(c, f"{what}: component {i}")
+                        for i, c in enumerate(comps)],
+            global_min_value=None if gmin is None else parse_exact(gmin, f"{what}: global min"),
+            field=require(data, "field", str, what), reason=require(data, "reason", str, what),
+            method=require(data, "method", str, what),
+            seconds=float(require(data, "seconds", (int, float), what)),
+            evidence=copy.deepcopy(require(data, "evidence", dict, what)),
+            pieces=None if pieces is None else copy.deepcopy(pieces))
+        if pieces is not None and not all(isinstance(p, dict) and "components" in p
+                                          for p in pieces):
+            raise ResultFormatError(f"{what}: every piece must be an object with 'components'")
+        for key, derived in (("status", str(out.status)),
+                             ("real_component_count", out.real_component_count)):
+            if data.get(key) != derived:
+                raise ResultFormatError(f"{what}: {key!r} is {data.get(key)!r} but the "
+                                        f"components say {derived!r} (corrupt JSON)")
+        return out

@@ -98,6 +98,8 @@ class LazyComponent(Component):
 class LazyLandscape(Landscape):
     """A :class:`Landscape` whose global minimum value is read off its component lazily."""
 
+    _repr_name = "Landscape"
+
     @property  # type: ignore[override]
     def global_min_value(self) -> sp.Expr | None:
         c = self.__dict__.get("_gmin_component")
