@@ -159,3 +159,11 @@ def test_quotient_chart_strata_are_certified_smooth_at_their_representatives() -
     assert strata and all("rank 2 = n − 1" in c.evidence["chart"]["smooth_representative"]
                           for c in strata)
     assert sorted(c.dimension for c in L.components) == [1, 2, 2, 2]
+
+
+def test_an_uncertified_dimension_round_trips_through_json() -> None:
+    """``dimension: null`` with ``complex_dimension: 2`` is read back as it was written."""
+    L = landscape(CustomProblem({"x": [3]}, PARABOLA), budget=60)
+    back = Landscape.from_json(L.to_json())
+    assert back.to_json() == L.to_json()
+    assert back.components[0].dimension is None and back.components[0].complex_dimension == 2

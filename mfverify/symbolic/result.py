@@ -185,7 +185,9 @@ class Component:
         curve = require(data, "descent_curve", dict, what, optional=True)
         boxes = require(data, "isolating_boxes", dict, what, optional=True)
         return cls(
-            dimension=require(data, "dimension", int, what),
+            dimension=require(data, "dimension", int, what,  # null: not certified
+                              optional="dimension" in data),
+            complex_dimension=require(data, "complex_dimension", int, what, optional=True),
             representative={str(k): exact_array(v, f"{what} representative {k}")
                             for k, v in rep.items()},
             value=parse_exact(require(data, "value", str, what), f"{what} value"),
