@@ -424,7 +424,7 @@ def _stratified(recs: list[PieceRecord], quotient: Quotient, clf: Classifier,
     return res.groebner_calls
 
 
-def _chart_note(chart: Chart, chart_dim: int, dim: int, what: str) -> dict[str, Any]:
+def _chart_note(chart: Chart, chart_dim: int, dim: int | None, what: str) -> dict[str, Any]:
     return {"name": chart.name, "dimension_in_chart": chart_dim,
             "dimension": dim, "dimension_of": what}
 
