@@ -297,6 +297,8 @@ def nonnegative_certificate(h: sp.Expr, basis: list[sp.Expr], gens: list[sp.Symb
     if nf.free_symbols - set(gens):
         return None
     deg = sp.Poly(nf, *gens).total_degree() if nf != 0 else 0
+    if G is None and not _may_be_sos(nf, gens):
+        return None
     for half in sorted({math.ceil(deg / 2), math.ceil(deg / 2) + 1}):
         if budget is not None:
             budget.check("sum-of-squares search")
@@ -314,6 +316,26 @@ def nonnegative_certificate(h: sp.Expr, basis: list[sp.Expr], gens: list[sp.Symb
                     return cert
                 break
     return None
+
+
+def _may_be_sos(h: sp.Expr, gens: list[sp.Symbol]) -> bool:
+    """A necessary condition for h = Σ q_k² in ℝ[y] (no ideal): for every monomial order the
+    leading term of Σ q_k² is 2·max_k LM(q_k) with a positive coefficient, so the leading
+    term of h in each order tried (lex in each cyclic variable order, grevlex) has even
+    exponents and a positive coefficient; so does the lowest-degree part in grevlex. Only a
+    quick rejection; it never proves anything."""
+    if h == 0:
+        return True
+    P = sp.Poly(h, *gens)
+    n = len(gens)
+    perms = [gens[k:] + gens[:k] for k in range(n)]
+    checks = [sp.Poly(h, *g).terms(order="lex")[0] for g in perms]
+    checks.append(P.terms(order="grevlex")[0])
+    low = min(sum(m) for m in P.monoms())
+    lowp = sp.Poly(sp.Add(*(c * sp.Mul(*(g ** e for g, e in zip(gens, m, strict=True)))
+                            for m, c in P.terms() if sum(m) == low)), *gens)
+    checks.append(lowp.terms(order="grevlex")[0])
+    return all(c > 0 and all(e % 2 == 0 for e in m) for m, c in checks)
 
 
 def _newton_box(z: list[tuple[int, ...]], h: sp.Expr, gens: list[sp.Symbol]
@@ -373,20 +395,28 @@ def empty_cell_certificate(basis: list[sp.Expr], cell: dict[sp.Expr, int],
 
 
 def sos_real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol], budget: Any = None,
+                       generators: list[sp.Expr] | tuple[sp.Expr, ...] = (),
                        max_terms: int = 12) -> tuple[list[sp.Expr], list[str]]:
-    """Polynomials q_k outside the ideal that vanish at every real point of V(basis): an element
-    ±b of the basis with b = Σ d_k q_k² exactly (d_k > 0, certificate modulo the zero ideal)
-    forces each q_k = 0 there. Returns (the q_k not in the ideal, the certificates' texts)."""
+    """Polynomials q_k outside the ideal I = ⟨basis⟩ that vanish at every real point of V(I).
+
+    An element ±b of ``basis`` with b = Σ d_k q_k² exactly (d_k > 0, a certificate modulo the
+    zero ideal), or an element ±b of ``generators`` (a generating list of I) with
+    b ≡ Σ d_k q_k² modulo the ideal J of the *other* generators (J ⊆ I), gives Σ d_k q_k² ∈ I,
+    so every q_k = 0 at a real point of V(I). Returns (the q_k not in I, the certificates'
+    texts); empty lists when nothing is found."""
     gens = list(gens)
     G = _groebner(list(basis), gens)
     out: list[sp.Expr] = []
     texts: list[str] = []
-    for b in basis:
+    tasks = [(b, []) for b in basis]
+    tasks += [(b, [o for o in generators if o is not b]) for b in generators
+              if not any(sp.expand(b - x) == 0 for x in basis)]
+    for b, rest in tasks:
         P = sp.Poly(b, *gens)
         if P.total_degree() < 2 or len(P.terms()) > max_terms:
             continue
         for sgn in (1, -1):
-            cert = nonnegative_certificate(sgn * b, [], gens, budget)
+            cert = nonnegative_certificate(sgn * b, rest, gens, budget)
             if cert is None:
                 continue
             new = [q for _, q in cert.squares if _normal_form(G, q) != 0]
