@@ -200,3 +200,21 @@ def test_deep_linear_2_1_1_2_is_complete() -> None:
     weights = re.findall(r"(?:^| \+ )(-?[0-9/]+)·\(", sos)
     assert len(weights) == sos.count("·") and all(sp.Rational(w) > 0 for w in weights)
     assert "W1_0_1*W2_0_0*W3_1_0 - 1" in ideal and "<" in notes[0].split("is empty")[0]
+
+
+def test_descartes_contradiction_is_an_empty_cell_not_a_crash(monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """Regression: without the sum-of-squares real vanishing (the engine before it), the
+    2-1-1-2 network reached a sign cell c₂ > 0 with c₁ ≡ 0 (trace 0, so c₂ = −½Σλ² <= 0 at
+    every real point): Descartes' counts did not add up and an ArithmeticError escaped. Such a
+    cell has no real point and is now dropped as empty; the landscape stays incomplete with a
+    reason (the set {abc = 1, a²b⁴ + b⁴c² + 1 = 0} without real points is then not proved
+    empty), never a traceback."""
+    from mfverify.symbolic import stratify
+
+    monkeypatch.setattr(stratify, "sos_real_vanishing", lambda *args, **kw: ([], []))
+    p = DeepLinearNetwork([[1, 0], [0, 1]], [[2, 0], [0, 1]], [1, 1])
+    L = landscape(p, budget=120)
+    assert not L.complete and "emptiness not proved" in L.reason
+    assert "6*W2_0_0**2 + W3_1_0**2 < 0" in L.reason  # the cell c₂ < 0: no point found
+    assert "6*W2_0_0**2 + W3_1_0**2 > 0" not in L.reason  # the contradictory cell is gone

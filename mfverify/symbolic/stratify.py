@@ -314,7 +314,7 @@ class Stratifier:
         else:
             raise UnsupportedError("the strata partition did not close after 10 rounds")
         for st in strata:
-            if st.point is None:
+            if st.point is None and not st.reason.startswith("empty"):
                 self._represent(st)
         self.out.strata = [s for s in strata if not s.reason.startswith("empty")]
         self._drop_points_inside()
@@ -410,7 +410,13 @@ class Stratifier:
             st.reason = st.reason or (f"more than three factors of undetermined sign: "
                                       f"{unsplit}")
         if not st.reason:
-            st.inertia = descartes_inertia(signs)
+            try:
+                st.inertia = descartes_inertia(signs)
+            except ArithmeticError:  # χ of a real symmetric matrix is real-rooted
+                st.reason = (f"empty: the proved signs {signs} of c_0, …, c_N contradict "
+                             "Descartes' rule for the real-rooted χ of the real symmetric "
+                             "∇²f, so the stratum has no real point")
+                return
             st.certificate.append(f"c_k ∈ I for k > {rho}: rank ∇²f = {rho} on the stratum")
             if st.cell:
                 st.certificate.append("on the sign cell " + ", ".join(
