@@ -218,3 +218,15 @@ def test_descartes_contradiction_is_an_empty_cell_not_a_crash(monkeypatch: pytes
     assert not L.complete and "emptiness not proved" in L.reason
     assert "6*W2_0_0**2 + W3_1_0**2 < 0" in L.reason  # the cell c₂ < 0: no point found
     assert "6*W2_0_0**2 + W3_1_0**2 > 0" not in L.reason  # the contradictory cell is gone
+
+
+def test_search_honours_the_budget() -> None:
+    import time
+
+    from mfverify.budget import Budget
+    from mfverify.errors import BudgetExceeded
+
+    spent = Budget(0.001)
+    time.sleep(0.01)
+    with pytest.raises(BudgetExceeded):
+        nonnegative_certificate(H, ABC, [a, b, c], spent)

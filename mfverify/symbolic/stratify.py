@@ -164,7 +164,8 @@ def definite_sign(g: sp.Expr, gens: list[sp.Symbol]) -> int | None:
 
 
 def real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol],
-                   generators: list[sp.Expr] | None = None) -> list[sp.Expr]:
+                   generators: list[sp.Expr] | None = None, budget: Any = None
+                   ) -> list[sp.Expr]:
     """Variables that vanish at every *real* point of V(basis), read off sums of squares.
 
     If g = Σ c_k y_{i_k}^{2e_k} with every c_k > 0 (pure even powers of single variables, all
@@ -192,7 +193,7 @@ def real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol],
                     have.add(str(v))
                     out.append(v)
     if not out:  # an element that is an exact sum of squares Σ d_k q_k²: every q_k vanishes
-        out = sos_real_vanishing(basis, gens, generators=generators or ())[0]
+        out = sos_real_vanishing(basis, gens, budget, generators=generators or ())[0]
     return out
 
 
@@ -327,7 +328,8 @@ class Stratifier:
             basis = queue.pop(0)
             I = _Ideal(basis, self.vars)
             self.out.groebner_calls += 1
-            while not I.is_one() and (extra := real_vanishing(I.basis, self.vars, basis)):
+            while not I.is_one() and (extra := real_vanishing(I.basis, self.vars, basis,
+                                                              self.budget)):
                 I = _Ideal(I.basis + extra, self.vars)  # same real points (real_vanishing)
                 self.out.groebner_calls += 1
             if I.is_one():
