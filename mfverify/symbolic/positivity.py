@@ -394,6 +394,24 @@ def empty_cell_certificate(basis: list[sp.Expr], cell: dict[sp.Expr, int],
     return None
 
 
+_CACHE: dict[tuple[str, ...], PositivityCertificate | None] = {}
+
+
+def _cached_certificate(h: sp.Expr, rest: list[sp.Expr], gens: list[sp.Symbol], budget: Any
+                        ) -> PositivityCertificate | None:
+    """:func:`nonnegative_certificate` memoized on the text of (h, the ideal's generators,
+    gens): the stratifier asks the same question for the same generators of many closed sets.
+    A cached certificate is re-checked exactly before it is returned."""
+    key = (str(sp.expand(h)), *sorted(str(sp.expand(e)) for e in rest), "|",
+           *(str(g) for g in gens))
+    if key not in _CACHE:
+        if len(_CACHE) > 4096:
+            _CACHE.clear()
+        _CACHE[key] = nonnegative_certificate(h, rest, gens, budget)
+    cert = _CACHE[key]
+    return cert if cert is None or verify_certificate(cert) else None
+
+
 def sos_real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol], budget: Any = None,
                        generators: list[sp.Expr] | tuple[sp.Expr, ...] = (),
                        max_terms: int = 12) -> tuple[list[sp.Expr], list[str]]:
@@ -416,7 +434,7 @@ def sos_real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol], budget: Any 
         if P.total_degree() < 2 or len(P.terms()) > max_terms:
             continue
         for sgn in (1, -1):
-            cert = nonnegative_certificate(sgn * b, rest, gens, budget)
+            cert = _cached_certificate(sgn * b, rest, gens, budget)
             if cert is None:
                 continue
             new = [q for _, q in cert.squares if _normal_form(G, q) != 0]
