@@ -45,6 +45,7 @@ T_CERTIFY = ("tests/test_mutation_killers_certify.py", "tests/test_certify.py")
 T_CE = ("tests/test_mutation_killers_counterexample.py", "tests/test_counterexample.py")
 T_ZERODIM = ("tests/test_zerodim.py",)
 T_VALIDATED = ("tests/test_flow_validated.py",)
+T_POSITIVITY = ("tests/test_positivity.py",)
 
 MUTANTS: list[Mutant] = [
     # ------------------------------------------------------------------ problems
@@ -128,6 +129,21 @@ MUTANTS: list[Mutant] = [
       "if order > 0 and (order % 2 == 1 or sg < 0):",
       "if order > 0 and (order % 2 == 1 or sg > 0):",
       "an even-order increase along a line taken as a descent curve", T_LANDSCAPE),
+    M("positivity.ldl-negative-pivot", "mfverify/symbolic/positivity.py",
+      "        if p < 0:\n            return None",
+      "        if p < 0 and False:\n            return None",
+      "the exact LDLᵀ accepts a negative pivot (an indefinite Gram matrix as a sum of squares)",
+      T_POSITIVITY),
+    M("positivity.verify-weight-sign", "mfverify/symbolic/positivity.py",
+      "if not (isinstance(d, sp.Rational) and d > 0):",
+      "if not isinstance(d, sp.Rational):",
+      "the exact re-check of a certificate forgets that every weight d_k must be positive",
+      T_POSITIVITY),
+    M("positivity.empty-cell-sign", "mfverify/symbolic/positivity.py",
+      "cert = nonnegative_certificate(-eps * h, basis, gens, budget)",
+      "cert = nonnegative_certificate(eps * h, basis, gens, budget)",
+      "a sign cell ε·h > 0 called empty from a certificate that ε·h >= 0 (the wrong sign)",
+      T_POSITIVITY),
     M("zerodim.skip-equation-check", "mfverify/symbolic/zerodim.py",
       "if not sysm.substitute(eq).is_zero():", "if False and not sysm.substitute(eq).is_zero():",
       "msolve's parametrization accepted without the exact check that ∇f vanishes on it",

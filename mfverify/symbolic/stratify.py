@@ -55,6 +55,7 @@ from sympy.polys.orderings import grevlex
 from ..errors import UnsupportedError
 from .algebraic import equal_vectors
 from .classify import descartes_inertia
+from .positivity import empty_cell_certificate, sos_real_vanishing
 from .stationary import (
     AlgebraicPoint,
     Budget,
@@ -162,7 +163,9 @@ def definite_sign(g: sp.Expr, gens: list[sp.Symbol]) -> int | None:
     return None
 
 
-def real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol]) -> list[sp.Expr]:
+def real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol],
+                   generators: list[sp.Expr] | None = None, budget: Any = None
+                   ) -> list[sp.Expr]:
     """Variables that vanish at every *real* point of V(basis), read off sums of squares.
 
     If g = Σ c_k y_{i_k}^{2e_k} with every c_k > 0 (pure even powers of single variables, all
@@ -170,7 +173,10 @@ def real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol]) -> list[sp.Expr]
     y_{i_k} = 0; adding those variables to the ideal keeps the real points (the real
     Nullstellensatz in its simplest instance) while the complex variety, over which Gröbner
     bases and Rabinowitsch emptiness tests reason, shrinks. Returns the variables not yet in
-    the basis (empty: nothing to add)."""
+    the basis; when there are none, the polynomials q_k ∉ I of an element b = Σ d_k q_k²
+    (d_k > 0, exact certificate, :func:`~mfverify.symbolic.positivity.sos_real_vanishing`),
+    or of a generator b ≡ Σ d_k q_k² modulo the other ``generators``, which vanish at the real
+    points for the same reason (empty: nothing to add)."""
     out: list[sp.Expr] = []
     have = {str(b) for b in basis}
     for b in basis:
@@ -186,6 +192,8 @@ def real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol]) -> list[sp.Expr]
                 if str(v) not in have:
                     have.add(str(v))
                     out.append(v)
+    if not out:  # an element that is an exact sum of squares Σ d_k q_k²: every q_k vanishes
+        out = sos_real_vanishing(basis, gens, budget, generators=generators or ())[0]
     return out
 
 
@@ -307,7 +315,7 @@ class Stratifier:
         else:
             raise UnsupportedError("the strata partition did not close after 10 rounds")
         for st in strata:
-            if st.point is None:
+            if st.point is None and not st.reason.startswith("empty"):
                 self._represent(st)
         self.out.strata = [s for s in strata if not s.reason.startswith("empty")]
         self._drop_points_inside()
@@ -320,7 +328,8 @@ class Stratifier:
             basis = queue.pop(0)
             I = _Ideal(basis, self.vars)
             self.out.groebner_calls += 1
-            while not I.is_one() and (extra := real_vanishing(I.basis, self.vars)):
+            while not I.is_one() and (extra := real_vanishing(I.basis, self.vars, basis,
+                                                              self.budget)):
                 I = _Ideal(I.basis + extra, self.vars)  # same real points (real_vanishing)
                 self.out.groebner_calls += 1
             if I.is_one():
@@ -403,7 +412,13 @@ class Stratifier:
             st.reason = st.reason or (f"more than three factors of undetermined sign: "
                                       f"{unsplit}")
         if not st.reason:
-            st.inertia = descartes_inertia(signs)
+            try:
+                st.inertia = descartes_inertia(signs)
+            except ArithmeticError:  # χ of a real symmetric matrix is real-rooted
+                st.reason = (f"empty: the proved signs {signs} of c_0, …, c_N contradict "
+                             "Descartes' rule for the real-rooted χ of the real symmetric "
+                             "∇²f, so the stratum has no real point")
+                return
             st.certificate.append(f"c_k ∈ I for k > {rho}: rank ∇²f = {rho} on the stratum")
             if st.cell:
                 st.certificate.append("on the sign cell " + ", ".join(
@@ -600,6 +615,15 @@ class Stratifier:
             return
         if st.cell and self._cell_infeasible(st):
             st.reason = "empty: the sign conditions of the cell are infeasible on the piece"
+            return
+        if st.cell and (emp := empty_cell_certificate(st.basis, st.cell, self.vars,
+                                                      self.budget)) is not None:
+            h, eps, cert = emp
+            st.reason = f"empty: {h} {'>' if eps > 0 else '<'} 0 has no real point on the piece"
+            note = (f"the sign cell {h} {'>' if eps > 0 else '<'} 0 of this closed set is empty: "
+                    + cert.text())
+            for other in {id(o): o for o in [st, *self._seen.get(st.key(), [])]}.values():
+                other.certificate.append(note)
             return
         st.reason = (f"no real point of the stratum {st.text()} was found (emptiness not "
                      "proved); its real points were not determined")
