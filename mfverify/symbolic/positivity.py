@@ -426,7 +426,7 @@ def sos_real_vanishing(basis: list[sp.Expr], gens: list[sp.Symbol], budget: Any 
     G = _groebner(list(basis), gens)
     out: list[sp.Expr] = []
     texts: list[str] = []
-    tasks = [(b, []) for b in basis]
+    tasks: list[tuple[sp.Expr, list[sp.Expr]]] = [(b, []) for b in basis]
     tasks += [(b, [o for o in generators if o is not b]) for b in generators
               if not any(sp.expand(b - x) == 0 for x in basis)]
     for b, rest in tasks:
