@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -44,6 +46,25 @@ MAX_TEXT_LENGTH = 2000
 MAX_EXPONENT = 4096
 #: Largest number of decimal digits accepted in one integer literal.
 MAX_DIGITS = 400
+
+
+_FIELD_OPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+
+
+def field_op(op: ast.operator, left: Any, right: Any,
+             fail: Callable[[str], Exception]) -> Any:
+    """``left op right`` for the field operations + − × ÷ of the safe number parsers (this
+    module's and :mod:`mfverify.readback`'s); ``None`` for any other operator. A zero divisor
+    raises ``fail("division by zero")``."""
+    fn = _FIELD_OPS.get(type(op))
+    if fn is not None:
+        return fn(left, right)
+    if isinstance(op, ast.Div):
+        if right == 0:
+            raise fail("division by zero")
+        return left / right
+    return None
 
 
 def _decimal_to_rational(text: str) -> sp.Rational:
@@ -85,16 +106,9 @@ class _NumberWalker:
             left = self.walk(node.left)
             right = self.walk(node.right)
             op = node.op
-            if isinstance(op, ast.Add):
-                return left + right
-            if isinstance(op, ast.Sub):
-                return left - right
-            if isinstance(op, ast.Mult):
-                return left * right
-            if isinstance(op, ast.Div):
-                if right == 0:
-                    raise NumberError(f"{self.text!r}: division by zero")
-                return left / right
+            out = field_op(op, left, right, lambda why: NumberError(f"{self.text!r}: {why}"))
+            if out is not None:
+                return out
             if isinstance(op, ast.Pow):
                 if not right.is_Rational:
                     raise NumberError(f"{self.text!r}: exponents must be rational numbers")

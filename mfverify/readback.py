@@ -40,7 +40,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import MfverifyError, ResultFormatError
-from .numbers import MAX_EXPONENT, _decimal_to_rational
+from .numbers import MAX_EXPONENT, _decimal_to_rational, field_op
 
 __all__ = ["parse_exact", "exact_array", "parse_mp", "mp_array", "require", "exact_digits",
            "MAX_TEXT_LENGTH", "MAX_DIGITS", "MAX_BITS", "MAX_ROOT_DEGREE"]
@@ -128,16 +128,9 @@ class _Walker:
 
     def binop(self, node: ast.BinOp) -> sp.Expr:
         left, right, op = self.walk(node.left), self.walk(node.right), node.op
-        if isinstance(op, ast.Add):
-            return left + right
-        if isinstance(op, ast.Sub):
-            return left - right
-        if isinstance(op, ast.Mult):
-            return left * right
-        if isinstance(op, ast.Div):
-            if right == 0:
-                raise self.fail("division by zero")
-            return left / right
+        out = field_op(op, left, right, self.fail)
+        if out is not None:
+            return out
         if isinstance(op, ast.Pow):
             if not right.is_Rational or abs(right) > MAX_EXPONENT:
                 raise self.fail(f"exponents must be rational numbers of size <= {MAX_EXPONENT}")
@@ -203,14 +196,7 @@ def exact_array(value: Any, what: str) -> Any:
         raise ResultFormatError(f"{what}: expected nested lists of exact values, got "
                                 f"{type(value).__name__}")
     parsed = _nested(value, what, 0)
-    shape = _shape(parsed, what)
-    out = np.empty(shape, dtype=object)
-    for idx in np.ndindex(*shape):
-        item: Any = parsed
-        for i in idx:
-            item = item[i]
-        out[idx] = item
-    return out
+    return _object_array(parsed, what)
 
 
 def _nested(value: Any, what: str, depth: int) -> Any:
@@ -261,14 +247,7 @@ def mp_array(value: Any, ctx: Any, what: str) -> np.ndarray:
         return [conv(x, depth + 1) for x in v] if isinstance(v, list) else parse_mp(v, ctx, what)
 
     parsed = conv(value, 0)
-    shape = _shape(parsed, what)
-    out = np.empty(shape, dtype=object)
-    for idx in np.ndindex(*shape):
-        item: Any = parsed
-        for i in idx:
-            item = item[i]
-        out[idx] = item
-    return out
+    return _object_array(parsed, what)
 
 
 def require(data: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], what: str, *,
@@ -292,3 +271,13 @@ def require(data: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], w
     return value
 
 
+def _object_array(parsed: list[Any], what: str) -> np.ndarray:
+    """The rectangular nested list ``parsed`` (values already read) as an object array."""
+    shape = _shape(parsed, what)
+    out = np.empty(shape, dtype=object)
+    for idx in np.ndindex(*shape):
+        item: Any = parsed
+        for i in idx:
+            item = item[i]
+        out[idx] = item
+    return out
