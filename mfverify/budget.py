@@ -13,7 +13,10 @@ degree limit. Engines use it in two ways:
   its block is still running, so code that swallows the first exception is still stopped. An
   alarm that lands where Python cannot propagate an exception (inside a ``gc.callbacks``
   function, e.g. hypothesis's, or a ``__del__``: the exception would be printed as
-  "ignored" and lost) is not raised there but retried :data:`DEFER_SECONDS` later. Alarms
+  "ignored" and lost) is not raised there but retried :data:`DEFER_SECONDS` later; one raised
+  where Python drops it anyway (a weakref callback during a collection) reaches
+  ``sys.unraisablehook``, which this module wraps while an alarm is active to re-arm the alarm
+  for the same short delay. Alarms
   work in the main thread of a POSIX process; elsewhere only the cooperative checks apply.
 
 Size limits are checked *before* the work: :func:`check_limit` raises
@@ -30,6 +33,7 @@ import gc
 import math
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -147,6 +151,8 @@ class Budget:
         if not _STACK:
             _STACK.append((math.inf, ""))  # sentinel: remembers the previous handler below
             _OLD_HANDLER[0] = signal.signal(signal.SIGALRM, _on_alarm)
+            _OLD_UNRAISABLE[0] = sys.unraisablehook
+            sys.unraisablehook = _on_unraisable
         _STACK.append(entry)
         _arm()
         try:
@@ -157,6 +163,8 @@ class Budget:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 _STACK.clear()
                 signal.signal(signal.SIGALRM, _OLD_HANDLER[0])
+                if sys.unraisablehook is _on_unraisable:
+                    sys.unraisablehook = _OLD_UNRAISABLE[0]
             else:
                 _arm()
 
@@ -177,6 +185,7 @@ def as_budget(budget: float | Budget | None, what: str = "") -> Budget:
 
 _STACK: list[tuple[float, str]] = []
 _OLD_HANDLER: list[Any] = [signal.SIG_DFL]
+_OLD_UNRAISABLE: list[Any] = [sys.__unraisablehook__]
 
 
 def _alarms_usable() -> bool:
@@ -206,6 +215,17 @@ def _unraisable_context(frame: Any) -> bool:
         frame = frame.f_back
         depth += 1
     return False
+
+
+def _on_unraisable(unraisable: Any) -> None:
+    """``sys.unraisablehook`` while an alarm is active: a BudgetExceeded that Python could not
+    propagate (raised inside a weakref callback, a gc callback, a ``__del__``: it would be
+    printed as "Exception ignored" and lost) re-arms the alarm for :data:`DEFER_SECONDS`, so
+    it is raised again just after; anything else goes to the previous hook."""
+    if isinstance(unraisable.exc_value, BudgetExceeded) and len(_STACK) > 1:
+        signal.setitimer(signal.ITIMER_REAL, DEFER_SECONDS)
+        return
+    _OLD_UNRAISABLE[0](unraisable)
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
