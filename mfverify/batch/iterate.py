@@ -77,9 +77,7 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
             # the common iteration: every run active, no record, no objective to test, no run
             # stops here (min/max of a NaN are NaN, which fails both tests): only the update
             fast += 1
-            x_prev = x
-            x = update(ev, x, g, eta, s.active)
-            _same_shapes(x_prev, x)
+            x = _updated(update, ev, x, g, eta, s.active)
             continue
         if fast:
             s.iters += fast
@@ -97,15 +95,14 @@ def _iterate(ev: _Eval, x: Point, eta: np.ndarray, rule: Armijo | None, o: _Opts
         if not all_active:
             g = {k: np.where(_bmask(s.active, v), v, 0) for k, v in g.items()}
         if rule is None:
-            x_prev = x
-            x = update(ev, x, g, eta if all_active else np.where(s.active, eta, 0).astype(dt),
-                       s.active)
-            _same_shapes(x_prev, x)
+            x = _updated(update, ev, x, g,
+                         eta if all_active else np.where(s.active, eta, 0).astype(dt), s.active)
         else:
             x = _armijo_step(ev, x, g, rule, s, direction)
             all_active = bool(s.active.all())
         s.iters += s.active
-    s.iters += fast
+    # the last iteration always takes the full path (it == max_iter or every run stopped),
+    # which has added the fast iterations to s.iters
     s.status[s.active] = MAX_ITER
     return s.finish(x, gn, need_f, it, ev, o)
 
@@ -197,6 +194,14 @@ def _armijo_step(ev: _Eval, x: Point, g: Point, rule: Armijo, s: _State,
         s.status[pending] = STALLED
         active &= ~pending
     return x_new
+
+
+def _updated(update: Callable[[_Eval, Point, Point, np.ndarray, np.ndarray], Point],
+             ev: _Eval, x: Point, g: Point, eta: np.ndarray, active: np.ndarray) -> Point:
+    """``update(ev, x, g, eta, active)``, checked to keep every variable's shape."""
+    new = update(ev, x, g, eta, active)
+    _same_shapes(x, new)
+    return new
 
 
 def _same_shapes(before: Point, after: Point) -> None:
