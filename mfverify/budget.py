@@ -11,12 +11,10 @@ degree limit. Engines use it in two ways:
   ``SIGALRM`` handler. Alarms nest: the earliest active deadline is armed, and leaving an inner
   alarm re-arms the outer one. An expired alarm fires again every :data:`REPEAT_SECONDS` while
   its block is still running, so code that swallows the first exception is still stopped. An
-  alarm that lands where Python cannot propagate an exception (inside a ``gc.callbacks``
-  function, e.g. hypothesis's, or a ``__del__``: the exception would be printed as
-  "ignored" and lost) is not raised there but retried :data:`DEFER_SECONDS` later; one raised
-  where Python drops it anyway (a weakref callback during a collection) reaches
-  ``sys.unraisablehook``, which this module wraps while an alarm is active to re-arm the alarm
-  for the same short delay. Alarms
+  alarm that lands where Python cannot propagate an exception (a ``gc.callbacks`` function such
+  as hypothesis's, a weakref callback, a ``__del__``: the exception is printed as "ignored" and
+  lost) reaches ``sys.unraisablehook``, which this module wraps while an alarm is active to
+  re-arm the alarm :data:`DEFER_SECONDS` later. Alarms
   work in the main thread of a POSIX process; elsewhere only the cooperative checks apply.
 
 Size limits are checked *before* the work: :func:`check_limit` raises
@@ -29,7 +27,6 @@ Defaults (seconds) of the commands are in :data:`DEFAULT_SECONDS`; docs/budgets.
 
 from __future__ import annotations
 
-import gc
 import math
 import os
 import signal
@@ -202,21 +199,6 @@ def _arm() -> None:
     signal.setitimer(signal.ITIMER_REAL, delay)
 
 
-def _unraisable_context(frame: Any) -> bool:
-    """Is the interrupted code running inside a garbage-collector callback or a ``__del__``,
-    where a raised exception is reported as "ignored" and dropped?"""
-    callbacks = {getattr(cb, "__code__", None) for cb in gc.callbacks}
-    callbacks.discard(None)
-    depth = 0
-    while frame is not None and depth < 200:
-        code = frame.f_code
-        if code in callbacks or code.co_name == "__del__":
-            return True
-        frame = frame.f_back
-        depth += 1
-    return False
-
-
 def _on_unraisable(unraisable: Any) -> None:
     """``sys.unraisablehook`` while an alarm is active: a BudgetExceeded that Python could not
     propagate (raised inside a weakref callback, a gc callback, a ``__del__``: it would be
@@ -233,9 +215,6 @@ def _on_alarm(signum: int, frame: Any) -> None:
     due = [(d, m) for d, m in _STACK if d <= now + 1e-3]
     if not due:  # woke early (clock skew): re-arm for the earliest deadline
         _arm()
-        return
-    if _unraisable_context(frame):
-        signal.setitimer(signal.ITIMER_REAL, DEFER_SECONDS)
         return
     signal.setitimer(signal.ITIMER_REAL, REPEAT_SECONDS)
     raise BudgetExceeded(min(due)[1])
