@@ -22,6 +22,7 @@ from typing import Any
 
 import sympy as sp
 
+from mfverify.certify.inertia import exact_inertia
 from mfverify.claims import Hypothesis, Outcome, RunContext, Verdict, claim
 from mfverify.claims.citations import cite
 from mfverify.flow import integrate
@@ -625,8 +626,8 @@ def schur_bound_exact(ctx: RunContext) -> Outcome:
                        "reduction to Ṡ = −2S² does not apply (neither confirmed nor refuted)")
     S0, _ = _exact_S0(X0, [3, 2, 1, 0, 0])
     n = S0.shape[0]
-    psd = S0.is_symmetric() and all(S0[:k, :k].det() >= 0 for k in range(1, n + 1)) and \
-        all(S0[i, i] >= 0 for i in range(n))
+    inertia = exact_inertia(S0) if S0.is_symmetric() else None  # Descartes on χ, exact
+    psd = inertia is not None and inertia.certified and inertia.negative == 0
     t = sp.Symbol("t", positive=True)
     C = _reduced_closed_form(S0, t)
     solves = _is_zero_matrix(C.diff(t) + 2 * C * C)
