@@ -39,7 +39,7 @@ import sympy as sp
 
 from ..errors import BudgetExceeded
 from .algebraic import RealField
-from .stationary import AlgebraicPoint, Budget
+from .stationary import AlgebraicPoint, Budget, saturation_basis
 from .symmetry import nf_rank
 
 __all__ = ["RealDimension", "real_dimension_at", "dimension_text"]
@@ -114,8 +114,7 @@ def _generated(basis: list[sp.Expr], part: list[sp.Expr], gens: list[sp.Symbol],
     if h is None:
         G = sp.groebner(part, *gens, order="grevlex", domain="QQ")
         return all(G.contains(sp.expand(b)) for b in basis)
-    T = sp.Dummy("T_sat")
-    G = sp.groebner(list(part) + [1 - T * h], *gens, T, order="grevlex", domain="QQ")
+    G = saturation_basis(part, gens, h)
     return all(G.contains(sp.expand(b)) for b in basis)
 
 

@@ -142,6 +142,14 @@ class Piece:
         return sp.expand(r)
 
 
+def saturation_basis(basis: list[sp.Expr], gens: list[sp.Symbol], h: sp.Expr) -> Any:
+    """Gröbner basis (grevlex, over ℚ) of (basis) + (1 − T·h) in gens and a fresh T (the
+    Rabinowitsch trick): its elements free of T generate the saturation (basis) : h^∞, and it
+    is [1] exactly when h vanishes on every complex point of V(basis)."""
+    T = sp.Dummy("T_sat")
+    return sp.groebner(list(basis) + [1 - T * h], *gens, T, order="grevlex", domain="QQ")
+
+
 def krull_dimension(lead_monomials: list[tuple[int, ...]], nvars: int) -> int:
     """Dimension of V(I) from the leading monomials of a Gröbner basis: the largest set of
     variables containing the support of no leading monomial."""

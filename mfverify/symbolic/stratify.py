@@ -63,6 +63,7 @@ from .stationary import (
     chart_point_to_original,
     independent_variables,
     krull_dimension,
+    saturation_basis,
     solve_polynomial_system,
 )
 
@@ -573,9 +574,7 @@ class Stratifier:
     def _covered(self, I: _Ideal, splitters: list[sp.Expr]) -> bool:
         if not splitters:
             return False
-        prod = sp.Mul(*splitters)
-        T = sp.Symbol("T_rab")
-        G = sp.groebner(I.basis + [1 - T * prod], *self.vars, T, order="grevlex", domain="QQ")
+        G = saturation_basis(I.basis, self.vars, sp.Mul(*splitters))
         self.out.groebner_calls += 1
         return list(G.exprs) == [1]
 
@@ -649,10 +648,8 @@ class Stratifier:
         return not _strict_feasible(rows, len(free))
 
     def _empty(self, st: Stratum) -> bool:
-        T = sp.Symbol("T_rab")
         prod = sp.Mul(*st.splitters) if st.splitters else sp.Integer(1)
-        G = sp.groebner(list(st.basis) + [1 - T * prod], *self.vars, T, order="grevlex",
-                        domain="QQ")
+        G = saturation_basis(st.basis, self.vars, prod)
         return list(G.exprs) == [1] and not st.excluded
 
     def _sample(self, st: Stratum) -> AlgebraicPoint | None:
